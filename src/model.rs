@@ -1,0 +1,130 @@
+//! Views the server hands to the UI (server functions) and to WebSocket clients.
+//! Timestamps are Unix milliseconds (UTC); the browser formats them in local time.
+
+use crate::ids::{ConversationId, Seq, UserId};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    pub id: UserId,
+    pub username: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Owner,
+    Admin,
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "owner" => Some(Role::Owner),
+            "admin" => Some(Role::Admin),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+}
+
+/// One message as stored: `seq` is its gap-free position in the conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub conversation_id: ConversationId,
+    pub seq: Seq,
+    pub author_id: UserId,
+    pub author: String,
+    pub body: String,
+    pub created_at: i64,
+    /// The sender's idempotency key; lets the sender match an echo to its pending bubble.
+    pub client_id: String,
+}
+
+/// A row of the side nav.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    pub id: ConversationId,
+    pub title: String,
+    pub last_activity_at: i64,
+    pub last_seq: Seq,
+    pub last_message: Option<MessagePreview>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagePreview {
+    pub author: String,
+    pub body: String,
+}
+
+impl MessagePreview {
+    /// Longest preview kept, in characters: the side nav shows one line.
+    pub const MAX_CHARS: usize = 120;
+
+    pub fn new(author: String, body: &str) -> Self {
+        let flat: String = body
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(Self::MAX_CHARS)
+            .collect();
+        Self { author, body: flat }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub user: UserView,
+    pub role: Role,
+    pub joined_at: i64,
+}
+
+/// What the conversation page needs besides the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationDetail {
+    pub id: ConversationId,
+    pub title: String,
+    pub my_role: Role,
+    pub last_seq: Seq,
+    pub members: Vec<Member>,
+}
+
+/// A page of history, oldest first. `has_older` says whether "load older" has anything to load.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub messages: Vec<MessageView>,
+    pub has_older: bool,
+}
+
+/// The public face of an invite link, shown before joining.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitePreview {
+    pub conversation_id: ConversationId,
+    pub title: String,
+    pub member_count: i64,
+    pub invited_by: String,
+}
+
+/// A freshly created invite; the code is only ever shown to its creator, at creation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedInvite {
+    pub code: String,
+    pub url: String,
+}
+
+/// A JWT for the WebSocket, with its expiry so the client knows when to renew.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WsTicket {
+    pub token: String,
+    pub expires_at: i64,
+}

@@ -1,0 +1,158 @@
+//! The WebSocket protocol: JSON text frames tagged by `type`.
+//!
+//! A client opens `/ws`, sends `auth` within [`AUTH_TIMEOUT_SECS`] and receives `ready`; from
+//! then on it receives `message` events for every conversation it belongs to, and may `send`
+//! and `sync`. Identity and membership come from the token and the database, never from frame
+//! fields. See the README's "WebSocket protocol" section for the full contract.
+
+use crate::ids::{ConversationId, Seq};
+use crate::model::{ConversationSummary, Member, MessageView, UserView};
+use serde::{Deserialize, Serialize};
+
+/// Seconds a socket may stay open without a valid `auth` frame.
+pub const AUTH_TIMEOUT_SECS: u64 = 10;
+/// Largest frame the server reads, in bytes (a 4,000-character message is at most 16 KB of
+/// UTF-8 plus its JSON envelope).
+pub const MAX_FRAME_BYTES: usize = 32 * 1024;
+/// Most messages one `sync` answers with; the client asks again from the last one it got.
+pub const SYNC_BATCH: i64 = 200;
+
+/// Close codes the server uses.
+pub mod close {
+    /// Server shutting down; reconnect later.
+    pub const GOING_AWAY: u16 = 1001;
+    /// No valid token in time, or the token was rejected.
+    pub const POLICY: u16 = 1008;
+    /// A frame over [`super::MAX_FRAME_BYTES`].
+    pub const TOO_BIG: u16 = 1009;
+    /// The token expired; fetch a new one and reconnect.
+    pub const TOKEN_EXPIRED: u16 = 4001;
+    /// The session was signed out.
+    pub const SESSION_ENDED: u16 = 4003;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// First frame on a socket: a token from the `ws_token` server function.
+    Auth { token: String },
+    /// Post a message. `client_id` is the sender's idempotency key (a UUID): resending the
+    /// same one never creates a second message.
+    Send {
+        conversation_id: ConversationId,
+        client_id: String,
+        body: String,
+    },
+    /// Ask for the messages after `after_seq` (the last one the client has).
+    Sync {
+        conversation_id: ConversationId,
+        after_seq: Seq,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    Ready {
+        user: UserView,
+    },
+    Message {
+        message: MessageView,
+    },
+    /// The message with this `client_id` is stored as `seq`.
+    Ack {
+        conversation_id: ConversationId,
+        client_id: String,
+        seq: Seq,
+        created_at: i64,
+    },
+    /// The answer to `sync` ends here; `complete` is false when more are waiting.
+    Synced {
+        conversation_id: ConversationId,
+        last_seq: Seq,
+        complete: bool,
+    },
+    MemberJoined {
+        conversation_id: ConversationId,
+        member: Member,
+    },
+    /// The user was added to a conversation (for example in another tab).
+    ConversationAdded {
+        conversation: ConversationSummary,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+        /// Set when the error answers a `send`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadFrame,
+    Unauthenticated,
+    InvalidMessage,
+    NotMember,
+    Internal,
+}
+
+impl ServerFrame {
+    pub fn error(code: ErrorCode, message: impl Into<String>, client_id: Option<String>) -> Self {
+        ServerFrame::Error {
+            code,
+            message: message.into(),
+            client_id,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serializing these plain data types cannot fail: no maps with non-string keys, no
+        // custom Serialize impls that error.
+        serde_json::to_string(self).unwrap_or_else(|_| String::from("{\"type\":\"error\"}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_frames_round_trip_with_type_tags() {
+        let f: ClientFrame = serde_json::from_str(
+            r#"{"type":"send","conversation_id":7,"client_id":"c1","body":"hi"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::Send {
+                conversation_id: ConversationId(7),
+                client_id: "c1".into(),
+                body: "hi".into()
+            }
+        );
+        let auth: ClientFrame = serde_json::from_str(r#"{"type":"auth","token":"t"}"#).unwrap();
+        assert_eq!(auth, ClientFrame::Auth { token: "t".into() });
+    }
+
+    #[test]
+    fn unknown_or_incomplete_frames_are_rejected() {
+        for bad in [
+            r#"{"type":"nope"}"#,
+            r#"{"type":"send","conversation_id":"x","client_id":"c","body":"b"}"#,
+            r#"{"type":"send","client_id":"c","body":"b"}"#,
+            r#"[1,2,3]"#,
+            "not json",
+        ] {
+            assert!(serde_json::from_str::<ClientFrame>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn error_frame_omits_absent_client_id() {
+        let json = ServerFrame::error(ErrorCode::BadFrame, "bad", None).to_json();
+        assert_eq!(json, r#"{"type":"error","code":"bad_frame","message":"bad"}"#);
+    }
+}

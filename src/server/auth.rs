@@ -1,0 +1,367 @@
+//! Passwords (Argon2id), session secrets and the WebSocket JWTs.
+
+use crate::ids::UserId;
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm as ArgonAlgorithm, Argon2, Params, Version};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error("blocking task failed: {0}")]
+    Join(String),
+}
+
+/// OWASP's Argon2id minimum: m = 19 MiB, t = 2, p = 1.
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("static Argon2 parameters are valid");
+    Argon2::new(ArgonAlgorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password off the async runtime: Argon2 is deliberately slow.
+pub async fn hash_password(password: String) -> Result<String, AuthError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        argon2()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| AuthError::Hash(e.to_string()))
+    })
+    .await
+    .map_err(|e| AuthError::Join(e.to_string()))?
+}
+
+/// Verifies a password against a PHC string off the async runtime. With no stored hash (the
+/// user does not exist) it verifies against a dummy hash, so both cases take the same time.
+pub async fn verify_password(password: String, stored: Option<String>) -> Result<bool, AuthError> {
+    tokio::task::spawn_blocking(move || {
+        let dummy;
+        let phc = match &stored {
+            Some(s) => s.as_str(),
+            None => {
+                dummy = dummy_hash();
+                dummy.as_str()
+            }
+        };
+        let parsed = PasswordHash::new(phc).map_err(|e| AuthError::Hash(e.to_string()))?;
+        let ok = argon2().verify_password(password.as_bytes(), &parsed).is_ok();
+        Ok(ok && stored.is_some())
+    })
+    .await
+    .map_err(|e| AuthError::Join(e.to_string()))?
+}
+
+/// A valid Argon2id hash of a random password, made once per process.
+fn dummy_hash() -> String {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY
+        .get_or_init(|| {
+            let salt = SaltString::generate(&mut OsRng);
+            let secret = random_token(32);
+            argon2()
+                .hash_password(secret.as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .expect("hashing a random password with static parameters succeeds")
+        })
+        .clone()
+}
+
+/// `n` bytes from the operating system's CSPRNG, base64url without padding.
+pub fn random_token(n: usize) -> String {
+    let mut buf = vec![0u8; n];
+    getrandom::fill(&mut buf).expect("the operating system's random source is available");
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// Raw random bytes, for signing keys.
+pub fn random_bytes(n: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; n];
+    getrandom::fill(&mut buf).expect("the operating system's random source is available");
+    buf
+}
+
+/// What the store keeps of a secret (session cookie, invite code): its SHA-256.
+pub fn secret_hash(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+pub const TOKEN_TYPE_WS: &str = "ws";
+pub const TOKEN_AUDIENCE: &str = "palaver-ws";
+/// Clock skew tolerated on `exp` and `iat`.
+pub const TOKEN_LEEWAY_SECS: u64 = 30;
+
+/// The WebSocket token's claims. Every field is required: a token missing one fails to decode.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    pub iss: String,
+    pub aud: String,
+    /// The user id, as a string per RFC 7519.
+    pub sub: String,
+    pub exp: i64,
+    pub iat: i64,
+    /// Token type: only `ws` tokens open sockets.
+    pub typ: String,
+    /// The session the token was issued to: signing out that session ends the socket.
+    pub sid: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("token rejected: {0}")]
+    Invalid(String),
+    #[error("token expired")]
+    Expired,
+    #[error("token is not a WebSocket token")]
+    WrongType,
+    #[error("token issued in the future")]
+    IssuedInFuture,
+    #[error("token subject is not a user id")]
+    BadSubject,
+}
+
+/// Verified identity carried by a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenIdentity {
+    pub user_id: UserId,
+    pub session_id: String,
+    pub expires_at: i64,
+}
+
+/// Issues and verifies HS256 WebSocket tokens with one key.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    issuer: String,
+    lifetime_secs: i64,
+}
+
+impl std::fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenKeys")
+            .field("issuer", &self.issuer)
+            .field("lifetime_secs", &self.lifetime_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Tokens live at most this long (SECURITY.md 6).
+pub const MAX_TOKEN_LIFETIME_SECS: i64 = 15 * 60;
+
+impl TokenKeys {
+    /// `key` must hold at least 32 bytes (256 bits); the lifetime is capped at 15 minutes.
+    pub fn new(key: &[u8], issuer: impl Into<String>, lifetime_secs: i64) -> Result<Self, String> {
+        if key.len() < 32 {
+            return Err(format!("the JWT signing key must be at least 32 bytes, got {}", key.len()));
+        }
+        if !(1..=MAX_TOKEN_LIFETIME_SECS).contains(&lifetime_secs) {
+            return Err(format!("token lifetime must be 1-{MAX_TOKEN_LIFETIME_SECS} seconds"));
+        }
+        Ok(Self {
+            encoding: EncodingKey::from_secret(key),
+            decoding: DecodingKey::from_secret(key),
+            issuer: issuer.into(),
+            lifetime_secs,
+        })
+    }
+
+    pub fn issue(&self, user: UserId, session_id: &str, now_secs: i64) -> Result<(String, i64), TokenError> {
+        let exp = now_secs + self.lifetime_secs;
+        let claims = Claims {
+            iss: self.issuer.clone(),
+            aud: TOKEN_AUDIENCE.to_owned(),
+            sub: user.0.to_string(),
+            exp,
+            iat: now_secs,
+            typ: TOKEN_TYPE_WS.to_owned(),
+            sid: session_id.to_owned(),
+        };
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| TokenError::Invalid(e.to_string()))?;
+        Ok((token, exp))
+    }
+
+    /// Checks algorithm (HS256 only: `none` and every other algorithm fail), signature,
+    /// expiry (30 s leeway), issuer, audience, presence of every claim, and token type.
+    pub fn verify(&self, token: &str, now_secs: i64) -> Result<TokenIdentity, TokenError> {
+        let mut v = Validation::new(Algorithm::HS256);
+        v.set_issuer(&[&self.issuer]);
+        v.set_audience(&[TOKEN_AUDIENCE]);
+        v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        v.leeway = TOKEN_LEEWAY_SECS;
+        v.validate_exp = true;
+        let data = decode::<Claims>(token, &self.decoding, &v).map_err(|e| {
+            match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid(e.to_string()),
+            }
+        })?;
+        let c = data.claims;
+        // jsonwebtoken checks exp against its own clock; check against ours as well so tests
+        // and callers with an explicit `now` agree.
+        if c.exp + TOKEN_LEEWAY_SECS as i64 <= now_secs {
+            return Err(TokenError::Expired);
+        }
+        if c.iat > now_secs + TOKEN_LEEWAY_SECS as i64 {
+            return Err(TokenError::IssuedInFuture);
+        }
+        if c.typ != TOKEN_TYPE_WS {
+            return Err(TokenError::WrongType);
+        }
+        let user_id = c.sub.parse().map(UserId).map_err(|_| TokenError::BadSubject)?;
+        Ok(TokenIdentity { user_id, session_id: c.sid, expires_at: c.exp })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    use serde_json::json;
+
+    const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
+    const ISS: &str = "http://127.0.0.1:3000";
+
+    fn keys() -> TokenKeys {
+        TokenKeys::new(KEY, ISS, 600).unwrap()
+    }
+
+    fn now() -> i64 {
+        jsonwebtoken::get_current_timestamp() as i64
+    }
+
+    fn sign(claims: serde_json::Value, alg: Algorithm, key: &[u8]) -> String {
+        encode(&Header::new(alg), &claims, &EncodingKey::from_secret(key)).unwrap()
+    }
+
+    fn good_claims() -> serde_json::Value {
+        json!({"iss": ISS, "aud": TOKEN_AUDIENCE, "sub": "7", "exp": now() + 600, "iat": now(), "typ": "ws", "sid": "s1"})
+    }
+
+    #[test]
+    fn issued_token_verifies_to_its_user_and_session() {
+        let (token, exp) = keys().issue(UserId(7), "s1", now()).unwrap();
+        let id = keys().verify(&token, now()).unwrap();
+        assert_eq!(id, TokenIdentity { user_id: UserId(7), session_id: "s1".into(), expires_at: exp });
+    }
+
+    #[test]
+    fn key_shorter_than_256_bits_is_refused() {
+        assert!(TokenKeys::new(&KEY[..31], ISS, 600).is_err());
+    }
+
+    #[test]
+    fn lifetime_over_fifteen_minutes_is_refused() {
+        assert!(TokenKeys::new(KEY, ISS, 15 * 60 + 1).is_err());
+        assert!(TokenKeys::new(KEY, ISS, 0).is_err());
+    }
+
+    #[test]
+    fn alg_none_is_rejected() {
+        let header = B64.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let payload = B64.encode(good_claims().to_string());
+        for token in [format!("{header}.{payload}."), format!("{header}.{payload}")] {
+            assert!(matches!(keys().verify(&token, now()), Err(TokenError::Invalid(_))), "{token}");
+        }
+    }
+
+    #[test]
+    fn other_algorithms_are_rejected() {
+        for alg in [Algorithm::HS384, Algorithm::HS512] {
+            let token = sign(good_claims(), alg, KEY);
+            assert!(matches!(keys().verify(&token, now()), Err(TokenError::Invalid(_))), "{alg:?}");
+        }
+    }
+
+    #[test]
+    fn tampered_payload_is_rejected() {
+        let token = sign(good_claims(), Algorithm::HS256, KEY);
+        let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+        let mut claims = good_claims();
+        claims["sub"] = json!("1");
+        parts[1] = B64.encode(claims.to_string());
+        let forged = parts.join(".");
+        assert!(matches!(keys().verify(&forged, now()), Err(TokenError::Invalid(_))));
+    }
+
+    #[test]
+    fn wrong_key_is_rejected() {
+        let token = sign(good_claims(), Algorithm::HS256, b"another key that is long enough!!");
+        assert!(matches!(keys().verify(&token, now()), Err(TokenError::Invalid(_))));
+    }
+
+    #[test]
+    fn expired_token_is_rejected_beyond_leeway_only() {
+        let mut c = good_claims();
+        c["exp"] = json!(now() - 10);
+        assert!(keys().verify(&sign(c.clone(), Algorithm::HS256, KEY), now()).is_ok(), "within leeway");
+        c["exp"] = json!(now() - TOKEN_LEEWAY_SECS as i64 - 5);
+        assert_eq!(keys().verify(&sign(c, Algorithm::HS256, KEY), now()), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn missing_claims_are_rejected() {
+        for claim in ["iss", "aud", "sub", "exp", "iat", "typ", "sid"] {
+            let mut c = good_claims();
+            c.as_object_mut().unwrap().remove(claim);
+            let token = sign(c, Algorithm::HS256, KEY);
+            assert!(keys().verify(&token, now()).is_err(), "missing {claim} must be rejected");
+        }
+    }
+
+    #[test]
+    fn wrong_issuer_audience_or_type_is_rejected() {
+        for (claim, value) in [("iss", "http://evil.example"), ("aud", "other-api"), ("typ", "refresh")] {
+            let mut c = good_claims();
+            c[claim] = json!(value);
+            let token = sign(c, Algorithm::HS256, KEY);
+            assert!(keys().verify(&token, now()).is_err(), "wrong {claim} must be rejected");
+        }
+        let mut c = good_claims();
+        c["typ"] = json!("refresh");
+        assert_eq!(keys().verify(&sign(c, Algorithm::HS256, KEY), now()), Err(TokenError::WrongType));
+    }
+
+    #[test]
+    fn token_from_the_future_is_rejected() {
+        let mut c = good_claims();
+        c["iat"] = json!(now() + 3600);
+        assert_eq!(keys().verify(&sign(c, Algorithm::HS256, KEY), now()), Err(TokenError::IssuedInFuture));
+    }
+
+    #[test]
+    fn non_numeric_subject_is_rejected() {
+        let mut c = good_claims();
+        c["sub"] = json!("alice");
+        assert_eq!(keys().verify(&sign(c, Algorithm::HS256, KEY), now()), Err(TokenError::BadSubject));
+    }
+
+    #[test]
+    fn garbage_is_rejected() {
+        for t in ["", "a.b.c", "not a token", "....", &"A".repeat(5000)] {
+            assert!(keys().verify(t, now()).is_err(), "{t:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn password_hash_is_argon2id_with_owasp_parameters_and_verifies() {
+        let phc = hash_password("correct horse battery".into()).await.unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+        assert!(verify_password("correct horse battery".into(), Some(phc.clone())).await.unwrap());
+        assert!(!verify_password("wrong horse battery".into(), Some(phc)).await.unwrap());
+        assert!(!verify_password("anything".into(), None).await.unwrap());
+    }
+
+    #[test]
+    fn secret_hash_is_sha256_and_tokens_are_random() {
+        assert_eq!(secret_hash("abc").len(), 32);
+        let a = random_token(32);
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, random_token(32));
+    }
+}

@@ -1,0 +1,118 @@
+//! Fan-out of live events to subscribers. [`LocalHub`] serves one process; a NATS-backed hub
+//! implements the same trait to carry events between nodes.
+
+use crate::ids::{ConversationId, Seq, UserId};
+use bytes::Bytes;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tokio::sync::broadcast;
+
+/// Where an event goes: everyone in a conversation, or every socket of one user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Topic {
+    Conversation(ConversationId),
+    User(UserId),
+}
+
+/// One event, serialized once: every subscriber gets a clone of the same `Bytes`.
+#[derive(Debug, Clone)]
+pub struct HubEvent {
+    /// The JSON text of a `ServerFrame`.
+    pub payload: Bytes,
+    /// Set for message events, so a lagging subscriber knows where to resync from.
+    pub seq: Option<(ConversationId, Seq)>,
+    /// Set when the receiving user's sockets should start listening to a conversation.
+    pub subscribe: Option<ConversationId>,
+}
+
+pub trait Hub: Send + Sync + 'static {
+    fn publish(&self, topic: Topic, event: HubEvent);
+    fn subscribe(&self, topic: Topic) -> broadcast::Receiver<HubEvent>;
+}
+
+/// Events a subscriber may be behind before it lags; a lagging socket is resynced from the
+/// database, so this bounds memory, not correctness.
+pub const CHANNEL_CAPACITY: usize = 256;
+
+/// One broadcast channel per topic, created on first subscribe and dropped when its last
+/// subscriber is gone.
+///
+/// The map sits behind a std `Mutex`, not a tokio one: it is held only for a hash-map look-up
+/// and a non-blocking `send`, never across an `.await`, which is the case where a std mutex is
+/// cheaper and cannot deadlock the runtime (the reasoning of tokio's mini-redis `db.rs`).
+#[derive(Default)]
+pub struct LocalHub {
+    channels: Mutex<HashMap<Topic, broadcast::Sender<HubEvent>>>,
+}
+
+impl LocalHub {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Topics with at least one live channel (for tests and metrics).
+    pub fn topic_count(&self) -> usize {
+        self.channels.lock().map(|m| m.len()).unwrap_or(0)
+    }
+}
+
+impl Hub for LocalHub {
+    fn publish(&self, topic: Topic, event: HubEvent) {
+        let Ok(mut channels) = self.channels.lock() else { return };
+        if let Some(tx) = channels.get(&topic) {
+            if tx.send(event).is_err() {
+                // No receivers left: forget the channel so the map does not grow forever.
+                channels.remove(&topic);
+            }
+        }
+    }
+
+    fn subscribe(&self, topic: Topic) -> broadcast::Receiver<HubEvent> {
+        let mut channels = self.channels.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        channels
+            .entry(topic)
+            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
+            .subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(text: &'static str) -> HubEvent {
+        HubEvent { payload: Bytes::from_static(text.as_bytes()), seq: None, subscribe: None }
+    }
+
+    #[tokio::test]
+    async fn subscribers_share_one_payload_allocation() {
+        let hub = LocalHub::new();
+        let topic = Topic::Conversation(ConversationId(1));
+        let mut a = hub.subscribe(topic);
+        let mut b = hub.subscribe(topic);
+        hub.publish(topic, event("hello"));
+        let (ea, eb) = (a.recv().await.unwrap(), b.recv().await.unwrap());
+        assert_eq!(ea.payload, "hello");
+        assert_eq!(ea.payload.as_ptr(), eb.payload.as_ptr(), "payload must be shared, not copied");
+    }
+
+    #[tokio::test]
+    async fn topics_are_isolated() {
+        let hub = LocalHub::new();
+        let mut one = hub.subscribe(Topic::Conversation(ConversationId(1)));
+        let _two = hub.subscribe(Topic::Conversation(ConversationId(2)));
+        hub.publish(Topic::Conversation(ConversationId(2)), event("for two"));
+        hub.publish(Topic::User(UserId(1)), event("for user 1"));
+        assert!(one.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn channel_is_dropped_after_last_subscriber_leaves() {
+        let hub = LocalHub::new();
+        let topic = Topic::User(UserId(9));
+        drop(hub.subscribe(topic));
+        assert_eq!(hub.topic_count(), 1);
+        hub.publish(topic, event("nobody listens"));
+        assert_eq!(hub.topic_count(), 0);
+    }
+}

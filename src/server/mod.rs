@@ -1,0 +1,20 @@
+//! Server-only parts of the core: storage, authentication, the message hub, and [`Chat`], the
+//! one entry point the app's server functions and the /ws gateway call.
+
+pub mod auth;
+pub mod chat;
+pub mod hub;
+pub mod sqlite;
+pub mod store;
+
+pub use chat::{Chat, ChatConfig, ClientMeta, SessionUser};
+pub use hub::{Hub, HubEvent, LocalHub, Topic};
+pub use store::{Store, StoreError};
+
+/// Milliseconds since the Unix epoch, the one clock the core stores.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
