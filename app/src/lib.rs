@@ -1,1 +1,66 @@
-pub fn x(){}
+//! Palaver's web app: pages, components and server functions (Leptos 0.8).
+#![recursion_limit = "256"]
+
+pub mod api;
+mod components;
+pub mod error;
+mod live;
+mod pages;
+mod time;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+pub use error::AppError;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // A marker that tests (and people debugging) can wait for: set only once the WASM app
+    // has taken over the server-rendered page.
+    Effect::new(|| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="palaver" href="/pkg/palaver.css" />
+        <Title formatter=|text: String| if text.is_empty() { "Palaver".to_owned() } else { format!("{text} · Palaver") } />
+        <Router>
+            <Routes fallback=pages::NotFound>
+                <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/signup") view=pages::SignupPage ssr=SsrMode::Async />
+                <Route path=path!("/invite/:code") view=pages::InvitePage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=pages::ChatShell ssr=SsrMode::Async>
+                    <Route path=path!("") view=pages::Welcome />
+                    <Route path=path!("c/:id") view=pages::ConversationPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

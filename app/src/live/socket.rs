@@ -1,0 +1,162 @@
+//! The browser's WebSocket: connect, authenticate with a token from the `ws_token` server
+//! function, apply frames, reconnect with exponential backoff and jitter.
+
+use super::{ConnStatus, Live, SendResult};
+use crate::api::ws_token;
+use crate::error::AppError;
+use futures::channel::{mpsc, oneshot};
+use futures::{SinkExt, StreamExt};
+use gloo_net::websocket::{futures::WebSocket, Message};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use palaver::protocol::{ClientFrame, ServerFrame};
+use palaver::{ConversationId, Seq};
+use std::collections::HashMap;
+
+/// How long a send may wait for its acknowledgement before the composer reports a failure.
+const ACK_TIMEOUT_MS: u32 = 10_000;
+const BACKOFF_BASE_MS: f64 = 500.0;
+const BACKOFF_MAX_MS: f64 = 15_000.0;
+
+type Pending = HashMap<String, oneshot::Sender<SendResult>>;
+
+/// The socket's mutable parts, shared by the UI and the connection task.
+#[derive(Clone, Copy)]
+pub struct Handle {
+    outgoing: StoredValue<Option<mpsc::UnboundedSender<String>>, LocalStorage>,
+    pending: StoredValue<Pending, LocalStorage>,
+}
+
+impl Handle {
+    pub fn new() -> Self {
+        Self {
+            outgoing: StoredValue::new_local(None),
+            pending: StoredValue::new_local(HashMap::new()),
+        }
+    }
+
+    fn push(&self, frame: &ClientFrame) -> bool {
+        let Ok(text) = serde_json::to_string(frame) else { return false };
+        self.outgoing
+            .with_value(|tx| tx.as_ref().is_some_and(|tx| tx.unbounded_send(text).is_ok()))
+    }
+
+    pub fn request_sync(&self, conversation_id: ConversationId, after_seq: Seq) {
+        self.push(&ClientFrame::Sync { conversation_id, after_seq });
+    }
+
+    pub async fn send(&self, live: Live, conversation_id: ConversationId, body: String) -> SendResult {
+        if live.status.get_untracked() != ConnStatus::Online {
+            return Err("Not connected. Your message was kept; try again when the connection is back.".into());
+        }
+        let client_id = uuid::Uuid::new_v4().to_string();
+        let (tx, rx) = oneshot::channel();
+        self.pending.update_value(|p| {
+            p.insert(client_id.clone(), tx);
+        });
+        if !self.push(&ClientFrame::Send { conversation_id, client_id: client_id.clone(), body }) {
+            self.pending.update_value(|p| {
+                p.remove(&client_id);
+            });
+            return Err("Not connected. Your message was kept; try again when the connection is back.".into());
+        }
+        let timeout = gloo_timers::future::TimeoutFuture::new(ACK_TIMEOUT_MS);
+        futures::pin_mut!(timeout);
+        match futures::future::select(rx, timeout).await {
+            futures::future::Either::Left((Ok(result), _)) => result,
+            futures::future::Either::Left((Err(_), _)) => {
+                Err("The connection dropped before the message was confirmed. Try again.".into())
+            }
+            futures::future::Either::Right(_) => {
+                self.pending.update_value(|p| {
+                    p.remove(&client_id);
+                });
+                Err("The server did not confirm the message in time. Try again.".into())
+            }
+        }
+    }
+
+    fn settle(&self, client_id: &str, result: SendResult) {
+        if let Some(tx) = self.pending.try_update_value(|p| p.remove(client_id)).flatten() {
+            let _ = tx.send(result);
+        }
+    }
+
+    /// The connection is gone: every waiting send fails now rather than at its timeout.
+    fn fail_all(&self) {
+        let waiting = self.pending.try_update_value(std::mem::take).unwrap_or_default();
+        for (_, tx) in waiting {
+            let _ = tx.send(Err("The connection dropped before the message was confirmed. Try again.".into()));
+        }
+    }
+}
+
+fn ws_url() -> Option<String> {
+    let location = window().location();
+    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    Some(format!("{scheme}://{}/ws", location.host().ok()?))
+}
+
+fn backoff_ms(attempt: u32) -> u32 {
+    let exp = (BACKOFF_BASE_MS * 2f64.powi(attempt.min(10) as i32)).min(BACKOFF_MAX_MS);
+    // Full jitter: a restarted server is not hit by every client at the same instant.
+    (exp * (0.5 + js_sys::Math::random() * 0.5)) as u32
+}
+
+pub fn run(live: Live) {
+    spawn_local(async move {
+        let mut attempt: u32 = 0;
+        loop {
+            if attempt > 0 {
+                live.status.set(ConnStatus::Reconnecting);
+                gloo_timers::future::TimeoutFuture::new(backoff_ms(attempt)).await;
+            }
+            attempt += 1;
+            let ticket = match ws_token().await {
+                Ok(t) => t,
+                Err(AppError::Unauthenticated) => {
+                    let _ = window().location().set_href("/login");
+                    return;
+                }
+                Err(_) => continue,
+            };
+            let Some(url) = ws_url() else { return };
+            let Ok(ws) = WebSocket::open(&url) else { continue };
+            let (mut write, mut read) = ws.split();
+            let auth = ClientFrame::Auth { token: ticket.token };
+            let Ok(auth) = serde_json::to_string(&auth) else { return };
+            if write.send(Message::Text(auth)).await.is_err() {
+                continue;
+            }
+            let (tx, mut rx) = mpsc::unbounded::<String>();
+            live.socket.outgoing.set_value(Some(tx));
+            spawn_local(async move {
+                while let Some(text) = rx.next().await {
+                    if write.send(Message::Text(text)).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            while let Some(Ok(msg)) = read.next().await {
+                let Message::Text(text) = msg else { continue };
+                let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else { continue };
+                match frame {
+                    ServerFrame::Ready { .. } => {
+                        attempt = 0;
+                        live.status.set(ConnStatus::Online);
+                        live.catch_up();
+                    }
+                    ServerFrame::Ack { client_id, seq, .. } => live.socket.settle(&client_id, Ok(seq)),
+                    ServerFrame::Error { client_id: Some(client_id), message, .. } => {
+                        live.socket.settle(&client_id, Err(message))
+                    }
+                    ServerFrame::Synced { complete: false, .. } => live.catch_up(),
+                    other => live.apply(other),
+                }
+            }
+            // Dropping the sender ends the writer task, which drops the socket.
+            live.socket.outgoing.set_value(None);
+            live.socket.fail_all();
+        }
+    });
+}

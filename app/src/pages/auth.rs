@@ -1,0 +1,124 @@
+//! Sign-in and sign-up. Plain forms posting to server functions: they work before the WASM
+//! app loads, and the app enhances them once it has.
+
+use crate::api::{SignIn, SignUp};
+use crate::components::{action_error, Alert};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+use palaver::validate::{PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN};
+
+fn next_param() -> Memo<Option<String>> {
+    let query = use_query_map();
+    Memo::new(move |_| query.read().get("next"))
+}
+
+fn with_next(path: &str, next: Option<String>) -> String {
+    match next {
+        Some(n) => format!("{path}?next={}", urlencode(&n)),
+        None => path.to_owned(),
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+fn AuthCard(title: &'static str, subtitle: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <main class="auth-page">
+            <div class="card">
+                <a class="brand" href="/">
+                    <span class="logo" aria-hidden="true">"◆"</span>
+                    "Palaver"
+                </a>
+                <h1>{title}</h1>
+                <p class="subtitle">{subtitle}</p>
+                {children()}
+            </div>
+        </main>
+    }
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let next = next_param();
+    let error = action_error(action.value());
+    view! {
+        <Title text="Sign in" />
+        <AuthCard title="Sign in to Palaver" subtitle="Welcome back.">
+            <ActionForm action>
+                <input type="hidden" name="next" value=move || next.get().unwrap_or_default() />
+                <label for="username">"Username"</label>
+                <input id="username" name="username" autocomplete="username" required autofocus />
+                <label for="password">"Password"</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required />
+                <Alert message=error />
+                <button type="submit" class="primary" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+            <p class="switch">
+                "New here? " <A href=move || with_next("/signup", next.get())>"Create an account"</A>
+            </p>
+        </AuthCard>
+    }
+}
+
+#[component]
+pub fn SignupPage() -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    let next = next_param();
+    let error = action_error(action.value());
+    view! {
+        <Title text="Create your account" />
+        <AuthCard title="Create your account" subtitle="Group chat you host yourself.">
+            <ActionForm action>
+                <input type="hidden" name="next" value=move || next.get().unwrap_or_default() />
+                <label for="username">"Username"</label>
+                <input
+                    id="username"
+                    name="username"
+                    autocomplete="username"
+                    required
+                    autofocus
+                    minlength=USERNAME_MIN
+                    maxlength=USERNAME_MAX
+                    pattern="[A-Za-z0-9_.\\-]+"
+                    aria-describedby="username-hint"
+                />
+                <p class="hint" id="username-hint">
+                    {format!("{USERNAME_MIN}-{USERNAME_MAX} letters, digits, '_', '-' or '.'")}
+                </p>
+                <label for="password">"Password"</label>
+                <input
+                    id="password"
+                    name="password"
+                    type="password"
+                    autocomplete="new-password"
+                    required
+                    aria-describedby="password-hint"
+                />
+                <p class="hint" id="password-hint">
+                    {format!("At least {PASSWORD_MIN} characters. A passphrase works well.")}
+                </p>
+                <Alert message=error />
+                <button type="submit" class="primary" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Creating account…" } else { "Create account" }}
+                </button>
+            </ActionForm>
+            <p class="switch">
+                "Already have an account? " <A href=move || with_next("/login", next.get())>"Sign in"</A>
+            </p>
+        </AuthCard>
+    }
+}

@@ -1,0 +1,181 @@
+//! The signed-in layout: top bar, side nav of conversations, and the routed main pane.
+
+use crate::api::{current_user, list_conversations, CreateConversation, SignOut};
+use crate::components::{action_error, Alert, Notice};
+use crate::error::AppError;
+use crate::live::{use_live, ConnStatus, Live};
+use crate::time::{provide_tz_offset, short, use_tz_offset};
+use leptos::either::EitherOf3;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::hooks::use_location;
+use palaver::validate::TITLE_MAX;
+
+#[component]
+pub fn ChatShell() -> impl IntoView {
+    provide_tz_offset();
+    let data = Resource::new(
+        || (),
+        |_| async {
+            match current_user().await? {
+                Some(me) => Ok::<_, AppError>(Some((me, list_conversations().await?))),
+                None => Ok(None),
+            }
+        },
+    );
+    let location = use_location();
+    view! {
+        <Suspense fallback=|| view! { <div class="loading" aria-busy="true">"Loading…"</div> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(Some((me, conversations))) => {
+                        let live = Live::new(me, conversations);
+                        live.connect();
+                        EitherOf3::A(view! { <ChatLayout /> })
+                    }
+                    Ok(None) => {
+                        let here = location.pathname.get_untracked();
+                        let path = if here == "/" { "/login".to_owned() } else { format!("/login?next={here}") };
+                        EitherOf3::B(view! { <Redirect path /> })
+                    }
+                    Err(e) => EitherOf3::C(view! {
+                        <Notice title="Palaver is having trouble">
+                            <p>{e.to_string()}</p>
+                        </Notice>
+                    }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ChatLayout() -> impl IntoView {
+    view! {
+        <div class="app">
+            <TopBar />
+            <div class="workspace">
+                <Sidebar />
+                <main class="pane">
+                    <Outlet />
+                </main>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn TopBar() -> impl IntoView {
+    let live = use_live();
+    let sign_out = ServerAction::<SignOut>::new();
+    let status = move || match live.status.get() {
+        ConnStatus::Online => None,
+        ConnStatus::Connecting => Some("Connecting…"),
+        ConnStatus::Reconnecting => Some("Reconnecting…"),
+    };
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">
+                <span class="logo" aria-hidden="true">"◆"</span>
+                "Palaver"
+            </a>
+            <p class="conn" role="status">
+                {move || status().map(|s| view! { <span class="conn-badge">{s}</span> })}
+            </p>
+            <div class="me">
+                <span class="avatar" aria-hidden="true">
+                    {live.me.with_value(|m| initial(&m.username))}
+                </span>
+                <span class="username">{live.me.with_value(|m| m.username.clone())}</span>
+                <ActionForm action=sign_out>
+                    <button type="submit" class="ghost">
+                        "Sign out"
+                    </button>
+                </ActionForm>
+            </div>
+        </header>
+    }
+}
+
+pub fn initial(name: &str) -> String {
+    name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()
+}
+
+#[component]
+fn Sidebar() -> impl IntoView {
+    let live = use_live();
+    let create = ServerAction::<CreateConversation>::new();
+    let error = action_error(create.value());
+    let location = use_location();
+    let offset = use_tz_offset();
+    let now = crate::live::now_ms();
+    let current = move || {
+        location.pathname.with(|p| p.strip_prefix("/c/").and_then(|id| id.parse::<i64>().ok()))
+    };
+    view! {
+        <nav class="sidebar" aria-label="Conversations">
+            <ActionForm action=create attr:class="new-conversation">
+                <label for="new-title" class="sr-only">
+                    "New conversation title"
+                </label>
+                <input
+                    id="new-title"
+                    name="title"
+                    placeholder="New conversation…"
+                    maxlength=TITLE_MAX
+                    required
+                    autocomplete="off"
+                />
+                <button type="submit" class="primary" aria-label="Create conversation" title="Create conversation">
+                    "+"
+                </button>
+            </ActionForm>
+            <Alert message=error />
+            <Show
+                when=move || live.conversations.with(|c| !c.is_empty())
+                fallback=|| view! { <p class="empty-nav">"No conversations yet. Create one above, or open an invite link."</p> }
+            >
+                <ul class="conversation-list">
+                    <For
+                        each=move || live.conversations.get()
+                        key=|c| (c.id, c.last_seq)
+                        children=move |c| {
+                            let id = c.id.0;
+                            let href = format!("/c/{id}");
+                            let preview = c
+                                .last_message
+                                .as_ref()
+                                .map(|m| format!("{}: {}", m.author, m.body))
+                                .unwrap_or_else(|| "No messages yet".to_owned());
+                            let stamp = move || short(c.last_activity_at, now, offset.get());
+                            view! {
+                                <li>
+                                    <A href=href attr:class="conversation" attr:aria-current=move || (current() == Some(id)).then_some("page")>
+                                        <span class="avatar" aria-hidden="true">{initial(&c.title)}</span>
+                                        <span class="text">
+                                            <span class="title">{c.title.clone()}</span>
+                                            <span class="preview">{preview}</span>
+                                        </span>
+                                        <span class="stamp">{stamp}</span>
+                                    </A>
+                                </li>
+                            }
+                        }
+                    />
+                </ul>
+            </Show>
+        </nav>
+    }
+}
+
+#[component]
+pub fn Welcome() -> impl IntoView {
+    let live = use_live();
+    view! {
+        <div class="welcome">
+            <h1>{move || format!("Hi, {}", live.me.with_value(|m| m.username.clone()))}</h1>
+            <p>"Pick a conversation on the left, or start a new one and invite people with a link."</p>
+        </div>
+    }
+}

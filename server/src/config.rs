@@ -1,0 +1,88 @@
+//! Configuration: command-line flags, each with an environment-variable fallback.
+
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser, Clone)]
+#[command(name = "palaver", version, about = "Palaver: self-hosted group chat")]
+pub struct Config {
+    /// Address and port to listen on.
+    #[arg(long, env = "PALAVER_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+
+    /// The origin users reach Palaver at, e.g. https://chat.example.com. Used for invite links,
+    /// the token issuer, the cross-site allow-list and the cookie's Secure flag.
+    /// Defaults to http://<listen>.
+    #[arg(long, env = "PALAVER_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+
+    /// Directory for the embedded database and the generated signing key.
+    #[arg(long, env = "PALAVER_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL. Defaults to sqlite://<data-dir>/palaver.db.
+    #[arg(long, env = "PALAVER_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// JWT signing key for WebSocket tokens (at least 32 bytes). When absent, a random
+    /// 256-bit key is generated on first start and kept in <data-dir>/jwt.key.
+    #[arg(long, env = "PALAVER_JWT_KEY", hide_env_values = true)]
+    pub jwt_key: Option<String>,
+
+    /// Lifetime of WebSocket tokens in seconds (at most 900).
+    #[arg(long, env = "PALAVER_TOKEN_TTL_SECS", default_value_t = 600)]
+    pub token_ttl_secs: i64,
+
+    /// Lifetime of a sign-in session in days.
+    #[arg(long, env = "PALAVER_SESSION_DAYS", default_value_t = 30)]
+    pub session_days: i64,
+
+    /// Further origins allowed to make state-changing requests (comma-separated), e.g. when
+    /// a proxy serves Palaver under a second name.
+    #[arg(long, env = "PALAVER_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Where the compiled site (pkg/palaver.js, .wasm, .css, static files) is.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("public_origin", &self.public_origin)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("jwt_key", &self.jwt_key.as_ref().map(|_| "<redacted>"))
+            .field("token_ttl_secs", &self.token_ttl_secs)
+            .field("session_days", &self.session_days)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("site_root", &self.site_root)
+            .finish()
+    }
+}
+
+impl Config {
+    /// A configuration for tests: everything in `data_dir`, a random port.
+    pub fn for_tests(data_dir: PathBuf) -> Self {
+        Config {
+            listen: "127.0.0.1:0".parse().expect("valid address"),
+            public_origin: None,
+            data_dir,
+            database_url: None,
+            jwt_key: None,
+            token_ttl_secs: 600,
+            session_days: 30,
+            allowed_origins: Vec::new(),
+            site_root: PathBuf::from("target/site"),
+        }
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("palaver.db").display()))
+    }
+}

@@ -1,0 +1,12 @@
+//! The Palaver host: configuration, the axum router (Leptos pages, server functions, /ws,
+//! /healthz), middleware and graceful shutdown. `main.rs` only parses flags and calls
+//! [`Application::build`]; tests build the same application on port 0.
+
+pub mod config;
+mod keys;
+mod middleware;
+mod startup;
+mod ws;
+
+pub use config::Config;
+pub use startup::{Application, StartupError};

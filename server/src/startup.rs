@@ -1,0 +1,175 @@
+//! Builds the application: store, hub, core, router and listener.
+
+use crate::config::Config;
+use crate::middleware::{cross_site_guard, security_headers, OriginPolicy};
+use crate::ws::{ws_handler, Gateway};
+use crate::keys;
+use axum::extract::FromRef;
+use axum::http::{HeaderName, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use palaver::server::sqlite::SqliteStore;
+use palaver::server::{auth::TokenKeys, Chat, ChatConfig, LocalHub};
+use palaver_app::api::ssr::AppState;
+use palaver_app::{shell, App};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted (server-function arguments are small forms).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("database: {0}")]
+    Store(#[from] palaver::server::StoreError),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+#[derive(Clone)]
+pub struct ServerState {
+    pub leptos_options: LeptosOptions,
+    pub gateway: Gateway,
+}
+
+impl FromRef<ServerState> for LeptosOptions {
+    fn from_ref(state: &ServerState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+    gateway: Gateway,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let listener = TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let public_origin = config
+            .public_origin
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+
+        let url = config.database_url();
+        if !url.starts_with("sqlite:") {
+            return Err(StartupError::Config(format!(
+                "unsupported database URL {:?}: this build stores data in SQLite (sqlite://path)",
+                url.split(':').next().unwrap_or("")
+            )));
+        }
+        let store = SqliteStore::connect(&url).await?;
+        let key = keys::load_or_create(config.jwt_key.as_deref(), &config.data_dir).map_err(StartupError::Config)?;
+        let tokens = TokenKeys::new(&key, public_origin.clone(), config.token_ttl_secs).map_err(StartupError::Config)?;
+        let chat = Arc::new(Chat::new(
+            Arc::new(store),
+            Arc::new(LocalHub::new()),
+            tokens,
+            ChatConfig {
+                public_origin: public_origin.clone(),
+                session_lifetime_ms: config.session_days.max(1) * 24 * 3600 * 1000,
+            },
+        ));
+
+        let mut origins = vec![public_origin.clone(), format!("http://{addr}")];
+        if addr.ip().is_loopback() {
+            origins.push(format!("http://localhost:{}", addr.port()));
+        }
+        origins.extend(config.allowed_origins.iter().cloned());
+        let policy = OriginPolicy::new(origins);
+
+        let shutdown = CancellationToken::new();
+        let gateway = Gateway::new(chat.clone(), policy.clone(), shutdown.clone());
+        let app_state = AppState {
+            chat,
+            secure_cookies: public_origin.starts_with("https://"),
+            session_max_age_secs: config.session_days.max(1) * 24 * 3600,
+        };
+        let router = router(&config, addr, app_state, gateway.clone(), policy);
+        Ok(Self { listener, router, shutdown, gateway })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    /// Serves until `signal` resolves, then stops accepting, lets in-flight requests finish,
+    /// and closes every WebSocket with 1001 (going away).
+    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let shutdown = self.shutdown.clone();
+        let gateway = self.gateway.clone();
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(async move {
+                signal.await;
+                tracing::info!("shutting down: closing sockets and finishing requests");
+                shutdown.cancel();
+            })
+            .await?;
+        gateway.wait_closed(Duration::from_secs(5)).await;
+        Ok(())
+    }
+}
+
+fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
+    let output_name = std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "palaver".to_owned());
+    LeptosOptions::builder()
+        .output_name(output_name)
+        .site_root(config.site_root.display().to_string())
+        .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".to_owned()))
+        .site_addr(addr)
+        .build()
+}
+
+fn router(config: &Config, addr: SocketAddr, app_state: AppState, gateway: Gateway, policy: OriginPolicy) -> Router {
+    let leptos_options = leptos_options(config, addr);
+    let routes = generate_route_list(App);
+    let state = ServerState { leptos_options: leptos_options.clone(), gateway };
+    let context = {
+        let app_state = app_state.clone();
+        move || provide_context(app_state.clone())
+    };
+    let request_id = HeaderName::from_static("x-request-id");
+
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/ws", get(ws_handler))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(context, shell))
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(policy, cross_site_guard))
+        .layer(axum::middleware::from_fn(security_headers))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}

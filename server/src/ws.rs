@@ -1,0 +1,358 @@
+//! The /ws gateway. A socket must authenticate with a token within 10 seconds; from then on
+//! it receives the events of every conversation its user belongs to, and may send messages
+//! and ask to catch up. Identity comes from the verified token only; membership from the
+//! database on every action.
+
+use crate::middleware::OriginPolicy;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures::stream::{SplitSink, SplitStream};
+use futures::{SinkExt, StreamExt};
+use palaver::model::UserView;
+use palaver::protocol::{close, ClientFrame, ErrorCode, ServerFrame, AUTH_TIMEOUT_SECS, MAX_FRAME_BYTES, SYNC_BATCH};
+use palaver::server::{Chat, HubEvent, Topic};
+use palaver::{ConversationId, CoreError, Seq};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::{interval, timeout, Instant, MissedTickBehavior};
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::StreamMap;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::startup::ServerState;
+
+const PING_EVERY: Duration = Duration::from_secs(25);
+/// A socket that has not answered a ping for this long is gone.
+const IDLE_LIMIT: Duration = Duration::from_secs(60);
+/// How often a socket re-checks that its session is still signed in.
+const SESSION_CHECK_EVERY: Duration = Duration::from_secs(15);
+/// tungstenite's default 128 KiB read buffer per socket adds up; frames are small.
+const SOCKET_BUFFER: usize = 4 * 1024;
+
+#[derive(Clone)]
+pub struct Gateway {
+    chat: Arc<Chat>,
+    origins: OriginPolicy,
+    shutdown: CancellationToken,
+    tracker: TaskTracker,
+}
+
+impl Gateway {
+    pub fn new(chat: Arc<Chat>, origins: OriginPolicy, shutdown: CancellationToken) -> Self {
+        Self { chat, origins, shutdown, tracker: TaskTracker::new() }
+    }
+
+    /// Waits (bounded) for every socket task to send its close frame and end.
+    pub async fn wait_closed(&self, limit: Duration) {
+        self.tracker.close();
+        let _ = timeout(limit, self.tracker.wait()).await;
+    }
+}
+
+pub async fn ws_handler(State(state): State<ServerState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+    let gateway = state.gateway;
+    // Browsers send Origin on every WebSocket handshake: a foreign one is cross-site
+    // WebSocket hijacking, refused before upgrading.
+    if gateway.origins.is_cross_site(&headers) {
+        return (StatusCode::FORBIDDEN, "Cross-site WebSocket refused.").into_response();
+    }
+    if gateway.shutdown.is_cancelled() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "Shutting down.").into_response();
+    }
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .read_buffer_size(SOCKET_BUFFER)
+        .write_buffer_size(SOCKET_BUFFER)
+        .on_upgrade(move |socket| {
+            let tracker = gateway.tracker.clone();
+            tracker.track_future(async move { Connection::serve(gateway, socket).await })
+        })
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+
+struct Connection {
+    gateway: Gateway,
+    sink: Sink,
+    user: UserView,
+    session_id: String,
+    /// The newest seq this socket has sent per conversation: duplicates are skipped and a
+    /// lagging subscription is resynced from here.
+    sent: HashMap<ConversationId, Seq>,
+    subscriptions: StreamMap<ConversationId, BroadcastStream<HubEvent>>,
+}
+
+enum Flow {
+    Continue,
+    Close(u16, &'static str),
+}
+
+async fn send_frame(sink: &mut Sink, frame: &ServerFrame) -> bool {
+    sink.send(Message::Text(frame.to_json().into())).await.is_ok()
+}
+
+async fn close_with(sink: &mut Sink, code: u16, reason: &'static str) {
+    let _ = sink
+        .send(Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) })))
+        .await;
+    let _ = sink.close().await;
+}
+
+impl Connection {
+    async fn serve(gateway: Gateway, socket: WebSocket) {
+        let (mut sink, mut stream) = socket.split();
+        let auth = tokio::select! {
+            r = timeout(Duration::from_secs(AUTH_TIMEOUT_SECS), authenticate(&gateway.chat, &mut sink, &mut stream)) => r,
+            _ = gateway.shutdown.cancelled() => {
+                close_with(&mut sink, close::GOING_AWAY, "server shutting down").await;
+                return;
+            }
+        };
+        let (user, session_id) = match auth {
+            Ok(Ok(who)) => who,
+            Ok(Err((code, reason))) => {
+                close_with(&mut sink, code, reason).await;
+                return;
+            }
+            Err(_) => {
+                let _ = send_frame(&mut sink, &ServerFrame::error(ErrorCode::Unauthenticated, "No valid token within 10 seconds.", None)).await;
+                close_with(&mut sink, close::POLICY, "authentication timeout").await;
+                return;
+            }
+        };
+        let mut conn = Connection { gateway, sink, user, session_id, sent: HashMap::new(), subscriptions: StreamMap::new() };
+        // Subscribe before saying ready: anything published from now on reaches this socket,
+        // and anything before it the client fetches with `sync`.
+        let mut personal = conn.gateway.chat.hub().subscribe(Topic::User(conn.user.id));
+        match conn.gateway.chat.conversation_ids(conn.user.id).await {
+            Ok(ids) => ids.into_iter().for_each(|id| conn.subscribe(id)),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot load memberships for socket");
+                close_with(&mut conn.sink, 1011, "internal error").await;
+                return;
+            }
+        }
+        if !send_frame(&mut conn.sink, &ServerFrame::Ready { user: conn.user.clone() }).await {
+            return;
+        }
+        let reason = conn.run(&mut stream, &mut personal).await;
+        if let Some((code, text)) = reason {
+            close_with(&mut conn.sink, code, text).await;
+        }
+    }
+
+    fn subscribe(&mut self, id: ConversationId) {
+        if !self.subscriptions.contains_key(&id) {
+            let rx = self.gateway.chat.hub().subscribe(Topic::Conversation(id));
+            self.subscriptions.insert(id, BroadcastStream::new(rx));
+        }
+    }
+
+    /// The socket's event loop. Returns the close code to send, if any.
+    async fn run(
+        &mut self,
+        stream: &mut SplitStream<WebSocket>,
+        personal: &mut tokio::sync::broadcast::Receiver<HubEvent>,
+    ) -> Option<(u16, &'static str)> {
+        let mut ping = interval(PING_EVERY);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut session_check = interval(SESSION_CHECK_EVERY);
+        session_check.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut last_heard = Instant::now();
+        let shutdown = self.gateway.shutdown.clone();
+        loop {
+            let flow = tokio::select! {
+                _ = shutdown.cancelled() => Flow::Close(close::GOING_AWAY, "server shutting down"),
+                incoming = stream.next() => {
+                    last_heard = Instant::now();
+                    match incoming {
+                        Some(Ok(Message::Text(text))) => self.on_text(&text).await,
+                        Some(Ok(Message::Binary(_))) => {
+                            self.reply(&ServerFrame::error(ErrorCode::BadFrame, "Frames must be JSON text.", None)).await
+                        }
+                        Some(Ok(Message::Close(_))) | None => return None,
+                        Some(Ok(_)) => Flow::Continue,
+                        Some(Err(e)) => {
+                            // tungstenite reports an oversized frame as a capacity error.
+                            let text = e.to_string();
+                            tracing::debug!(error = %text, "socket read error");
+                            if text.contains("Space limit exceeded") || text.to_ascii_lowercase().contains("too long") || text.contains("Capacity") {
+                                Flow::Close(close::TOO_BIG, "frame too large")
+                            } else {
+                                return None;
+                            }
+                        }
+                    }
+                }
+                Some((id, event)) = self.subscriptions.next() => match event {
+                    Ok(event) => self.forward(event).await,
+                    Err(BroadcastStreamRecvError::Lagged(skipped)) => {
+                        tracing::warn!(conversation = %id, skipped, "subscriber lagged; resyncing from the database");
+                        let after = self.sent.get(&id).copied().unwrap_or(0);
+                        self.sync(id, after, true).await
+                    }
+                },
+                event = personal.recv() => match event {
+                    Ok(event) => {
+                        if let Some(id) = event.subscribe {
+                            self.subscribe(id);
+                        }
+                        self.forward(event).await
+                    }
+                    Err(RecvError::Lagged(_)) => Flow::Continue,
+                    Err(RecvError::Closed) => Flow::Close(1011, "internal error"),
+                },
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > IDLE_LIMIT {
+                        Flow::Close(close::POLICY, "idle timeout")
+                    } else if self.sink.send(Message::Ping(Default::default())).await.is_err() {
+                        return None;
+                    } else {
+                        Flow::Continue
+                    }
+                }
+                _ = session_check.tick() => match self.gateway.chat.session_active(&self.session_id).await {
+                    Ok(false) => Flow::Close(close::SESSION_ENDED, "session ended"),
+                    _ => Flow::Continue,
+                },
+            };
+            if let Flow::Close(code, reason) = flow {
+                return Some((code, reason));
+            }
+        }
+    }
+
+    async fn reply(&mut self, frame: &ServerFrame) -> Flow {
+        if send_frame(&mut self.sink, frame).await {
+            Flow::Continue
+        } else {
+            Flow::Close(1006, "write failed")
+        }
+    }
+
+    async fn forward(&mut self, event: HubEvent) -> Flow {
+        if let Some((id, seq)) = event.seq {
+            let sent = self.sent.entry(id).or_insert(0);
+            if seq <= *sent {
+                return Flow::Continue;
+            }
+            *sent = seq;
+        }
+        let Ok(text) = Utf8Bytes::try_from(event.payload) else {
+            return Flow::Continue;
+        };
+        if self.sink.send(Message::Text(text)).await.is_ok() {
+            Flow::Continue
+        } else {
+            Flow::Close(1006, "write failed")
+        }
+    }
+
+    async fn on_text(&mut self, text: &str) -> Flow {
+        let frame = match serde_json::from_str::<ClientFrame>(text) {
+            Ok(f) => f,
+            Err(e) => {
+                return self
+                    .reply(&ServerFrame::error(ErrorCode::BadFrame, format!("Malformed frame: {e}"), None))
+                    .await
+            }
+        };
+        match frame {
+            ClientFrame::Auth { .. } => {
+                self.reply(&ServerFrame::error(ErrorCode::BadFrame, "Already authenticated.", None)).await
+            }
+            ClientFrame::Send { conversation_id, client_id, body } => {
+                match self.gateway.chat.send_message(&self.user, conversation_id, &client_id, &body).await {
+                    Ok((m, _created)) => {
+                        self.reply(&ServerFrame::Ack { conversation_id, client_id, seq: m.seq, created_at: m.created_at })
+                            .await
+                    }
+                    Err(e) => {
+                        let frame = error_frame(e, Some(client_id));
+                        self.reply(&frame).await
+                    }
+                }
+            }
+            ClientFrame::Sync { conversation_id, after_seq } => self.sync(conversation_id, after_seq.max(0), false).await,
+        }
+    }
+
+    /// Sends the messages after `after` from the database. A client's `sync` gets one batch
+    /// and a `synced` frame saying whether more wait; a lag resync runs until caught up.
+    async fn sync(&mut self, id: ConversationId, after: Seq, until_caught_up: bool) -> Flow {
+        let mut after = after;
+        loop {
+            let batch = match self.gateway.chat.messages_after(self.user.id, id, after, SYNC_BATCH).await {
+                Ok(b) => b,
+                Err(e) => return self.reply(&error_frame(e, None)).await,
+            };
+            let complete = (batch.len() as i64) < SYNC_BATCH;
+            for message in batch {
+                after = message.seq;
+                let sent = self.sent.entry(id).or_insert(0);
+                *sent = (*sent).max(message.seq);
+                if let Flow::Close(c, r) = self.reply(&ServerFrame::Message { message }).await {
+                    return Flow::Close(c, r);
+                }
+            }
+            if complete || !until_caught_up {
+                return self.reply(&ServerFrame::Synced { conversation_id: id, last_seq: after, complete }).await;
+            }
+        }
+    }
+}
+
+/// Reads frames until a valid `auth` arrives. Anything else first is a protocol violation.
+async fn authenticate(
+    chat: &Chat,
+    sink: &mut Sink,
+    stream: &mut SplitStream<WebSocket>,
+) -> Result<(UserView, String), (u16, &'static str)> {
+    loop {
+        let text = match stream.next().await {
+            Some(Ok(Message::Text(t))) => t,
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(_)) | None => return Err((close::POLICY, "authentication required")),
+            Some(Err(_)) => return Err((close::TOO_BIG, "frame too large")),
+        };
+        let token = match serde_json::from_str::<ClientFrame>(&text) {
+            Ok(ClientFrame::Auth { token }) => token,
+            _ => {
+                let _ = send_frame(sink, &ServerFrame::error(ErrorCode::Unauthenticated, "The first frame must be auth.", None)).await;
+                return Err((close::POLICY, "authentication required"));
+            }
+        };
+        let identity = match chat.verify_ws_token(&token).await {
+            Ok(id) => id,
+            Err(e) => {
+                tracing::info!(error = %e, "socket token rejected");
+                let _ = send_frame(sink, &ServerFrame::error(ErrorCode::Unauthenticated, "Invalid or expired token.", None)).await;
+                return Err((close::POLICY, "invalid token"));
+            }
+        };
+        return match chat.user_by_id(identity.user_id).await {
+            Ok(user) => Ok((user, identity.session_id)),
+            Err(_) => Err((close::POLICY, "unknown user")),
+        };
+    }
+}
+
+fn error_frame(e: CoreError, client_id: Option<String>) -> ServerFrame {
+    let code = match &e {
+        CoreError::Invalid(_) => ErrorCode::InvalidMessage,
+        CoreError::NotMember | CoreError::NotFound(_) => ErrorCode::NotMember,
+        CoreError::Unauthenticated => ErrorCode::Unauthenticated,
+        CoreError::Internal(detail) => {
+            tracing::error!(error = %detail, "internal error on socket");
+            return ServerFrame::error(ErrorCode::Internal, "Something went wrong on our side. Please try again.", client_id);
+        }
+        _ => ErrorCode::BadFrame,
+    };
+    ServerFrame::error(code, e.to_string(), client_id)
+}
