@@ -5,7 +5,10 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+/// On the wire: `{"code": "not_found", "message": "Conversation not found."}`, so that any
+/// HTTP client can show the message and branch on the code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(into = "WireError", from = "WireError")]
 pub enum AppError {
     /// Bad input: the message says what is wrong.
     #[error("{0}")]
@@ -25,6 +28,48 @@ pub enum AppError {
     /// The request never got a proper answer (network down, server restarting).
     #[error("Could not reach the server. Check your connection and try again.")]
     Transport(String),
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireError {
+    code: String,
+    message: String,
+}
+
+impl AppError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Invalid(_) => "invalid",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::BadCredentials => "bad_credentials",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::Internal => "internal",
+            AppError::Transport(_) => "transport",
+        }
+    }
+}
+
+impl From<AppError> for WireError {
+    fn from(e: AppError) -> Self {
+        WireError { code: e.code().to_owned(), message: e.to_string() }
+    }
+}
+
+impl From<WireError> for AppError {
+    fn from(w: WireError) -> Self {
+        match w.code.as_str() {
+            "invalid" => AppError::Invalid(w.message),
+            "unauthenticated" => AppError::Unauthenticated,
+            "bad_credentials" => AppError::BadCredentials,
+            "forbidden" => AppError::Forbidden(w.message),
+            "not_found" => AppError::NotFound(w.message),
+            "conflict" => AppError::Conflict(w.message),
+            "internal" => AppError::Internal,
+            _ => AppError::Transport(w.message),
+        }
+    }
 }
 
 impl FromServerFnError for AppError {
@@ -80,6 +125,29 @@ mod ssr {
                 res.set_status(app.status());
             }
             app
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppError;
+
+    #[test]
+    fn errors_travel_as_code_and_message_and_come_back_intact() {
+        for e in [
+            AppError::Invalid("Title must not be empty.".into()),
+            AppError::Unauthenticated,
+            AppError::BadCredentials,
+            AppError::Forbidden("no".into()),
+            AppError::NotFound("gone".into()),
+            AppError::Conflict("taken".into()),
+            AppError::Internal,
+        ] {
+            let json = serde_json::to_value(&e).unwrap();
+            assert_eq!(json["code"], e.code());
+            assert_eq!(json["message"], e.to_string());
+            assert_eq!(serde_json::from_value::<AppError>(json).unwrap(), e);
         }
     }
 }

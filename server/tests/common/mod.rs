@@ -1,0 +1,251 @@
+//! `spawn_app()`: the real application on a random port with a fresh data directory, and a
+//! client that talks to it the way the browser does (server functions over HTTP with a cookie
+//! jar, the WebSocket with a token).
+#![allow(dead_code)]
+
+use futures::{SinkExt, StreamExt};
+use palaver_server::{Application, Config};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub const PASSWORD: &str = "correct-horse-battery-9";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().to_path_buf();
+    let mut app = spawn_app_in(path, None).await;
+    app._dir = Some(dir);
+    app
+}
+
+/// Starts the app on `data_dir` (kept by the caller, so a restart finds the same database).
+pub async fn spawn_app_in(data_dir: PathBuf, tweak: Option<fn(&mut Config)>) -> TestApp {
+    let mut config = Config::for_tests(data_dir.clone());
+    if let Some(tweak) = tweak {
+        tweak(&mut config);
+    }
+    let app = Application::build(config).await.expect("application builds");
+    let addr = app.local_addr();
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(app.run_until(async move {
+        let _ = rx.await;
+    }));
+    TestApp { addr, data_dir, _dir: None, stop: Some(tx), handle: Some(handle) }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("http client"),
+            base: self.url(""),
+            addr: self.addr,
+        }
+    }
+
+    /// Graceful stop, as on SIGTERM.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), h).await;
+        }
+    }
+
+    /// Hard stop, like a crash: the server task is aborted without any shutdown.
+    pub fn kill(mut self) {
+        if let Some(h) = self.handle.take() {
+            h.abort();
+        }
+        self.stop.take();
+    }
+}
+
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub addr: SocketAddr,
+}
+
+/// A server function's answer: status and JSON body.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    pub fn ok<T: DeserializeOwned>(self) -> T {
+        assert!((200..300).contains(&self.status), "expected success, got {} {}", self.status, self.body);
+        serde_json::from_value(self.body).expect("response has the expected shape")
+    }
+
+    /// The user-facing message of an `AppError` reply.
+    pub fn message(&self) -> String {
+        self.body["message"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+impl Client {
+    /// Calls a server function the way the browser app does: a same-origin POST with a
+    /// url-encoded body.
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Reply {
+        let res = self
+            .http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("origin", &self.base)
+            .form(form)
+            .send()
+            .await
+            .expect("request sent");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, body, headers }
+    }
+
+    pub async fn sign_up(&self, username: &str) -> Value {
+        self.call("sign_up", &[("username", username), ("password", PASSWORD)]).await.ok()
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) -> Reply {
+        self.call("sign_in", &[("username", username), ("password", password)]).await
+    }
+
+    pub async fn create_conversation(&self, title: &str) -> i64 {
+        let v: Value = self.call("create_conversation", &[("title", title)]).await.ok();
+        v["id"].as_i64().expect("conversation id")
+    }
+
+    pub async fn invite(&self, id: i64) -> String {
+        let v: Value = self.call("create_invite", &[("id", &id.to_string())]).await.ok();
+        v["code"].as_str().expect("invite code").to_owned()
+    }
+
+    pub async fn history(&self, id: i64) -> Reply {
+        self.call("history", &[("id", &id.to_string())]).await
+    }
+
+    pub async fn ws_token(&self) -> String {
+        let v: Value = self.call("ws_token", &[]).await.ok();
+        v["token"].as_str().expect("token").to_owned()
+    }
+
+    /// An authenticated WebSocket, past its `ready` frame.
+    pub async fn socket(&self) -> Socket {
+        let token = self.ws_token().await;
+        let mut socket = Socket::connect(self.addr).await;
+        socket.send_json(&serde_json::json!({"type": "auth", "token": token})).await;
+        let ready = socket.next_json().await;
+        assert_eq!(ready["type"], "ready", "{ready}");
+        socket
+    }
+}
+
+pub struct Socket {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Socket {
+    pub async fn connect(addr: SocketAddr) -> Socket {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.expect("socket connects");
+        Socket { ws }
+    }
+
+    pub async fn send_json(&mut self, v: &Value) {
+        self.ws.send(Message::Text(v.to_string().into())).await.expect("frame sent");
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.ws.send(Message::Text(text.to_owned().into())).await.expect("frame sent");
+    }
+
+    /// The next JSON text frame (pings skipped); panics after 5 s.
+    pub async fn next_json(&mut self) -> Value {
+        self.next_json_within(Duration::from_secs(5)).await.expect("a frame within 5 s")
+    }
+
+    pub async fn next_json_within(&mut self, limit: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let msg = tokio::time::timeout_at(deadline, self.ws.next()).await.ok()??;
+            match msg {
+                Ok(Message::Text(t)) => return Some(serde_json::from_str(&t).expect("server frames are JSON")),
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => continue,
+            }
+        }
+    }
+
+    /// Reads frames until one of `kind` arrives.
+    pub async fn next_of(&mut self, kind: &str) -> Value {
+        loop {
+            let f = self.next_json().await;
+            if f["type"] == kind {
+                return f;
+            }
+        }
+    }
+
+    /// Waits for the server to close the socket; returns the close code.
+    pub async fn close_code(&mut self, limit: Duration) -> Option<u16> {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return None,
+                Ok(None) => return Some(1006),
+                Ok(Some(Ok(Message::Close(frame)))) => return Some(frame.map_or(1005, |f| u16::from(f.code))),
+                Ok(Some(Ok(_))) => continue,
+                Ok(Some(Err(_))) => return Some(1006),
+            }
+        }
+    }
+
+    pub async fn send_message(&mut self, conversation: i64, client_id: &str, body: &str) -> Value {
+        self.send_json(&serde_json::json!({
+            "type": "send", "conversation_id": conversation, "client_id": client_id, "body": body
+        }))
+        .await;
+        loop {
+            let f = self.next_json().await;
+            if (f["type"] == "ack" || f["type"] == "error") && f["client_id"] == client_id {
+                return f;
+            }
+        }
+    }
+}
+
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!("{prefix}{}_{}", std::process::id() % 10_000, N.fetch_add(1, Ordering::Relaxed))
+}
