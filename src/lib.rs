@@ -18,4 +18,6 @@ pub mod server;
 
 pub use error::CoreError;
 pub use ids::{ConversationId, Seq, UserId};
-pub use validate::{ConversationTitle, InviteCode, MessageBody, Password, Username, ValidationError};
+pub use validate::{
+    ConversationTitle, InviteCode, MessageBody, Password, Username, ValidationError,
+};

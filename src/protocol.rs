@@ -153,6 +153,9 @@ mod tests {
     #[test]
     fn error_frame_omits_absent_client_id() {
         let json = ServerFrame::error(ErrorCode::BadFrame, "bad", None).to_json();
-        assert_eq!(json, r#"{"type":"error","code":"bad_frame","message":"bad"}"#);
+        assert_eq!(
+            json,
+            r#"{"type":"error","code":"bad_frame","message":"bad"}"#
+        );
     }
 }

@@ -264,14 +264,30 @@ mod tests {
     #[test]
     fn username_rejects_wrong_length() {
         for bad in ["", "ab", "  ab  ", &"x".repeat(33)] {
-            assert_eq!(Username::parse(bad), Err(ValidationError::UsernameLength), "{bad:?}");
+            assert_eq!(
+                Username::parse(bad),
+                Err(ValidationError::UsernameLength),
+                "{bad:?}"
+            );
         }
     }
 
     #[test]
     fn username_rejects_other_characters() {
-        for bad in ["bob smith", "bob@x", "<script>", "bøb", "al'ice", "a\u{0}bc", "robert;--"] {
-            assert_eq!(Username::parse(bad), Err(ValidationError::UsernameCharacters), "{bad:?}");
+        for bad in [
+            "bob smith",
+            "bob@x",
+            "<script>",
+            "bøb",
+            "al'ice",
+            "a\u{0}bc",
+            "robert;--",
+        ] {
+            assert_eq!(
+                Username::parse(bad),
+                Err(ValidationError::UsernameCharacters),
+                "{bad:?}"
+            );
         }
     }
 
@@ -289,10 +305,22 @@ mod tests {
     #[test]
     fn password_policy_enforces_length_commonness_and_username() {
         let u = user("alice");
-        assert_eq!(Password::new_for("short", &u), Err(ValidationError::PasswordTooShort));
-        assert_eq!(Password::new_for("password", &u), Err(ValidationError::PasswordCommon));
-        assert_eq!(Password::new_for("Password1", &u), Err(ValidationError::PasswordCommon));
-        assert_eq!(Password::new_for("12345678", &u), Err(ValidationError::PasswordCommon));
+        assert_eq!(
+            Password::new_for("short", &u),
+            Err(ValidationError::PasswordTooShort)
+        );
+        assert_eq!(
+            Password::new_for("password", &u),
+            Err(ValidationError::PasswordCommon)
+        );
+        assert_eq!(
+            Password::new_for("Password1", &u),
+            Err(ValidationError::PasswordCommon)
+        );
+        assert_eq!(
+            Password::new_for("12345678", &u),
+            Err(ValidationError::PasswordCommon)
+        );
         let long = user("alice_longname");
         assert_eq!(
             Password::new_for("ALICE_LONGNAME", &long),
@@ -326,7 +354,10 @@ mod tests {
     #[test]
     fn login_password_is_only_bounded() {
         assert!(Password::for_login("old").is_ok());
-        assert_eq!(Password::for_login(""), Err(ValidationError::PasswordTooShort));
+        assert_eq!(
+            Password::for_login(""),
+            Err(ValidationError::PasswordTooShort)
+        );
         assert_eq!(
             Password::for_login(&"a".repeat(PASSWORD_MAX + 1)),
             Err(ValidationError::PasswordTooLong)
@@ -335,9 +366,18 @@ mod tests {
 
     #[test]
     fn title_is_trimmed_and_bounded() {
-        assert_eq!(ConversationTitle::parse("  Team  ").unwrap().as_str(), "Team");
-        assert_eq!(ConversationTitle::parse("   "), Err(ValidationError::TitleEmpty));
-        assert_eq!(ConversationTitle::parse(""), Err(ValidationError::TitleEmpty));
+        assert_eq!(
+            ConversationTitle::parse("  Team  ").unwrap().as_str(),
+            "Team"
+        );
+        assert_eq!(
+            ConversationTitle::parse("   "),
+            Err(ValidationError::TitleEmpty)
+        );
+        assert_eq!(
+            ConversationTitle::parse(""),
+            Err(ValidationError::TitleEmpty)
+        );
         assert!(ConversationTitle::parse(&"é".repeat(TITLE_MAX)).is_ok());
         assert_eq!(
             ConversationTitle::parse(&"é".repeat(TITLE_MAX + 1)),
@@ -348,7 +388,11 @@ mod tests {
     #[test]
     fn title_rejects_control_characters_and_bidi_overrides() {
         for bad in ["a\nb", "a\u{0}b", "a\u{7}b", "x\u{202E}y"] {
-            assert_eq!(ConversationTitle::parse(bad), Err(ValidationError::TitleControl), "{bad:?}");
+            assert_eq!(
+                ConversationTitle::parse(bad),
+                Err(ValidationError::TitleControl),
+                "{bad:?}"
+            );
         }
     }
 
@@ -361,7 +405,10 @@ mod tests {
     #[test]
     fn message_body_bounds() {
         assert_eq!(MessageBody::parse(""), Err(ValidationError::MessageEmpty));
-        assert_eq!(MessageBody::parse(" \n\t "), Err(ValidationError::MessageEmpty));
+        assert_eq!(
+            MessageBody::parse(" \n\t "),
+            Err(ValidationError::MessageEmpty)
+        );
         assert!(MessageBody::parse(&"x".repeat(MESSAGE_MAX)).is_ok());
         assert_eq!(
             MessageBody::parse(&"x".repeat(MESSAGE_MAX + 1)),
@@ -378,7 +425,11 @@ mod tests {
     #[test]
     fn message_body_rejects_control_characters() {
         for bad in ["a\u{0}b", "bell\u{7}", "\u{1b}[31mred"] {
-            assert_eq!(MessageBody::parse(bad), Err(ValidationError::MessageControl), "{bad:?}");
+            assert_eq!(
+                MessageBody::parse(bad),
+                Err(ValidationError::MessageControl),
+                "{bad:?}"
+            );
         }
         assert!(MessageBody::parse("tab\tand\nnewline").is_ok());
     }
@@ -387,8 +438,17 @@ mod tests {
     fn invite_code_shape() {
         let good = "A".repeat(INVITE_CODE_LEN);
         assert!(InviteCode::parse(&good).is_ok());
-        for bad in ["", "short", &"A".repeat(INVITE_CODE_LEN + 1), &format!("{}!", "A".repeat(42))] {
-            assert_eq!(InviteCode::parse(bad), Err(ValidationError::InviteCodeMalformed), "{bad:?}");
+        for bad in [
+            "",
+            "short",
+            &"A".repeat(INVITE_CODE_LEN + 1),
+            &format!("{}!", "A".repeat(42)),
+        ] {
+            assert_eq!(
+                InviteCode::parse(bad),
+                Err(ValidationError::InviteCodeMalformed),
+                "{bad:?}"
+            );
         }
     }
 }

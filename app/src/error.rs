@@ -53,7 +53,10 @@ impl AppError {
 
 impl From<AppError> for WireError {
     fn from(e: AppError) -> Self {
-        WireError { code: e.code().to_owned(), message: e.to_string() }
+        WireError {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -114,7 +117,9 @@ mod ssr {
                 CoreError::BadCredentials => AppError::BadCredentials,
                 CoreError::Unauthenticated => AppError::Unauthenticated,
                 CoreError::NotMember => AppError::Forbidden(e.to_string()),
-                CoreError::NotFound(_) | CoreError::InviteInvalid => AppError::NotFound(e.to_string()),
+                CoreError::NotFound(_) | CoreError::InviteInvalid => {
+                    AppError::NotFound(e.to_string())
+                }
                 CoreError::Internal(detail) => {
                     tracing::error!(error = %detail, "internal error in server function");
                     AppError::Internal

@@ -12,13 +12,17 @@ pub fn provide_tz_offset() -> TzOffset {
     provide_context(offset);
     Effect::new(move || {
         #[cfg(feature = "hydrate")]
-        offset.0.set(-(js_sys::Date::new_0().get_timezone_offset() as i64));
+        offset
+            .0
+            .set(-(js_sys::Date::new_0().get_timezone_offset() as i64));
     });
     offset
 }
 
 pub fn use_tz_offset() -> RwSignal<i64> {
-    use_context::<TzOffset>().map(|t| t.0).unwrap_or_else(|| RwSignal::new(0))
+    use_context::<TzOffset>()
+        .map(|t| t.0)
+        .unwrap_or_else(|| RwSignal::new(0))
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
@@ -48,7 +52,13 @@ fn parts(ms: i64, offset_min: i64) -> Parts {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
-    Parts { year, month, day, hour: rem / 3600, minute: (rem % 3600) / 60 }
+    Parts {
+        year,
+        month,
+        day,
+        hour: rem / 3600,
+        minute: (rem % 3600) / 60,
+    }
 }
 
 /// "14:05".
@@ -60,13 +70,24 @@ pub fn clock(ms: i64, offset_min: i64) -> String {
 /// "2026-11-22 14:05" for tooltips and the `datetime` attribute's human twin.
 pub fn full(ms: i64, offset_min: i64) -> String {
     let p = parts(ms, offset_min);
-    format!("{}-{:02}-{:02} {:02}:{:02}", p.year, p.month, p.day, p.hour, p.minute)
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02}",
+        p.year, p.month, p.day, p.hour, p.minute
+    )
 }
 
 /// RFC 3339 in UTC, for `<time datetime>`.
 pub fn iso(ms: i64) -> String {
     let p = parts(ms, 0);
-    format!("{}-{:02}-{:02}T{:02}:{:02}:{:02}Z", p.year, p.month, p.day, p.hour, p.minute, ms.div_euclid(1000).rem_euclid(60))
+    format!(
+        "{}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        p.year,
+        p.month,
+        p.day,
+        p.hour,
+        p.minute,
+        ms.div_euclid(1000).rem_euclid(60)
+    )
 }
 
 /// The side nav's short stamp: time today, else the date.

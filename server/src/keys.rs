@@ -66,7 +66,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }
@@ -76,8 +79,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(load_or_create(Some("short"), dir.path()).is_err());
         let key = "k".repeat(32);
-        assert_eq!(load_or_create(Some(&key), dir.path()).unwrap(), key.as_bytes());
-        assert!(!dir.path().join(KEY_FILE).exists(), "a configured key is not written to disk");
+        assert_eq!(
+            load_or_create(Some(&key), dir.path()).unwrap(),
+            key.as_bytes()
+        );
+        assert!(
+            !dir.path().join(KEY_FILE).exists(),
+            "a configured key is not written to disk"
+        );
     }
 
     #[test]

@@ -20,7 +20,9 @@ impl OriginPolicy {
             .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
             .filter(|o| !o.is_empty())
             .collect();
-        Self { allowed: Arc::new(allowed) }
+        Self {
+            allowed: Arc::new(allowed),
+        }
     }
 
     /// A request is cross-site when its `Origin` is not on the list, or, without `Origin`,
@@ -28,8 +30,12 @@ impl OriginPolicy {
     /// come from non-browser clients, which cannot carry a victim's cookies.
     pub fn is_cross_site(&self, headers: &HeaderMap) -> bool {
         if let Some(origin) = headers.get(header::ORIGIN) {
-            let origin = origin.to_str().unwrap_or("").trim_end_matches('/').to_ascii_lowercase();
-            return !self.allowed.iter().any(|a| *a == origin);
+            let origin = origin
+                .to_str()
+                .unwrap_or("")
+                .trim_end_matches('/')
+                .to_ascii_lowercase();
+            return !self.allowed.contains(&origin);
         }
         matches!(
             headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
@@ -43,7 +49,11 @@ fn is_safe_method(m: &Method) -> bool {
 }
 
 /// Refuses cross-site state-changing requests (every server function is a POST) with 403.
-pub async fn cross_site_guard(State(policy): State<OriginPolicy>, req: Request, next: Next) -> Response {
+pub async fn cross_site_guard(
+    State(policy): State<OriginPolicy>,
+    req: Request,
+    next: Next,
+) -> Response {
     if !is_safe_method(req.method()) && policy.is_cross_site(req.headers()) {
         tracing::warn!(method = %req.method(), uri = %req.uri(), "refused cross-site request");
         return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
@@ -55,11 +65,19 @@ pub async fn cross_site_guard(State(policy): State<OriginPolicy>, req: Request, 
 pub async fn security_headers(req: Request<Body>, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static("frame-ancestors 'none'; object-src 'none'; base-uri 'self'"));
+        .or_insert(HeaderValue::from_static(
+            "frame-ancestors 'none'; object-src 'none'; base-uri 'self'",
+        ));
     res
 }
 
@@ -77,7 +95,10 @@ mod tests {
 
     #[test]
     fn origin_allow_list() {
-        let p = OriginPolicy::new(["http://127.0.0.1:3000".to_owned(), "https://Chat.Example.com/".to_owned()]);
+        let p = OriginPolicy::new([
+            "http://127.0.0.1:3000".to_owned(),
+            "https://Chat.Example.com/".to_owned(),
+        ]);
         assert!(!p.is_cross_site(&headers(&[("origin", "http://127.0.0.1:3000")])));
         assert!(!p.is_cross_site(&headers(&[("origin", "https://chat.example.com")])));
         assert!(p.is_cross_site(&headers(&[("origin", "https://evil.example")])));

@@ -1,9 +1,9 @@
 //! Builds the application: store, hub, core, router and listener.
 
 use crate::config::Config;
+use crate::keys;
 use crate::middleware::{cross_site_guard, security_headers, OriginPolicy};
 use crate::ws::{ws_handler, Gateway};
-use crate::keys;
 use axum::extract::FromRef;
 use axum::http::{HeaderName, StatusCode};
 use axum::routing::get;
@@ -80,8 +80,10 @@ impl Application {
             )));
         }
         let store = SqliteStore::connect(&url).await?;
-        let key = keys::load_or_create(config.jwt_key.as_deref(), &config.data_dir).map_err(StartupError::Config)?;
-        let tokens = TokenKeys::new(&key, public_origin.clone(), config.token_ttl_secs).map_err(StartupError::Config)?;
+        let key = keys::load_or_create(config.jwt_key.as_deref(), &config.data_dir)
+            .map_err(StartupError::Config)?;
+        let tokens = TokenKeys::new(&key, public_origin.clone(), config.token_ttl_secs)
+            .map_err(StartupError::Config)?;
         let chat = Arc::new(Chat::new(
             Arc::new(store),
             Arc::new(LocalHub::new()),
@@ -107,19 +109,31 @@ impl Application {
             session_max_age_secs: config.session_days.max(1) * 24 * 3600,
         };
         let router = router(&config, addr, app_state, gateway.clone(), policy);
-        Ok(Self { listener, router, shutdown, gateway })
+        Ok(Self {
+            listener,
+            router,
+            shutdown,
+            gateway,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
     }
 
     /// Serves until `signal` resolves, then stops accepting, lets in-flight requests finish,
     /// and closes every WebSocket with 1001 (going away).
-    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let shutdown = self.shutdown.clone();
         let gateway = self.gateway.clone();
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service)
             .with_graceful_shutdown(async move {
                 signal.await;
@@ -142,10 +156,19 @@ fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
         .build()
 }
 
-fn router(config: &Config, addr: SocketAddr, app_state: AppState, gateway: Gateway, policy: OriginPolicy) -> Router {
+fn router(
+    config: &Config,
+    addr: SocketAddr,
+    app_state: AppState,
+    gateway: Gateway,
+    policy: OriginPolicy,
+) -> Router {
     let leptos_options = leptos_options(config, addr);
     let routes = generate_route_list(App);
-    let state = ServerState { leptos_options: leptos_options.clone(), gateway };
+    let state = ServerState {
+        leptos_options: leptos_options.clone(),
+        gateway,
+    };
     let context = {
         let app_state = app_state.clone();
         move || provide_context(app_state.clone())

@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
 use palaver::model::UserView;
-use palaver::protocol::{close, ClientFrame, ErrorCode, ServerFrame, AUTH_TIMEOUT_SECS, MAX_FRAME_BYTES, SYNC_BATCH};
+use palaver::protocol::{
+    close, ClientFrame, ErrorCode, ServerFrame, AUTH_TIMEOUT_SECS, MAX_FRAME_BYTES, SYNC_BATCH,
+};
 use palaver::server::{Chat, HubEvent, Topic};
 use palaver::{ConversationId, CoreError, Seq};
 use std::collections::HashMap;
@@ -45,7 +47,12 @@ pub struct Gateway {
 
 impl Gateway {
     pub fn new(chat: Arc<Chat>, origins: OriginPolicy, shutdown: CancellationToken) -> Self {
-        Self { chat, origins, shutdown, tracker: TaskTracker::new() }
+        Self {
+            chat,
+            origins,
+            shutdown,
+            tracker: TaskTracker::new(),
+        }
     }
 
     /// Waits (bounded) for every socket task to send its close frame and end.
@@ -55,7 +62,11 @@ impl Gateway {
     }
 }
 
-pub async fn ws_handler(State(state): State<ServerState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+pub async fn ws_handler(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
     let gateway = state.gateway;
     // Browsers send Origin on every WebSocket handshake: a foreign one is cross-site
     // WebSocket hijacking, refused before upgrading.
@@ -94,12 +105,17 @@ enum Flow {
 }
 
 async fn send_frame(sink: &mut Sink, frame: &ServerFrame) -> bool {
-    sink.send(Message::Text(frame.to_json().into())).await.is_ok()
+    sink.send(Message::Text(frame.to_json().into()))
+        .await
+        .is_ok()
 }
 
 async fn close_with(sink: &mut Sink, code: u16, reason: &'static str) {
     let _ = sink
-        .send(Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) })))
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        })))
         .await;
     let _ = sink.close().await;
 }
@@ -121,12 +137,27 @@ impl Connection {
                 return;
             }
             Err(_) => {
-                let _ = send_frame(&mut sink, &ServerFrame::error(ErrorCode::Unauthenticated, "No valid token within 10 seconds.", None)).await;
+                let _ = send_frame(
+                    &mut sink,
+                    &ServerFrame::error(
+                        ErrorCode::Unauthenticated,
+                        "No valid token within 10 seconds.",
+                        None,
+                    ),
+                )
+                .await;
                 close_with(&mut sink, close::POLICY, "authentication timeout").await;
                 return;
             }
         };
-        let mut conn = Connection { gateway, sink, user, session_id, sent: HashMap::new(), subscriptions: StreamMap::new() };
+        let mut conn = Connection {
+            gateway,
+            sink,
+            user,
+            session_id,
+            sent: HashMap::new(),
+            subscriptions: StreamMap::new(),
+        };
         // Subscribe before saying ready: anything published from now on reaches this socket,
         // and anything before it the client fetches with `sync`.
         let mut personal = conn.gateway.chat.hub().subscribe(Topic::User(conn.user.id));
@@ -138,7 +169,14 @@ impl Connection {
                 return;
             }
         }
-        if !send_frame(&mut conn.sink, &ServerFrame::Ready { user: conn.user.clone() }).await {
+        if !send_frame(
+            &mut conn.sink,
+            &ServerFrame::Ready {
+                user: conn.user.clone(),
+            },
+        )
+        .await
+        {
             return;
         }
         let reason = conn.run(&mut stream, &mut personal).await;
@@ -259,19 +297,42 @@ impl Connection {
             Ok(f) => f,
             Err(e) => {
                 return self
-                    .reply(&ServerFrame::error(ErrorCode::BadFrame, format!("Malformed frame: {e}"), None))
+                    .reply(&ServerFrame::error(
+                        ErrorCode::BadFrame,
+                        format!("Malformed frame: {e}"),
+                        None,
+                    ))
                     .await
             }
         };
         match frame {
             ClientFrame::Auth { .. } => {
-                self.reply(&ServerFrame::error(ErrorCode::BadFrame, "Already authenticated.", None)).await
+                self.reply(&ServerFrame::error(
+                    ErrorCode::BadFrame,
+                    "Already authenticated.",
+                    None,
+                ))
+                .await
             }
-            ClientFrame::Send { conversation_id, client_id, body } => {
-                match self.gateway.chat.send_message(&self.user, conversation_id, &client_id, &body).await {
+            ClientFrame::Send {
+                conversation_id,
+                client_id,
+                body,
+            } => {
+                match self
+                    .gateway
+                    .chat
+                    .send_message(&self.user, conversation_id, &client_id, &body)
+                    .await
+                {
                     Ok((m, _created)) => {
-                        self.reply(&ServerFrame::Ack { conversation_id, client_id, seq: m.seq, created_at: m.created_at })
-                            .await
+                        self.reply(&ServerFrame::Ack {
+                            conversation_id,
+                            client_id,
+                            seq: m.seq,
+                            created_at: m.created_at,
+                        })
+                        .await
                     }
                     Err(e) => {
                         let frame = error_frame(e, Some(client_id));
@@ -279,7 +340,10 @@ impl Connection {
                     }
                 }
             }
-            ClientFrame::Sync { conversation_id, after_seq } => self.sync(conversation_id, after_seq.max(0), false).await,
+            ClientFrame::Sync {
+                conversation_id,
+                after_seq,
+            } => self.sync(conversation_id, after_seq.max(0), false).await,
         }
     }
 
@@ -288,7 +352,12 @@ impl Connection {
     async fn sync(&mut self, id: ConversationId, after: Seq, until_caught_up: bool) -> Flow {
         let mut after = after;
         loop {
-            let batch = match self.gateway.chat.messages_after(self.user.id, id, after, SYNC_BATCH).await {
+            let batch = match self
+                .gateway
+                .chat
+                .messages_after(self.user.id, id, after, SYNC_BATCH)
+                .await
+            {
                 Ok(b) => b,
                 Err(e) => return self.reply(&error_frame(e, None)).await,
             };
@@ -302,7 +371,13 @@ impl Connection {
                 }
             }
             if complete || !until_caught_up {
-                return self.reply(&ServerFrame::Synced { conversation_id: id, last_seq: after, complete }).await;
+                return self
+                    .reply(&ServerFrame::Synced {
+                        conversation_id: id,
+                        last_seq: after,
+                        complete,
+                    })
+                    .await;
             }
         }
     }
@@ -324,7 +399,15 @@ async fn authenticate(
         let token = match serde_json::from_str::<ClientFrame>(&text) {
             Ok(ClientFrame::Auth { token }) => token,
             _ => {
-                let _ = send_frame(sink, &ServerFrame::error(ErrorCode::Unauthenticated, "The first frame must be auth.", None)).await;
+                let _ = send_frame(
+                    sink,
+                    &ServerFrame::error(
+                        ErrorCode::Unauthenticated,
+                        "The first frame must be auth.",
+                        None,
+                    ),
+                )
+                .await;
                 return Err((close::POLICY, "authentication required"));
             }
         };
@@ -332,7 +415,15 @@ async fn authenticate(
             Ok(id) => id,
             Err(e) => {
                 tracing::info!(error = %e, "socket token rejected");
-                let _ = send_frame(sink, &ServerFrame::error(ErrorCode::Unauthenticated, "Invalid or expired token.", None)).await;
+                let _ = send_frame(
+                    sink,
+                    &ServerFrame::error(
+                        ErrorCode::Unauthenticated,
+                        "Invalid or expired token.",
+                        None,
+                    ),
+                )
+                .await;
                 return Err((close::POLICY, "invalid token"));
             }
         };
@@ -350,7 +441,11 @@ fn error_frame(e: CoreError, client_id: Option<String>) -> ServerFrame {
         CoreError::Unauthenticated => ErrorCode::Unauthenticated,
         CoreError::Internal(detail) => {
             tracing::error!(error = %detail, "internal error on socket");
-            return ServerFrame::error(ErrorCode::Internal, "Something went wrong on our side. Please try again.", client_id);
+            return ServerFrame::error(
+                ErrorCode::Internal,
+                "Something went wrong on our side. Please try again.",
+                client_id,
+            );
         }
         _ => ErrorCode::BadFrame,
     };

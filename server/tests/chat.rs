@@ -28,9 +28,17 @@ async fn sign_up_sets_an_http_only_same_site_cookie_and_signs_in() {
     let app = spawn_app().await;
     let c = app.client();
     let name = unique("alice");
-    let res = c.call("sign_up", &[("username", &name), ("password", PASSWORD)]).await;
+    let res = c
+        .call("sign_up", &[("username", &name), ("password", PASSWORD)])
+        .await;
     assert_eq!(res.status, 200, "{:?}", res.body);
-    let cookie = res.headers.get("set-cookie").expect("session cookie").to_str().unwrap().to_owned();
+    let cookie = res
+        .headers
+        .get("set-cookie")
+        .expect("session cookie")
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cookie.starts_with("palaver_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
@@ -52,9 +60,15 @@ async fn sign_up_rejects_bad_input_with_specific_messages_and_stores_nothing() {
         ("robert_tables", &"x".repeat(300), "at most 256 characters"),
     ];
     for (user, pass, expected) in cases {
-        let res = c.call("sign_up", &[("username", user), ("password", pass)]).await;
+        let res = c
+            .call("sign_up", &[("username", user), ("password", pass)])
+            .await;
         assert_eq!(res.status, 422, "{user:?}: {:?}", res.body);
-        assert!(res.message().contains(expected), "{user:?}: {:?} should mention {expected:?}", res.message());
+        assert!(
+            res.message().contains(expected),
+            "{user:?}: {:?} should mention {expected:?}",
+            res.message()
+        );
         assert!(res.headers.get("set-cookie").is_none());
     }
     // Nothing was stored: the name is still free.
@@ -67,7 +81,13 @@ async fn usernames_are_unique_case_insensitively() {
     let app = spawn_app().await;
     let name = unique("Carol");
     app.client().sign_up(&name).await;
-    let res = app.client().call("sign_up", &[("username", &name.to_uppercase()), ("password", PASSWORD)]).await;
+    let res = app
+        .client()
+        .call(
+            "sign_up",
+            &[("username", &name.to_uppercase()), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(res.status, 409);
     assert_eq!(res.message(), "That username is already taken.");
 }
@@ -78,13 +98,19 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
     let name = unique("dave");
     app.client().sign_up(&name).await;
     let wrong = app.client().sign_in(&name, "not-the-password").await;
-    let unknown = app.client().sign_in(&unique("nobody"), "not-the-password").await;
+    let unknown = app
+        .client()
+        .sign_in(&unique("nobody"), "not-the-password")
+        .await;
     assert_eq!(wrong.status, 401);
     assert_eq!(unknown.status, 401);
     assert_eq!(wrong.message(), "Wrong username or password.");
     assert_eq!(wrong.body, unknown.body);
     let ok = app.client().sign_in(&name.to_uppercase(), PASSWORD).await;
-    assert_eq!(ok.status, 200, "sign-in is case-insensitive on the username");
+    assert_eq!(
+        ok.status, 200,
+        "sign-in is case-insensitive on the username"
+    );
 }
 
 #[tokio::test]
@@ -103,8 +129,22 @@ async fn sign_out_revokes_the_session() {
 async fn a_stolen_cookie_stops_working_after_sign_out() {
     let app = spawn_app().await;
     let c = app.client();
-    let res = c.call("sign_up", &[("username", &unique("fay")), ("password", PASSWORD)]).await;
-    let cookie = res.headers.get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+    let res = c
+        .call(
+            "sign_up",
+            &[("username", &unique("fay")), ("password", PASSWORD)],
+        )
+        .await;
+    let cookie = res
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
     c.call("sign_out", &[]).await;
     let replay = reqwest::Client::new()
         .post(app.url("/api/conversations"))
@@ -127,7 +167,10 @@ async fn creating_a_conversation_makes_the_creator_owner_and_lists_it_newest_fir
     let ids: Vec<i64> = list.iter().map(|c| c["id"].as_i64().unwrap()).collect();
     assert_eq!(ids, vec![second, first]);
     assert_eq!(list[0]["title"], "Second", "titles are trimmed");
-    let detail: Value = c.call("conversation", &[("id", &first.to_string())]).await.ok();
+    let detail: Value = c
+        .call("conversation", &[("id", &first.to_string())])
+        .await
+        .ok();
     assert_eq!(detail["my_role"], "owner");
     assert_eq!(detail["members"][0]["user"]["username"], name.as_str());
 
@@ -144,7 +187,11 @@ async fn invalid_titles_are_refused_and_nothing_is_created() {
     let app = spawn_app().await;
     let c = app.client();
     c.sign_up(&unique("hal")).await;
-    for (title, expected) in [("", "must not be empty"), ("   ", "must not be empty"), (&"t".repeat(101), "at most 100")] {
+    for (title, expected) in [
+        ("", "must not be empty"),
+        ("   ", "must not be empty"),
+        (&"t".repeat(101), "at most 100"),
+    ] {
         let res = c.call("create_conversation", &[("title", title)]).await;
         assert_eq!(res.status, 422);
         assert!(res.message().contains(expected), "{:?}", res.message());
@@ -179,7 +226,10 @@ async fn invite_join_and_live_chat_between_two_people() {
     a.sign_up(&alice).await;
     b.sign_up(&bob).await;
     let conv = a.create_conversation("Launch plan").await;
-    let created: Value = a.call("create_invite", &[("id", &conv.to_string())]).await.ok();
+    let created: Value = a
+        .call("create_invite", &[("id", &conv.to_string())])
+        .await
+        .ok();
     let code = created["code"].as_str().unwrap();
     assert_eq!(code.len(), 43, "256 random bits, base64url");
     assert_eq!(created["url"], format!("{}/invite/{code}", app.origin()));
@@ -210,11 +260,20 @@ async fn invite_join_and_live_chat_between_two_people() {
     assert_eq!(ack["seq"], 2);
     let got = a_ws.next_of("message").await;
     // A also receives its own message's echo first; skip to B's.
-    let got = if got["message"]["seq"] == 1 { a_ws.next_of("message").await } else { got };
+    let got = if got["message"]["seq"] == 1 {
+        a_ws.next_of("message").await
+    } else {
+        got
+    };
     assert_eq!(got["message"]["body"], "Hi A, B here");
 
     let history = b.history(conv).await.ok::<Value>();
-    let bodies: Vec<&str> = history["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
+    let bodies: Vec<&str> = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
     assert_eq!(bodies, ["Hello from A", "Hi A, B here"]);
     assert_eq!(history["has_older"], false);
 }
@@ -227,7 +286,10 @@ async fn invalid_invite_codes_are_refused_clearly() {
     for code in ["garbage", &"A".repeat(43), "", "../../etc/passwd"] {
         let res = c.call("accept_invite", &[("code", code)]).await;
         assert_eq!(res.status, 404, "{code:?}");
-        assert_eq!(res.message(), "This invite link is invalid or has been revoked.");
+        assert_eq!(
+            res.message(),
+            "This invite link is invalid or has been revoked."
+        );
     }
     let list: Vec<Value> = c.call("conversations", &[]).await.ok();
     assert!(list.is_empty());
@@ -255,13 +317,23 @@ async fn non_members_get_403_and_no_data() {
     let reply = ws.send_message(conv, "x-1", "let me in").await;
     assert_eq!(reply["type"], "error");
     assert_eq!(reply["code"], "not_member");
-    ws.send_json(&json!({"type": "sync", "conversation_id": conv, "after_seq": 0})).await;
+    ws.send_json(&json!({"type": "sync", "conversation_id": conv, "after_seq": 0}))
+        .await;
     let reply = ws.next_json().await;
     assert_eq!(reply["type"], "error", "{reply}");
     owner_ws.send_message(conv, "o-2", "more secrets").await;
-    assert!(ws.next_json_within(Duration::from_millis(500)).await.is_none(), "outsider must hear nothing");
+    assert!(
+        ws.next_json_within(Duration::from_millis(500))
+            .await
+            .is_none(),
+        "outsider must hear nothing"
+    );
     let history: Value = owner.history(conv).await.ok();
-    assert_eq!(history["messages"].as_array().unwrap().len(), 2, "the refused message was not stored");
+    assert_eq!(
+        history["messages"].as_array().unwrap().len(),
+        2,
+        "the refused message was not stored"
+    );
 }
 
 #[tokio::test]
@@ -272,11 +344,18 @@ async fn bad_messages_get_specific_errors_and_are_not_stored() {
     let conv = c.create_conversation("Rules").await;
     let mut ws = c.socket().await;
     let too_long = "x".repeat(4001);
-    for (body, expected) in [("", "must not be empty"), ("  \n ", "must not be empty"), (too_long.as_str(), "at most 4000")] {
+    for (body, expected) in [
+        ("", "must not be empty"),
+        ("  \n ", "must not be empty"),
+        (too_long.as_str(), "at most 4000"),
+    ] {
         let reply = ws.send_message(conv, &unique("bad"), body).await;
         assert_eq!(reply["type"], "error");
         assert_eq!(reply["code"], "invalid_message");
-        assert!(reply["message"].as_str().unwrap().contains(expected), "{reply}");
+        assert!(
+            reply["message"].as_str().unwrap().contains(expected),
+            "{reply}"
+        );
     }
     let ok = ws.send_message(conv, "good", &"y".repeat(4000)).await;
     assert_eq!(ok["seq"], 1, "refused messages consume no sequence number");
@@ -289,7 +368,14 @@ async fn malformed_frames_get_error_frames_and_the_socket_survives() {
     c.sign_up(&unique("quinn")).await;
     let conv = c.create_conversation("Fuzz").await;
     let mut ws = c.socket().await;
-    for bad in ["not json", "{}", "[]", r#"{"type":"send"}"#, r#"{"type":"send","conversation_id":"one","client_id":"c","body":"b"}"#, r#"{"type":"launch_missiles"}"#] {
+    for bad in [
+        "not json",
+        "{}",
+        "[]",
+        r#"{"type":"send"}"#,
+        r#"{"type":"send","conversation_id":"one","client_id":"c","body":"b"}"#,
+        r#"{"type":"launch_missiles"}"#,
+    ] {
         ws.send_text(bad).await;
         let reply = ws.next_json().await;
         assert_eq!(reply["type"], "error", "{bad}");
@@ -308,7 +394,9 @@ async fn identity_comes_from_the_token_not_from_frame_fields() {
     b.sign_up(&unique("mallory")).await;
     let conv = a.create_conversation("Mine").await;
     let code = a.invite(conv).await;
-    b.call("accept_invite", &[("code", &code)]).await.ok::<Value>();
+    b.call("accept_invite", &[("code", &code)])
+        .await
+        .ok::<Value>();
     let mut ws = b.socket().await;
     ws.send_json(&json!({"type":"send","conversation_id":conv,"client_id":"spoof","body":"hi","author":alice,"author_id":1,"sender_id":1})).await;
     let ack = ws.next_of("ack").await;
@@ -339,10 +427,13 @@ async fn sync_sends_exactly_the_missed_messages() {
     let conv = c.create_conversation("Catch-up").await;
     let mut ws = c.socket().await;
     for i in 1..=5 {
-        ws.send_message(conv, &format!("m{i}"), &format!("message {i}")).await;
+        ws.send_message(conv, &format!("m{i}"), &format!("message {i}"))
+            .await;
     }
     let mut fresh = c.socket().await;
-    fresh.send_json(&json!({"type": "sync", "conversation_id": conv, "after_seq": 2})).await;
+    fresh
+        .send_json(&json!({"type": "sync", "conversation_id": conv, "after_seq": 2}))
+        .await;
     let mut seqs = Vec::new();
     loop {
         let f = fresh.next_json().await;
@@ -367,15 +458,29 @@ async fn history_pages_backwards_fifty_at_a_time() {
     let conv = c.create_conversation("Long").await;
     let mut ws = c.socket().await;
     for i in 1..=120 {
-        ws.send_message(conv, &format!("m{i}"), &format!("n{i}")).await;
+        ws.send_message(conv, &format!("m{i}"), &format!("n{i}"))
+            .await;
     }
     let newest: Value = c.history(conv).await.ok();
-    let seqs = |v: &Value| v["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_i64().unwrap()).collect::<Vec<_>>();
+    let seqs = |v: &Value| {
+        v["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["seq"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(seqs(&newest), (71..=120).collect::<Vec<_>>());
     assert_eq!(newest["has_older"], true);
-    let older: Value = c.call("history", &[("id", &conv.to_string()), ("before", "71")]).await.ok();
+    let older: Value = c
+        .call("history", &[("id", &conv.to_string()), ("before", "71")])
+        .await
+        .ok();
     assert_eq!(seqs(&older), (21..=70).collect::<Vec<_>>());
-    let oldest: Value = c.call("history", &[("id", &conv.to_string()), ("before", "21")]).await.ok();
+    let oldest: Value = c
+        .call("history", &[("id", &conv.to_string()), ("before", "21")])
+        .await
+        .ok();
     assert_eq!(seqs(&oldest), (1..=20).collect::<Vec<_>>());
     assert_eq!(oldest["has_older"], false);
 }
@@ -388,18 +493,28 @@ async fn socket_without_a_token_is_closed_after_ten_seconds() {
     let code = ws.close_code(Duration::from_secs(15)).await;
     assert_eq!(code, Some(1008));
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_secs(9) && waited < Duration::from_secs(13), "{waited:?}");
+    assert!(
+        waited >= Duration::from_secs(9) && waited < Duration::from_secs(13),
+        "{waited:?}"
+    );
 }
 
 #[tokio::test]
 async fn socket_with_a_bad_token_or_a_non_auth_first_frame_is_closed_with_1008() {
     let app = spawn_app().await;
-    for first in [json!({"type":"auth","token":"nope"}), json!({"type":"sync","conversation_id":1,"after_seq":0})] {
+    for first in [
+        json!({"type":"auth","token":"nope"}),
+        json!({"type":"sync","conversation_id":1,"after_seq":0}),
+    ] {
         let mut ws = Socket::connect(app.addr).await;
         ws.send_json(&first).await;
         let err = ws.next_json().await;
         assert_eq!(err["code"], "unauthenticated", "{first}");
-        assert_eq!(ws.close_code(Duration::from_secs(5)).await, Some(1008), "{first}");
+        assert_eq!(
+            ws.close_code(Duration::from_secs(5)).await,
+            Some(1008),
+            "{first}"
+        );
     }
 }
 
@@ -451,11 +566,18 @@ async fn cross_site_requests_are_refused() {
     let list: Vec<Value> = c.call("conversations", &[]).await.ok();
     assert!(list.is_empty(), "nothing was created");
 
-    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!("ws://{}/ws", app.addr)).unwrap();
-    req.headers_mut().insert("origin", "https://evil.example".parse().unwrap());
+    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+        format!("ws://{}/ws", app.addr),
+    )
+    .unwrap();
+    req.headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
     match tokio_tungstenite::connect_async(req).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 403),
-        other => panic!("cross-origin handshake must be refused, got {:?}", other.map(|_| ())),
+        other => panic!(
+            "cross-origin handshake must be refused, got {:?}",
+            other.map(|_| ())
+        ),
     }
 }
 
@@ -469,7 +591,8 @@ async fn messages_survive_a_restart() {
     let conv = c.create_conversation("Durable").await;
     let mut ws = c.socket().await;
     for i in 1..=3 {
-        ws.send_message(conv, &format!("d{i}"), &format!("kept {i}")).await;
+        ws.send_message(conv, &format!("d{i}"), &format!("kept {i}"))
+            .await;
     }
     drop(ws);
     app.stop().await;
@@ -478,7 +601,12 @@ async fn messages_survive_a_restart() {
     let c = app.client();
     assert_eq!(c.sign_in(&name, PASSWORD).await.status, 200);
     let history: Value = c.history(conv).await.ok();
-    let bodies: Vec<&str> = history["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
+    let bodies: Vec<&str> = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
     assert_eq!(bodies, ["kept 1", "kept 2", "kept 3"]);
     // The signing key was kept too: sequence numbers continue and tokens keep working.
     let mut ws = c.socket().await;
@@ -503,7 +631,10 @@ async fn oversized_frames_close_the_socket_with_1009() {
     let c = app.client();
     c.sign_up(&unique("zed")).await;
     let mut ws = c.socket().await;
-    let huge = format!(r#"{{"type":"send","conversation_id":1,"client_id":"big","body":"{}"}}"#, "x".repeat(40_000));
+    let huge = format!(
+        r#"{{"type":"send","conversation_id":1,"client_id":"big","body":"{}"}}"#,
+        "x".repeat(40_000)
+    );
     ws.send_text(&huge).await;
     assert_eq!(ws.close_code(Duration::from_secs(5)).await, Some(1009));
 }
@@ -517,7 +648,9 @@ async fn new_conversations_reach_the_users_open_socket() {
     let mut b_ws = b.socket().await;
     let conv = a.create_conversation("Later").await;
     let code = a.invite(conv).await;
-    b.call("accept_invite", &[("code", &code)]).await.ok::<Value>();
+    b.call("accept_invite", &[("code", &code)])
+        .await
+        .ok::<Value>();
     let added = b_ws.next_of("conversation_added").await;
     assert_eq!(added["conversation"]["id"], conv);
     // ...and the socket now hears that conversation without reconnecting.

@@ -1,7 +1,9 @@
 //! Passwords (Argon2id), session secrets and the WebSocket JWTs.
 
 use crate::ids::UserId;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm as ArgonAlgorithm, Argon2, Params, Version};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -49,7 +51,9 @@ pub async fn verify_password(password: String, stored: Option<String>) -> Result
             }
         };
         let parsed = PasswordHash::new(phc).map_err(|e| AuthError::Hash(e.to_string()))?;
-        let ok = argon2().verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok(ok && stored.is_some())
     })
     .await
@@ -157,10 +161,15 @@ impl TokenKeys {
     /// `key` must hold at least 32 bytes (256 bits); the lifetime is capped at 15 minutes.
     pub fn new(key: &[u8], issuer: impl Into<String>, lifetime_secs: i64) -> Result<Self, String> {
         if key.len() < 32 {
-            return Err(format!("the JWT signing key must be at least 32 bytes, got {}", key.len()));
+            return Err(format!(
+                "the JWT signing key must be at least 32 bytes, got {}",
+                key.len()
+            ));
         }
         if !(1..=MAX_TOKEN_LIFETIME_SECS).contains(&lifetime_secs) {
-            return Err(format!("token lifetime must be 1-{MAX_TOKEN_LIFETIME_SECS} seconds"));
+            return Err(format!(
+                "token lifetime must be 1-{MAX_TOKEN_LIFETIME_SECS} seconds"
+            ));
         }
         Ok(Self {
             encoding: EncodingKey::from_secret(key),
@@ -170,7 +179,12 @@ impl TokenKeys {
         })
     }
 
-    pub fn issue(&self, user: UserId, session_id: &str, now_secs: i64) -> Result<(String, i64), TokenError> {
+    pub fn issue(
+        &self,
+        user: UserId,
+        session_id: &str,
+        now_secs: i64,
+    ) -> Result<(String, i64), TokenError> {
         let exp = now_secs + self.lifetime_secs;
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -195,11 +209,9 @@ impl TokenKeys {
         v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         v.leeway = TOKEN_LEEWAY_SECS;
         v.validate_exp = true;
-        let data = decode::<Claims>(token, &self.decoding, &v).map_err(|e| {
-            match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
-                _ => TokenError::Invalid(e.to_string()),
-            }
+        let data = decode::<Claims>(token, &self.decoding, &v).map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+            _ => TokenError::Invalid(e.to_string()),
         })?;
         let c = data.claims;
         // jsonwebtoken checks exp against its own clock; check against ours as well so tests
@@ -213,8 +225,16 @@ impl TokenKeys {
         if c.typ != TOKEN_TYPE_WS {
             return Err(TokenError::WrongType);
         }
-        let user_id = c.sub.parse().map(UserId).map_err(|_| TokenError::BadSubject)?;
-        Ok(TokenIdentity { user_id, session_id: c.sid, expires_at: c.exp })
+        let user_id = c
+            .sub
+            .parse()
+            .map(UserId)
+            .map_err(|_| TokenError::BadSubject)?;
+        Ok(TokenIdentity {
+            user_id,
+            session_id: c.sid,
+            expires_at: c.exp,
+        })
     }
 }
 
@@ -247,7 +267,14 @@ mod tests {
     fn issued_token_verifies_to_its_user_and_session() {
         let (token, exp) = keys().issue(UserId(7), "s1", now()).unwrap();
         let id = keys().verify(&token, now()).unwrap();
-        assert_eq!(id, TokenIdentity { user_id: UserId(7), session_id: "s1".into(), expires_at: exp });
+        assert_eq!(
+            id,
+            TokenIdentity {
+                user_id: UserId(7),
+                session_id: "s1".into(),
+                expires_at: exp
+            }
+        );
     }
 
     #[test]
@@ -265,8 +292,14 @@ mod tests {
     fn alg_none_is_rejected() {
         let header = B64.encode(br#"{"alg":"none","typ":"JWT"}"#);
         let payload = B64.encode(good_claims().to_string());
-        for token in [format!("{header}.{payload}."), format!("{header}.{payload}")] {
-            assert!(matches!(keys().verify(&token, now()), Err(TokenError::Invalid(_))), "{token}");
+        for token in [
+            format!("{header}.{payload}."),
+            format!("{header}.{payload}"),
+        ] {
+            assert!(
+                matches!(keys().verify(&token, now()), Err(TokenError::Invalid(_))),
+                "{token}"
+            );
         }
     }
 
@@ -274,7 +307,10 @@ mod tests {
     fn other_algorithms_are_rejected() {
         for alg in [Algorithm::HS384, Algorithm::HS512] {
             let token = sign(good_claims(), alg, KEY);
-            assert!(matches!(keys().verify(&token, now()), Err(TokenError::Invalid(_))), "{alg:?}");
+            assert!(
+                matches!(keys().verify(&token, now()), Err(TokenError::Invalid(_))),
+                "{alg:?}"
+            );
         }
     }
 
@@ -286,22 +322,40 @@ mod tests {
         claims["sub"] = json!("1");
         parts[1] = B64.encode(claims.to_string());
         let forged = parts.join(".");
-        assert!(matches!(keys().verify(&forged, now()), Err(TokenError::Invalid(_))));
+        assert!(matches!(
+            keys().verify(&forged, now()),
+            Err(TokenError::Invalid(_))
+        ));
     }
 
     #[test]
     fn wrong_key_is_rejected() {
-        let token = sign(good_claims(), Algorithm::HS256, b"another key that is long enough!!");
-        assert!(matches!(keys().verify(&token, now()), Err(TokenError::Invalid(_))));
+        let token = sign(
+            good_claims(),
+            Algorithm::HS256,
+            b"another key that is long enough!!",
+        );
+        assert!(matches!(
+            keys().verify(&token, now()),
+            Err(TokenError::Invalid(_))
+        ));
     }
 
     #[test]
     fn expired_token_is_rejected_beyond_leeway_only() {
         let mut c = good_claims();
         c["exp"] = json!(now() - 10);
-        assert!(keys().verify(&sign(c.clone(), Algorithm::HS256, KEY), now()).is_ok(), "within leeway");
+        assert!(
+            keys()
+                .verify(&sign(c.clone(), Algorithm::HS256, KEY), now())
+                .is_ok(),
+            "within leeway"
+        );
         c["exp"] = json!(now() - TOKEN_LEEWAY_SECS as i64 - 5);
-        assert_eq!(keys().verify(&sign(c, Algorithm::HS256, KEY), now()), Err(TokenError::Expired));
+        assert_eq!(
+            keys().verify(&sign(c, Algorithm::HS256, KEY), now()),
+            Err(TokenError::Expired)
+        );
     }
 
     #[test]
@@ -310,35 +364,54 @@ mod tests {
             let mut c = good_claims();
             c.as_object_mut().unwrap().remove(claim);
             let token = sign(c, Algorithm::HS256, KEY);
-            assert!(keys().verify(&token, now()).is_err(), "missing {claim} must be rejected");
+            assert!(
+                keys().verify(&token, now()).is_err(),
+                "missing {claim} must be rejected"
+            );
         }
     }
 
     #[test]
     fn wrong_issuer_audience_or_type_is_rejected() {
-        for (claim, value) in [("iss", "http://evil.example"), ("aud", "other-api"), ("typ", "refresh")] {
+        for (claim, value) in [
+            ("iss", "http://evil.example"),
+            ("aud", "other-api"),
+            ("typ", "refresh"),
+        ] {
             let mut c = good_claims();
             c[claim] = json!(value);
             let token = sign(c, Algorithm::HS256, KEY);
-            assert!(keys().verify(&token, now()).is_err(), "wrong {claim} must be rejected");
+            assert!(
+                keys().verify(&token, now()).is_err(),
+                "wrong {claim} must be rejected"
+            );
         }
         let mut c = good_claims();
         c["typ"] = json!("refresh");
-        assert_eq!(keys().verify(&sign(c, Algorithm::HS256, KEY), now()), Err(TokenError::WrongType));
+        assert_eq!(
+            keys().verify(&sign(c, Algorithm::HS256, KEY), now()),
+            Err(TokenError::WrongType)
+        );
     }
 
     #[test]
     fn token_from_the_future_is_rejected() {
         let mut c = good_claims();
         c["iat"] = json!(now() + 3600);
-        assert_eq!(keys().verify(&sign(c, Algorithm::HS256, KEY), now()), Err(TokenError::IssuedInFuture));
+        assert_eq!(
+            keys().verify(&sign(c, Algorithm::HS256, KEY), now()),
+            Err(TokenError::IssuedInFuture)
+        );
     }
 
     #[test]
     fn non_numeric_subject_is_rejected() {
         let mut c = good_claims();
         c["sub"] = json!("alice");
-        assert_eq!(keys().verify(&sign(c, Algorithm::HS256, KEY), now()), Err(TokenError::BadSubject));
+        assert_eq!(
+            keys().verify(&sign(c, Algorithm::HS256, KEY), now()),
+            Err(TokenError::BadSubject)
+        );
     }
 
     #[test]
@@ -352,8 +425,14 @@ mod tests {
     async fn password_hash_is_argon2id_with_owasp_parameters_and_verifies() {
         let phc = hash_password("correct horse battery".into()).await.unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
-        assert!(verify_password("correct horse battery".into(), Some(phc.clone())).await.unwrap());
-        assert!(!verify_password("wrong horse battery".into(), Some(phc)).await.unwrap());
+        assert!(
+            verify_password("correct horse battery".into(), Some(phc.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("wrong horse battery".into(), Some(phc))
+            .await
+            .unwrap());
         assert!(!verify_password("anything".into(), None).await.unwrap());
     }
 

@@ -9,11 +9,13 @@ use super::store::{NewMessage, NewSession, Store, StoreError};
 use crate::error::CoreError;
 use crate::ids::{ConversationId, Seq, UserId};
 use crate::model::{
-    ConversationDetail, ConversationSummary, CreatedInvite, HistoryPage, InvitePreview, MessageView,
-    Role, UserView, WsTicket,
+    ConversationDetail, ConversationSummary, CreatedInvite, HistoryPage, InvitePreview,
+    MessageView, Role, UserView, WsTicket,
 };
 use crate::protocol::ServerFrame;
-use crate::validate::{ConversationTitle, InviteCode, MessageBody, Password, Username, ValidationError};
+use crate::validate::{
+    ConversationTitle, InviteCode, MessageBody, Password, Username, ValidationError,
+};
 use bytes::Bytes;
 use std::sync::Arc;
 
@@ -66,7 +68,12 @@ fn store_err(e: StoreError) -> CoreError {
 }
 
 impl Chat {
-    pub fn new(store: Arc<dyn Store>, hub: Arc<dyn Hub>, tokens: TokenKeys, config: ChatConfig) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        hub: Arc<dyn Hub>,
+        tokens: TokenKeys,
+        config: ChatConfig,
+    ) -> Self {
         Self {
             store,
             hub,
@@ -86,10 +93,17 @@ impl Chat {
 
     // ----- accounts and sessions -------------------------------------------------------
 
-    pub async fn sign_up(&self, username: &str, password: &str, meta: &ClientMeta) -> Result<NewLogin, CoreError> {
+    pub async fn sign_up(
+        &self,
+        username: &str,
+        password: &str,
+        meta: &ClientMeta,
+    ) -> Result<NewLogin, CoreError> {
         let username = Username::parse(username)?;
         let password = Password::new_for(password, &username)?;
-        let hash = auth::hash_password(password.expose().to_owned()).await.map_err(CoreError::internal)?;
+        let hash = auth::hash_password(password.expose().to_owned())
+            .await
+            .map_err(CoreError::internal)?;
         let user = self
             .store
             .create_user(username.as_str(), &username.key(), &hash, now_ms())
@@ -102,17 +116,28 @@ impl Chat {
     }
 
     /// Signs in. Unknown user and wrong password give the same error after the same work.
-    pub async fn sign_in(&self, username: &str, password: &str, meta: &ClientMeta) -> Result<NewLogin, CoreError> {
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        meta: &ClientMeta,
+    ) -> Result<NewLogin, CoreError> {
         let password = Password::for_login(password).map_err(|_| CoreError::BadCredentials)?;
         let found = match Username::parse(username) {
-            Ok(u) => self.store.user_credentials(&u.key()).await.map_err(store_err)?,
+            Ok(u) => self
+                .store
+                .user_credentials(&u.key())
+                .await
+                .map_err(store_err)?,
             Err(_) => None,
         };
         let (user, hash) = match found {
             Some((user, hash)) => (Some(user), Some(hash)),
             None => (None, None),
         };
-        let ok = auth::verify_password(password.expose().to_owned(), hash).await.map_err(CoreError::internal)?;
+        let ok = auth::verify_password(password.expose().to_owned(), hash)
+            .await
+            .map_err(CoreError::internal)?;
         match (ok, user) {
             (true, Some(user)) => self.start_session(user, meta).await,
             _ => Err(CoreError::BadCredentials),
@@ -120,7 +145,11 @@ impl Chat {
     }
 
     /// Every sign-in gets a fresh session id and secret (no session fixation).
-    async fn start_session(&self, user: UserView, meta: &ClientMeta) -> Result<NewLogin, CoreError> {
+    async fn start_session(
+        &self,
+        user: UserView,
+        meta: &ClientMeta,
+    ) -> Result<NewLogin, CoreError> {
         let secret = auth::random_token(32);
         let session_id = auth::random_token(16);
         let now = now_ms();
@@ -136,7 +165,10 @@ impl Chat {
             })
             .await
             .map_err(store_err)?;
-        Ok(NewLogin { user, cookie_secret: secret })
+        Ok(NewLogin {
+            user,
+            cookie_secret: secret,
+        })
     }
 
     pub async fn session(&self, cookie_secret: &str) -> Result<Option<SessionUser>, CoreError> {
@@ -149,7 +181,10 @@ impl Chat {
             .session_by_token(&auth::secret_hash(cookie_secret), now_ms())
             .await
             .map_err(store_err)?;
-        Ok(found.map(|s| SessionUser { user: s.user, session_id: s.session_id }))
+        Ok(found.map(|s| SessionUser {
+            user: s.user,
+            session_id: s.session_id,
+        }))
     }
 
     pub async fn sign_out(&self, cookie_secret: &str) -> Result<(), CoreError> {
@@ -160,7 +195,10 @@ impl Chat {
     }
 
     pub async fn session_active(&self, session_id: &str) -> Result<bool, CoreError> {
-        self.store.session_active(session_id, now_ms()).await.map_err(store_err)
+        self.store
+            .session_active(session_id, now_ms())
+            .await
+            .map_err(store_err)
     }
 
     // ----- WebSocket tokens -------------------------------------------------------------
@@ -170,7 +208,10 @@ impl Chat {
             .tokens
             .issue(who.user.id, &who.session_id, now_ms() / 1000)
             .map_err(CoreError::internal)?;
-        Ok(WsTicket { token, expires_at: exp * 1000 })
+        Ok(WsTicket {
+            token,
+            expires_at: exp * 1000,
+        })
     }
 
     /// Verifies a token and that its session is still signed in.
@@ -193,7 +234,11 @@ impl Chat {
 
     // ----- conversations ----------------------------------------------------------------
 
-    pub async fn create_conversation(&self, who: &UserView, title: &str) -> Result<ConversationSummary, CoreError> {
+    pub async fn create_conversation(
+        &self,
+        who: &UserView,
+        title: &str,
+    ) -> Result<ConversationSummary, CoreError> {
         let title = ConversationTitle::parse(title)?;
         let summary = self
             .store
@@ -204,16 +249,29 @@ impl Chat {
         Ok(summary)
     }
 
-    pub async fn conversations(&self, who: &UserView) -> Result<Vec<ConversationSummary>, CoreError> {
-        self.store.conversations_for(who.id).await.map_err(store_err)
+    pub async fn conversations(
+        &self,
+        who: &UserView,
+    ) -> Result<Vec<ConversationSummary>, CoreError> {
+        self.store
+            .conversations_for(who.id)
+            .await
+            .map_err(store_err)
     }
 
     pub async fn conversation_ids(&self, user: UserId) -> Result<Vec<ConversationId>, CoreError> {
-        self.store.conversation_ids_for(user).await.map_err(store_err)
+        self.store
+            .conversation_ids_for(user)
+            .await
+            .map_err(store_err)
     }
 
     /// The caller's role, or `NotMember`. Every conversation read and write goes through here.
-    pub async fn require_member(&self, conversation: ConversationId, user: UserId) -> Result<Role, CoreError> {
+    pub async fn require_member(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<Role, CoreError> {
         self.store
             .role_of(conversation, user)
             .await
@@ -221,7 +279,11 @@ impl Chat {
             .ok_or(CoreError::NotMember)
     }
 
-    pub async fn conversation(&self, who: &UserView, id: ConversationId) -> Result<ConversationDetail, CoreError> {
+    pub async fn conversation(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+    ) -> Result<ConversationDetail, CoreError> {
         let my_role = self.require_member(id, who.id).await?;
         let summary = self
             .store
@@ -230,11 +292,22 @@ impl Chat {
             .map_err(store_err)?
             .ok_or(CoreError::NotFound("Conversation"))?;
         let members = self.store.members(id).await.map_err(store_err)?;
-        Ok(ConversationDetail { id, title: summary.title, my_role, last_seq: summary.last_seq, members })
+        Ok(ConversationDetail {
+            id,
+            title: summary.title,
+            my_role,
+            last_seq: summary.last_seq,
+            members,
+        })
     }
 
     /// A page of history ending before `before` (the newest page when `None`).
-    pub async fn history(&self, who: &UserView, id: ConversationId, before: Option<Seq>) -> Result<HistoryPage, CoreError> {
+    pub async fn history(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+        before: Option<Seq>,
+    ) -> Result<HistoryPage, CoreError> {
         self.require_member(id, who.id).await?;
         let mut messages = self
             .store
@@ -245,13 +318,25 @@ impl Chat {
         if has_older {
             messages.remove(0);
         }
-        Ok(HistoryPage { messages, has_older })
+        Ok(HistoryPage {
+            messages,
+            has_older,
+        })
     }
 
     /// Messages after `after`, for a client catching up; at most `limit`.
-    pub async fn messages_after(&self, who: UserId, id: ConversationId, after: Seq, limit: i64) -> Result<Vec<MessageView>, CoreError> {
+    pub async fn messages_after(
+        &self,
+        who: UserId,
+        id: ConversationId,
+        after: Seq,
+        limit: i64,
+    ) -> Result<Vec<MessageView>, CoreError> {
         self.require_member(id, who).await?;
-        self.store.messages_after(id, after, limit).await.map_err(store_err)
+        self.store
+            .messages_after(id, after, limit)
+            .await
+            .map_err(store_err)
     }
 
     // ----- messages ---------------------------------------------------------------------
@@ -302,14 +387,21 @@ impl Chat {
 
     // ----- invites ----------------------------------------------------------------------
 
-    pub async fn create_invite(&self, who: &UserView, id: ConversationId) -> Result<CreatedInvite, CoreError> {
+    pub async fn create_invite(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+    ) -> Result<CreatedInvite, CoreError> {
         self.require_member(id, who.id).await?;
         let code = auth::random_token(32);
         self.store
             .create_invite(id, &auth::secret_hash(&code), who.id, now_ms())
             .await
             .map_err(store_err)?;
-        let url = format!("{}/invite/{code}", self.config.public_origin.trim_end_matches('/'));
+        let url = format!(
+            "{}/invite/{code}",
+            self.config.public_origin.trim_end_matches('/')
+        );
         Ok(CreatedInvite { code, url })
     }
 
@@ -323,7 +415,11 @@ impl Chat {
     }
 
     /// Joins the invite's conversation (a no-op for members) and returns its id.
-    pub async fn accept_invite(&self, who: &UserView, code: &str) -> Result<ConversationId, CoreError> {
+    pub async fn accept_invite(
+        &self,
+        who: &UserView,
+        code: &str,
+    ) -> Result<ConversationId, CoreError> {
         let preview = self.invite_preview(code).await?;
         let id = preview.conversation_id;
         let added = self
@@ -335,12 +431,20 @@ impl Chat {
             self.hub.publish(
                 Topic::Conversation(id),
                 HubEvent {
-                    payload: frame_bytes(&ServerFrame::MemberJoined { conversation_id: id, member }),
+                    payload: frame_bytes(&ServerFrame::MemberJoined {
+                        conversation_id: id,
+                        member,
+                    }),
                     seq: None,
                     subscribe: None,
                 },
             );
-            if let Some(summary) = self.store.conversation_summary(id).await.map_err(store_err)? {
+            if let Some(summary) = self
+                .store
+                .conversation_summary(id)
+                .await
+                .map_err(store_err)?
+            {
                 self.publish_added(who.id, &summary);
             }
         }
@@ -352,7 +456,9 @@ impl Chat {
         self.hub.publish(
             Topic::User(user),
             HubEvent {
-                payload: frame_bytes(&ServerFrame::ConversationAdded { conversation: summary.clone() }),
+                payload: frame_bytes(&ServerFrame::ConversationAdded {
+                    conversation: summary.clone(),
+                }),
                 seq: None,
                 subscribe: Some(summary.id),
             },

@@ -58,7 +58,9 @@ impl LocalHub {
 
 impl Hub for LocalHub {
     fn publish(&self, topic: Topic, event: HubEvent) {
-        let Ok(mut channels) = self.channels.lock() else { return };
+        let Ok(mut channels) = self.channels.lock() else {
+            return;
+        };
         if let Some(tx) = channels.get(&topic) {
             if tx.send(event).is_err() {
                 // No receivers left: forget the channel so the map does not grow forever.
@@ -68,7 +70,10 @@ impl Hub for LocalHub {
     }
 
     fn subscribe(&self, topic: Topic) -> broadcast::Receiver<HubEvent> {
-        let mut channels = self.channels.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut channels = self
+            .channels
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         channels
             .entry(topic)
             .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
@@ -81,7 +86,11 @@ mod tests {
     use super::*;
 
     fn event(text: &'static str) -> HubEvent {
-        HubEvent { payload: Bytes::from_static(text.as_bytes()), seq: None, subscribe: None }
+        HubEvent {
+            payload: Bytes::from_static(text.as_bytes()),
+            seq: None,
+            subscribe: None,
+        }
     }
 
     #[tokio::test]
@@ -93,7 +102,11 @@ mod tests {
         hub.publish(topic, event("hello"));
         let (ea, eb) = (a.recv().await.unwrap(), b.recv().await.unwrap());
         assert_eq!(ea.payload, "hello");
-        assert_eq!(ea.payload.as_ptr(), eb.payload.as_ptr(), "payload must be shared, not copied");
+        assert_eq!(
+            ea.payload.as_ptr(),
+            eb.payload.as_ptr(),
+            "payload must be shared, not copied"
+        );
     }
 
     #[tokio::test]

@@ -49,7 +49,8 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
-const MESSAGE_COLUMNS: &str = "m.conversation_id, m.seq, m.sender_id, u.username, m.body, m.created_at, m.client_id";
+const MESSAGE_COLUMNS: &str =
+    "m.conversation_id, m.seq, m.sender_id, u.username, m.body, m.created_at, m.client_id";
 
 fn message_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<MessageView, sqlx::Error> {
     Ok(MessageView {
@@ -63,7 +64,8 @@ fn message_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<MessageView, sqlx::
     })
 }
 
-const SUMMARY_SELECT: &str = "SELECT c.id, c.title, c.last_activity_at, c.last_seq, u.username, m.body \
+const SUMMARY_SELECT: &str =
+    "SELECT c.id, c.title, c.last_activity_at, c.last_seq, u.username, m.body \
      FROM conversations c \
      LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq \
      LEFT JOIN users u ON u.id = m.sender_id";
@@ -90,7 +92,8 @@ fn member_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Member, sqlx::Error>
             id: UserId(row.try_get(0)?),
             username: row.try_get(1)?,
         },
-        role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role}").into()))?,
+        role: Role::parse(&role)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role}").into()))?,
         joined_at: row.try_get(3)?,
     })
 }
@@ -114,17 +117,27 @@ impl Store for SqliteStore {
         .fetch_one(&self.pool)
         .await
         .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict } else { e.into() })?;
-        Ok(UserView { id: UserId(id), username: username.to_owned() })
+        Ok(UserView {
+            id: UserId(id),
+            username: username.to_owned(),
+        })
     }
 
-    async fn user_credentials(&self, username_key: &str) -> StoreResult<Option<(UserView, String)>> {
-        let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username_key = ?")
-            .bind(username_key)
-            .fetch_optional(&self.pool)
-            .await?;
+    async fn user_credentials(
+        &self,
+        username_key: &str,
+    ) -> StoreResult<Option<(UserView, String)>> {
+        let row =
+            sqlx::query("SELECT id, username, password_hash FROM users WHERE username_key = ?")
+                .bind(username_key)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(|r| {
             Ok((
-                UserView { id: UserId(r.try_get(0)?), username: r.try_get(1)? },
+                UserView {
+                    id: UserId(r.try_get(0)?),
+                    username: r.try_get(1)?,
+                },
                 r.try_get(2)?,
             ))
         })
@@ -136,8 +149,13 @@ impl Store for SqliteStore {
             .bind(id.0)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| Ok(UserView { id: UserId(r.try_get(0)?), username: r.try_get(1)? }))
-            .transpose()
+        row.map(|r| {
+            Ok(UserView {
+                id: UserId(r.try_get(0)?),
+                username: r.try_get(1)?,
+            })
+        })
+        .transpose()
     }
 
     async fn create_session(&self, s: NewSession<'_>) -> StoreResult<()> {
@@ -158,7 +176,11 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn session_by_token(&self, token_hash: &[u8], now: i64) -> StoreResult<Option<SessionRecord>> {
+    async fn session_by_token(
+        &self,
+        token_hash: &[u8],
+        now: i64,
+    ) -> StoreResult<Option<SessionRecord>> {
         let row = sqlx::query(
             "SELECT s.id, u.id, u.username FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?",
@@ -170,7 +192,10 @@ impl Store for SqliteStore {
         row.map(|r| {
             Ok(SessionRecord {
                 session_id: r.try_get(0)?,
-                user: UserView { id: UserId(r.try_get(1)?), username: r.try_get(2)? },
+                user: UserView {
+                    id: UserId(r.try_get(1)?),
+                    username: r.try_get(2)?,
+                },
             })
         })
         .transpose()
@@ -188,15 +213,22 @@ impl Store for SqliteStore {
     }
 
     async fn revoke_session(&self, token_hash: &[u8], now: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL")
-            .bind(now)
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
-    async fn create_conversation(&self, owner: UserId, title: &str, now: i64) -> StoreResult<ConversationSummary> {
+    async fn create_conversation(
+        &self,
+        owner: UserId,
+        title: &str,
+        now: i64,
+    ) -> StoreResult<ConversationSummary> {
         // One transaction: a conversation never exists without its owner as a member.
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
@@ -230,30 +262,45 @@ impl Store for SqliteStore {
              ORDER BY c.last_activity_at DESC, c.id DESC"
         );
         let rows = sqlx::query(&sql).bind(user.0).fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(summary_from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(summary_from_row)
+            .collect::<Result<_, _>>()?)
     }
 
-    async fn conversation_summary(&self, id: ConversationId) -> StoreResult<Option<ConversationSummary>> {
+    async fn conversation_summary(
+        &self,
+        id: ConversationId,
+    ) -> StoreResult<Option<ConversationSummary>> {
         let sql = format!("{SUMMARY_SELECT} WHERE c.id = ?");
-        let row = sqlx::query(&sql).bind(id.0).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql)
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(summary_from_row).transpose()?)
     }
 
     async fn conversation_ids_for(&self, user: UserId) -> StoreResult<Vec<ConversationId>> {
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT conversation_id FROM members WHERE user_id = ?")
-            .bind(user.0)
-            .fetch_all(&self.pool)
-            .await?;
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT conversation_id FROM members WHERE user_id = ?")
+                .bind(user.0)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(ids.into_iter().map(ConversationId).collect())
     }
 
-    async fn role_of(&self, conversation: ConversationId, user: UserId) -> StoreResult<Option<Role>> {
-        let role: Option<String> =
-            sqlx::query_scalar("SELECT role FROM members WHERE conversation_id = ? AND user_id = ?")
-                .bind(conversation.0)
-                .bind(user.0)
-                .fetch_optional(&self.pool)
-                .await?;
+    async fn role_of(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> StoreResult<Option<Role>> {
+        let role: Option<String> = sqlx::query_scalar(
+            "SELECT role FROM members WHERE conversation_id = ? AND user_id = ?",
+        )
+        .bind(conversation.0)
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(role.as_deref().and_then(Role::parse))
     }
 
@@ -328,7 +375,10 @@ impl Store for SqliteStore {
             // A retry of a stored message: undo the seq claim by rolling back.
             let message = message_from_row(&row)?;
             tx.rollback().await?;
-            return Ok(Inserted { message, created: false });
+            return Ok(Inserted {
+                message,
+                created: false,
+            });
         }
         sqlx::query(
             "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -356,7 +406,12 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn history(&self, conversation: ConversationId, before: Option<Seq>, limit: i64) -> StoreResult<Vec<MessageView>> {
+    async fn history(
+        &self,
+        conversation: ConversationId,
+        before: Option<Seq>,
+        limit: i64,
+    ) -> StoreResult<Vec<MessageView>> {
         let rows = sqlx::query(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
              WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?"
@@ -366,12 +421,20 @@ impl Store for SqliteStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        let mut messages = rows.iter().map(message_from_row).collect::<Result<Vec<_>, _>>()?;
+        let mut messages = rows
+            .iter()
+            .map(message_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         messages.reverse();
         Ok(messages)
     }
 
-    async fn messages_after(&self, conversation: ConversationId, after: Seq, limit: i64) -> StoreResult<Vec<MessageView>> {
+    async fn messages_after(
+        &self,
+        conversation: ConversationId,
+        after: Seq,
+        limit: i64,
+    ) -> StoreResult<Vec<MessageView>> {
         let rows = sqlx::query(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
              WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?"
@@ -381,10 +444,19 @@ impl Store for SqliteStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(message_from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(message_from_row)
+            .collect::<Result<_, _>>()?)
     }
 
-    async fn create_invite(&self, conversation: ConversationId, code_hash: &[u8], by: UserId, now: i64) -> StoreResult<()> {
+    async fn create_invite(
+        &self,
+        conversation: ConversationId,
+        code_hash: &[u8],
+        by: UserId,
+        now: i64,
+    ) -> StoreResult<()> {
         sqlx::query("INSERT INTO invites (conversation_id, code_hash, created_by, created_at) VALUES (?, ?, ?, ?)")
             .bind(conversation.0)
             .bind(code_hash)

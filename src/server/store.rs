@@ -63,22 +63,39 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> StoreResult<UserView>;
     /// The user and their password hash, by case-folded username.
-    async fn user_credentials(&self, username_key: &str) -> StoreResult<Option<(UserView, String)>>;
+    async fn user_credentials(&self, username_key: &str)
+        -> StoreResult<Option<(UserView, String)>>;
 
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserView>>;
 
     async fn create_session(&self, session: NewSession<'_>) -> StoreResult<()>;
     /// The session's user if the session exists, is not revoked and has not expired.
-    async fn session_by_token(&self, token_hash: &[u8], now: i64) -> StoreResult<Option<SessionRecord>>;
+    async fn session_by_token(
+        &self,
+        token_hash: &[u8],
+        now: i64,
+    ) -> StoreResult<Option<SessionRecord>>;
     async fn session_active(&self, session_id: &str, now: i64) -> StoreResult<bool>;
     async fn revoke_session(&self, token_hash: &[u8], now: i64) -> StoreResult<()>;
 
-    async fn create_conversation(&self, owner: UserId, title: &str, now: i64) -> StoreResult<ConversationSummary>;
+    async fn create_conversation(
+        &self,
+        owner: UserId,
+        title: &str,
+        now: i64,
+    ) -> StoreResult<ConversationSummary>;
     /// The user's conversations, newest activity first, with the last message's preview.
     async fn conversations_for(&self, user: UserId) -> StoreResult<Vec<ConversationSummary>>;
-    async fn conversation_summary(&self, id: ConversationId) -> StoreResult<Option<ConversationSummary>>;
+    async fn conversation_summary(
+        &self,
+        id: ConversationId,
+    ) -> StoreResult<Option<ConversationSummary>>;
     async fn conversation_ids_for(&self, user: UserId) -> StoreResult<Vec<ConversationId>>;
-    async fn role_of(&self, conversation: ConversationId, user: UserId) -> StoreResult<Option<Role>>;
+    async fn role_of(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> StoreResult<Option<Role>>;
     async fn members(&self, conversation: ConversationId) -> StoreResult<Vec<Member>>;
     /// Adds a member; returns None when they already were one.
     async fn add_member(
@@ -93,11 +110,27 @@ pub trait Store: Send + Sync + 'static {
     /// (conversation, sender, client id). Either way the message is durable when this returns.
     async fn insert_message(&self, message: NewMessage<'_>) -> StoreResult<Inserted>;
     /// Up to `limit` messages before `before` (or the newest), oldest first.
-    async fn history(&self, conversation: ConversationId, before: Option<Seq>, limit: i64) -> StoreResult<Vec<MessageView>>;
+    async fn history(
+        &self,
+        conversation: ConversationId,
+        before: Option<Seq>,
+        limit: i64,
+    ) -> StoreResult<Vec<MessageView>>;
     /// Up to `limit` messages after `after`, oldest first.
-    async fn messages_after(&self, conversation: ConversationId, after: Seq, limit: i64) -> StoreResult<Vec<MessageView>>;
+    async fn messages_after(
+        &self,
+        conversation: ConversationId,
+        after: Seq,
+        limit: i64,
+    ) -> StoreResult<Vec<MessageView>>;
 
-    async fn create_invite(&self, conversation: ConversationId, code_hash: &[u8], by: UserId, now: i64) -> StoreResult<()>;
+    async fn create_invite(
+        &self,
+        conversation: ConversationId,
+        code_hash: &[u8],
+        by: UserId,
+        now: i64,
+    ) -> StoreResult<()>;
     /// The conversation a live (not revoked) invite leads to.
     async fn invite_target(&self, code_hash: &[u8]) -> StoreResult<Option<InvitePreview>>;
 }

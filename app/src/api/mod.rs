@@ -15,7 +15,12 @@ pub mod ssr;
 /// Where to go after signing in: only same-site paths, so `next` cannot become an open redirect.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.contains(['\r', '\n']) =>
+        {
             n.to_owned()
         }
         _ => "/".to_owned(),
@@ -23,7 +28,11 @@ pub fn safe_next(next: Option<&str>) -> String {
 }
 
 #[server(prefix = "/api", endpoint = "sign_up")]
-pub async fn sign_up(username: String, password: String, next: Option<String>) -> Result<UserView, AppError> {
+pub async fn sign_up(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<UserView, AppError> {
     let state = ssr::state()?;
     let login = state
         .chat
@@ -36,7 +45,11 @@ pub async fn sign_up(username: String, password: String, next: Option<String>) -
 }
 
 #[server(prefix = "/api", endpoint = "sign_in")]
-pub async fn sign_in(username: String, password: String, next: Option<String>) -> Result<UserView, AppError> {
+pub async fn sign_in(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<UserView, AppError> {
     let state = ssr::state()?;
     let login = state
         .chat
@@ -98,7 +111,11 @@ pub async fn create_conversation(title: String) -> Result<ConversationSummary, A
 pub async fn conversation(id: ConversationId) -> Result<ConversationDetail, AppError> {
     let state = ssr::state()?;
     let who = ssr::require_session().await?;
-    state.chat.conversation(&who.user, id).await.map_err(ssr::fail)
+    state
+        .chat
+        .conversation(&who.user, id)
+        .await
+        .map_err(ssr::fail)
 }
 
 /// Newest messages (no `before`) or the page before `before`, oldest first.
@@ -106,7 +123,11 @@ pub async fn conversation(id: ConversationId) -> Result<ConversationDetail, AppE
 pub async fn history(id: ConversationId, before: Option<Seq>) -> Result<HistoryPage, AppError> {
     let state = ssr::state()?;
     let who = ssr::require_session().await?;
-    state.chat.history(&who.user, id, before).await.map_err(ssr::fail)
+    state
+        .chat
+        .history(&who.user, id, before)
+        .await
+        .map_err(ssr::fail)
 }
 
 #[server(prefix = "/api", endpoint = "create_invite")]
@@ -114,7 +135,11 @@ pub async fn create_invite(id: ConversationId) -> Result<CreatedInvite, AppError
     ssr::no_store();
     let state = ssr::state()?;
     let who = ssr::require_session().await?;
-    state.chat.create_invite(&who.user, id).await.map_err(ssr::fail)
+    state
+        .chat
+        .create_invite(&who.user, id)
+        .await
+        .map_err(ssr::fail)
 }
 
 #[server(prefix = "/api", endpoint = "invite")]
@@ -127,7 +152,11 @@ pub async fn get_invite(code: String) -> Result<InvitePreview, AppError> {
 pub async fn accept_invite(code: String) -> Result<ConversationId, AppError> {
     let state = ssr::state()?;
     let who = ssr::require_session().await?;
-    let id = state.chat.accept_invite(&who.user, &code).await.map_err(ssr::fail)?;
+    let id = state
+        .chat
+        .accept_invite(&who.user, &code)
+        .await
+        .map_err(ssr::fail)?;
     leptos_axum::redirect(&format!("/c/{id}"));
     Ok(id)
 }
@@ -140,7 +169,14 @@ mod tests {
     fn next_accepts_local_paths_only() {
         assert_eq!(safe_next(Some("/invite/abc")), "/invite/abc");
         assert_eq!(safe_next(Some("/c/3?x=1")), "/c/3?x=1");
-        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", "", "/a\r\nSet-Cookie: x"] {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "",
+            "/a\r\nSet-Cookie: x",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(safe_next(None), "/");

@@ -56,12 +56,16 @@ pub async fn session_secret() -> Option<String> {
 }
 
 pub async fn session() -> Result<Option<SessionUser>, AppError> {
-    let Some(secret) = session_secret().await else { return Ok(None) };
+    let Some(secret) = session_secret().await else {
+        return Ok(None);
+    };
     state()?.chat.session(&secret).await.map_err(fail)
 }
 
 pub async fn require_session() -> Result<SessionUser, AppError> {
-    session().await?.ok_or_else(|| reject(AppError::Unauthenticated))
+    session()
+        .await?
+        .ok_or_else(|| reject(AppError::Unauthenticated))
 }
 
 pub async fn client_meta() -> ClientMeta {
@@ -78,7 +82,10 @@ pub async fn client_meta() -> ClientMeta {
 }
 
 fn set_cookie(cookie: Cookie<'static>) {
-    if let (Some(res), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&cookie.to_string())) {
+    if let (Some(res), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(&cookie.to_string()),
+    ) {
         res.append_header(SET_COOKIE, value);
     }
 }

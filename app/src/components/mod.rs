@@ -34,7 +34,13 @@ pub fn Alert(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
 pub fn action_error<T: 'static>(
     value: impl With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
 ) -> Signal<Option<String>> {
-    Signal::derive(move || value.with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(ToString::to_string)))
+    Signal::derive(move || {
+        value.with(|v| {
+            v.as_ref()
+                .and_then(|r| r.as_ref().err())
+                .map(ToString::to_string)
+        })
+    })
 }
 
 /// A full-page notice (errors, invalid links, not found).

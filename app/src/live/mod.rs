@@ -58,7 +58,9 @@ pub enum Applied {
     Appended,
     Duplicate,
     /// Messages are missing before this one: fetch from `after`.
-    Gap { after: Seq },
+    Gap {
+        after: Seq,
+    },
     OtherConversation,
 }
 
@@ -91,8 +93,18 @@ impl Live {
 
     /// Shows a conversation: replaces the timeline and member list with what the page loaded,
     /// then asks the socket for anything newer.
-    pub fn open(self, id: ConversationId, messages: Vec<MessageView>, has_older: bool, members: Vec<Member>) {
-        self.timeline.set(Timeline { conversation: Some(id), messages, has_older });
+    pub fn open(
+        self,
+        id: ConversationId,
+        messages: Vec<MessageView>,
+        has_older: bool,
+        members: Vec<Member>,
+    ) {
+        self.timeline.set(Timeline {
+            conversation: Some(id),
+            messages,
+            has_older,
+        });
         self.members.set(members);
         self.catch_up();
     }
@@ -101,7 +113,9 @@ impl Live {
     pub fn catch_up(self) {
         #[cfg(feature = "hydrate")]
         {
-            let (conv, last) = self.timeline.with_untracked(|t| (t.conversation, t.last_seq()));
+            let (conv, last) = self
+                .timeline
+                .with_untracked(|t| (t.conversation, t.last_seq()));
             if let Some(conv) = conv {
                 self.socket.request_sync(conv, last);
             }
@@ -114,7 +128,8 @@ impl Live {
                 return;
             }
             let first = t.first_seq().unwrap_or(Seq::MAX);
-            let mut merged: Vec<MessageView> = older.into_iter().filter(|m| m.seq < first).collect();
+            let mut merged: Vec<MessageView> =
+                older.into_iter().filter(|m| m.seq < first).collect();
             merged.append(&mut t.messages);
             t.messages = merged;
             t.has_older = has_older;
@@ -143,14 +158,18 @@ impl Live {
                     self.catch_up();
                 }
             }
-            ServerFrame::MemberJoined { conversation_id, member } => {
-                if self.timeline.with_untracked(|t| t.conversation == Some(conversation_id)) {
-                    self.members.update(|ms| {
-                        if !ms.iter().any(|m| m.user.id == member.user.id) {
-                            ms.push(member);
-                        }
-                    });
-                }
+            ServerFrame::MemberJoined {
+                conversation_id,
+                member,
+            } if self
+                .timeline
+                .with_untracked(|t| t.conversation == Some(conversation_id)) =>
+            {
+                self.members.update(|ms| {
+                    if !ms.iter().any(|m| m.user.id == member.user.id) {
+                        ms.push(member);
+                    }
+                });
             }
             ServerFrame::ConversationAdded { conversation } => {
                 self.conversations.update(|cs| {
@@ -186,7 +205,10 @@ impl Live {
     /// Moves the message's conversation to the top of the side nav with a fresh preview.
     fn touch_summary(self, m: &MessageView) {
         self.conversations.update(|cs| {
-            let Some(pos) = cs.iter().position(|c| c.id == m.conversation_id && c.last_seq < m.seq) else {
+            let Some(pos) = cs
+                .iter()
+                .position(|c| c.id == m.conversation_id && c.last_seq < m.seq)
+            else {
                 return;
             };
             let mut c = cs.remove(pos);

@@ -36,29 +36,51 @@ impl Handle {
     }
 
     fn push(&self, frame: &ClientFrame) -> bool {
-        let Ok(text) = serde_json::to_string(frame) else { return false };
-        self.outgoing
-            .with_value(|tx| tx.as_ref().is_some_and(|tx| tx.unbounded_send(text).is_ok()))
+        let Ok(text) = serde_json::to_string(frame) else {
+            return false;
+        };
+        self.outgoing.with_value(|tx| {
+            tx.as_ref()
+                .is_some_and(|tx| tx.unbounded_send(text).is_ok())
+        })
     }
 
     pub fn request_sync(&self, conversation_id: ConversationId, after_seq: Seq) {
-        self.push(&ClientFrame::Sync { conversation_id, after_seq });
+        self.push(&ClientFrame::Sync {
+            conversation_id,
+            after_seq,
+        });
     }
 
-    pub async fn send(&self, live: Live, conversation_id: ConversationId, body: String) -> SendResult {
+    pub async fn send(
+        &self,
+        live: Live,
+        conversation_id: ConversationId,
+        body: String,
+    ) -> SendResult {
         if live.status.get_untracked() != ConnStatus::Online {
-            return Err("Not connected. Your message was kept; try again when the connection is back.".into());
+            return Err(
+                "Not connected. Your message was kept; try again when the connection is back."
+                    .into(),
+            );
         }
         let client_id = uuid::Uuid::new_v4().to_string();
         let (tx, rx) = oneshot::channel();
         self.pending.update_value(|p| {
             p.insert(client_id.clone(), tx);
         });
-        if !self.push(&ClientFrame::Send { conversation_id, client_id: client_id.clone(), body }) {
+        if !self.push(&ClientFrame::Send {
+            conversation_id,
+            client_id: client_id.clone(),
+            body,
+        }) {
             self.pending.update_value(|p| {
                 p.remove(&client_id);
             });
-            return Err("Not connected. Your message was kept; try again when the connection is back.".into());
+            return Err(
+                "Not connected. Your message was kept; try again when the connection is back."
+                    .into(),
+            );
         }
         let timeout = gloo_timers::future::TimeoutFuture::new(ACK_TIMEOUT_MS);
         futures::pin_mut!(timeout);
@@ -77,23 +99,36 @@ impl Handle {
     }
 
     fn settle(&self, client_id: &str, result: SendResult) {
-        if let Some(tx) = self.pending.try_update_value(|p| p.remove(client_id)).flatten() {
+        if let Some(tx) = self
+            .pending
+            .try_update_value(|p| p.remove(client_id))
+            .flatten()
+        {
             let _ = tx.send(result);
         }
     }
 
     /// The connection is gone: every waiting send fails now rather than at its timeout.
     fn fail_all(&self) {
-        let waiting = self.pending.try_update_value(std::mem::take).unwrap_or_default();
+        let waiting = self
+            .pending
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
         for (_, tx) in waiting {
-            let _ = tx.send(Err("The connection dropped before the message was confirmed. Try again.".into()));
+            let _ = tx.send(Err(
+                "The connection dropped before the message was confirmed. Try again.".into(),
+            ));
         }
     }
 }
 
 fn ws_url() -> Option<String> {
     let location = window().location();
-    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    let scheme = if location.protocol().ok()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
     Some(format!("{scheme}://{}/ws", location.host().ok()?))
 }
 
@@ -121,10 +156,16 @@ pub fn run(live: Live) {
                 Err(_) => continue,
             };
             let Some(url) = ws_url() else { return };
-            let Ok(ws) = WebSocket::open(&url) else { continue };
+            let Ok(ws) = WebSocket::open(&url) else {
+                continue;
+            };
             let (mut write, mut read) = ws.split();
-            let auth = ClientFrame::Auth { token: ticket.token };
-            let Ok(auth) = serde_json::to_string(&auth) else { return };
+            let auth = ClientFrame::Auth {
+                token: ticket.token,
+            };
+            let Ok(auth) = serde_json::to_string(&auth) else {
+                return;
+            };
             if write.send(Message::Text(auth)).await.is_err() {
                 continue;
             }
@@ -139,18 +180,26 @@ pub fn run(live: Live) {
             });
             while let Some(Ok(msg)) = read.next().await {
                 let Message::Text(text) = msg else { continue };
-                let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else { continue };
+                let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else {
+                    continue;
+                };
                 match frame {
                     ServerFrame::Ready { .. } => {
                         attempt = 0;
                         live.status.set(ConnStatus::Online);
                         live.catch_up();
                     }
-                    ServerFrame::Ack { client_id, seq, .. } => live.socket.settle(&client_id, Ok(seq)),
-                    ServerFrame::Error { client_id: Some(client_id), message, .. } => {
-                        live.socket.settle(&client_id, Err(message))
+                    ServerFrame::Ack { client_id, seq, .. } => {
+                        live.socket.settle(&client_id, Ok(seq))
                     }
-                    ServerFrame::Synced { complete: false, .. } => live.catch_up(),
+                    ServerFrame::Error {
+                        client_id: Some(client_id),
+                        message,
+                        ..
+                    } => live.socket.settle(&client_id, Err(message)),
+                    ServerFrame::Synced {
+                        complete: false, ..
+                    } => live.catch_up(),
                     other => live.apply(other),
                 }
             }

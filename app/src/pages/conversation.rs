@@ -24,7 +24,13 @@ const STICK_THRESHOLD_PX: i32 = 80;
 pub fn ConversationPage() -> impl IntoView {
     let live = use_live();
     let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok()).map(ConversationId);
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok())
+            .map(ConversationId)
+    };
     let data = Resource::new(id, |id| async move {
         let id = id.ok_or_else(|| AppError::NotFound("Conversation not found.".into()))?;
         let (detail, page) = futures::join!(conversation(id), history(id, None));
@@ -90,7 +96,12 @@ fn InviteControl(id: ConversationId) -> impl IntoView {
                     let copied = copy_to_clipboard(&invite.url).await;
                     link.set(Some(invite.url));
                     status.set(Some(
-                        if copied { "Invite link copied to clipboard" } else { "Copy the invite link below" }.to_owned(),
+                        if copied {
+                            "Invite link copied to clipboard"
+                        } else {
+                            "Copy the invite link below"
+                        }
+                        .to_owned(),
                     ));
                 }
                 Err(e) => error.set(Some(e.to_string())),
@@ -124,7 +135,9 @@ async fn copy_to_clipboard(text: &str) -> bool {
     #[cfg(feature = "hydrate")]
     {
         let clipboard = window().navigator().clipboard();
-        wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text)).await.is_ok()
+        wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text))
+            .await
+            .is_ok()
     }
     #[cfg(not(feature = "hydrate"))]
     {
@@ -137,7 +150,10 @@ fn select_all(ev: &leptos::ev::FocusEvent) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
-        if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+        if let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
             input.select();
         }
     }
@@ -150,7 +166,9 @@ fn grouped(messages: &[MessageView]) -> Vec<(MessageView, bool)> {
     let mut out = Vec::with_capacity(messages.len());
     let mut prev: Option<&MessageView> = None;
     for m in messages {
-        let continues = prev.is_some_and(|p| p.author_id == m.author_id && m.created_at - p.created_at < GROUP_WINDOW_MS);
+        let continues = prev.is_some_and(|p| {
+            p.author_id == m.author_id && m.created_at - p.created_at < GROUP_WINDOW_MS
+        });
         out.push((m.clone(), continues));
         prev = Some(m);
     }
@@ -168,7 +186,9 @@ fn MessageList(id: ConversationId) -> impl IntoView {
 
     let on_scroll = move |_| {
         if let Some(el) = scroller.get_untracked() {
-            at_bottom.set(el.scroll_height() - el.scroll_top() - el.client_height() < STICK_THRESHOLD_PX);
+            at_bottom.set(
+                el.scroll_height() - el.scroll_top() - el.client_height() < STICK_THRESHOLD_PX,
+            );
         }
     };
     // Stick to the bottom when messages arrive, unless the reader has scrolled up.
@@ -183,7 +203,9 @@ fn MessageList(id: ConversationId) -> impl IntoView {
     });
 
     let load_older = move |_| {
-        let Some(first) = live.timeline.with_untracked(|t| t.first_seq()) else { return };
+        let Some(first) = live.timeline.with_untracked(|t| t.first_seq()) else {
+            return;
+        };
         loading_older.set(true);
         spawn_local(async move {
             let before_height = scroller.get_untracked().map(|el| el.scroll_height());

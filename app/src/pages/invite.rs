@@ -32,10 +32,10 @@ pub fn InvitePage() -> impl IntoView {
                             <Notice title=format!("Join {}", preview.title)>
                                 <p class="subtitle">
                                     {format!(
-                                        "{} invited you. {} {} already here.",
+                                        "Invited by {} · {} {}",
                                         preview.invited_by,
                                         preview.member_count,
-                                        if preview.member_count == 1 { "person is" } else { "people are" },
+                                        if preview.member_count == 1 { "member" } else { "members" },
                                     )}
                                 </p>
                                 <div class="actions">
@@ -78,7 +78,9 @@ fn JoinNow(code: String, title: String) -> impl IntoView {
     let auto_code = code.clone();
     Effect::new(move |ran: Option<()>| {
         if ran.is_none() {
-            action.dispatch(AcceptInvite { code: auto_code.clone() });
+            action.dispatch(AcceptInvite {
+                code: auto_code.clone(),
+            });
         }
     });
     view! {

@@ -99,7 +99,10 @@ fn TopBar() -> impl IntoView {
 }
 
 pub fn initial(name: &str) -> String {
-    name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()
+    name.chars()
+        .next()
+        .map(|c| c.to_uppercase().to_string())
+        .unwrap_or_default()
 }
 
 #[component]
@@ -107,12 +110,17 @@ fn Sidebar() -> impl IntoView {
     let live = use_live();
     let create = ServerAction::<CreateConversation>::new();
     let error = action_error(create.value());
-    let location = use_location();
+    // A created conversation opens at once; clear the field for the next one.
+    let title_input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if create.value().with(|v| matches!(v, Some(Ok(_)))) {
+            if let Some(input) = title_input.get_untracked() {
+                input.set_value("");
+            }
+        }
+    });
     let offset = use_tz_offset();
     let now = crate::live::now_ms();
-    let current = move || {
-        location.pathname.with(|p| p.strip_prefix("/c/").and_then(|id| id.parse::<i64>().ok()))
-    };
     view! {
         <nav class="sidebar" aria-label="Conversations">
             <ActionForm action=create attr:class="new-conversation">
@@ -120,6 +128,7 @@ fn Sidebar() -> impl IntoView {
                     "New conversation title"
                 </label>
                 <input
+                    node_ref=title_input
                     id="new-title"
                     name="title"
                     placeholder="New conversation…"
@@ -141,8 +150,7 @@ fn Sidebar() -> impl IntoView {
                         each=move || live.conversations.get()
                         key=|c| (c.id, c.last_seq)
                         children=move |c| {
-                            let id = c.id.0;
-                            let href = format!("/c/{id}");
+                            let href = format!("/c/{}", c.id);
                             let preview = c
                                 .last_message
                                 .as_ref()
@@ -151,7 +159,7 @@ fn Sidebar() -> impl IntoView {
                             let stamp = move || short(c.last_activity_at, now, offset.get());
                             view! {
                                 <li>
-                                    <A href=href attr:class="conversation" attr:aria-current=move || (current() == Some(id)).then_some("page")>
+                                    <A href=href attr:class="conversation">
                                         <span class="avatar" aria-hidden="true">{initial(&c.title)}</span>
                                         <span class="text">
                                             <span class="title">{c.title.clone()}</span>

@@ -39,13 +39,21 @@ pub async fn spawn_app_in(data_dir: PathBuf, tweak: Option<fn(&mut Config)>) -> 
     if let Some(tweak) = tweak {
         tweak(&mut config);
     }
-    let app = Application::build(config).await.expect("application builds");
+    let app = Application::build(config)
+        .await
+        .expect("application builds");
     let addr = app.local_addr();
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
     }));
-    TestApp { addr, data_dir, _dir: None, stop: Some(tx), handle: Some(handle) }
+    TestApp {
+        addr,
+        data_dir,
+        _dir: None,
+        stop: Some(tx),
+        handle: Some(handle),
+    }
 }
 
 impl TestApp {
@@ -104,7 +112,12 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok<T: DeserializeOwned>(self) -> T {
-        assert!((200..300).contains(&self.status), "expected success, got {} {}", self.status, self.body);
+        assert!(
+            (200..300).contains(&self.status),
+            "expected success, got {} {}",
+            self.status,
+            self.body
+        );
         serde_json::from_value(self.body).expect("response has the expected shape")
     }
 
@@ -130,24 +143,37 @@ impl Client {
         let headers = res.headers().clone();
         let text = res.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply { status, body, headers }
+        Reply {
+            status,
+            body,
+            headers,
+        }
     }
 
     pub async fn sign_up(&self, username: &str) -> Value {
-        self.call("sign_up", &[("username", username), ("password", PASSWORD)]).await.ok()
+        self.call("sign_up", &[("username", username), ("password", PASSWORD)])
+            .await
+            .ok()
     }
 
     pub async fn sign_in(&self, username: &str, password: &str) -> Reply {
-        self.call("sign_in", &[("username", username), ("password", password)]).await
+        self.call("sign_in", &[("username", username), ("password", password)])
+            .await
     }
 
     pub async fn create_conversation(&self, title: &str) -> i64 {
-        let v: Value = self.call("create_conversation", &[("title", title)]).await.ok();
+        let v: Value = self
+            .call("create_conversation", &[("title", title)])
+            .await
+            .ok();
         v["id"].as_i64().expect("conversation id")
     }
 
     pub async fn invite(&self, id: i64) -> String {
-        let v: Value = self.call("create_invite", &[("id", &id.to_string())]).await.ok();
+        let v: Value = self
+            .call("create_invite", &[("id", &id.to_string())])
+            .await
+            .ok();
         v["code"].as_str().expect("invite code").to_owned()
     }
 
@@ -164,7 +190,9 @@ impl Client {
     pub async fn socket(&self) -> Socket {
         let token = self.ws_token().await;
         let mut socket = Socket::connect(self.addr).await;
-        socket.send_json(&serde_json::json!({"type": "auth", "token": token})).await;
+        socket
+            .send_json(&serde_json::json!({"type": "auth", "token": token}))
+            .await;
         let ready = socket.next_json().await;
         assert_eq!(ready["type"], "ready", "{ready}");
         socket
@@ -177,29 +205,43 @@ pub struct Socket {
 
 impl Socket {
     pub async fn connect(addr: SocketAddr) -> Socket {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws")).await.expect("socket connects");
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+            .await
+            .expect("socket connects");
         Socket { ws }
     }
 
     pub async fn send_json(&mut self, v: &Value) {
-        self.ws.send(Message::Text(v.to_string().into())).await.expect("frame sent");
+        self.ws
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .expect("frame sent");
     }
 
     pub async fn send_text(&mut self, text: &str) {
-        self.ws.send(Message::Text(text.to_owned().into())).await.expect("frame sent");
+        self.ws
+            .send(Message::Text(text.to_owned().into()))
+            .await
+            .expect("frame sent");
     }
 
     /// The next JSON text frame (pings skipped); panics after 5 s.
     pub async fn next_json(&mut self) -> Value {
-        self.next_json_within(Duration::from_secs(5)).await.expect("a frame within 5 s")
+        self.next_json_within(Duration::from_secs(5))
+            .await
+            .expect("a frame within 5 s")
     }
 
     pub async fn next_json_within(&mut self, limit: Duration) -> Option<Value> {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
-            let msg = tokio::time::timeout_at(deadline, self.ws.next()).await.ok()??;
+            let msg = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .ok()??;
             match msg {
-                Ok(Message::Text(t)) => return Some(serde_json::from_str(&t).expect("server frames are JSON")),
+                Ok(Message::Text(t)) => {
+                    return Some(serde_json::from_str(&t).expect("server frames are JSON"))
+                }
                 Ok(Message::Close(_)) | Err(_) => return None,
                 Ok(_) => continue,
             }
@@ -223,7 +265,9 @@ impl Socket {
             match tokio::time::timeout_at(deadline, self.ws.next()).await {
                 Err(_) => return None,
                 Ok(None) => return Some(1006),
-                Ok(Some(Ok(Message::Close(frame)))) => return Some(frame.map_or(1005, |f| u16::from(f.code))),
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    return Some(frame.map_or(1005, |f| u16::from(f.code)))
+                }
                 Ok(Some(Ok(_))) => continue,
                 Ok(Some(Err(_))) => return Some(1006),
             }
@@ -247,5 +291,9 @@ impl Socket {
 pub fn unique(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    format!("{prefix}{}_{}", std::process::id() % 10_000, N.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{prefix}{}_{}",
+        std::process::id() % 10_000,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }

@@ -1,0 +1,64 @@
+# Palaver developer and CI entry points. `make test` is what CI runs (.ci/run).
+#
+# Every recipe that runs cargo sources scripts/env.sh first: cargo-leptos (built with
+# no_downloads) takes wasm-bindgen, sass and wasm-opt from PATH, and Debian's own wasm-opt
+# in /usr/bin must not win.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+# Steps build on one another and share target/: never run them side by side, even under -j.
+.NOTPARALLEL:
+.DEFAULT_GOAL := help
+
+ENV := . scripts/env.sh &&
+# One feature set for clippy and tests on the server side, so cargo resolves features once
+# and the test build reuses what clippy's dependencies already compiled where it can.
+SSR_PACKAGES := -p palaver -p palaver-app -p palaver-server --features palaver/server,palaver-app/ssr
+ARGS ?=
+
+.PHONY: help setup build run test e2e fmt lint unit clean-data site playwright
+
+help:
+	@echo 'make setup       install the toolchain pieces that are missing (scripts/setup.sh)'
+	@echo 'make build       setup + cargo leptos build --release (target/release/palaver, target/site)'
+	@echo 'make run         build + serve on http://127.0.0.1:3000, data in ./data (extra flags: ARGS=...)'
+	@echo 'make test        setup, fmt check, clippy (ssr + hydrate), cargo test, release build, Playwright'
+	@echo 'make e2e         build + Playwright only'
+	@echo 'make lint        fmt check + clippy (ssr + hydrate)'
+	@echo 'make unit        cargo test for palaver, palaver-app, palaver-server'
+	@echo 'make fmt         cargo fmt --all'
+	@echo 'make clean-data  delete ./data and the data directories of Playwright runs'
+
+setup:
+	scripts/setup.sh
+
+build: setup site
+
+run: build
+	LEPTOS_SITE_ROOT=target/site ./target/release/palaver $(ARGS)
+
+# Fail fast: make stops at the first step that fails and exits non-zero.
+test: setup lint unit site playwright
+
+e2e: build playwright
+
+fmt:
+	$(ENV) cargo fmt --all
+
+lint: setup
+	$(ENV) cargo fmt --all --check
+	$(ENV) cargo clippy $(SSR_PACKAGES) --all-targets -- -D warnings
+	$(ENV) cargo clippy -p palaver-frontend --target wasm32-unknown-unknown -- -D warnings
+
+unit: setup
+	$(ENV) cargo test $(SSR_PACKAGES)
+
+clean-data:
+	rm -rf data target/e2e-data-*
+
+# Building blocks without the setup step; use the targets above.
+site:
+	$(ENV) cargo leptos build --release
+
+playwright:
+	cd end2end && npx --no-install playwright test

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { defineConfig } from '@playwright/test';
+
+// Runs the release build that `make build` produced; it never builds anything itself.
+const root = path.resolve(__dirname, '..');
+const port = 3100;
+const origin = `http://127.0.0.1:${port}`;
+
+// The config is evaluated again in every worker process; the environment is inherited, so
+// this keeps one data directory per run rather than one per process.
+process.env.PALAVER_E2E_DATA_DIR ??= path.join(root, 'target', `e2e-data-${Date.now()}`);
+const dataDir = process.env.PALAVER_E2E_DATA_DIR;
+
+const sh = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+const server = path.join(root, 'target', 'release', 'palaver');
+
+export default defineConfig({
+  testDir: './tests',
+  // Two cores: the server, the browser and the test runner already share them.
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: 'list',
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  use: {
+    baseURL: origin,
+    browserName: 'chromium',
+    viewport: { width: 1280, height: 800 },
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      // Debian's chromium; Playwright's own browsers are never downloaded.
+      executablePath: '/usr/bin/chromium',
+      // --no-sandbox because we run as root; the rest keep chromium from calling out into a
+      // closed network (each refused connection is noise and slows start-up).
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    },
+  },
+  webServer: {
+    // Data of earlier runs goes first; this run's stays behind for a look after a failure.
+    command: [
+      `test -x ${sh(server)} || { echo "no server binary at ${server}: run 'make build' first" >&2; exit 1; }`,
+      `rm -rf ${sh(path.join(root, 'target'))}/e2e-data-*`,
+      `mkdir -p ${sh(dataDir)}`,
+      `exec ${sh(server)} --listen 127.0.0.1:${port} --public-origin ${origin} --data-dir ${sh(dataDir)}`,
+    ].join(' && '),
+    cwd: root,
+    // Warnings and errors only, so the test summary is not buried under request logs.
+    env: { LEPTOS_SITE_ROOT: path.join(root, 'target', 'site'), RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+    url: `${origin}/healthz`,
+    timeout: 60_000,
+    reuseExistingServer: false,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  },
+});

@@ -1,0 +1,94 @@
+import path from 'node:path';
+import { expect, type Page } from '@playwright/test';
+
+export const PASSWORD = 'correct-horse-battery-9';
+
+/** Screenshots land in end2end/test-results/screenshots (gitignored, cleared each run). */
+export const screenshotPath = (name: string) =>
+  path.join(__dirname, '..', 'test-results', 'screenshots', `${name}.png`);
+
+let counter = 0;
+
+/**
+ * A username no other test (or earlier run against the same data) has used: prefix, the time
+ * in ms modulo 1e8, and a per-process counter. At most 3 + 8 + 4 characters, within the 3-32
+ * characters of [A-Za-z0-9_.-] that usernames allow.
+ */
+export function uniqueName(prefix: string): string {
+  counter += 1;
+  return `${prefix.slice(0, 3)}${Date.now() % 1e8}${counter}`;
+}
+
+/**
+ * Resolves once the WASM app has taken over the server-rendered page. Before that a click
+ * would post the plain HTML form instead of running the app's handler.
+ */
+export async function waitHydrated(page: Page): Promise<void> {
+  await page.waitForSelector('body[data-hydrated="true"]');
+}
+
+/** Fills and submits the sign-up form already on screen, then waits to be sent elsewhere. */
+export async function submitSignUp(page: Page, username: string, password = PASSWORD): Promise<void> {
+  await expect(page.getByRole('heading', { name: 'Create your account' })).toBeVisible();
+  await waitHydrated(page);
+  await page.getByLabel('Username', { exact: true }).fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Create account', exact: true }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/signup'));
+}
+
+/** Creates an account from /signup and leaves the page signed in. */
+export async function signUp(page: Page, username: string, password = PASSWORD): Promise<void> {
+  await page.goto('/signup');
+  await submitSignUp(page, username, password);
+  await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
+}
+
+/** Fills and submits /login; the caller checks the outcome. */
+export async function submitSignIn(page: Page, username: string, password = PASSWORD): Promise<void> {
+  await page.goto('/login');
+  await expect(page.getByRole('heading', { name: 'Sign in to Palaver' })).toBeVisible();
+  await waitHydrated(page);
+  await page.getByLabel('Username', { exact: true }).fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await page.waitForURL((url) => url.pathname === '/login');
+  await expect(page.getByRole('heading', { name: 'Sign in to Palaver' })).toBeVisible();
+}
+
+/** Creates a conversation from the signed-in layout and waits until its page is shown. */
+export async function createConversation(page: Page, title: string): Promise<void> {
+  await waitHydrated(page);
+  await page.getByLabel('New conversation title', { exact: true }).fill(title);
+  await page.getByRole('button', { name: 'Create conversation', exact: true }).click();
+  await page.waitForURL(/\/c\/[^/]+$/);
+  await expect(conversationHeading(page, title)).toBeVisible();
+  // The create form may have navigated with a full page load: wait for the new page to hydrate.
+  await waitHydrated(page);
+}
+
+export const conversationHeading = (page: Page, title: string) =>
+  page.getByRole('heading', { level: 1, name: title, exact: true });
+
+export const messageList = (page: Page) => page.getByRole('list', { name: 'Messages', exact: true });
+
+/** The message bubble whose text contains `text`. */
+export const bubble = (page: Page, text: string) =>
+  messageList(page).getByRole('listitem').filter({ hasText: text });
+
+export const composer = (page: Page) => page.getByLabel('Message', { exact: true });
+
+/**
+ * Waits until the conversation page can send: "Send" is disabled while the live connection is
+ * still being set up. Also a sign that this page will receive other people's messages live.
+ */
+export async function waitConnected(page: Page): Promise<void> {
+  await expect(page.getByRole('button', { name: 'Send', exact: true })).toBeEnabled();
+}
+
+export const alertWith = (page: Page, text: string | RegExp) =>
+  page.getByRole('alert').filter({ hasText: text });
