@@ -16,7 +16,7 @@ ENV := . scripts/env.sh &&
 SSR_PACKAGES := -p palaver -p palaver-app -p palaver-server --features palaver/server,palaver-app/ssr
 ARGS ?=
 
-.PHONY: help setup build run test e2e fmt lint unit clean-data site playwright
+.PHONY: help setup build run test e2e fmt lint unit reliability clean-data site playwright
 
 help:
 	@echo 'make setup       install the toolchain pieces that are missing (scripts/setup.sh)'
@@ -26,6 +26,7 @@ help:
 	@echo 'make e2e         build + Playwright only'
 	@echo 'make lint        fmt check + clippy (ssr + hydrate)'
 	@echo 'make unit        cargo test for palaver, palaver-app, palaver-server'
+	@echo 'make reliability kill -9 durability run; prints acknowledged/persisted/lost/duplicated'
 	@echo 'make fmt         cargo fmt --all'
 	@echo 'make clean-data  delete ./data and the data directories of Playwright runs'
 
@@ -38,7 +39,7 @@ run: build
 	LEPTOS_SITE_ROOT=target/site ./target/release/palaver $(ARGS)
 
 # Fail fast: make stops at the first step that fails and exits non-zero.
-test: setup lint unit site playwright
+test: setup lint unit reliability site playwright
 
 e2e: build playwright
 
@@ -50,8 +51,14 @@ lint: setup
 	$(ENV) cargo clippy $(SSR_PACKAGES) --all-targets -- -D warnings
 	$(ENV) cargo clippy -p palaver-frontend --target wasm32-unknown-unknown -- -D warnings
 
+# The kill -9 suite runs on its own with --nocapture so that its figures are printed.
+KILL_NINE := acknowledged_messages_survive_kill_nine
+
 unit: setup
-	$(ENV) cargo test $(SSR_PACKAGES)
+	$(ENV) cargo test $(SSR_PACKAGES) -- --skip $(KILL_NINE)
+
+reliability: setup
+	$(ENV) cargo test $(SSR_PACKAGES) --test durability -- --nocapture $(KILL_NINE)
 
 clean-data:
 	rm -rf data target/e2e-data-*
