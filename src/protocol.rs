@@ -43,6 +43,9 @@ pub enum ClientFrame {
         client_id: String,
         body: String,
     },
+    /// Hand the open socket a fresh token before the current one expires; the connection
+    /// stays up. The token must belong to the same user.
+    Renew { token: String },
     /// Ask for the messages after `after_seq` (the last one the client has).
     Sync {
         conversation_id: ConversationId,
@@ -55,6 +58,12 @@ pub enum ClientFrame {
 pub enum ServerFrame {
     Ready {
         user: UserView,
+        /// When the socket's token expires (Unix ms): renew before then or be closed with 4001.
+        expires_at: i64,
+    },
+    /// A `renew` was accepted; the socket now lives until `expires_at` (Unix ms).
+    Renewed {
+        expires_at: i64,
     },
     Message {
         message: MessageView,

@@ -93,6 +93,9 @@ struct Connection {
     sink: Sink,
     user: UserView,
     session_id: String,
+    /// When the current token expires (Unix seconds). The socket is closed then unless the
+    /// client renews: a stolen socket cannot outlive the token that opened it.
+    expires_at: i64,
     /// The newest seq this socket has sent per conversation: duplicates are skipped and a
     /// lagging subscription is resynced from here.
     sent: HashMap<ConversationId, Seq>,
@@ -130,7 +133,7 @@ impl Connection {
                 return;
             }
         };
-        let (user, session_id) = match auth {
+        let (user, session_id, expires_at) = match auth {
             Ok(Ok(who)) => who,
             Ok(Err((code, reason))) => {
                 close_with(&mut sink, code, reason).await;
@@ -155,6 +158,7 @@ impl Connection {
             sink,
             user,
             session_id,
+            expires_at,
             sent: HashMap::new(),
             subscriptions: StreamMap::new(),
         };
@@ -173,6 +177,7 @@ impl Connection {
             &mut conn.sink,
             &ServerFrame::Ready {
                 user: conn.user.clone(),
+                expires_at: conn.expires_at * 1000,
             },
         )
         .await
@@ -205,8 +210,10 @@ impl Connection {
         let mut last_heard = Instant::now();
         let shutdown = self.gateway.shutdown.clone();
         loop {
+            let expiry = tokio::time::sleep(until_unix(self.expires_at));
             let flow = tokio::select! {
                 _ = shutdown.cancelled() => Flow::Close(close::GOING_AWAY, "server shutting down"),
+                _ = expiry => Flow::Close(close::TOKEN_EXPIRED, "token expired"),
                 incoming = stream.next() => {
                     last_heard = Instant::now();
                     match incoming {
@@ -306,6 +313,7 @@ impl Connection {
             }
         };
         match frame {
+            ClientFrame::Renew { token } => self.renew(&token).await,
             ClientFrame::Auth { .. } => {
                 self.reply(&ServerFrame::error(
                     ErrorCode::BadFrame,
@@ -344,6 +352,31 @@ impl Connection {
                 conversation_id,
                 after_seq,
             } => self.sync(conversation_id, after_seq.max(0), false).await,
+        }
+    }
+
+    /// Accepts a fresh token for the same user and session holder; anything else ends the
+    /// socket, since it means the client is confused or hostile.
+    async fn renew(&mut self, token: &str) -> Flow {
+        match self.gateway.chat.verify_ws_token(token).await {
+            Ok(id) if id.user_id == self.user.id => {
+                self.expires_at = id.expires_at;
+                self.session_id = id.session_id;
+                self.reply(&ServerFrame::Renewed {
+                    expires_at: id.expires_at * 1000,
+                })
+                .await
+            }
+            Ok(_) | Err(_) => {
+                let _ = self
+                    .reply(&ServerFrame::error(
+                        ErrorCode::Unauthenticated,
+                        "Invalid token for this socket.",
+                        None,
+                    ))
+                    .await;
+                Flow::Close(close::POLICY, "invalid token")
+            }
         }
     }
 
@@ -388,7 +421,7 @@ async fn authenticate(
     chat: &Chat,
     sink: &mut Sink,
     stream: &mut SplitStream<WebSocket>,
-) -> Result<(UserView, String), (u16, &'static str)> {
+) -> Result<(UserView, String, i64), (u16, &'static str)> {
     loop {
         let text = match stream.next().await {
             Some(Ok(Message::Text(t))) => t,
@@ -428,10 +461,18 @@ async fn authenticate(
             }
         };
         return match chat.user_by_id(identity.user_id).await {
-            Ok(user) => Ok((user, identity.session_id)),
+            Ok(user) => Ok((user, identity.session_id, identity.expires_at)),
             Err(_) => Err((close::POLICY, "unknown user")),
         };
     }
+}
+
+/// Time from now until the Unix second `at` (zero if it has passed).
+fn until_unix(at: i64) -> Duration {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Duration::from_secs(at.max(0) as u64).saturating_sub(now)
 }
 
 fn error_frame(e: CoreError, client_id: Option<String>) -> ServerFrame {

@@ -659,3 +659,60 @@ async fn new_conversations_reach_the_users_open_socket() {
     let got = b_ws.next_of("message").await;
     assert_eq!(got["message"]["body"], "you are in");
 }
+
+fn short_tokens(c: &mut palaver_server::Config) {
+    c.token_ttl_secs = 2;
+}
+
+#[tokio::test]
+async fn a_socket_whose_token_expires_unrenewed_is_closed_with_4001() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app_in(dir.path().to_path_buf(), Some(short_tokens)).await;
+    let c = app.client();
+    c.sign_up(&unique("tim")).await;
+    let mut ws = c.socket().await;
+    let started = std::time::Instant::now();
+    assert_eq!(ws.close_code(Duration::from_secs(6)).await, Some(4001));
+    assert!(
+        started.elapsed() <= Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn renewing_the_token_keeps_the_socket_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app_in(dir.path().to_path_buf(), Some(short_tokens)).await;
+    let c = app.client();
+    c.sign_up(&unique("ursula")).await;
+    let conv = c.create_conversation("Renewals").await;
+    let mut ws = c.socket().await;
+    for round in 0..3 {
+        tokio::time::sleep(Duration::from_millis(900)).await;
+        let token = c.ws_token().await;
+        ws.send_json(&json!({"type": "renew", "token": token}))
+            .await;
+        let renewed = ws.next_of("renewed").await;
+        assert!(renewed["expires_at"].as_i64().unwrap() > 0, "round {round}");
+    }
+    // Well past the first token's lifetime the socket still works...
+    let ack = ws.send_message(conv, "late", "still here").await;
+    assert_eq!(ack["type"], "ack");
+    // ...and without further renewal it is closed.
+    assert_eq!(ws.close_code(Duration::from_secs(6)).await, Some(4001));
+}
+
+#[tokio::test]
+async fn renewing_with_another_users_token_closes_the_socket() {
+    let app = spawn_app().await;
+    let (a, b) = (app.client(), app.client());
+    a.sign_up(&unique("val")).await;
+    b.sign_up(&unique("wes")).await;
+    let mut ws = a.socket().await;
+    let other = b.ws_token().await;
+    ws.send_json(&json!({"type": "renew", "token": other}))
+        .await;
+    assert_eq!(ws.next_of("error").await["code"], "unauthenticated");
+    assert_eq!(ws.close_code(Duration::from_secs(5)).await, Some(1008));
+}

@@ -22,7 +22,7 @@ struct Server {
 
 impl Server {
     async fn start(addr: SocketAddr, dir: &std::path::Path) -> Server {
-        let child = Command::new(env!("CARGO_BIN_EXE_palaver"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_palaver"))
             .args(["--listen", &addr.to_string(), "--data-dir"])
             .arg(dir)
             .env("RUST_LOG", "error")
@@ -39,13 +39,19 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("server did not come up");
     }
 
-    /// SIGKILL: no shutdown, no flush, nothing.
-    fn kill9(mut self) {
-        self.child.kill().expect("kill -9");
-        self.child.wait().expect("reaped");
+    /// SIGKILL: no shutdown, no flush, nothing (dropping does it).
+    fn kill9(self) {}
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -25,6 +25,10 @@ type Pending = HashMap<String, oneshot::Sender<SendResult>>;
 pub struct Handle {
     outgoing: StoredValue<Option<mpsc::UnboundedSender<String>>, LocalStorage>,
     pending: StoredValue<Pending, LocalStorage>,
+    /// When the open socket's token expires (Unix ms).
+    expires_at: StoredValue<i64>,
+    /// Bumped on every connection, so a renewal timer of an old one stops.
+    generation: StoredValue<u64>,
 }
 
 impl Handle {
@@ -32,6 +36,8 @@ impl Handle {
         Self {
             outgoing: StoredValue::new_local(None),
             pending: StoredValue::new_local(HashMap::new()),
+            expires_at: StoredValue::new(0),
+            generation: StoredValue::new(0),
         }
     }
 
@@ -122,6 +128,41 @@ impl Handle {
     }
 }
 
+/// The session is gone (signed out elsewhere, expired): back to sign-in, saying why.
+fn session_ended() {
+    let _ = window().location().set_href("/login?reason=session_ended");
+}
+
+/// Renews the token on the open socket before it expires (a third of the remaining lifetime
+/// ahead, at most a minute), without reconnecting. Stops when the connection it was started
+/// for is replaced or the page leaves the chat.
+fn keep_token_fresh(live: Live, generation: u64) {
+    spawn_local(async move {
+        loop {
+            let Some(expires_at) = live.socket.expires_at.try_get_value() else {
+                return;
+            };
+            let remaining = expires_at - super::now_ms();
+            let wait = (remaining - (remaining / 3).min(60_000)).max(500);
+            gloo_timers::future::TimeoutFuture::new(wait as u32).await;
+            if live.socket.generation.try_get_value() != Some(generation) {
+                return;
+            }
+            match ws_token().await {
+                Ok(ticket) => {
+                    live.socket.push(&ClientFrame::Renew {
+                        token: ticket.token,
+                    });
+                    // `renewed` moves expires_at; until it does, this retries shortly.
+                    gloo_timers::future::TimeoutFuture::new(2_000).await;
+                }
+                Err(AppError::Unauthenticated) => return session_ended(),
+                Err(_) => gloo_timers::future::TimeoutFuture::new(5_000).await,
+            }
+        }
+    });
+}
+
 fn ws_url() -> Option<String> {
     let location = window().location();
     let scheme = if location.protocol().ok()? == "https:" {
@@ -139,73 +180,84 @@ fn backoff_ms(attempt: u32) -> u32 {
 }
 
 pub fn run(live: Live) {
-    spawn_local(async move {
-        let mut attempt: u32 = 0;
-        loop {
-            if attempt > 0 {
-                live.status.set(ConnStatus::Reconnecting);
-                gloo_timers::future::TimeoutFuture::new(backoff_ms(attempt)).await;
-            }
-            attempt += 1;
-            let ticket = match ws_token().await {
-                Ok(t) => t,
-                Err(AppError::Unauthenticated) => {
-                    let _ = window().location().set_href("/login");
-                    return;
-                }
-                Err(_) => continue,
-            };
-            let Some(url) = ws_url() else { return };
-            let Ok(ws) = WebSocket::open(&url) else {
-                continue;
-            };
-            let (mut write, mut read) = ws.split();
-            let auth = ClientFrame::Auth {
-                token: ticket.token,
-            };
-            let Ok(auth) = serde_json::to_string(&auth) else {
-                return;
-            };
-            if write.send(Message::Text(auth)).await.is_err() {
-                continue;
-            }
-            let (tx, mut rx) = mpsc::unbounded::<String>();
-            live.socket.outgoing.set_value(Some(tx));
-            spawn_local(async move {
-                while let Some(text) = rx.next().await {
-                    if write.send(Message::Text(text)).await.is_err() {
-                        break;
-                    }
-                }
-            });
-            while let Some(Ok(msg)) = read.next().await {
-                let Message::Text(text) = msg else { continue };
-                let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else {
-                    continue;
-                };
-                match frame {
-                    ServerFrame::Ready { .. } => {
-                        attempt = 0;
-                        live.status.set(ConnStatus::Online);
-                        live.catch_up();
-                    }
-                    ServerFrame::Ack { client_id, seq, .. } => {
-                        live.socket.settle(&client_id, Ok(seq))
-                    }
-                    ServerFrame::Error {
-                        client_id: Some(client_id),
-                        message,
-                        ..
-                    } => live.socket.settle(&client_id, Err(message)),
-                    ServerFrame::Synced {
-                        complete: false, ..
-                    } => live.catch_up(),
-                    other => live.apply(other),
-                }
-            }
-            // Dropping the sender ends the writer task, which drops the socket.
-            live.socket.outgoing.set_value(None);
-            live.socket.fail_all();
-        }
+    // Leaving the chat (signing out) disposes `live`; stop the connection with it.
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    on_cleanup(move || {
+        let _ = stop_tx.send(());
     });
+    spawn_local(async move {
+        let connection = connect_loop(live);
+        futures::pin_mut!(connection);
+        futures::future::select(connection, stop_rx).await;
+    });
+}
+
+async fn connect_loop(live: Live) {
+    let mut attempt: u32 = 0;
+    loop {
+        if attempt > 0 {
+            live.status.set(ConnStatus::Reconnecting);
+            gloo_timers::future::TimeoutFuture::new(backoff_ms(attempt)).await;
+        }
+        attempt += 1;
+        let ticket = match ws_token().await {
+            Ok(t) => t,
+            Err(AppError::Unauthenticated) => return session_ended(),
+            Err(_) => continue,
+        };
+        let Some(url) = ws_url() else { return };
+        let Ok(ws) = WebSocket::open(&url) else {
+            continue;
+        };
+        let (mut write, mut read) = ws.split();
+        let auth = ClientFrame::Auth {
+            token: ticket.token,
+        };
+        let Ok(auth) = serde_json::to_string(&auth) else {
+            return;
+        };
+        if write.send(Message::Text(auth)).await.is_err() {
+            continue;
+        }
+        let (tx, mut rx) = mpsc::unbounded::<String>();
+        live.socket.outgoing.set_value(Some(tx));
+        spawn_local(async move {
+            while let Some(text) = rx.next().await {
+                if write.send(Message::Text(text)).await.is_err() {
+                    break;
+                }
+            }
+        });
+        while let Some(Ok(msg)) = read.next().await {
+            let Message::Text(text) = msg else { continue };
+            let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else {
+                continue;
+            };
+            match frame {
+                ServerFrame::Ready { expires_at, .. } => {
+                    attempt = 0;
+                    live.status.set(ConnStatus::Online);
+                    live.socket.expires_at.set_value(expires_at);
+                    let generation = live.socket.generation.get_value() + 1;
+                    live.socket.generation.set_value(generation);
+                    keep_token_fresh(live, generation);
+                    live.catch_up();
+                }
+                ServerFrame::Renewed { expires_at } => live.socket.expires_at.set_value(expires_at),
+                ServerFrame::Ack { client_id, seq, .. } => live.socket.settle(&client_id, Ok(seq)),
+                ServerFrame::Error {
+                    client_id: Some(client_id),
+                    message,
+                    ..
+                } => live.socket.settle(&client_id, Err(message)),
+                ServerFrame::Synced {
+                    complete: false, ..
+                } => live.catch_up(),
+                other => live.apply(other),
+            }
+        }
+        // Dropping the sender ends the writer task, which drops the socket.
+        live.socket.outgoing.set_value(None);
+        live.socket.fail_all();
+    }
 }

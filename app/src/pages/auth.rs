@@ -55,9 +55,16 @@ pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let next = next_param();
     let error = action_error(action.value());
+    let query = use_query_map();
+    let ended = move || query.read().get("reason").as_deref() == Some("session_ended");
     view! {
         <Title text="Sign in" />
         <AuthCard title="Sign in to Palaver" subtitle="Welcome back.">
+            <Show when=ended>
+                <p class="notice" role="status">
+                    "Your session has ended. Please sign in again."
+                </p>
+            </Show>
             <ActionForm action>
                 <input type="hidden" name="next" value=move || next.get().unwrap_or_default() />
                 <label for="username">"Username"</label>
