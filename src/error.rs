@@ -17,6 +17,10 @@ pub enum CoreError {
     NotMember,
     #[error("{0} not found.")]
     NotFound(&'static str),
+    #[error("You can only change your own messages, and deleted messages stay deleted.")]
+    NotYours,
+    #[error("The owner cannot leave the conversation.")]
+    OwnerCannotLeave,
     #[error("This invite link is invalid or has been revoked.")]
     InviteInvalid,
     #[error("internal error: {0}")]

@@ -37,15 +37,73 @@ impl Role {
     }
 }
 
-/// One message as stored: `seq` is its gap-free position in the conversation.
+/// What an event in a conversation's sequence is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    /// A message someone wrote.
+    #[default]
+    Message,
+    /// `author` changed message `target_seq`'s text to `body`.
+    Edit,
+    /// `author` deleted message `target_seq`.
+    Delete,
+    /// `author` joined the conversation.
+    Join,
+    /// `author` left the conversation.
+    Leave,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Message => "message",
+            EventKind::Edit => "edit",
+            EventKind::Delete => "delete",
+            EventKind::Join => "join",
+            EventKind::Leave => "leave",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "message" => EventKind::Message,
+            "edit" => EventKind::Edit,
+            "delete" => EventKind::Delete,
+            "join" => EventKind::Join,
+            "leave" => EventKind::Leave,
+            _ => return None,
+        })
+    }
+
+    /// Shown in the timeline (edits and deletions change the message they target instead).
+    pub fn is_visible(self) -> bool {
+        matches!(
+            self,
+            EventKind::Message | EventKind::Join | EventKind::Leave
+        )
+    }
+}
+
+/// One event of a conversation as stored: `seq` is its gap-free position. Messages carry
+/// their current text (`edited_at` set once edited; `deleted` with an empty body once deleted).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageView {
     pub conversation_id: ConversationId,
     pub seq: Seq,
+    #[serde(default)]
+    pub kind: EventKind,
+    /// For edits and deletions: the message they change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_seq: Option<Seq>,
     pub author_id: UserId,
     pub author: String,
     pub body: String,
     pub created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
     /// The sender's idempotency key; lets the sender match an echo to its pending bubble.
     pub client_id: String,
 }
@@ -58,7 +116,13 @@ pub struct ConversationSummary {
     pub last_activity_at: i64,
     pub last_seq: Seq,
     pub last_message: Option<MessagePreview>,
+    /// Messages by others after the user's read position (capped at [`UNREAD_CAP`]).
+    #[serde(default)]
+    pub unread: i64,
 }
+
+/// Unread counts stop counting here; the UI shows "99+".
+pub const UNREAD_CAP: i64 = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessagePreview {
@@ -96,7 +160,11 @@ pub struct ConversationDetail {
     pub title: String,
     pub my_role: Role,
     pub last_seq: Seq,
+    /// Where the caller had read up to when this was loaded (the "new messages" divider).
+    pub last_read_seq: Seq,
     pub members: Vec<Member>,
+    /// Members with at least one open socket right now.
+    pub online: Vec<UserId>,
 }
 
 /// A page of history, oldest first. `has_older` says whether "load older" has anything to load.

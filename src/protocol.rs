@@ -5,7 +5,7 @@
 //! and `sync`. Identity and membership come from the token and the database, never from frame
 //! fields. See the README's "WebSocket protocol" section for the full contract.
 
-use crate::ids::{ConversationId, Seq};
+use crate::ids::{ConversationId, Seq, UserId};
 use crate::model::{ConversationSummary, Member, MessageView, UserView};
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 pub const AUTH_TIMEOUT_SECS: u64 = 10;
 /// Largest frame the server reads, in bytes (a 4,000-character message is at most 16 KB of
 /// UTF-8 plus its JSON envelope).
-pub const MAX_FRAME_BYTES: usize = 32 * 1024;
+pub const MAX_FRAME_BYTES: usize = 16 * 1024;
 /// Most messages one `sync` answers with; the client asks again from the last one it got.
 pub const SYNC_BATCH: i64 = 200;
 
@@ -46,7 +46,27 @@ pub enum ClientFrame {
     /// Hand the open socket a fresh token before the current one expires; the connection
     /// stays up. The token must belong to the same user.
     Renew { token: String },
-    /// Ask for the messages after `after_seq` (the last one the client has).
+    /// Replace the text of your own message `seq`. `client_id` makes retries harmless.
+    Edit {
+        conversation_id: ConversationId,
+        seq: Seq,
+        client_id: String,
+        body: String,
+    },
+    /// Delete your own message `seq`; it stays in the sequence as a placeholder.
+    Delete {
+        conversation_id: ConversationId,
+        seq: Seq,
+        client_id: String,
+    },
+    /// You have read up to `seq`; your other tabs and devices follow.
+    Read {
+        conversation_id: ConversationId,
+        seq: Seq,
+    },
+    /// You are typing in the conversation; send at most every few seconds while typing.
+    Typing { conversation_id: ConversationId },
+    /// Ask for the events after `after_seq` (the last one the client has).
     Sync {
         conversation_id: ConversationId,
         after_seq: Seq,
@@ -85,6 +105,30 @@ pub enum ServerFrame {
         conversation_id: ConversationId,
         member: Member,
     },
+    MemberLeft {
+        conversation_id: ConversationId,
+        user_id: UserId,
+    },
+    /// A member came online (first socket) or went offline (last socket closed).
+    Presence {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        online: bool,
+    },
+    /// Someone is typing; show it for a few seconds unless it is repeated.
+    Typing {
+        conversation_id: ConversationId,
+        user: UserView,
+    },
+    /// You read up to `seq` (on another tab or device).
+    ReadUpTo {
+        conversation_id: ConversationId,
+        seq: Seq,
+    },
+    /// You are no longer a member of the conversation.
+    ConversationRemoved {
+        conversation_id: ConversationId,
+    },
     /// The user was added to a conversation (for example in another tab).
     ConversationAdded {
         conversation: ConversationSummary,
@@ -105,6 +149,9 @@ pub enum ErrorCode {
     Unauthenticated,
     InvalidMessage,
     NotMember,
+    NotFound,
+    /// Editing or deleting someone else's message, or one that cannot change.
+    Forbidden,
     Internal,
 }
 

@@ -116,7 +116,9 @@ mod ssr {
                 CoreError::UsernameTaken => AppError::Conflict(e.to_string()),
                 CoreError::BadCredentials => AppError::BadCredentials,
                 CoreError::Unauthenticated => AppError::Unauthenticated,
-                CoreError::NotMember => AppError::Forbidden(e.to_string()),
+                CoreError::NotMember | CoreError::NotYours | CoreError::OwnerCannotLeave => {
+                    AppError::Forbidden(e.to_string())
+                }
                 CoreError::NotFound(_) | CoreError::InviteInvalid => {
                     AppError::NotFound(e.to_string())
                 }

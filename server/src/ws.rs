@@ -184,7 +184,9 @@ impl Connection {
         {
             return;
         }
+        conn.gateway.chat.socket_opened(conn.user.id).await;
         let reason = conn.run(&mut stream, &mut personal).await;
+        conn.gateway.chat.socket_closed(conn.user.id).await;
         if let Some((code, text)) = reason {
             close_with(&mut conn.sink, code, text).await;
         }
@@ -247,6 +249,12 @@ impl Connection {
                     Ok(event) => {
                         if let Some(id) = event.subscribe {
                             self.subscribe(id);
+                        }
+                        if let Some(id) = event.unsubscribe {
+                            // Removed from the conversation: nothing more of it reaches
+                            // this socket, from this event on.
+                            self.subscriptions.remove(&id);
+                            self.sent.remove(&id);
                         }
                         self.forward(event).await
                     }
@@ -327,32 +335,83 @@ impl Connection {
                 client_id,
                 body,
             } => {
-                match self
+                let result = self
                     .gateway
                     .chat
                     .send_message(&self.user, conversation_id, &client_id, &body)
-                    .await
-                {
-                    Ok((m, _created)) => {
-                        self.reply(&ServerFrame::Ack {
-                            conversation_id,
-                            client_id,
-                            seq: m.seq,
-                            created_at: m.created_at,
-                        })
-                        .await
-                    }
-                    Err(e) => {
-                        let frame = error_frame(e, Some(client_id));
-                        self.reply(&frame).await
-                    }
-                }
+                    .await;
+                self.acknowledge(conversation_id, client_id, result).await
             }
             ClientFrame::Sync {
                 conversation_id,
                 after_seq,
             } => self.sync(conversation_id, after_seq.max(0), false).await,
+            ClientFrame::Edit {
+                conversation_id,
+                seq,
+                client_id,
+                body,
+            } => {
+                let result = self
+                    .gateway
+                    .chat
+                    .edit_message(&self.user, conversation_id, seq, &client_id, &body)
+                    .await;
+                self.acknowledge(conversation_id, client_id, result).await
+            }
+            ClientFrame::Delete {
+                conversation_id,
+                seq,
+                client_id,
+            } => {
+                let result = self
+                    .gateway
+                    .chat
+                    .delete_message(&self.user, conversation_id, seq, &client_id)
+                    .await;
+                self.acknowledge(conversation_id, client_id, result).await
+            }
+            ClientFrame::Read {
+                conversation_id,
+                seq,
+            } => {
+                match self
+                    .gateway
+                    .chat
+                    .mark_read(&self.user, conversation_id, seq)
+                    .await
+                {
+                    Ok(_) => Flow::Continue,
+                    Err(e) => self.reply(&error_frame(e, None)).await,
+                }
+            }
+            ClientFrame::Typing { conversation_id } => {
+                match self.gateway.chat.typing(&self.user, conversation_id).await {
+                    Ok(()) => Flow::Continue,
+                    Err(e) => self.reply(&error_frame(e, None)).await,
+                }
+            }
         }
+    }
+
+    /// Answers a send, edit or delete: `ack` with the stored seq, or an `error` naming the
+    /// client id so the client can mark that one message as failed.
+    async fn acknowledge(
+        &mut self,
+        conversation_id: ConversationId,
+        client_id: String,
+        result: Result<(palaver::model::MessageView, bool), CoreError>,
+    ) -> Flow {
+        let frame = match result {
+            Ok((m, _created)) => ServerFrame::Ack {
+                conversation_id,
+                client_id,
+                seq: m.seq,
+                created_at: m.created_at,
+            },
+            Err(e) => error_frame(e, Some(client_id)),
+        };
+        self.reply(&frame).await
     }
 
     /// Accepts a fresh token for the same user and session holder; anything else ends the
@@ -478,7 +537,9 @@ fn until_unix(at: i64) -> Duration {
 fn error_frame(e: CoreError, client_id: Option<String>) -> ServerFrame {
     let code = match &e {
         CoreError::Invalid(_) => ErrorCode::InvalidMessage,
-        CoreError::NotMember | CoreError::NotFound(_) => ErrorCode::NotMember,
+        CoreError::NotMember => ErrorCode::NotMember,
+        CoreError::NotFound(_) => ErrorCode::NotFound,
+        CoreError::NotYours | CoreError::OwnerCannotLeave => ErrorCode::Forbidden,
         CoreError::Unauthenticated => ErrorCode::Unauthenticated,
         CoreError::Internal(detail) => {
             tracing::error!(error = %detail, "internal error on socket");

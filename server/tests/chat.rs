@@ -247,34 +247,41 @@ async fn invite_join_and_live_chat_between_two_people() {
     let again: i64 = b.call("accept_invite", &[("code", code)]).await.ok();
     assert_eq!(again, conv);
 
+    // B's joining is itself an event in the sequence (seq 1), shown as "B joined".
+    let joined_line = a_ws.next_of("message").await;
+    assert_eq!(joined_line["message"]["kind"], "join");
+    assert_eq!(joined_line["message"]["author"], bob.as_str());
+    assert_eq!(joined_line["message"]["seq"], 1);
+
     let mut b_ws = b.socket().await;
     let ack = a_ws.send_message(conv, "a-1", "Hello from A").await;
     assert_eq!(ack["type"], "ack");
-    assert_eq!(ack["seq"], 1);
+    assert_eq!(ack["seq"], 2);
     let got = b_ws.next_of("message").await;
     assert_eq!(got["message"]["body"], "Hello from A");
     assert_eq!(got["message"]["author"], alice.as_str());
-    assert_eq!(got["message"]["seq"], 1);
+    assert_eq!(got["message"]["seq"], 2);
 
     let ack = b_ws.send_message(conv, "b-1", "Hi A, B here").await;
-    assert_eq!(ack["seq"], 2);
-    let got = a_ws.next_of("message").await;
-    // A also receives its own message's echo first; skip to B's.
-    let got = if got["message"]["seq"] == 1 {
-        a_ws.next_of("message").await
-    } else {
-        got
-    };
-    assert_eq!(got["message"]["body"], "Hi A, B here");
+    assert_eq!(ack["seq"], 3);
+    let got = a_ws.next_message_from(&bob).await;
+    assert_eq!(got["body"], "Hi A, B here");
 
     let history = b.history(conv).await.ok::<Value>();
-    let bodies: Vec<&str> = history["messages"]
+    let lines: Vec<(&str, &str)> = history["messages"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| m["body"].as_str().unwrap())
+        .map(|m| (m["kind"].as_str().unwrap(), m["body"].as_str().unwrap()))
         .collect();
-    assert_eq!(bodies, ["Hello from A", "Hi A, B here"]);
+    assert_eq!(
+        lines,
+        [
+            ("join", ""),
+            ("message", "Hello from A"),
+            ("message", "Hi A, B here")
+        ]
+    );
     assert_eq!(history["has_older"], false);
 }
 
@@ -377,8 +384,7 @@ async fn malformed_frames_get_error_frames_and_the_socket_survives() {
         r#"{"type":"launch_missiles"}"#,
     ] {
         ws.send_text(bad).await;
-        let reply = ws.next_json().await;
-        assert_eq!(reply["type"], "error", "{bad}");
+        let reply = ws.next_of("error").await;
         assert_eq!(reply["code"], "bad_frame", "{bad}");
     }
     let ok = ws.send_message(conv, "after-fuzz", "still alive").await;
@@ -400,9 +406,10 @@ async fn identity_comes_from_the_token_not_from_frame_fields() {
     let mut ws = b.socket().await;
     ws.send_json(&json!({"type":"send","conversation_id":conv,"client_id":"spoof","body":"hi","author":alice,"author_id":1,"sender_id":1})).await;
     let ack = ws.next_of("ack").await;
-    assert_eq!(ack["seq"], 1);
+    assert_eq!(ack["seq"], 2, "seq 1 is the join");
     let history: Value = a.history(conv).await.ok();
-    assert_ne!(history["messages"][0]["author"], alice.as_str());
+    assert_eq!(history["messages"][1]["body"], "hi");
+    assert_ne!(history["messages"][1]["author"], alice.as_str());
 }
 
 #[tokio::test]

@@ -5,11 +5,11 @@
 use super::auth::{self, TokenError, TokenIdentity, TokenKeys};
 use super::hub::{Hub, HubEvent, Topic};
 use super::now_ms;
-use super::store::{NewMessage, NewSession, Store, StoreError};
+use super::store::{NewEvent, NewSession, Store, StoreError};
 use crate::error::CoreError;
 use crate::ids::{ConversationId, Seq, UserId};
 use crate::model::{
-    ConversationDetail, ConversationSummary, CreatedInvite, HistoryPage, InvitePreview,
+    ConversationDetail, ConversationSummary, CreatedInvite, EventKind, HistoryPage, InvitePreview,
     MessageView, Role, UserView, WsTicket,
 };
 use crate::protocol::ServerFrame;
@@ -61,6 +61,8 @@ pub struct Chat {
     /// rather than one lock per conversation: bounded memory, and SQLite serializes writers
     /// anyway. Held across the insert's await, hence tokio's mutex.
     send_locks: Vec<tokio::sync::Mutex<()>>,
+    /// Open sockets per user on this node. Held only for a counter update (std mutex).
+    presence: std::sync::Mutex<std::collections::HashMap<UserId, usize>>,
 }
 
 fn store_err(e: StoreError) -> CoreError {
@@ -80,6 +82,7 @@ impl Chat {
             tokens,
             config,
             send_locks: (0..64).map(|_| tokio::sync::Mutex::new(())).collect(),
+            presence: Default::default(),
         }
     }
 
@@ -284,20 +287,32 @@ impl Chat {
         who: &UserView,
         id: ConversationId,
     ) -> Result<ConversationDetail, CoreError> {
-        let my_role = self.require_member(id, who.id).await?;
+        let (my_role, last_read_seq) = self
+            .store
+            .membership(id, who.id)
+            .await
+            .map_err(store_err)?
+            .ok_or(CoreError::NotMember)?;
         let summary = self
             .store
-            .conversation_summary(id)
+            .conversation_summary(id, who.id)
             .await
             .map_err(store_err)?
             .ok_or(CoreError::NotFound("Conversation"))?;
         let members = self.store.members(id).await.map_err(store_err)?;
+        let online = members
+            .iter()
+            .map(|m| m.user.id)
+            .filter(|u| self.is_online(*u))
+            .collect();
         Ok(ConversationDetail {
             id,
             title: summary.title,
             my_role,
             last_seq: summary.last_seq,
+            last_read_seq,
             members,
+            online,
         })
     }
 
@@ -351,38 +366,214 @@ impl Chat {
         body: &str,
     ) -> Result<(MessageView, bool), CoreError> {
         let body = MessageBody::parse(body)?;
-        if client_id.is_empty() || client_id.len() > CLIENT_ID_MAX {
-            return Err(ValidationError::ClientIdInvalid.into());
-        }
+        check_client_id(client_id)?;
         self.require_member(id, who.id).await?;
+        self.append(who, id, EventKind::Message, None, client_id, body.as_str())
+            .await
+    }
+
+    /// Replaces the text of the caller's own message.
+    pub async fn edit_message(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+        seq: Seq,
+        client_id: &str,
+        body: &str,
+    ) -> Result<(MessageView, bool), CoreError> {
+        let body = MessageBody::parse(body)?;
+        check_client_id(client_id)?;
+        self.require_member(id, who.id).await?;
+        self.append(
+            who,
+            id,
+            EventKind::Edit,
+            Some(seq),
+            client_id,
+            body.as_str(),
+        )
+        .await
+    }
+
+    /// Deletes the caller's own message, leaving a placeholder in the sequence.
+    pub async fn delete_message(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+        seq: Seq,
+        client_id: &str,
+    ) -> Result<(MessageView, bool), CoreError> {
+        check_client_id(client_id)?;
+        self.require_member(id, who.id).await?;
+        self.append(who, id, EventKind::Delete, Some(seq), client_id, "")
+            .await
+    }
+
+    /// Appends an event under the conversation's ordering lock and publishes it. Callers
+    /// have checked membership and input.
+    async fn append(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+        kind: EventKind,
+        target_seq: Option<Seq>,
+        client_id: &str,
+        body: &str,
+    ) -> Result<(MessageView, bool), CoreError> {
         let stripe = (id.0.unsigned_abs() % self.send_locks.len() as u64) as usize;
         let _ordered = self.send_locks[stripe].lock().await;
         let inserted = self
             .store
-            .insert_message(NewMessage {
+            .append_event(NewEvent {
                 conversation_id: id,
+                kind,
+                target_seq,
                 sender: who,
                 client_id,
-                body: body.as_str(),
+                body,
                 now: now_ms(),
             })
             .await
             .map_err(|e| match e {
+                StoreError::NotFound if target_seq.is_some() => CoreError::NotFound("Message"),
                 StoreError::NotFound => CoreError::NotFound("Conversation"),
+                StoreError::Forbidden => CoreError::NotYours,
                 e => store_err(e),
             })?;
         if inserted.created {
             let m = &inserted.message;
-            self.hub.publish(
-                Topic::Conversation(id),
-                HubEvent {
-                    payload: frame_bytes(&ServerFrame::Message { message: m.clone() }),
-                    seq: Some((id, m.seq)),
-                    subscribe: None,
-                },
-            );
+            let mut event =
+                HubEvent::new(frame_bytes(&ServerFrame::Message { message: m.clone() }));
+            event.seq = Some((id, m.seq));
+            self.hub.publish(Topic::Conversation(id), event);
         }
         Ok((inserted.message, inserted.created))
+    }
+
+    /// Records that the caller has read up to `seq`; their other sockets follow.
+    pub async fn mark_read(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+        seq: Seq,
+    ) -> Result<Seq, CoreError> {
+        self.require_member(id, who.id).await?;
+        let stored = self
+            .store
+            .mark_read(id, who.id, seq)
+            .await
+            .map_err(store_err)?;
+        self.hub.publish(
+            Topic::User(who.id),
+            HubEvent::new(frame_bytes(&ServerFrame::ReadUpTo {
+                conversation_id: id,
+                seq: stored,
+            })),
+        );
+        Ok(stored)
+    }
+
+    /// Tells the other members that the caller is typing. Not stored.
+    pub async fn typing(&self, who: &UserView, id: ConversationId) -> Result<(), CoreError> {
+        self.require_member(id, who.id).await?;
+        self.hub.publish(
+            Topic::Conversation(id),
+            HubEvent::new(frame_bytes(&ServerFrame::Typing {
+                conversation_id: id,
+                user: who.clone(),
+            })),
+        );
+        Ok(())
+    }
+
+    /// Leaves a conversation. The owner cannot leave (there would be nobody to run it).
+    pub async fn leave(&self, who: &UserView, id: ConversationId) -> Result<(), CoreError> {
+        if self.require_member(id, who.id).await? == Role::Owner {
+            return Err(CoreError::OwnerCannotLeave);
+        }
+        if !self
+            .store
+            .remove_member(id, who.id)
+            .await
+            .map_err(store_err)?
+        {
+            return Err(CoreError::NotMember);
+        }
+        let client_id = format!("leave-{}", auth::random_token(12));
+        self.append(who, id, EventKind::Leave, None, &client_id, "")
+            .await?;
+        self.hub.publish(
+            Topic::Conversation(id),
+            HubEvent::new(frame_bytes(&ServerFrame::MemberLeft {
+                conversation_id: id,
+                user_id: who.id,
+            })),
+        );
+        let mut removed = HubEvent::new(frame_bytes(&ServerFrame::ConversationRemoved {
+            conversation_id: id,
+        }));
+        removed.unsubscribe = Some(id);
+        self.hub.publish(Topic::User(who.id), removed);
+        Ok(())
+    }
+
+    // ----- presence ---------------------------------------------------------------------
+
+    pub fn is_online(&self, user: UserId) -> bool {
+        self.presence
+            .lock()
+            .map(|p| p.contains_key(&user))
+            .unwrap_or(false)
+    }
+
+    /// A socket of `user` opened; announces them online when it is their first.
+    pub async fn socket_opened(&self, user: UserId) {
+        let first = {
+            let mut p = self.presence.lock().unwrap_or_else(|e| e.into_inner());
+            let n = p.entry(user).or_insert(0);
+            *n += 1;
+            *n == 1
+        };
+        if first {
+            self.announce_presence(user, true).await;
+        }
+    }
+
+    /// A socket of `user` closed; announces them offline when it was their last.
+    pub async fn socket_closed(&self, user: UserId) {
+        let last = {
+            let mut p = self.presence.lock().unwrap_or_else(|e| e.into_inner());
+            match p.get_mut(&user) {
+                Some(n) if *n > 1 => {
+                    *n -= 1;
+                    false
+                }
+                Some(_) => {
+                    p.remove(&user);
+                    true
+                }
+                None => false,
+            }
+        };
+        if last {
+            self.announce_presence(user, false).await;
+        }
+    }
+
+    async fn announce_presence(&self, user: UserId, online: bool) {
+        let Ok(ids) = self.store.conversation_ids_for(user).await else {
+            return;
+        };
+        for id in ids {
+            self.hub.publish(
+                Topic::Conversation(id),
+                HubEvent::new(frame_bytes(&ServerFrame::Presence {
+                    conversation_id: id,
+                    user_id: user,
+                    online,
+                })),
+            );
+        }
     }
 
     // ----- invites ----------------------------------------------------------------------
@@ -430,18 +621,17 @@ impl Chat {
         if let Some(member) = added {
             self.hub.publish(
                 Topic::Conversation(id),
-                HubEvent {
-                    payload: frame_bytes(&ServerFrame::MemberJoined {
-                        conversation_id: id,
-                        member,
-                    }),
-                    seq: None,
-                    subscribe: None,
-                },
+                HubEvent::new(frame_bytes(&ServerFrame::MemberJoined {
+                    conversation_id: id,
+                    member,
+                })),
             );
+            let client_id = format!("join-{}", auth::random_token(12));
+            self.append(who, id, EventKind::Join, None, &client_id, "")
+                .await?;
             if let Some(summary) = self
                 .store
-                .conversation_summary(id)
+                .conversation_summary(id, who.id)
                 .await
                 .map_err(store_err)?
             {
@@ -453,17 +643,19 @@ impl Chat {
 
     /// Tells the user's open sockets about a conversation they now belong to.
     fn publish_added(&self, user: UserId, summary: &ConversationSummary) {
-        self.hub.publish(
-            Topic::User(user),
-            HubEvent {
-                payload: frame_bytes(&ServerFrame::ConversationAdded {
-                    conversation: summary.clone(),
-                }),
-                seq: None,
-                subscribe: Some(summary.id),
-            },
-        );
+        let mut event = HubEvent::new(frame_bytes(&ServerFrame::ConversationAdded {
+            conversation: summary.clone(),
+        }));
+        event.subscribe = Some(summary.id);
+        self.hub.publish(Topic::User(user), event);
     }
+}
+
+fn check_client_id(client_id: &str) -> Result<(), CoreError> {
+    if client_id.is_empty() || client_id.len() > CLIENT_ID_MAX {
+        return Err(ValidationError::ClientIdInvalid.into());
+    }
+    Ok(())
 }
 
 pub fn frame_bytes(frame: &ServerFrame) -> Bytes {

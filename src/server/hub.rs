@@ -23,6 +23,20 @@ pub struct HubEvent {
     pub seq: Option<(ConversationId, Seq)>,
     /// Set when the receiving user's sockets should start listening to a conversation.
     pub subscribe: Option<ConversationId>,
+    /// Set when the receiving user's sockets must stop listening to a conversation.
+    pub unsubscribe: Option<ConversationId>,
+}
+
+impl HubEvent {
+    /// An event carrying `payload` and nothing else.
+    pub fn new(payload: Bytes) -> Self {
+        Self {
+            payload,
+            seq: None,
+            subscribe: None,
+            unsubscribe: None,
+        }
+    }
 }
 
 pub trait Hub: Send + Sync + 'static {
@@ -86,11 +100,7 @@ mod tests {
     use super::*;
 
     fn event(text: &'static str) -> HubEvent {
-        HubEvent {
-            payload: Bytes::from_static(text.as_bytes()),
-            seq: None,
-            subscribe: None,
-        }
+        HubEvent::new(Bytes::from_static(text.as_bytes()))
     }
 
     #[tokio::test]

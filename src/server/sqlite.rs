@@ -1,11 +1,10 @@
 //! The embedded default store: SQLite through sqlx, in WAL mode, one file in the data directory.
 
-use super::store::{
-    Inserted, NewMessage, NewSession, SessionRecord, Store, StoreError, StoreResult,
-};
+use super::store::{Inserted, NewEvent, NewSession, SessionRecord, Store, StoreError, StoreResult};
 use crate::ids::{ConversationId, Seq, UserId};
 use crate::model::{
-    ConversationSummary, InvitePreview, Member, MessagePreview, MessageView, Role, UserView,
+    ConversationSummary, EventKind, InvitePreview, Member, MessagePreview, MessageView, Role,
+    UserView, UNREAD_CAP,
 };
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -50,25 +49,45 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 }
 
 const MESSAGE_COLUMNS: &str =
-    "m.conversation_id, m.seq, m.sender_id, u.username, m.body, m.created_at, m.client_id";
+    "m.conversation_id, m.seq, m.sender_id, u.username, m.body, m.created_at, m.client_id, \
+     m.kind, m.target_seq, m.edited_at, m.deleted_at";
 
 fn message_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<MessageView, sqlx::Error> {
+    let kind: String = row.try_get(7)?;
+    let deleted_at: Option<i64> = row.try_get(10)?;
     Ok(MessageView {
         conversation_id: ConversationId(row.try_get(0)?),
         seq: row.try_get(1)?,
+        kind: EventKind::parse(&kind)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown event kind {kind}").into()))?,
+        target_seq: row.try_get(8)?,
         author_id: UserId(row.try_get(2)?),
         author: row.try_get(3)?,
         body: row.try_get(4)?,
         created_at: row.try_get(5)?,
+        edited_at: row.try_get(9)?,
+        deleted: deleted_at.is_some(),
         client_id: row.try_get(6)?,
     })
 }
 
-const SUMMARY_SELECT: &str =
-    "SELECT c.id, c.title, c.last_activity_at, c.last_seq, u.username, m.body \
-     FROM conversations c \
-     LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq \
-     LEFT JOIN users u ON u.id = m.sender_id";
+/// A side-nav row for member `?1`: the newest visible message as preview, and unread
+/// messages by others after the member's read position, counted up to UNREAD_CAP.
+fn summary_select(filter: &str) -> String {
+    format!(
+        "SELECT c.id, c.title, c.last_activity_at, c.last_seq, u.username, m.body, \
+           (SELECT COUNT(*) FROM (SELECT 1 FROM messages x \
+              WHERE x.conversation_id = c.id AND x.seq > mb.last_read_seq AND x.kind = 'message' \
+                AND x.deleted_at IS NULL AND x.sender_id <> mb.user_id LIMIT {UNREAD_CAP})) \
+         FROM conversations c \
+         JOIN members mb ON mb.conversation_id = c.id AND mb.user_id = ?1 \
+         LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = ( \
+             SELECT MAX(p.seq) FROM messages p \
+             WHERE p.conversation_id = c.id AND p.kind = 'message' AND p.deleted_at IS NULL) \
+         LEFT JOIN users u ON u.id = m.sender_id \
+         {filter}"
+    )
+}
 
 fn summary_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ConversationSummary, sqlx::Error> {
     let author: Option<String> = row.try_get(4)?;
@@ -82,6 +101,7 @@ fn summary_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ConversationSummary
             (Some(a), Some(b)) => Some(MessagePreview::new(a, &b)),
             _ => None,
         },
+        unread: row.try_get(6)?,
     })
 }
 
@@ -253,14 +273,12 @@ impl Store for SqliteStore {
             last_activity_at: now,
             last_seq: 0,
             last_message: None,
+            unread: 0,
         })
     }
 
     async fn conversations_for(&self, user: UserId) -> StoreResult<Vec<ConversationSummary>> {
-        let sql = format!(
-            "{SUMMARY_SELECT} JOIN members mb ON mb.conversation_id = c.id AND mb.user_id = ? \
-             ORDER BY c.last_activity_at DESC, c.id DESC"
-        );
+        let sql = summary_select("ORDER BY c.last_activity_at DESC, c.id DESC");
         let rows = sqlx::query(&sql).bind(user.0).fetch_all(&self.pool).await?;
         Ok(rows
             .iter()
@@ -271,9 +289,11 @@ impl Store for SqliteStore {
     async fn conversation_summary(
         &self,
         id: ConversationId,
+        user: UserId,
     ) -> StoreResult<Option<ConversationSummary>> {
-        let sql = format!("{SUMMARY_SELECT} WHERE c.id = ?");
+        let sql = summary_select("WHERE c.id = ?2");
         let row = sqlx::query(&sql)
+            .bind(user.0)
             .bind(id.0)
             .fetch_optional(&self.pool)
             .await?;
@@ -302,6 +322,57 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await?;
         Ok(role.as_deref().and_then(Role::parse))
+    }
+
+    async fn membership(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> StoreResult<Option<(Role, Seq)>> {
+        let row = sqlx::query(
+            "SELECT role, last_read_seq FROM members WHERE conversation_id = ? AND user_id = ?",
+        )
+        .bind(conversation.0)
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let role: String = r.try_get(0)?;
+            let role = Role::parse(&role)
+                .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role}").into()))?;
+            Ok((role, r.try_get(1)?))
+        })
+        .transpose()
+    }
+
+    async fn mark_read(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+        seq: Seq,
+    ) -> StoreResult<Seq> {
+        // MAX: a slow tab reporting an older position never moves the marker back; MIN with
+        // last_seq: a client cannot claim to have read the future.
+        let stored: Option<i64> = sqlx::query_scalar(
+            "UPDATE members SET last_read_seq = MAX(last_read_seq, MIN(?, \
+                 (SELECT last_seq FROM conversations WHERE id = members.conversation_id))) \
+             WHERE conversation_id = ? AND user_id = ? RETURNING last_read_seq",
+        )
+        .bind(seq)
+        .bind(conversation.0)
+        .bind(user.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        stored.ok_or(StoreError::NotFound)
+    }
+
+    async fn remove_member(&self, conversation: ConversationId, user: UserId) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM members WHERE conversation_id = ? AND user_id = ?")
+            .bind(conversation.0)
+            .bind(user.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn members(&self, conversation: ConversationId) -> StoreResult<Vec<Member>> {
@@ -347,16 +418,19 @@ impl Store for SqliteStore {
         Ok(Some(member_from_row(&row)?))
     }
 
-    async fn insert_message(&self, m: NewMessage<'_>) -> StoreResult<Inserted> {
+    async fn append_event(&self, e: NewEvent<'_>) -> StoreResult<Inserted> {
         let mut tx = self.pool.begin().await?;
         // Claim the next seq first: this write takes SQLite's write lock at the start of the
         // transaction, so a concurrent writer waits (busy_timeout) instead of failing when a
-        // read lock would have to be upgraded.
+        // read lock would have to be upgraded. Edits do not count as new activity.
         let seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ? WHERE id = ? RETURNING last_seq",
+            "UPDATE conversations SET last_seq = last_seq + 1, \
+                 last_activity_at = CASE WHEN ? THEN ? ELSE last_activity_at END \
+             WHERE id = ? RETURNING last_seq",
         )
-        .bind(m.now)
-        .bind(m.conversation_id.0)
+        .bind(matches!(e.kind, EventKind::Message | EventKind::Join))
+        .bind(e.now)
+        .bind(e.conversation_id.0)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(seq) = seq else {
@@ -366,13 +440,13 @@ impl Store for SqliteStore {
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
              WHERE m.conversation_id = ? AND m.sender_id = ? AND m.client_id = ?"
         ))
-        .bind(m.conversation_id.0)
-        .bind(m.sender.id.0)
-        .bind(m.client_id)
+        .bind(e.conversation_id.0)
+        .bind(e.sender.id.0)
+        .bind(e.client_id)
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(row) = existing {
-            // A retry of a stored message: undo the seq claim by rolling back.
+            // A retry of a stored event: undo the seq claim by rolling back.
             let message = message_from_row(&row)?;
             tx.rollback().await?;
             return Ok(Inserted {
@@ -380,27 +454,70 @@ impl Store for SqliteStore {
                 created: false,
             });
         }
+        if let (EventKind::Edit | EventKind::Delete, Some(target)) = (e.kind, e.target_seq) {
+            // Only the author changes a message, and a deleted one stays deleted.
+            let changed = sqlx::query(
+                "UPDATE messages SET \
+                     body = CASE WHEN ? THEN '' ELSE ? END, \
+                     edited_at = CASE WHEN ? THEN edited_at ELSE ? END, \
+                     deleted_at = CASE WHEN ? THEN ? ELSE deleted_at END \
+                 WHERE conversation_id = ? AND seq = ? AND sender_id = ? AND kind = 'message' AND deleted_at IS NULL",
+            )
+            .bind(e.kind == EventKind::Delete)
+            .bind(e.body)
+            .bind(e.kind == EventKind::Delete)
+            .bind(e.now)
+            .bind(e.kind == EventKind::Delete)
+            .bind(e.now)
+            .bind(e.conversation_id.0)
+            .bind(target)
+            .bind(e.sender.id.0)
+            .execute(&mut *tx)
+            .await?;
+            if changed.rows_affected() == 0 {
+                let exists: Option<i64> = sqlx::query_scalar(
+                    "SELECT 1 FROM messages WHERE conversation_id = ? AND seq = ? AND kind = 'message'",
+                )
+                .bind(e.conversation_id.0)
+                .bind(target)
+                .fetch_optional(&mut *tx)
+                .await?;
+                tx.rollback().await?;
+                return Err(if exists.is_some() {
+                    StoreError::Forbidden
+                } else {
+                    StoreError::NotFound
+                });
+            }
+        }
         sqlx::query(
-            "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at, kind, target_seq) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(m.conversation_id.0)
+        .bind(e.conversation_id.0)
         .bind(seq)
-        .bind(m.sender.id.0)
-        .bind(m.client_id)
-        .bind(m.body)
-        .bind(m.now)
+        .bind(e.sender.id.0)
+        .bind(e.client_id)
+        .bind(e.body)
+        .bind(e.now)
+        .bind(e.kind.as_str())
+        .bind(e.target_seq)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(Inserted {
             message: MessageView {
-                conversation_id: m.conversation_id,
+                conversation_id: e.conversation_id,
                 seq,
-                author_id: m.sender.id,
-                author: m.sender.username.clone(),
-                body: m.body.to_owned(),
-                created_at: m.now,
-                client_id: m.client_id.to_owned(),
+                kind: e.kind,
+                target_seq: e.target_seq,
+                author_id: e.sender.id,
+                author: e.sender.username.clone(),
+                body: e.body.to_owned(),
+                created_at: e.now,
+                edited_at: None,
+                deleted: false,
+                client_id: e.client_id.to_owned(),
             },
             created: true,
         })
@@ -414,7 +531,8 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<MessageView>> {
         let rows = sqlx::query(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
-             WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?"
+             WHERE m.conversation_id = ? AND m.seq < ? AND m.kind IN ('message', 'join', 'leave') \
+             ORDER BY m.seq DESC LIMIT ?"
         ))
         .bind(conversation.0)
         .bind(before.unwrap_or(i64::MAX))

@@ -2,7 +2,9 @@
 //! can stand beside the SQLite one without touching them.
 
 use crate::ids::{ConversationId, Seq, UserId};
-use crate::model::{ConversationSummary, InvitePreview, Member, MessageView, Role, UserView};
+use crate::model::{
+    ConversationSummary, EventKind, InvitePreview, Member, MessageView, Role, UserView,
+};
 use async_trait::async_trait;
 
 #[derive(Debug, thiserror::Error)]
@@ -12,6 +14,9 @@ pub enum StoreError {
     Conflict,
     #[error("not found")]
     NotFound,
+    /// The change is not allowed on this row (someone else's message, already deleted).
+    #[error("not allowed")]
+    Forbidden,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration error: {0}")]
@@ -44,8 +49,12 @@ pub struct Inserted {
     pub created: bool,
 }
 
-pub struct NewMessage<'a> {
+/// An event to append to a conversation's sequence.
+pub struct NewEvent<'a> {
     pub conversation_id: ConversationId,
+    pub kind: EventKind,
+    /// For edits and deletions: the message changed. Only its author may change it.
+    pub target_seq: Option<Seq>,
     pub sender: &'a UserView,
     pub client_id: &'a str,
     pub body: &'a str,
@@ -86,9 +95,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<ConversationSummary>;
     /// The user's conversations, newest activity first, with the last message's preview.
     async fn conversations_for(&self, user: UserId) -> StoreResult<Vec<ConversationSummary>>;
+    /// One conversation as `user` sees it in the side nav.
     async fn conversation_summary(
         &self,
         id: ConversationId,
+        user: UserId,
     ) -> StoreResult<Option<ConversationSummary>>;
     async fn conversation_ids_for(&self, user: UserId) -> StoreResult<Vec<ConversationId>>;
     async fn role_of(
@@ -96,6 +107,21 @@ pub trait Store: Send + Sync + 'static {
         conversation: ConversationId,
         user: UserId,
     ) -> StoreResult<Option<Role>>;
+    /// The member's role and read position.
+    async fn membership(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> StoreResult<Option<(Role, Seq)>>;
+    /// Moves the read position forward (never back); returns the position now stored.
+    async fn mark_read(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+        seq: Seq,
+    ) -> StoreResult<Seq>;
+    /// Removes a member; false when they were not one.
+    async fn remove_member(&self, conversation: ConversationId, user: UserId) -> StoreResult<bool>;
     async fn members(&self, conversation: ConversationId) -> StoreResult<Vec<Member>>;
     /// Adds a member; returns None when they already were one.
     async fn add_member(
@@ -106,17 +132,20 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> StoreResult<Option<Member>>;
 
-    /// Stores a message with the next seq, or returns the one stored earlier under the same
-    /// (conversation, sender, client id). Either way the message is durable when this returns.
-    async fn insert_message(&self, message: NewMessage<'_>) -> StoreResult<Inserted>;
-    /// Up to `limit` messages before `before` (or the newest), oldest first.
+    /// Appends an event with the next seq (applying an edit or deletion to its target in the
+    /// same transaction), or returns the one stored earlier under the same (conversation,
+    /// sender, client id). Either way the event is durable when this returns.
+    async fn append_event(&self, event: NewEvent<'_>) -> StoreResult<Inserted>;
+    /// Up to `limit` visible events (messages, joins, leaves) before `before` (or the newest),
+    /// oldest first, messages with their current text.
     async fn history(
         &self,
         conversation: ConversationId,
         before: Option<Seq>,
         limit: i64,
     ) -> StoreResult<Vec<MessageView>>;
-    /// Up to `limit` messages after `after`, oldest first.
+    /// Up to `limit` events of every kind after `after`, oldest first: what a client resuming
+    /// from `after` must apply.
     async fn messages_after(
         &self,
         conversation: ConversationId,

@@ -161,6 +161,16 @@ pub async fn accept_invite(code: String) -> Result<ConversationId, AppError> {
     Ok(id)
 }
 
+/// Leaves a conversation (not for its owner) and goes back to the conversation list.
+#[server(prefix = "/api", endpoint = "leave_conversation")]
+pub async fn leave_conversation(id: ConversationId) -> Result<(), AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state.chat.leave(&who.user, id).await.map_err(ssr::fail)?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_next;

@@ -258,6 +258,16 @@ impl Socket {
         }
     }
 
+    /// The next ordinary message written by `author` (skipping echoes, joins and the rest).
+    pub async fn next_message_from(&mut self, author: &str) -> Value {
+        loop {
+            let f = self.next_of("message").await;
+            if f["message"]["kind"] == "message" && f["message"]["author"] == author {
+                return f["message"].clone();
+            }
+        }
+    }
+
     /// Waits for the server to close the socket; returns the close code.
     pub async fn close_code(&mut self, limit: Duration) -> Option<u16> {
         let deadline = tokio::time::Instant::now() + limit;
