@@ -36,9 +36,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Unread messages across the user's conversations, shown in the page title as "(3) …".
+#[derive(Clone, Copy)]
+pub struct UnreadTotal(pub RwSignal<i64>);
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let unread = UnreadTotal(RwSignal::new(0));
+    provide_context(unread);
     // A marker that tests (and people debugging) can wait for: set only once the WASM app
     // has taken over the server-rendered page.
     Effect::new(|| {
@@ -50,7 +56,13 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="palaver" href="/pkg/palaver.css" />
-        <Title formatter=|text: String| if text.is_empty() { "Palaver".to_owned() } else { format!("{text} · Palaver") } />
+        <Title formatter=move |text: String| {
+            let base = if text.is_empty() { "Palaver".to_owned() } else { format!("{text} · Palaver") };
+            match unread.0.get() {
+                0 => base,
+                n => format!("({n}) {base}"),
+            }
+        } />
         <Router>
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async />

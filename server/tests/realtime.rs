@@ -213,7 +213,11 @@ async fn unread_counts_follow_the_read_position_across_sockets() {
         .await;
     let moved = tab2.next_of("read_up_to").await;
     assert_eq!(moved["seq"], last - 1, "the other tab follows");
-    assert_eq!(tab1.next_of("read_up_to").await["seq"], last - 1, "and the reader's own");
+    assert_eq!(
+        tab1.next_of("read_up_to").await["seq"],
+        last - 1,
+        "and the reader's own"
+    );
     let list: Vec<Value> = b.call("conversations", &[]).await.ok();
     assert_eq!(unread(&list), 1);
     // Reading an older position never moves the marker back; the future is clamped.

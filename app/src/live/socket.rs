@@ -15,6 +15,8 @@ use std::collections::HashMap;
 
 /// How long a send may wait for its acknowledgement before the composer reports a failure.
 const ACK_TIMEOUT_MS: u32 = 10_000;
+/// Typing signals are sent at most this often; receivers show them for 5 s.
+const TYPING_EVERY_MS: i64 = 3_000;
 const BACKOFF_BASE_MS: f64 = 500.0;
 const BACKOFF_MAX_MS: f64 = 15_000.0;
 
@@ -29,6 +31,8 @@ pub struct Handle {
     expires_at: StoredValue<i64>,
     /// Bumped on every connection, so a renewal timer of an old one stops.
     generation: StoredValue<u64>,
+    last_typing: StoredValue<i64>,
+    last_read: StoredValue<Option<(ConversationId, Seq)>>,
 }
 
 impl Handle {
@@ -38,6 +42,8 @@ impl Handle {
             pending: StoredValue::new_local(HashMap::new()),
             expires_at: StoredValue::new(0),
             generation: StoredValue::new(0),
+            last_typing: StoredValue::new(0),
+            last_read: StoredValue::new(None),
         }
     }
 
@@ -58,49 +64,63 @@ impl Handle {
         });
     }
 
-    pub async fn send(
+    /// Sends a frame that the server answers with `ack` or `error` for its client id, and
+    /// waits for that answer.
+    pub async fn request(
         &self,
         live: Live,
-        conversation_id: ConversationId,
-        body: String,
+        frame: impl FnOnce(String) -> ClientFrame,
     ) -> SendResult {
+        const OFFLINE: &str =
+            "Not connected. Your text was kept; try again when the connection is back.";
         if live.status.get_untracked() != ConnStatus::Online {
-            return Err(
-                "Not connected. Your message was kept; try again when the connection is back."
-                    .into(),
-            );
+            return Err(OFFLINE.into());
         }
         let client_id = uuid::Uuid::new_v4().to_string();
         let (tx, rx) = oneshot::channel();
         self.pending.update_value(|p| {
             p.insert(client_id.clone(), tx);
         });
-        if !self.push(&ClientFrame::Send {
-            conversation_id,
-            client_id: client_id.clone(),
-            body,
-        }) {
+        if !self.push(&frame(client_id.clone())) {
             self.pending.update_value(|p| {
                 p.remove(&client_id);
             });
-            return Err(
-                "Not connected. Your message was kept; try again when the connection is back."
-                    .into(),
-            );
+            return Err(OFFLINE.into());
         }
         let timeout = gloo_timers::future::TimeoutFuture::new(ACK_TIMEOUT_MS);
         futures::pin_mut!(timeout);
         match futures::future::select(rx, timeout).await {
             futures::future::Either::Left((Ok(result), _)) => result,
             futures::future::Either::Left((Err(_), _)) => {
-                Err("The connection dropped before the message was confirmed. Try again.".into())
+                Err("The connection dropped before the server confirmed. Try again.".into())
             }
             futures::future::Either::Right(_) => {
                 self.pending.update_value(|p| {
                     p.remove(&client_id);
                 });
-                Err("The server did not confirm the message in time. Try again.".into())
+                Err("The server did not confirm in time. Try again.".into())
             }
+        }
+    }
+
+    /// Tells the others the user is typing, at most once per [`TYPING_EVERY_MS`].
+    pub fn typing(&self, conversation_id: ConversationId) {
+        let now = super::now_ms();
+        if now - self.last_typing.get_value() >= TYPING_EVERY_MS {
+            self.last_typing.set_value(now);
+            self.push(&ClientFrame::Typing { conversation_id });
+        }
+    }
+
+    /// Reports the read position when it moved (or when the side nav still shows unread).
+    pub fn read(&self, conversation_id: ConversationId, seq: Seq, force: bool) {
+        let key = (conversation_id, seq);
+        if force || self.last_read.get_value() != Some(key) {
+            self.last_read.set_value(Some(key));
+            self.push(&ClientFrame::Read {
+                conversation_id,
+                seq,
+            });
         }
     }
 

@@ -32,6 +32,10 @@ pub fn ChatShell() -> impl IntoView {
                     Ok(Some((me, conversations))) => {
                         let live = Live::new(me, conversations);
                         live.connect();
+                        if let Some(total) = use_context::<crate::UnreadTotal>() {
+                            Effect::new(move |_| total.0.set(live.total_unread()));
+                            on_cleanup(move || total.0.set(0));
+                        }
                         EitherOf3::A(view! { <ChatLayout /> })
                     }
                     Ok(None) => {
@@ -148,7 +152,7 @@ fn Sidebar() -> impl IntoView {
                 <ul class="conversation-list">
                     <For
                         each=move || live.conversations.get()
-                        key=|c| (c.id, c.last_seq)
+                        key=|c| (c.id, c.last_seq, c.unread)
                         children=move |c| {
                             let href = format!("/c/{}", c.id);
                             let preview = c
@@ -165,7 +169,16 @@ fn Sidebar() -> impl IntoView {
                                             <span class="title">{c.title.clone()}</span>
                                             <span class="preview">{preview}</span>
                                         </span>
-                                        <span class="stamp">{stamp}</span>
+                                        <span class="side">
+                                            <span class="stamp">{stamp}</span>
+                                            {(c.unread > 0).then(|| {
+                                                let shown = if c.unread >= palaver::model::UNREAD_CAP { "99+".to_owned() } else { c.unread.to_string() };
+                                                view! {
+                                                    <span class="badge" aria-hidden="true">{shown}</span>
+                                                    <span class="sr-only">{format!("{} unread", c.unread)}</span>
+                                                }
+                                            })}
+                                        </span>
                                     </A>
                                 </li>
                             }

@@ -1,0 +1,226 @@
+//! The open conversation's events, as pure data: what a frame does to the view. Kept free of
+//! signals so it is tested natively.
+
+use palaver::model::{EventKind, MessageView};
+use palaver::{ConversationId, Seq};
+
+/// The visible events (messages, joins, leaves) of one conversation, oldest first, with
+/// edits and deletions applied. `last_seq` counts every event seen, visible or not: a
+/// client resumes from it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timeline {
+    pub conversation: Option<ConversationId>,
+    pub messages: Vec<MessageView>,
+    pub has_older: bool,
+    pub last_seq: Seq,
+    /// Where the reader had read up to when the conversation opened: the "new messages"
+    /// divider goes before the first message from someone else after it.
+    pub read_marker: Seq,
+    /// Decided once when the conversation opens: the seq the divider goes before.
+    pub divider: Option<Seq>,
+}
+
+/// What applying an event did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// The event was the next in sequence and is now shown.
+    Shown,
+    /// Already seen (a redelivery after a catch-up): ignored.
+    Duplicate,
+    /// Events are missing before this one: fetch from `after` and drop this one meanwhile.
+    Gap {
+        after: Seq,
+    },
+    OtherConversation,
+}
+
+impl Timeline {
+    pub fn new(
+        conversation: ConversationId,
+        messages: Vec<MessageView>,
+        has_older: bool,
+        read_marker: Seq,
+    ) -> Self {
+        let last_seq = messages.last().map_or(0, |m| m.seq);
+        Timeline {
+            conversation: Some(conversation),
+            messages,
+            has_older,
+            last_seq,
+            read_marker,
+            divider: None,
+        }
+    }
+
+    pub fn first_seq(&self) -> Option<Seq> {
+        self.messages.first().map(|m| m.seq)
+    }
+
+    pub fn apply(&mut self, event: MessageView) -> Applied {
+        if self.conversation != Some(event.conversation_id) {
+            return Applied::OtherConversation;
+        }
+        if event.seq <= self.last_seq {
+            return Applied::Duplicate;
+        }
+        // A timeline that has shown nothing yet starts wherever the server's stream starts.
+        if event.seq != self.last_seq + 1 && self.last_seq != 0 {
+            return Applied::Gap {
+                after: self.last_seq,
+            };
+        }
+        self.last_seq = event.seq;
+        match event.kind {
+            EventKind::Message | EventKind::Join | EventKind::Leave => self.messages.push(event),
+            EventKind::Edit => {
+                if let Some(m) = self.target(event.target_seq) {
+                    m.body = event.body;
+                    m.edited_at = Some(event.created_at);
+                }
+            }
+            EventKind::Delete => {
+                if let Some(m) = self.target(event.target_seq) {
+                    m.body.clear();
+                    m.deleted = true;
+                }
+            }
+        }
+        Applied::Shown
+    }
+
+    fn target(&mut self, seq: Option<Seq>) -> Option<&mut MessageView> {
+        let seq = seq?;
+        self.messages.iter_mut().find(|m| m.seq == seq)
+    }
+
+    /// Older history fetched with "load older": only what is not shown yet.
+    pub fn prepend(&mut self, older: Vec<MessageView>, has_older: bool) {
+        let first = self.first_seq().unwrap_or(Seq::MAX);
+        let mut merged: Vec<MessageView> = older.into_iter().filter(|m| m.seq < first).collect();
+        merged.append(&mut self.messages);
+        self.messages = merged;
+        self.has_older = has_older;
+    }
+
+    /// The seq of the first unread message from someone other than `me`, if any.
+    pub fn first_unread(&self, me: palaver::UserId) -> Option<Seq> {
+        self.messages
+            .iter()
+            .find(|m| m.seq > self.read_marker && m.kind == EventKind::Message && m.author_id != me)
+            .map(|m| m.seq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palaver::UserId;
+
+    const CONV: ConversationId = ConversationId(1);
+
+    fn event(seq: Seq, kind: EventKind, target: Option<Seq>, body: &str) -> MessageView {
+        MessageView {
+            conversation_id: CONV,
+            seq,
+            kind,
+            target_seq: target,
+            author_id: UserId(7),
+            author: "ann".into(),
+            body: body.into(),
+            created_at: seq * 1000,
+            edited_at: None,
+            deleted: false,
+            client_id: format!("c{seq}"),
+        }
+    }
+
+    fn msg(seq: Seq, body: &str) -> MessageView {
+        event(seq, EventKind::Message, None, body)
+    }
+
+    #[test]
+    fn next_event_is_appended_and_redeliveries_are_ignored() {
+        let mut t = Timeline::new(CONV, vec![msg(1, "a")], false, 0);
+        assert_eq!(t.apply(msg(2, "b")), Applied::Shown);
+        assert_eq!(t.apply(msg(2, "b")), Applied::Duplicate);
+        assert_eq!(t.apply(msg(1, "a")), Applied::Duplicate);
+        assert_eq!(t.messages.len(), 2);
+    }
+
+    #[test]
+    fn a_gap_is_reported_and_nothing_is_shown_out_of_order() {
+        let mut t = Timeline::new(CONV, vec![msg(1, "a")], false, 0);
+        assert_eq!(t.apply(msg(3, "c")), Applied::Gap { after: 1 });
+        assert_eq!(t.messages.len(), 1);
+        assert_eq!(t.apply(msg(2, "b")), Applied::Shown);
+        assert_eq!(t.apply(msg(3, "c")), Applied::Shown);
+        let seqs: Vec<Seq> = t.messages.iter().map(|m| m.seq).collect();
+        assert_eq!(seqs, [1, 2, 3]);
+    }
+
+    #[test]
+    fn edits_and_deletions_change_their_target_and_advance_the_position() {
+        let mut t = Timeline::new(CONV, vec![msg(1, "helo"), msg(2, "bye")], false, 0);
+        assert_eq!(
+            t.apply(event(3, EventKind::Edit, Some(1), "hello")),
+            Applied::Shown
+        );
+        assert_eq!(
+            t.apply(event(4, EventKind::Delete, Some(2), "")),
+            Applied::Shown
+        );
+        assert_eq!(t.messages[0].body, "hello");
+        assert_eq!(t.messages[0].edited_at, Some(3000));
+        assert!(t.messages[1].deleted);
+        assert_eq!(t.messages[1].body, "");
+        assert_eq!(
+            t.messages.len(),
+            2,
+            "edit and delete events are not shown themselves"
+        );
+        assert_eq!(t.last_seq, 4);
+    }
+
+    #[test]
+    fn edits_of_messages_not_loaded_only_advance_the_position() {
+        let mut t = Timeline::new(CONV, vec![msg(10, "x")], true, 0);
+        assert_eq!(
+            t.apply(event(11, EventKind::Edit, Some(3), "old one")),
+            Applied::Shown
+        );
+        assert_eq!(t.last_seq, 11);
+        assert_eq!(t.messages[0].body, "x");
+    }
+
+    #[test]
+    fn other_conversations_are_left_alone() {
+        let mut t = Timeline::new(CONV, vec![], false, 0);
+        let mut other = msg(1, "x");
+        other.conversation_id = ConversationId(2);
+        assert_eq!(t.apply(other), Applied::OtherConversation);
+    }
+
+    #[test]
+    fn prepend_keeps_order_and_skips_overlap() {
+        let mut t = Timeline::new(CONV, vec![msg(3, "c"), msg(4, "d")], true, 0);
+        t.prepend(vec![msg(1, "a"), msg(2, "b"), msg(3, "c")], false);
+        let seqs: Vec<Seq> = t.messages.iter().map(|m| m.seq).collect();
+        assert_eq!(seqs, [1, 2, 3, 4]);
+        assert!(!t.has_older);
+    }
+
+    #[test]
+    fn first_unread_skips_my_messages_and_system_lines() {
+        let me = UserId(1);
+        let mut mine = msg(3, "me");
+        mine.author_id = me;
+        let join = event(4, EventKind::Join, None, "");
+        let t = Timeline::new(
+            CONV,
+            vec![msg(1, "a"), msg(2, "b"), mine, join, msg(5, "e")],
+            false,
+            2,
+        );
+        assert_eq!(t.first_unread(me), Some(5));
+    }
+}
