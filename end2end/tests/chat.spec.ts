@@ -97,9 +97,11 @@ test('two people chat live through an invite link', async ({ browser, baseURL })
   for (const page of [pageB, pageA]) {
     await page.reload();
     await waitHydrated(page);
-    await expect(messageList(page).getByRole('listitem')).toHaveCount(2);
-    await expect(messageList(page).getByRole('listitem').nth(0)).toContainText('Hello from A');
-    await expect(messageList(page).getByRole('listitem').nth(1)).toContainText('Hi A, B here');
+    // B's joining is a line in the history, then the two messages, in order.
+    await expect(messageList(page).getByRole('listitem')).toHaveCount(3);
+    await expect(messageList(page).getByRole('listitem').nth(0)).toHaveText(`${bob} joined`);
+    await expect(messageList(page).getByRole('listitem').nth(1)).toContainText('Hello from A');
+    await expect(messageList(page).getByRole('listitem').nth(2)).toContainText('Hi A, B here');
     const members = page.getByRole('complementary', { name: 'Members' });
     await expect(members).toContainText(alice);
     await expect(members).toContainText(bob);

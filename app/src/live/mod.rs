@@ -37,13 +37,35 @@ pub struct Live {
     pub me: StoredValue<UserView>,
     pub status: RwSignal<ConnStatus>,
     pub conversations: RwSignal<Vec<ConversationSummary>>,
+    /// The conversation on screen, if any. Its signals belong to its view and die with it.
+    room: StoredValue<Option<Room>>,
+    #[cfg(feature = "hydrate")]
+    socket: socket::Handle,
+}
+
+/// The open conversation's live state. Created by the conversation view and owned by it, so
+/// that when another conversation opens, frames for the new one never reach the old view's
+/// (disposed) closures; the socket updates these through `try_` accessors.
+#[derive(Clone, Copy)]
+pub struct Room {
+    pub id: ConversationId,
     pub timeline: RwSignal<Timeline>,
     pub members: RwSignal<Vec<Member>>,
     pub online: RwSignal<HashSet<UserId>>,
-    /// Who is typing in the open conversation, with when it stops showing (Unix ms).
+    /// Who is typing, with when it stops showing (Unix ms).
     pub typing: RwSignal<Vec<(UserView, i64)>>,
-    #[cfg(feature = "hydrate")]
-    socket: socket::Handle,
+    /// The reader is at the bottom: what arrives counts as read.
+    pub at_bottom: RwSignal<bool>,
+}
+
+impl Room {
+    fn alive(&self) -> bool {
+        self.timeline.try_with_untracked(|_| ()).is_some()
+    }
+}
+
+pub fn use_room() -> Room {
+    expect_context::<Room>()
 }
 
 // The frame handlers run only in the browser, where the socket calls them.
@@ -54,10 +76,7 @@ impl Live {
             me: StoredValue::new(me),
             status: RwSignal::new(ConnStatus::Connecting),
             conversations: RwSignal::new(conversations),
-            timeline: RwSignal::new(Timeline::default()),
-            members: RwSignal::new(Vec::new()),
-            online: RwSignal::new(HashSet::new()),
-            typing: RwSignal::new(Vec::new()),
+            room: StoredValue::new(None),
             #[cfg(feature = "hydrate")]
             socket: socket::Handle::new(),
         };
@@ -85,37 +104,43 @@ impl Live {
             .with(|cs| cs.iter().map(|c| c.unread).sum())
     }
 
-    /// Shows a conversation: replaces the timeline, members and presence with what the page
-    /// loaded, then asks the socket for anything newer.
-    pub fn open(self, detail: &ConversationDetail, messages: Vec<MessageView>, has_older: bool) {
+    /// The open conversation, if its view is still alive.
+    pub fn room(self) -> Option<Room> {
+        self.room.try_get_value().flatten().filter(Room::alive)
+    }
+
+    /// Shows a conversation: creates its live state (owned by the caller's view), makes it
+    /// the one frames go to, provides it as context, and asks the socket for anything newer.
+    pub fn open(
+        self,
+        detail: &ConversationDetail,
+        messages: Vec<MessageView>,
+        has_older: bool,
+    ) -> Room {
         let mut timeline = Timeline::new(detail.id, messages, has_older, detail.last_read_seq);
         timeline.divider = timeline.first_unread(self.me_id());
-        self.timeline.set(timeline);
-        self.members.set(detail.members.clone());
-        self.online.set(detail.online.iter().copied().collect());
-        self.typing.set(Vec::new());
+        let room = Room {
+            id: detail.id,
+            timeline: RwSignal::new(timeline),
+            members: RwSignal::new(detail.members.clone()),
+            online: RwSignal::new(detail.online.iter().copied().collect()),
+            typing: RwSignal::new(Vec::new()),
+            at_bottom: RwSignal::new(true),
+        };
+        self.room.set_value(Some(room));
+        provide_context(room);
         self.catch_up();
+        room
     }
 
     /// Asks for events newer than the newest shown (after opening, reconnecting or a gap).
     pub fn catch_up(self) {
         #[cfg(feature = "hydrate")]
-        {
-            let (conv, last) = self
-                .timeline
-                .with_untracked(|t| (t.conversation, t.last_seq));
-            if let Some(conv) = conv {
-                self.socket.request_sync(conv, last);
+        if let Some(room) = self.room() {
+            if let Some(last) = room.timeline.try_with_untracked(|t| t.last_seq) {
+                self.socket.request_sync(room.id, last);
             }
         }
-    }
-
-    pub fn prepend_older(self, id: ConversationId, older: Vec<MessageView>, has_older: bool) {
-        self.timeline.update(|t| {
-            if t.conversation == Some(id) {
-                t.prepend(older, has_older);
-            }
-        });
     }
 
     /// Posts a message; resolves when the server stored it (its seq) or refused it.
@@ -170,75 +195,89 @@ impl Live {
         let _ = conversation;
     }
 
-    /// Marks the open conversation read up to its newest event, if it has anything new.
+    /// Marks the open conversation read up to its newest event.
     pub fn mark_read(self) {
-        let (conv, last) = self
-            .timeline
-            .with_untracked(|t| (t.conversation, t.last_seq));
-        let Some(conv) = conv else { return };
+        let Some(room) = self.room() else { return };
+        let Some(last) = room.timeline.try_with_untracked(|t| t.last_seq) else {
+            return;
+        };
+        let conv = room.id;
         let unread = self
             .conversations
             .with_untracked(|cs| cs.iter().any(|c| c.id == conv && c.unread > 0));
-        self.conversations.update(|cs| {
-            if let Some(c) = cs.iter_mut().find(|c| c.id == conv) {
-                c.unread = 0;
-            }
-        });
+        if unread {
+            self.conversations.update(|cs| {
+                if let Some(c) = cs.iter_mut().find(|c| c.id == conv) {
+                    c.unread = 0;
+                }
+            });
+        }
         #[cfg(feature = "hydrate")]
         self.socket.read(conv, last, unread);
         #[cfg(not(feature = "hydrate"))]
-        let _ = (last, unread);
+        let _ = last;
     }
 
     /// Applies one server frame to the signals.
     pub fn apply(self, frame: ServerFrame) {
+        let room = self.room();
+        let open = |id: ConversationId| room.filter(|r| r.id == id);
         match frame {
             ServerFrame::Message { message } => {
                 self.touch_summary(&message);
-                let applied = self.timeline.try_update(|t| t.apply(message));
-                if let Some(Applied::Gap { .. }) = applied {
-                    self.catch_up();
+                if let Some(r) = open(message.conversation_id) {
+                    if let Some(Applied::Gap { .. }) = r.timeline.try_update(|t| t.apply(message)) {
+                        self.catch_up();
+                    }
                 }
             }
             ServerFrame::MemberJoined {
                 conversation_id,
                 member,
-            } if self.is_open(conversation_id) => {
-                self.members.update(|ms| {
-                    if !ms.iter().any(|m| m.user.id == member.user.id) {
-                        ms.push(member);
-                    }
-                });
+            } => {
+                if let Some(r) = open(conversation_id) {
+                    r.members.try_update(|ms| {
+                        if !ms.iter().any(|m| m.user.id == member.user.id) {
+                            ms.push(member);
+                        }
+                    });
+                }
             }
             ServerFrame::MemberLeft {
                 conversation_id,
                 user_id,
-            } if self.is_open(conversation_id) => {
-                self.members
-                    .update(|ms| ms.retain(|m| m.user.id != user_id));
+            } => {
+                if let Some(r) = open(conversation_id) {
+                    r.members
+                        .try_update(|ms| ms.retain(|m| m.user.id != user_id));
+                }
             }
             ServerFrame::Presence {
                 conversation_id,
                 user_id,
                 online,
-            } if self.is_open(conversation_id) => {
-                self.online.update(|o| {
-                    if online {
-                        o.insert(user_id);
-                    } else {
-                        o.remove(&user_id);
-                    }
-                });
+            } => {
+                if let Some(r) = open(conversation_id) {
+                    r.online.try_update(|o| {
+                        if online {
+                            o.insert(user_id);
+                        } else {
+                            o.remove(&user_id);
+                        }
+                    });
+                }
             }
             ServerFrame::Typing {
                 conversation_id,
                 user,
-            } if self.is_open(conversation_id) && user.id != self.me_id() => {
-                let until = now_ms() + TYPING_SHOWN_MS;
-                self.typing.update(|t| {
-                    t.retain(|(u, _)| u.id != user.id);
-                    t.push((user, until));
-                });
+            } => {
+                if let Some(r) = open(conversation_id).filter(|_| user.id != self.me_id()) {
+                    let until = now_ms() + TYPING_SHOWN_MS;
+                    r.typing.try_update(|t| {
+                        t.retain(|(u, _)| u.id != user.id);
+                        t.push((user, until));
+                    });
+                }
             }
             ServerFrame::ReadUpTo {
                 conversation_id,
@@ -270,7 +309,7 @@ impl Live {
     }
 
     fn is_open(self, id: ConversationId) -> bool {
-        self.timeline.with_untracked(|t| t.conversation == Some(id))
+        self.room().is_some_and(|r| r.id == id)
     }
 
     /// Keeps the side nav current: a new message moves its conversation to the top with a

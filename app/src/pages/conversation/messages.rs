@@ -4,7 +4,7 @@
 
 use crate::api::history;
 use crate::components::Alert;
-use crate::live::{now_ms, use_live, Live};
+use crate::live::{now_ms, use_live, use_room, Live};
 use crate::time::{clock, full, iso, use_tz_offset};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -50,13 +50,14 @@ fn rows(messages: &[MessageView], divider_at: Option<Seq>) -> Vec<Row> {
 #[component]
 pub fn MessageList(id: ConversationId) -> impl IntoView {
     let live = use_live();
+    let room = use_room();
     let scroller = NodeRef::<leptos::html::Div>::new();
-    let at_bottom = RwSignal::new(true);
+    let at_bottom = room.at_bottom;
     let loading_older = RwSignal::new(false);
     let older_error = RwSignal::new(None::<String>);
 
     let on_scroll = move |_| {
-        if let Some(el) = scroller.get_untracked() {
+        if let Some(el) = scroller.try_get_untracked().flatten() {
             let bottom =
                 el.scroll_height() - el.scroll_top() - el.client_height() < STICK_THRESHOLD_PX;
             at_bottom.set(bottom);
@@ -68,9 +69,11 @@ pub fn MessageList(id: ConversationId) -> impl IntoView {
     // Stick to the bottom when events arrive, unless the reader has scrolled up; what is on
     // screen at the bottom counts as read.
     Effect::new(move |_| {
-        let last = live.timeline.with(|t| t.last_seq);
+        let last = room.timeline.with(|t| t.last_seq);
         if at_bottom.get_untracked() {
-            if let Some(el) = scroller.get() {
+            // `try_`: when another conversation opens, this list may already be disposed by
+            // the time the effect runs for the new timeline.
+            if let Some(el) = scroller.try_get_untracked().flatten() {
                 el.set_scroll_top(el.scroll_height());
             }
             live.mark_read();
@@ -79,7 +82,7 @@ pub fn MessageList(id: ConversationId) -> impl IntoView {
     });
 
     let load_older = move |_| {
-        let Some(first) = live.timeline.with_untracked(|t| t.first_seq()) else {
+        let Some(first) = room.timeline.with_untracked(|t| t.first_seq()) else {
             return;
         };
         loading_older.set(true);
@@ -88,7 +91,8 @@ pub fn MessageList(id: ConversationId) -> impl IntoView {
             match history(id, Some(first)).await {
                 Ok(page) => {
                     older_error.set(None);
-                    live.prepend_older(id, page.messages, page.has_older);
+                    room.timeline
+                        .try_update(|t| t.prepend(page.messages, page.has_older));
                     // Keep the message the reader was looking at in place.
                     if let (Some(el), Some(before)) = (scroller.get_untracked(), before_height) {
                         el.set_scroll_top(el.scroll_top() + el.scroll_height() - before);
@@ -102,18 +106,18 @@ pub fn MessageList(id: ConversationId) -> impl IntoView {
 
     view! {
         <div class="messages" node_ref=scroller on:scroll=on_scroll>
-            <Show when=move || live.timeline.with(|t| t.has_older)>
+            <Show when=move || room.timeline.with(|t| t.has_older)>
                 <button type="button" class="ghost load-older" on:click=load_older disabled=move || loading_older.get()>
                     {move || if loading_older.get() { "Loading…" } else { "Load older messages" }}
                 </button>
             </Show>
             <Alert message=older_error />
-            <Show when=move || live.timeline.with(|t| t.messages.is_empty())>
+            <Show when=move || room.timeline.with(|t| t.messages.is_empty())>
                 <p class="empty-chat">"No messages yet. Say hello!"</p>
             </Show>
             <ol class="message-list" aria-label="Messages" aria-live="polite">
                 <For
-                    each=move || live.timeline.with(|t| rows(&t.messages, t.divider))
+                    each=move || room.timeline.with(|t| rows(&t.messages, t.divider))
                     key=|r| (r.message.seq, r.continues, r.divider, r.message.edited_at, r.message.deleted)
                     children=move |row| view! { <RowView row live id /> }
                 />
@@ -195,7 +199,7 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
         } else if editing.get() {
             view! {
                 <div class="edit">
-                    <label class="sr-only" for=format!("edit-{seq}")>"Edit message"</label>
+                    <label class="sr-only" for=format!("edit-{seq}")>"Edit your message"</label>
                     <textarea
                         id=format!("edit-{seq}")
                         prop:value=move || draft.get()
@@ -264,7 +268,7 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
 /// "alice is typing…", gone a few seconds after the last keystroke signal.
 #[component]
 fn TypingLine() -> impl IntoView {
-    let live = use_live();
+    let room = use_room();
     let now = RwSignal::new(now_ms());
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
@@ -277,7 +281,7 @@ fn TypingLine() -> impl IntoView {
     });
     let text = move || {
         let t = now.get();
-        let names: Vec<String> = live.typing.with(|ty| {
+        let names: Vec<String> = room.typing.with(|ty| {
             ty.iter()
                 .filter(|(_, until)| *until > t)
                 .map(|(u, _)| u.username.clone())

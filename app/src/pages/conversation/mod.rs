@@ -8,7 +8,7 @@ mod messages;
 use crate::api::{conversation, history, LeaveConversation};
 use crate::components::{action_error, http_status, Alert, Notice};
 use crate::error::AppError;
-use crate::live::use_live;
+use crate::live::{use_live, use_room};
 use crate::pages::shell::initial;
 use leptos::either::Either;
 use leptos::form::ActionForm;
@@ -61,15 +61,15 @@ pub fn ConversationPage() -> impl IntoView {
 
 #[component]
 fn ConversationView(detail: ConversationDetail) -> impl IntoView {
-    let live = use_live();
+    let room = use_room();
     let id = detail.id;
     let title = detail.title.clone();
     let can_leave = detail.my_role != Role::Owner;
     let online_count = move || {
-        let members = live
+        let members = room
             .members
             .with(|ms| ms.iter().map(|m| m.user.id).collect::<Vec<_>>());
-        live.online
+        room.online
             .with(|o| members.iter().filter(|u| o.contains(u)).count())
     };
     view! {
@@ -80,7 +80,7 @@ fn ConversationView(detail: ConversationDetail) -> impl IntoView {
                     <div class="heading">
                         <h1 id="conversation-title">{title}</h1>
                         <p class="subline">
-                            {move || format!("{} members · {} online", live.members.with(Vec::len), online_count())}
+                            {move || format!("{} members · {} online", room.members.with(Vec::len), online_count())}
                         </p>
                     </div>
                     <invite::InviteControl id />
@@ -122,17 +122,17 @@ fn LeaveControl(id: ConversationId) -> impl IntoView {
 
 #[component]
 fn MembersPanel() -> impl IntoView {
-    let live = use_live();
+    let room = use_room();
     view! {
         <aside class="members" aria-label="Members">
-            <h2>{move || format!("Members · {}", live.members.with(Vec::len))}</h2>
+            <h2>{move || format!("Members · {}", room.members.with(Vec::len))}</h2>
             <ul>
                 <For
-                    each=move || live.members.get()
+                    each=move || room.members.get()
                     key=|m| m.user.id
                     children=move |m| {
                         let user = m.user.id;
-                        let online = move || live.online.with(|o| o.contains(&user));
+                        let online = move || room.online.with(|o| o.contains(&user));
                         let role = match m.role {
                             Role::Owner => Some("owner"),
                             Role::Admin => Some("admin"),
