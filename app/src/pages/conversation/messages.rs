@@ -256,7 +256,7 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
                 <time datetime=iso(created) title=move || full(created, offset.get())>
                     {move || clock(created, offset.get())}
                 </time>
-                {m.edited_at.map(|_| view! { <span class="edited">"(edited)"</span> })}
+                {(m.edited_at.is_some() && !deleted).then(|| view! { <span class="edited">"(edited)"</span> })}
             </div>
             {body_view}
             {actions}

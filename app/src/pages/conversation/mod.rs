@@ -80,7 +80,10 @@ fn ConversationView(detail: ConversationDetail) -> impl IntoView {
                     <div class="heading">
                         <h1 id="conversation-title">{title}</h1>
                         <p class="subline">
-                            {move || format!("{} members · {} online", room.members.with(Vec::len), online_count())}
+                            {move || {
+                                let n = room.members.with(Vec::len);
+                                format!("{n} {} · {} online", if n == 1 { "member" } else { "members" }, online_count())
+                            }}
                         </p>
                     </div>
                     <invite::InviteControl id />
