@@ -26,8 +26,48 @@ pub enum ConnStatus {
     Reconnecting,
 }
 
-/// What happened to a message handed to [`Live::send`].
-pub type SendResult = Result<Seq, String>;
+/// Why a send, edit or delete did not go through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub enum SendError {
+    /// The server refused it (invalid, not allowed): retrying as is will not help.
+    Rejected(String),
+    /// No answer (offline, connection dropped, timeout): it may be retried with the same id.
+    Unconfirmed(String),
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendError::Rejected(m) | SendError::Unconfirmed(m) => f.write_str(m),
+        }
+    }
+}
+
+/// What happened to a frame that the server acknowledges: the stored seq, or why not.
+pub type SendResult = Result<Seq, SendError>;
+
+/// Where a message typed by this user is on its way to the server.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub enum OutState {
+    /// Queued: goes out, in order, as soon as the socket is connected.
+    Waiting,
+    /// On the wire, waiting for the server's acknowledgement.
+    Sending,
+    /// The server refused it; the user may retry or discard it.
+    Failed(String),
+}
+
+/// A message typed but not yet acknowledged. Its `client_id` is fixed when it is typed, so a
+/// resend after a lost acknowledgement can never store it twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub client_id: String,
+    pub conversation: ConversationId,
+    pub body: String,
+    pub state: OutState,
+}
 
 /// How long "X is typing…" stays up after the last typing signal.
 pub const TYPING_SHOWN_MS: i64 = 5_000;
@@ -37,6 +77,8 @@ pub struct Live {
     pub me: StoredValue<UserView>,
     pub status: RwSignal<ConnStatus>,
     pub conversations: RwSignal<Vec<ConversationSummary>>,
+    /// Messages typed but not yet acknowledged, in the order they were typed.
+    pub outbox: RwSignal<Vec<Outgoing>>,
     /// The conversation on screen, if any. Its signals belong to its view and die with it.
     room: StoredValue<Option<Room>>,
     #[cfg(feature = "hydrate")]
@@ -76,6 +118,7 @@ impl Live {
             me: StoredValue::new(me),
             status: RwSignal::new(ConnStatus::Connecting),
             conversations: RwSignal::new(conversations),
+            outbox: RwSignal::new(Vec::new()),
             room: StoredValue::new(None),
             #[cfg(feature = "hydrate")]
             socket: socket::Handle::new(),
@@ -143,14 +186,44 @@ impl Live {
         }
     }
 
-    /// Posts a message; resolves when the server stored it (its seq) or refused it.
-    pub async fn send(self, conversation: ConversationId, body: String) -> SendResult {
-        self.request(|client_id| palaver::protocol::ClientFrame::Send {
-            conversation_id: conversation,
-            client_id,
-            body,
-        })
-        .await
+    /// Queues a message: it shows at once as pending and goes out, in order, as soon as the
+    /// socket is connected (at once when it is).
+    pub fn enqueue(self, conversation: ConversationId, body: String) {
+        let client_id = uuid::Uuid::new_v4().to_string();
+        self.outbox.update(|o| {
+            o.push(Outgoing {
+                client_id,
+                conversation,
+                body,
+                state: OutState::Waiting,
+            })
+        });
+        self.flush();
+    }
+
+    /// Puts a refused message back in the queue.
+    pub fn retry(self, client_id: &str) {
+        self.set_out_state(client_id, OutState::Waiting);
+        self.flush();
+    }
+
+    pub fn discard(self, client_id: &str) {
+        self.outbox
+            .update(|o| o.retain(|m| m.client_id != client_id));
+    }
+
+    pub(crate) fn set_out_state(self, client_id: &str, state: OutState) {
+        self.outbox.update(|o| {
+            if let Some(m) = o.iter_mut().find(|m| m.client_id == client_id) {
+                m.state = state;
+            }
+        });
+    }
+
+    /// Wakes the sender (browser only).
+    fn flush(self) {
+        #[cfg(feature = "hydrate")]
+        self.socket.kick();
     }
 
     pub async fn edit(self, conversation: ConversationId, seq: Seq, body: String) -> SendResult {
@@ -176,14 +249,16 @@ impl Live {
         self,
         frame: impl FnOnce(String) -> palaver::protocol::ClientFrame,
     ) -> SendResult {
+        let client_id = uuid::Uuid::new_v4().to_string();
+        let frame = frame(client_id.clone());
         #[cfg(feature = "hydrate")]
         {
-            self.socket.request(self, frame).await
+            self.socket.request(self, client_id, frame).await
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = frame;
-            Err("This needs the browser app.".into())
+            let _ = (client_id, frame);
+            Err(SendError::Unconfirmed("This needs the browser app.".into()))
         }
     }
 
@@ -225,6 +300,11 @@ impl Live {
         match frame {
             ServerFrame::Message { message } => {
                 self.touch_summary(&message);
+                if self.is_mine(&message) {
+                    // Stored: the pending bubble gives way to the real one.
+                    self.outbox
+                        .update(|o| o.retain(|m| m.client_id != message.client_id));
+                }
                 if let Some(r) = open(message.conversation_id) {
                     if let Some(Applied::Gap { .. }) = r.timeline.try_update(|t| t.apply(message)) {
                         self.catch_up();

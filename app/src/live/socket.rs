@@ -1,7 +1,7 @@
 //! The browser's WebSocket: connect, authenticate with a token from the `ws_token` server
 //! function, apply frames, reconnect with exponential backoff and jitter.
 
-use super::{ConnStatus, Live, SendResult};
+use super::{ConnStatus, Live, OutState, SendError, SendResult};
 use crate::api::ws_token;
 use crate::error::AppError;
 use futures::channel::{mpsc, oneshot};
@@ -33,6 +33,8 @@ pub struct Handle {
     generation: StoredValue<u64>,
     last_typing: StoredValue<i64>,
     last_read: StoredValue<Option<(ConversationId, Seq)>>,
+    /// Wakes the outbox sender.
+    kick: StoredValue<Option<mpsc::UnboundedSender<()>>, LocalStorage>,
 }
 
 impl Handle {
@@ -44,6 +46,7 @@ impl Handle {
             generation: StoredValue::new(0),
             last_typing: StoredValue::new(0),
             last_read: StoredValue::new(None),
+            kick: StoredValue::new_local(None),
         }
     }
 
@@ -66,39 +69,36 @@ impl Handle {
 
     /// Sends a frame that the server answers with `ack` or `error` for its client id, and
     /// waits for that answer.
-    pub async fn request(
-        &self,
-        live: Live,
-        frame: impl FnOnce(String) -> ClientFrame,
-    ) -> SendResult {
+    pub async fn request(&self, live: Live, client_id: String, frame: ClientFrame) -> SendResult {
         const OFFLINE: &str =
             "Not connected. Your text was kept; try again when the connection is back.";
         if live.status.get_untracked() != ConnStatus::Online {
-            return Err(OFFLINE.into());
+            return Err(SendError::Unconfirmed(OFFLINE.into()));
         }
-        let client_id = uuid::Uuid::new_v4().to_string();
         let (tx, rx) = oneshot::channel();
         self.pending.update_value(|p| {
             p.insert(client_id.clone(), tx);
         });
-        if !self.push(&frame(client_id.clone())) {
+        if !self.push(&frame) {
             self.pending.update_value(|p| {
                 p.remove(&client_id);
             });
-            return Err(OFFLINE.into());
+            return Err(SendError::Unconfirmed(OFFLINE.into()));
         }
         let timeout = gloo_timers::future::TimeoutFuture::new(ACK_TIMEOUT_MS);
         futures::pin_mut!(timeout);
         match futures::future::select(rx, timeout).await {
             futures::future::Either::Left((Ok(result), _)) => result,
-            futures::future::Either::Left((Err(_), _)) => {
-                Err("The connection dropped before the server confirmed. Try again.".into())
-            }
+            futures::future::Either::Left((Err(_), _)) => Err(SendError::Unconfirmed(
+                "The connection dropped before the server confirmed. Try again.".into(),
+            )),
             futures::future::Either::Right(_) => {
                 self.pending.update_value(|p| {
                     p.remove(&client_id);
                 });
-                Err("The server did not confirm in time. Try again.".into())
+                Err(SendError::Unconfirmed(
+                    "The server did not confirm in time. Try again.".into(),
+                ))
             }
         }
     }
@@ -124,6 +124,14 @@ impl Handle {
         }
     }
 
+    pub fn kick(&self) {
+        self.kick.with_value(|k| {
+            if let Some(k) = k {
+                let _ = k.unbounded_send(());
+            }
+        });
+    }
+
     fn settle(&self, client_id: &str, result: SendResult) {
         if let Some(tx) = self
             .pending
@@ -141,9 +149,9 @@ impl Handle {
             .try_update_value(std::mem::take)
             .unwrap_or_default();
         for (_, tx) in waiting {
-            let _ = tx.send(Err(
-                "The connection dropped before the message was confirmed. Try again.".into(),
-            ));
+            let _ = tx.send(Err(SendError::Unconfirmed(
+                "The connection dropped before the server confirmed. Try again.".into(),
+            )));
         }
     }
 }
@@ -205,11 +213,44 @@ pub fn run(live: Live) {
     on_cleanup(move || {
         let _ = stop_tx.send(());
     });
+    let (kick_tx, kicks) = mpsc::unbounded::<()>();
+    live.socket.kick.set_value(Some(kick_tx));
     spawn_local(async move {
-        let connection = connect_loop(live);
-        futures::pin_mut!(connection);
-        futures::future::select(connection, stop_rx).await;
+        let work = futures::future::join(connect_loop(live), send_outbox(live, kicks));
+        futures::pin_mut!(work);
+        futures::future::select(work, stop_rx).await;
     });
+}
+
+/// Sends the outbox one message at a time, in the order typed, whenever it is kicked (a
+/// message was queued or retried, or the socket became ready). A message the server refuses
+/// is marked failed and the rest go on; one left unconfirmed waits for the next connection
+/// and is resent under the same client id, so it is stored once whatever happened to it.
+async fn send_outbox(live: Live, mut kicks: mpsc::UnboundedReceiver<()>) {
+    while kicks.next().await.is_some() {
+        while live.status.get_untracked() == ConnStatus::Online {
+            let next = live
+                .outbox
+                .with_untracked(|o| o.iter().find(|m| m.state == OutState::Waiting).cloned());
+            let Some(m) = next else { break };
+            live.set_out_state(&m.client_id, OutState::Sending);
+            let frame = ClientFrame::Send {
+                conversation_id: m.conversation,
+                client_id: m.client_id.clone(),
+                body: m.body.clone(),
+            };
+            match live.socket.request(live, m.client_id.clone(), frame).await {
+                Ok(_) => live.discard(&m.client_id),
+                Err(SendError::Rejected(reason)) => {
+                    live.set_out_state(&m.client_id, OutState::Failed(reason))
+                }
+                Err(SendError::Unconfirmed(_)) => {
+                    live.set_out_state(&m.client_id, OutState::Waiting);
+                    break;
+                }
+            }
+        }
+    }
 }
 
 async fn connect_loop(live: Live) {
@@ -269,7 +310,9 @@ async fn connect_loop(live: Live) {
                     client_id: Some(client_id),
                     message,
                     ..
-                } => live.socket.settle(&client_id, Err(message)),
+                } => live
+                    .socket
+                    .settle(&client_id, Err(SendError::Rejected(message))),
                 ServerFrame::Synced {
                     complete: false, ..
                 } => live.catch_up(),

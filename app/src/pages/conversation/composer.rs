@@ -2,9 +2,8 @@
 //! when sending fails.
 
 use crate::components::Alert;
-use crate::live::{use_live, ConnStatus};
+use crate::live::use_live;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use palaver::validate::MESSAGE_MAX;
 use palaver::{ConversationId, MessageBody};
 
@@ -13,29 +12,18 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
     let live = use_live();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let sending = RwSignal::new(false);
-    let offline = move || live.status.get() != ConnStatus::Online;
 
+    // Valid text leaves the composer at once as a pending bubble (queued while offline);
+    // invalid text stays here with the reason.
     let submit = move || {
-        if sending.get_untracked() {
-            return;
-        }
         let body = text.get_untracked();
         if let Err(e) = MessageBody::parse(&body) {
             error.set(Some(e.to_string()));
             return;
         }
-        sending.set(true);
-        spawn_local(async move {
-            match live.send(id, body).await {
-                Ok(_) => {
-                    text.set(String::new());
-                    error.set(None);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-            sending.set(false);
-        });
+        live.enqueue(id, body);
+        text.set(String::new());
+        error.set(None);
     };
 
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
@@ -68,7 +56,6 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
                     }
                 }
                 on:keydown=on_keydown
-                readonly=move || sending.get()
                 aria-describedby="composer-count"
             ></textarea>
             <span id="composer-count" class="count" class:over=move || text.with(|t| t.chars().count() > MESSAGE_MAX)>
@@ -77,7 +64,7 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
                     (n > MESSAGE_MAX - 500).then(|| format!("{n}/{MESSAGE_MAX}"))
                 }}
             </span>
-            <button type="submit" class="primary" disabled=move || sending.get() || offline()>
+            <button type="submit" class="primary">
                 "Send"
             </button>
             <Alert message=error />

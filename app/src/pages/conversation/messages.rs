@@ -4,7 +4,7 @@
 
 use crate::api::history;
 use crate::components::Alert;
-use crate::live::{now_ms, use_live, use_room, Live};
+use crate::live::{now_ms, use_live, use_room, ConnStatus, Live, OutState, Outgoing};
 use crate::time::{clock, full, iso, use_tz_offset};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -121,6 +121,11 @@ pub fn MessageList(id: ConversationId) -> impl IntoView {
                     key=|r| (r.message.seq, r.continues, r.divider, r.message.edited_at, r.message.deleted)
                     children=move |row| view! { <RowView row live id /> }
                 />
+                <For
+                    each=move || live.outbox.with(|o| o.iter().filter(|m| m.conversation == id).cloned().collect::<Vec<_>>())
+                    key=|m| (m.client_id.clone(), m.state.clone())
+                    children=move |m| view! { <PendingBubble m live /> }
+                />
             </ol>
         </div>
         <TypingLine />
@@ -176,7 +181,7 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
                     editing.set(false);
                     error.set(None);
                 }
-                Err(e) => error.set(Some(e)),
+                Err(e) => error.set(Some(e.to_string())),
             }
             busy.set(false);
         });
@@ -186,7 +191,7 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
         spawn_local(async move {
             match live.delete(id, seq).await {
                 Ok(_) => error.set(None),
-                Err(e) => error.set(Some(e)),
+                Err(e) => error.set(Some(e.to_string())),
             }
             confirming.set(false);
             busy.set(false);
@@ -261,6 +266,33 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
             {body_view}
             {actions}
             <Alert message=error />
+        </li>
+    }
+}
+
+/// A message of mine on its way: "Sending…", "Waiting for connection…", or refused with
+/// the reason and a retry.
+#[component]
+fn PendingBubble(m: Outgoing, live: Live) -> impl IntoView {
+    let retry_id = m.client_id.clone();
+    let discard_id = m.client_id.clone();
+    let (status, failed) = match &m.state {
+        OutState::Waiting if live.status.get_untracked() != ConnStatus::Online => {
+            ("Waiting for connection…".to_owned(), false)
+        }
+        OutState::Waiting | OutState::Sending => ("Sending…".to_owned(), false),
+        OutState::Failed(reason) => (format!("Not sent: {reason}"), true),
+    };
+    view! {
+        <li class="bubble mine pending" class:failed=failed data-mine="true" data-pending="true">
+            <p class="body">{m.body.clone()}</p>
+            <div class="pending-status">
+                <span>{status}</span>
+                {failed.then(|| view! {
+                    <button type="button" class="ghost" on:click=move |_| live.retry(&retry_id)>"Retry"</button>
+                    <button type="button" class="ghost" on:click=move |_| live.discard(&discard_id)>"Discard"</button>
+                })}
+            </div>
         </li>
     }
 }
