@@ -26,7 +26,7 @@ help:
 	@echo 'make e2e         build + Playwright only'
 	@echo 'make lint        fmt check + clippy (ssr + hydrate)'
 	@echo 'make unit        cargo test for palaver, palaver-app, palaver-server'
-	@echo 'make reliability kill -9 durability run; prints acknowledged/persisted/lost/duplicated'
+	@echo 'make reliability kill -9 and slow-consumer runs; print their figures'
 	@echo 'make fmt         cargo fmt --all'
 	@echo 'make clean-data  delete ./data and the data directories of Playwright runs'
 
@@ -51,14 +51,17 @@ lint: setup
 	$(ENV) cargo clippy $(SSR_PACKAGES) --all-targets -- -D warnings
 	$(ENV) cargo clippy -p palaver-frontend --target wasm32-unknown-unknown -- -D warnings
 
-# The kill -9 suite runs on its own with --nocapture so that its figures are printed.
+# The kill -9 and slow-consumer suites run on their own with --nocapture so that their
+# figures are printed.
 KILL_NINE := acknowledged_messages_survive_kill_nine
+SLOW_CONSUMER := a_client_that_stops_reading_slows_nobody_and_is_dropped
 
 unit: setup
-	$(ENV) cargo test $(SSR_PACKAGES) -- --skip $(KILL_NINE)
+	$(ENV) cargo test $(SSR_PACKAGES) -- --skip $(KILL_NINE) --skip $(SLOW_CONSUMER)
 
 reliability: setup
 	$(ENV) cargo test $(SSR_PACKAGES) --test durability -- --nocapture $(KILL_NINE)
+	$(ENV) cargo test $(SSR_PACKAGES) --test slow_consumer -- --nocapture $(SLOW_CONSUMER)
 
 clean-data:
 	rm -rf data target/e2e-data-*

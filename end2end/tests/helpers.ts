@@ -83,11 +83,11 @@ export const bubble = (page: Page, text: string) =>
 export const composer = (page: Page) => page.getByLabel('Message', { exact: true });
 
 /**
- * Waits until the conversation page can send: "Send" is disabled while the live connection is
- * still being set up. Also a sign that this page will receive other people's messages live.
+ * Waits until the live connection is up: the top bar's status says "Connecting…" or
+ * "Reconnecting…" until then. After this the page receives other people's messages live.
  */
 export async function waitConnected(page: Page): Promise<void> {
-  await expect(page.getByRole('button', { name: 'Send', exact: true })).toBeEnabled();
+  await expect(page.locator('header.topbar [role="status"]')).toHaveText('');
 }
 
 export const alertWith = (page: Page, text: string | RegExp) =>

@@ -1,4 +1,4 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Page, type WebSocketRoute } from '@playwright/test';
 import {
   bubble,
   composer,
@@ -139,5 +139,52 @@ test('leaving a conversation removes it and tells the others', async ({ browser,
   await expect(pageA.getByRole('complementary', { name: 'Members' })).not.toContainText(bob);
   // The owner is not offered "Leave".
   await expect(pageA.getByRole('button', { name: 'Leave', exact: true })).toHaveCount(0);
+  await close();
+});
+
+test('messages typed offline are sent once and in order when the connection is back', async ({ browser, baseURL }) => {
+  const { pageA, pageB, close } = await twoPeople(browser, baseURL, 'Flaky train wifi');
+  // Route A's socket through Playwright so the test can cut it like a dropped network
+  // (Chromium's offline emulation alone leaves an open WebSocket up).
+  const routed: WebSocketRoute[] = [];
+  let networkDown = false;
+  await pageA.routeWebSocket(/\/ws$/, (ws) => {
+    if (networkDown) {
+      ws.close();
+      return;
+    }
+    ws.connectToServer();
+    routed.push(ws);
+  });
+  await pageA.reload();
+  await waitHydrated(pageA);
+  await waitConnected(pageA);
+
+  networkDown = true;
+  await pageA.context().setOffline(true);
+  for (const ws of routed) await ws.close();
+  await expect(pageA.locator('header.topbar [role="status"]')).toHaveText(/Reconnecting/);
+
+  for (const text of ['first while offline', 'second while offline']) {
+    await composer(pageA).fill(text);
+    await composer(pageA).press('Enter');
+    await expect(composer(pageA)).toHaveValue('');
+  }
+  const pending = messageList(pageA).locator('[data-pending="true"]');
+  await expect(pending).toHaveCount(2);
+  await expect(pending.first()).toContainText('Waiting for connection…');
+  await pageA.screenshot({ path: screenshotPath('offline'), fullPage: true });
+
+  networkDown = false;
+  await pageA.context().setOffline(false);
+  await expect(pending).toHaveCount(0, { timeout: 30_000 });
+  const bodies = messageList(pageB).locator('li.bubble .body');
+  await expect(bodies.filter({ hasText: 'while offline' })).toHaveCount(2);
+  await expect(bodies.filter({ hasText: 'while offline' }).nth(0)).toHaveText('first while offline');
+  await expect(bodies.filter({ hasText: 'while offline' }).nth(1)).toHaveText('second while offline');
+  // Once, also after a reload.
+  await pageB.reload();
+  await waitHydrated(pageB);
+  await expect(messageList(pageB).locator('li.bubble .body').filter({ hasText: 'while offline' })).toHaveCount(2);
   await close();
 });

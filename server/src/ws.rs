@@ -34,6 +34,8 @@ const PING_EVERY: Duration = Duration::from_secs(25);
 const IDLE_LIMIT: Duration = Duration::from_secs(60);
 /// How often a socket re-checks that its session is still signed in.
 const SESSION_CHECK_EVERY: Duration = Duration::from_secs(15);
+/// A write that takes longer than this means the client stopped reading: drop it.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// tungstenite's default 128 KiB read buffer per socket adds up; frames are small.
 const SOCKET_BUFFER: usize = 4 * 1024;
 
@@ -107,21 +109,33 @@ enum Flow {
     Close(u16, &'static str),
 }
 
+/// Writes one message, giving up after [`WRITE_TIMEOUT`]: a client that stops reading fills
+/// its TCP window and would otherwise hold this task (and its place in memory) forever. Its
+/// broadcast receiver meanwhile lags within a fixed-size ring, and is dropped with it.
+async fn write(sink: &mut Sink, message: Message) -> bool {
+    matches!(timeout(WRITE_TIMEOUT, sink.send(message)).await, Ok(Ok(())))
+}
+
 async fn send_frame(sink: &mut Sink, frame: &ServerFrame) -> bool {
-    sink.send(Message::Text(frame.to_json().into()))
-        .await
-        .is_ok()
+    write(sink, Message::Text(frame.to_json().into())).await
 }
 
 async fn close_with(sink: &mut Sink, code: u16, reason: &'static str) {
-    let _ = sink
-        .send(Message::Close(Some(CloseFrame {
-            code,
-            reason: Utf8Bytes::from_static(reason),
-        })))
-        .await;
-    let _ = sink.close().await;
+    if code == ABNORMAL {
+        // The connection is already broken: there is nobody to send a close frame to.
+        return;
+    }
+    let frame = CloseFrame {
+        code,
+        reason: Utf8Bytes::from_static(reason),
+    };
+    if write(sink, Message::Close(Some(frame))).await {
+        let _ = timeout(WRITE_TIMEOUT, sink.close()).await;
+    }
 }
+
+/// Close code for "the connection broke" (never sent on the wire).
+const ABNORMAL: u16 = 1006;
 
 impl Connection {
     async fn serve(gateway: Gateway, socket: WebSocket) {
@@ -264,7 +278,7 @@ impl Connection {
                 _ = ping.tick() => {
                     if last_heard.elapsed() > IDLE_LIMIT {
                         Flow::Close(close::POLICY, "idle timeout")
-                    } else if self.sink.send(Message::Ping(Default::default())).await.is_err() {
+                    } else if !write(&mut self.sink, Message::Ping(Default::default())).await {
                         return None;
                     } else {
                         Flow::Continue
@@ -285,7 +299,7 @@ impl Connection {
         if send_frame(&mut self.sink, frame).await {
             Flow::Continue
         } else {
-            Flow::Close(1006, "write failed")
+            Flow::Close(ABNORMAL, "write failed")
         }
     }
 
@@ -300,10 +314,10 @@ impl Connection {
         let Ok(text) = Utf8Bytes::try_from(event.payload) else {
             return Flow::Continue;
         };
-        if self.sink.send(Message::Text(text)).await.is_ok() {
+        if write(&mut self.sink, Message::Text(text)).await {
             Flow::Continue
         } else {
-            Flow::Close(1006, "write failed")
+            Flow::Close(ABNORMAL, "write failed")
         }
     }
 

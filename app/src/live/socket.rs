@@ -303,6 +303,11 @@ async fn connect_loop(live: Live) {
                     live.socket.generation.set_value(generation);
                     keep_token_fresh(live, generation);
                     live.catch_up();
+                    // What was typed while offline goes out now, in order.
+                    live.socket.kick();
+                    if live.room().and_then(|r| r.at_bottom.try_get_untracked()) == Some(true) {
+                        live.mark_read();
+                    }
                 }
                 ServerFrame::Renewed { expires_at } => live.socket.expires_at.set_value(expires_at),
                 ServerFrame::Ack { client_id, seq, .. } => live.socket.settle(&client_id, Ok(seq)),

@@ -1,0 +1,165 @@
+//! SECURITY.md 23: a client that stops reading never slows the others and never grows server
+//! memory without bound; it is dropped. Runs the real binary so its memory can be measured.
+//! Prints the figures.
+
+mod common;
+
+use common::{unique, Client, PASSWORD};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+// Enough traffic (about 15 MB) to overflow the loopback socket buffers of a client that
+// does not read.
+const MESSAGES: usize = 4000;
+const BODY: usize = 3800;
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_slows_nobody_and_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr: SocketAddr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_palaver"))
+        .args(["--listen", &addr.to_string(), "--data-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server starts");
+    let server = Server(child);
+    let pid = server.0.id();
+    for _ in 0..200 {
+        if reqwest::get(format!("http://{addr}/healthz"))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let client = || Client {
+        http: reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap(),
+        base: format!("http://{addr}"),
+        addr,
+    };
+    let (writer, reader, sleeper) = (client(), client(), client());
+    for (c, name) in [(&writer, "w"), (&reader, "r"), (&sleeper, "s")] {
+        c.call(
+            "sign_up",
+            &[("username", &unique(name)), ("password", PASSWORD)],
+        )
+        .await
+        .ok::<Value>();
+    }
+    let conv = writer.create_conversation("Firehose").await;
+    let code = writer.invite(conv).await;
+    for c in [&reader, &sleeper] {
+        c.call("accept_invite", &[("code", &code)])
+            .await
+            .ok::<Value>();
+    }
+
+    // The sleeper authenticates, then never reads again.
+    let mut slow = sleeper.socket().await;
+    let mut fast = reader.socket().await;
+    let mut ws = writer.socket().await;
+    let rss_before = rss_kib(pid);
+
+    // The reader drains concurrently and counts what it gets.
+    let reading = tokio::spawn(async move {
+        let mut got = 0usize;
+        while got < MESSAGES {
+            match fast.next_json_within(Duration::from_secs(30)).await {
+                Some(f) if f["type"] == "message" && f["message"]["kind"] == "message" => got += 1,
+                Some(_) => {}
+                None => break,
+            }
+        }
+        got
+    });
+    let body = "x".repeat(BODY);
+    let mut latencies = Vec::with_capacity(MESSAGES);
+    let started = Instant::now();
+    let mut rss_peak = rss_before;
+    for i in 0..MESSAGES {
+        let t = Instant::now();
+        let ack = ws.send_message(conv, &format!("f{i}"), &body).await;
+        assert_eq!(ack["type"], "ack", "{ack}");
+        latencies.push(t.elapsed());
+        if i % 100 == 0 {
+            rss_peak = rss_peak.max(rss_kib(pid));
+        }
+    }
+    let elapsed = started.elapsed();
+    let received = reading.await.unwrap();
+    rss_peak = rss_peak.max(rss_kib(pid));
+    latencies.sort();
+
+    // The sleeper's socket is given up on: after its buffers fill, the server stops writing
+    // and closes it. Reading now finds what fitted in the buffers, then the end.
+    let closed_within = Instant::now();
+    let mut buffered = 0usize;
+    let dropped = loop {
+        match slow.next_json_within(Duration::from_secs(20)).await {
+            Some(_) => buffered += 1,
+            None => break closed_within.elapsed() < Duration::from_secs(20),
+        }
+    };
+
+    let mib = |k: u64| k as f64 / 1024.0;
+    println!(
+        "slow consumer: {MESSAGES} messages x {BODY} B in {:.1} s; writer ack p50 {:.2} ms / p99 {:.2} ms / max {:.2} ms; \
+         fast reader got {received}/{MESSAGES}; server RSS {:.1} MiB before, {:.1} MiB peak ({:+.1} MiB); \
+         slow socket got {buffered} frames, then was dropped: {dropped}",
+        elapsed.as_secs_f64(),
+        percentile(&latencies, 0.5).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+        latencies.last().unwrap().as_secs_f64() * 1e3,
+        mib(rss_before),
+        mib(rss_peak),
+        mib(rss_peak) - mib(rss_before),
+    );
+    assert_eq!(received, MESSAGES, "the fast reader got everything");
+    assert!(
+        buffered < MESSAGES,
+        "the sleeper did not get everything: it was cut off"
+    );
+    assert!(dropped, "the sleeper's socket was closed by the server");
+    // 15 MB of payload went out; what the server holds for the sleeper is bounded
+    // by its broadcast ring (256 events) and socket buffers, not by the traffic.
+    assert!(
+        mib(rss_peak) - mib(rss_before) < 64.0,
+        "server memory grew by {:.1} MiB",
+        mib(rss_peak) - mib(rss_before)
+    );
+}
