@@ -505,32 +505,19 @@ async fn authenticate(
         let token = match serde_json::from_str::<ClientFrame>(&text) {
             Ok(ClientFrame::Auth { token }) => token,
             _ => {
-                let _ = send_frame(
+                return Err(refuse(
                     sink,
-                    &ServerFrame::error(
-                        ErrorCode::Unauthenticated,
-                        "The first frame must be auth.",
-                        None,
-                    ),
+                    "The first frame must be auth.",
+                    "authentication required",
                 )
-                .await;
-                return Err((close::POLICY, "authentication required"));
+                .await)
             }
         };
         let identity = match chat.verify_ws_token(&token).await {
             Ok(id) => id,
             Err(e) => {
                 tracing::info!(error = %e, "socket token rejected");
-                let _ = send_frame(
-                    sink,
-                    &ServerFrame::error(
-                        ErrorCode::Unauthenticated,
-                        "Invalid or expired token.",
-                        None,
-                    ),
-                )
-                .await;
-                return Err((close::POLICY, "invalid token"));
+                return Err(refuse(sink, "Invalid or expired token.", "invalid token").await);
             }
         };
         return match chat.user_by_id(identity.user_id).await {
@@ -538,6 +525,20 @@ async fn authenticate(
             Err(_) => Err((close::POLICY, "unknown user")),
         };
     }
+}
+
+/// Tells an unauthenticated client why, and returns the close code and reason to end with.
+async fn refuse(
+    sink: &mut Sink,
+    message: &'static str,
+    reason: &'static str,
+) -> (u16, &'static str) {
+    let _ = send_frame(
+        sink,
+        &ServerFrame::error(ErrorCode::Unauthenticated, message, None),
+    )
+    .await;
+    (close::POLICY, reason)
 }
 
 /// Time from now until the Unix second `at` (zero if it has passed).

@@ -5,55 +5,15 @@
 
 mod common;
 
+use common::process::{free_addr, ServerProcess as Server};
 use common::{unique, Client, Socket, PASSWORD};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const CLIENTS: usize = 4;
 const CYCLES: usize = 5;
 const BURST: usize = 40;
-
-struct Server {
-    child: Child,
-}
-
-impl Server {
-    async fn start(addr: SocketAddr, dir: &std::path::Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_palaver"))
-            .args(["--listen", &addr.to_string(), "--data-dir"])
-            .arg(dir)
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("server starts");
-        for _ in 0..200 {
-            if reqwest::get(format!("http://{addr}/healthz"))
-                .await
-                .is_ok_and(|r| r.status() == 200)
-            {
-                return Server { child };
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("server did not come up");
-    }
-
-    /// SIGKILL: no shutdown, no flush, nothing (dropping does it).
-    fn kill9(self) {}
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// One chat participant that behaves like the browser client.
 struct Agent {
@@ -201,24 +161,13 @@ use futures::SinkExt;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_messages_survive_kill_nine_exactly_once_and_in_order() {
     let dir = tempfile::tempdir().unwrap();
-    let addr: SocketAddr = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap()
-    };
+    let addr = free_addr();
     let mut server = Some(Server::start(addr, dir.path()).await);
-    let client = |_: usize| Client {
-        http: reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .unwrap(),
-        base: format!("http://{addr}"),
-        addr,
-    };
 
     let names: Vec<String> = (0..CLIENTS).map(|i| unique(&format!("k{i}_"))).collect();
     let mut agents = Vec::new();
     for (i, name) in names.iter().enumerate() {
-        let http = client(i);
+        let http = Client::for_addr(addr);
         http.call("sign_up", &[("username", name), ("password", PASSWORD)])
             .await
             .ok::<Value>();

@@ -4,25 +4,15 @@
 
 mod common;
 
+use common::process::{free_addr, ServerProcess};
 use common::{unique, Client, PASSWORD};
 use serde_json::Value;
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 // Enough traffic (about 15 MB) to overflow the loopback socket buffers of a client that
 // does not read.
 const MESSAGES: usize = 4000;
 const BODY: usize = 3800;
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -41,37 +31,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_stops_reading_slows_nobody_and_is_dropped() {
     let dir = tempfile::tempdir().unwrap();
-    let addr: SocketAddr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_palaver"))
-        .args(["--listen", &addr.to_string(), "--data-dir"])
-        .arg(dir.path())
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server starts");
-    let server = Server(child);
-    let pid = server.0.id();
-    for _ in 0..200 {
-        if reqwest::get(format!("http://{addr}/healthz"))
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let client = || Client {
-        http: reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .unwrap(),
-        base: format!("http://{addr}"),
-        addr,
-    };
+    let addr = free_addr();
+    let server = ServerProcess::start(addr, dir.path()).await;
+    let pid = server.pid();
+    let client = || Client::for_addr(addr);
     let (writer, reader, sleeper) = (client(), client(), client());
     for (c, name) in [(&writer, "w"), (&reader, "r"), (&sleeper, "s")] {
         c.call(

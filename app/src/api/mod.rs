@@ -37,11 +37,8 @@ pub async fn sign_up(
     let login = state
         .chat
         .sign_up(&username, &password, &ssr::client_meta().await)
-        .await
-        .map_err(ssr::fail)?;
-    ssr::set_session_cookie(&state, &login.cookie_secret);
-    leptos_axum::redirect(&safe_next(next.as_deref()));
-    Ok(login.user)
+        .await;
+    ssr::signed_in(&state, login, next.as_deref())
 }
 
 #[server(prefix = "/api", endpoint = "sign_in")]
@@ -54,11 +51,8 @@ pub async fn sign_in(
     let login = state
         .chat
         .sign_in(&username, &password, &ssr::client_meta().await)
-        .await
-        .map_err(ssr::fail)?;
-    ssr::set_session_cookie(&state, &login.cookie_secret);
-    leptos_axum::redirect(&safe_next(next.as_deref()));
-    Ok(login.user)
+        .await;
+    ssr::signed_in(&state, login, next.as_deref())
 }
 
 #[server(prefix = "/api", endpoint = "sign_out")]

@@ -105,6 +105,18 @@ pub fn set_session_cookie(state: &AppState, secret: &str) {
     set_cookie(c);
 }
 
+/// Finishes a sign-up or sign-in: sets the session cookie and goes to `next` (local paths only).
+pub fn signed_in(
+    state: &AppState,
+    login: Result<palaver::server::chat::NewLogin, CoreError>,
+    next: Option<&str>,
+) -> Result<palaver::model::UserView, AppError> {
+    let login = login.map_err(fail)?;
+    set_session_cookie(state, &login.cookie_secret);
+    leptos_axum::redirect(&super::safe_next(next));
+    Ok(login.user)
+}
+
 pub fn clear_session_cookie(state: &AppState) {
     let mut c = base_cookie(state, String::new());
     c.make_removal();

@@ -43,19 +43,31 @@ pub fn action_error<T: 'static>(
     })
 }
 
-/// A full-page notice (errors, invalid links, not found).
+/// A centred card on its own page: sign-in, sign-up, notices (errors, invalid links, 404).
 #[component]
-pub fn Notice(#[prop(into)] title: String, children: Children) -> impl IntoView {
+pub fn Card(
+    #[prop(into)] title: String,
+    #[prop(optional)] subtitle: Option<&'static str>,
+    #[prop(default = "notice-page")] page_class: &'static str,
+    children: Children,
+) -> impl IntoView {
     view! {
-        <main class="notice-page">
+        <main class=page_class>
             <div class="card">
                 <a class="brand" href="/">
                     <span class="logo" aria-hidden="true">"◆"</span>
                     "Palaver"
                 </a>
                 <h1>{title}</h1>
+                {subtitle.map(|s| view! { <p class="subtitle">{s}</p> })}
                 {children()}
             </div>
         </main>
     }
+}
+
+/// A full-page notice (errors, invalid links, not found).
+#[component]
+pub fn Notice(#[prop(into)] title: String, children: Children) -> impl IntoView {
+    view! { <Card title>{children()}</Card> }
 }

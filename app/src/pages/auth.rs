@@ -2,7 +2,7 @@
 //! app loads, and the app enhances them once it has.
 
 use crate::api::{SignIn, SignUp};
-use crate::components::{action_error, Alert};
+use crate::components::{action_error, Alert, Card};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -34,23 +34,6 @@ fn urlencode(s: &str) -> String {
 }
 
 #[component]
-fn AuthCard(title: &'static str, subtitle: &'static str, children: Children) -> impl IntoView {
-    view! {
-        <main class="auth-page">
-            <div class="card">
-                <a class="brand" href="/">
-                    <span class="logo" aria-hidden="true">"◆"</span>
-                    "Palaver"
-                </a>
-                <h1>{title}</h1>
-                <p class="subtitle">{subtitle}</p>
-                {children()}
-            </div>
-        </main>
-    }
-}
-
-#[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let next = next_param();
@@ -59,7 +42,7 @@ pub fn LoginPage() -> impl IntoView {
     let ended = move || query.read().get("reason").as_deref() == Some("session_ended");
     view! {
         <Title text="Sign in" />
-        <AuthCard title="Sign in to Palaver" subtitle="Welcome back.">
+        <Card title="Sign in to Palaver" subtitle="Welcome back." page_class="auth-page">
             <Show when=ended>
                 <p class="notice" role="status">
                     "Your session has ended. Please sign in again."
@@ -79,7 +62,7 @@ pub fn LoginPage() -> impl IntoView {
             <p class="switch">
                 "New here? " <A href=move || with_next("/signup", next.get())>"Create an account"</A>
             </p>
-        </AuthCard>
+        </Card>
     }
 }
 
@@ -90,7 +73,7 @@ pub fn SignupPage() -> impl IntoView {
     let error = action_error(action.value());
     view! {
         <Title text="Create your account" />
-        <AuthCard title="Create your account" subtitle="Group chat you host yourself.">
+        <Card title="Create your account" subtitle="Group chat you host yourself." page_class="auth-page">
             <ActionForm action>
                 <input type="hidden" name="next" value=move || next.get().unwrap_or_default() />
                 <label for="username">"Username"</label>
@@ -128,6 +111,6 @@ pub fn SignupPage() -> impl IntoView {
             <p class="switch">
                 "Already have an account? " <A href=move || with_next("/login", next.get())>"Sign in"</A>
             </p>
-        </AuthCard>
+        </Card>
     }
 }

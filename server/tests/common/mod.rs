@@ -3,6 +3,8 @@
 //! jar, the WebSocket with a token).
 #![allow(dead_code)]
 
+pub mod process;
+
 use futures::{SinkExt, StreamExt};
 use palaver_server::{Application, Config};
 use serde::de::DeserializeOwned;

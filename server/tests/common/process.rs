@@ -1,0 +1,71 @@
+//! The real `palaver` binary as a child process, for suites that kill it or measure it.
+
+use super::Client;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A free loopback address (the port is released for the server to take).
+pub fn free_addr() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("bound address")
+}
+
+/// The server process; killed (SIGKILL) and reaped when dropped.
+pub struct ServerProcess {
+    child: Child,
+}
+
+impl ServerProcess {
+    /// Starts the binary on `addr` with `dir` as its data directory and waits for /healthz.
+    pub async fn start(addr: SocketAddr, dir: &Path) -> ServerProcess {
+        let child = Command::new(env!("CARGO_BIN_EXE_palaver"))
+            .args(["--listen", &addr.to_string(), "--data-dir"])
+            .arg(dir)
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("server starts");
+        let server = ServerProcess { child };
+        for _ in 0..200 {
+            if reqwest::get(format!("http://{addr}/healthz"))
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("server did not come up");
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL: no shutdown, no flush, nothing (dropping does it).
+    pub fn kill9(self) {}
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Client {
+    /// A browser-like client (cookie jar) for a server at `addr`.
+    pub fn for_addr(addr: SocketAddr) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .expect("http client"),
+            base: format!("http://{addr}"),
+            addr,
+        }
+    }
+}
