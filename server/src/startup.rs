@@ -7,6 +7,7 @@ use crate::ws::{ws_handler, Gateway};
 use axum::extract::FromRef;
 use axum::http::{HeaderName, StatusCode};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -134,7 +135,14 @@ impl Application {
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        // Chat frames are small: without TCP_NODELAY, Nagle's algorithm holds one back until
+        // the previous is acknowledged, adding up to a delayed-ACK (~40 ms) to deliveries.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, service)
             .with_graceful_shutdown(async move {
                 signal.await;
                 tracing::info!("shutting down: closing sockets and finishing requests");
