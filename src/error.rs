@@ -21,8 +21,23 @@ pub enum CoreError {
     NotYours,
     #[error("The owner cannot leave the conversation.")]
     OwnerCannotLeave,
-    #[error("This invite link is invalid or has been revoked.")]
+    #[error("This invite link is invalid, has expired, has been used up or was revoked.")]
     InviteInvalid,
+    /// The caller's role does not allow the action; the message names what is needed.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("This conversation is full: it has reached its limit of {0} members.")]
+    ConversationFull(i64),
+    #[error("This conversation is not a public room.")]
+    NotPublic,
+    #[error("Your current password is wrong.")]
+    WrongPassword,
+    /// A rate limit: `what` says what was throttled, the caller may retry after the wait.
+    #[error("{what} Please slow down and try again in {}.", wait_text(*retry_after_secs))]
+    RateLimited {
+        what: &'static str,
+        retry_after_secs: u64,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -30,5 +45,14 @@ pub enum CoreError {
 impl CoreError {
     pub fn internal(e: impl std::fmt::Display) -> Self {
         CoreError::Internal(e.to_string())
+    }
+}
+
+/// "1 second", "40 seconds", "3 minutes".
+pub fn wait_text(secs: u64) -> String {
+    match secs {
+        0 | 1 => "1 second".to_owned(),
+        s if s < 120 => format!("{s} seconds"),
+        s => format!("{} minutes", s.div_ceil(60)),
     }
 }

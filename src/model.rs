@@ -27,6 +27,11 @@ impl Role {
         }
     }
 
+    /// Owners and admins run a conversation: invites, removals, renames, moderation.
+    pub fn can_moderate(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+
     pub fn parse(s: &str) -> Option<Role> {
         match s {
             "owner" => Some(Role::Owner),
@@ -119,6 +124,9 @@ pub struct ConversationSummary {
     /// Messages by others after the user's read position (capped at [`UNREAD_CAP`]).
     #[serde(default)]
     pub unread: i64,
+    /// Listed in the room directory; anyone signed in may join.
+    #[serde(default)]
+    pub public: bool,
 }
 
 /// Unread counts stop counting here; the UI shows "99+".
@@ -158,6 +166,8 @@ pub struct Member {
 pub struct ConversationDetail {
     pub id: ConversationId,
     pub title: String,
+    #[serde(default)]
+    pub public: bool,
     pub my_role: Role,
     pub last_seq: Seq,
     /// Where the caller had read up to when this was loaded (the "new messages" divider).
@@ -188,6 +198,7 @@ pub struct InvitePreview {
 pub struct CreatedInvite {
     pub code: String,
     pub url: String,
+    pub info: InviteInfo,
 }
 
 /// A JWT for the WebSocket, with its expiry so the client knows when to renew.
@@ -195,4 +206,115 @@ pub struct CreatedInvite {
 pub struct WsTicket {
     pub token: String,
     pub expires_at: i64,
+}
+
+/// A row of the public room directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicRoom {
+    pub id: ConversationId,
+    pub title: String,
+    pub member_count: i64,
+    pub last_activity_at: i64,
+    /// Whether the caller is already a member.
+    pub joined: bool,
+}
+
+/// How long an invite link lives by default: a week, as in most chat products.
+pub const INVITE_DEFAULT_TTL_HOURS: i64 = 7 * 24;
+/// The longest expiry one can choose (besides "never").
+pub const INVITE_MAX_TTL_HOURS: i64 = 365 * 24;
+/// The most uses one can put on a limited link.
+pub const INVITE_MAX_USES: i64 = 100_000;
+
+/// An invite link as owners and admins see it in the list (the code itself is never shown
+/// again after creation: only its hash is stored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteInfo {
+    pub id: i64,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    pub revoked: bool,
+    /// Would the link let someone in right now.
+    pub active: bool,
+}
+
+/// A signed-in session of the caller, for the "where you're signed in" list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub id: String,
+    /// A short description of the browser or client, from its User-Agent.
+    pub device: String,
+    pub client_addr: Option<String>,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    /// The session making this request.
+    pub current: bool,
+}
+
+/// One line of a conversation's audit log, shown to its owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub action: String,
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub detail: Option<String>,
+    pub client_addr: Option<String>,
+}
+
+/// "Firefox on Linux" from a User-Agent string; the raw string when nothing is recognised.
+pub fn describe_device(user_agent: Option<&str>) -> String {
+    let Some(ua) = user_agent.filter(|u| !u.trim().is_empty()) else {
+        return "Unknown device".to_owned();
+    };
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Chromium/", "Chromium"),
+        ("Safari/", "Safari"),
+    ]
+    .iter()
+    .find(|(needle, _)| ua.contains(needle))
+    .map(|(_, name)| *name);
+    let os = [
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(needle, _)| ua.contains(needle))
+    .map(|(_, name)| *name);
+    match (browser, os) {
+        (Some(b), Some(o)) => format!("{b} on {o}"),
+        (Some(b), None) => b.to_owned(),
+        (None, Some(o)) => format!("Browser on {o}"),
+        (None, None) => ua.chars().take(60).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_device;
+
+    #[test]
+    fn devices_are_described_from_the_user_agent() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+        assert_eq!(describe_device(Some(chrome)), "Chrome on Linux");
+        let firefox = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0";
+        assert_eq!(describe_device(Some(firefox)), "Firefox on Windows");
+        let safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1";
+        assert_eq!(describe_device(Some(safari)), "Safari on iOS");
+        assert_eq!(describe_device(Some("curl/8.5.0")), "curl/8.5.0");
+        assert_eq!(describe_device(None), "Unknown device");
+    }
 }

@@ -125,9 +125,23 @@ pub enum ServerFrame {
         conversation_id: ConversationId,
         seq: Seq,
     },
-    /// You are no longer a member of the conversation.
+    /// You are no longer a member of the conversation: you left, were removed, or it was
+    /// deleted.
     ConversationRemoved {
         conversation_id: ConversationId,
+        #[serde(default)]
+        reason: RemovalReason,
+    },
+    /// The conversation's title or visibility changed.
+    ConversationUpdated {
+        conversation_id: ConversationId,
+        title: String,
+        public: bool,
+    },
+    /// A member's role changed (promotion, demotion, ownership transfer).
+    MemberUpdated {
+        conversation_id: ConversationId,
+        member: Member,
     },
     /// The user was added to a conversation (for example in another tab).
     ConversationAdded {
@@ -139,7 +153,20 @@ pub enum ServerFrame {
         /// Set when the error answers a `send`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
+        /// For `rate_limited`: seconds to wait before trying again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_secs: Option<u64>,
     },
+}
+
+/// Why a conversation left the user's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemovalReason {
+    #[default]
+    Left,
+    Removed,
+    Deleted,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,6 +179,8 @@ pub enum ErrorCode {
     NotFound,
     /// Editing or deleting someone else's message, or one that cannot change.
     Forbidden,
+    /// Too many messages too fast: wait `retry_after_secs`.
+    RateLimited,
     Internal,
 }
 
@@ -161,6 +190,7 @@ impl ServerFrame {
             code,
             message: message.into(),
             client_id,
+            retry_after_secs: None,
         }
     }
 

@@ -46,6 +46,10 @@ pub enum ValidationError {
     ClientIdInvalid,
     #[error("This invite link is malformed.")]
     InviteCodeMalformed,
+    #[error("An invite link expires after at most {0} days (or never).")]
+    InviteExpiry(i64),
+    #[error("An invite link allows 1 to {0} uses (or unlimited).")]
+    InviteUses(i64),
 }
 
 macro_rules! string_newtype {

@@ -23,6 +23,12 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A rate limit: the message says what and for how long.
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The request never got a proper answer (network down, server restarting).
@@ -34,6 +40,8 @@ pub enum AppError {
 struct WireError {
     code: String,
     message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retry_after_secs: Option<u64>,
 }
 
 impl AppError {
@@ -45,6 +53,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
+            AppError::RateLimited { .. } => "rate_limited",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",
         }
@@ -56,6 +65,12 @@ impl From<AppError> for WireError {
         WireError {
             code: e.code().to_owned(),
             message: e.to_string(),
+            retry_after_secs: match e {
+                AppError::RateLimited {
+                    retry_after_secs, ..
+                } => Some(retry_after_secs),
+                _ => None,
+            },
         }
     }
 }
@@ -69,6 +84,10 @@ impl From<WireError> for AppError {
             "forbidden" => AppError::Forbidden(w.message),
             "not_found" => AppError::NotFound(w.message),
             "conflict" => AppError::Conflict(w.message),
+            "rate_limited" => AppError::RateLimited {
+                message: w.message,
+                retry_after_secs: w.retry_after_secs.unwrap_or(1),
+            },
             "internal" => AppError::Internal,
             _ => AppError::Transport(w.message),
         }
@@ -104,6 +123,7 @@ mod ssr {
                 AppError::Forbidden(_) => StatusCode::FORBIDDEN,
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
                 AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
             }
         }
@@ -116,11 +136,27 @@ mod ssr {
                 CoreError::UsernameTaken => AppError::Conflict(e.to_string()),
                 CoreError::BadCredentials => AppError::BadCredentials,
                 CoreError::Unauthenticated => AppError::Unauthenticated,
-                CoreError::NotMember | CoreError::NotYours | CoreError::OwnerCannotLeave => {
-                    AppError::Forbidden(e.to_string())
-                }
-                CoreError::NotFound(_) | CoreError::InviteInvalid => {
+                CoreError::NotMember
+                | CoreError::NotYours
+                | CoreError::OwnerCannotLeave
+                | CoreError::Forbidden(_)
+                | CoreError::WrongPassword => AppError::Forbidden(e.to_string()),
+                CoreError::NotFound(_) | CoreError::InviteInvalid | CoreError::NotPublic => {
                     AppError::NotFound(e.to_string())
+                }
+                CoreError::ConversationFull(_) => AppError::Conflict(e.to_string()),
+                CoreError::RateLimited {
+                    retry_after_secs, ..
+                } => {
+                    if let Some(res) =
+                        leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+                    {
+                        res.insert_header(http::header::RETRY_AFTER, retry_after_secs.into());
+                    }
+                    AppError::RateLimited {
+                        message: e.to_string(),
+                        retry_after_secs,
+                    }
                 }
                 CoreError::Internal(detail) => {
                     tracing::error!(error = %detail, "internal error in server function");
@@ -149,6 +185,10 @@ mod tests {
             AppError::Forbidden("no".into()),
             AppError::NotFound("gone".into()),
             AppError::Conflict("taken".into()),
+            AppError::RateLimited {
+                message: "Slow down.".into(),
+                retry_after_secs: 42,
+            },
             AppError::Internal,
         ] {
             let json = serde_json::to_value(&e).unwrap();

@@ -46,6 +46,31 @@ pub struct Config {
     /// Where the compiled site (pkg/palaver.js, .wasm, .css, static files) is.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+
+    /// Members one conversation may have.
+    #[arg(long, env = "PALAVER_MAX_MEMBERS", default_value_t = 10_000)]
+    pub max_members: i64,
+
+    /// Messages (sends, edits, deletions) one user may post per minute.
+    #[arg(long, env = "PALAVER_MESSAGES_PER_MINUTE", default_value_t = 60)]
+    pub messages_per_minute: u32,
+
+    /// WebSockets one user may hold open at once (tabs and devices).
+    #[arg(long, env = "PALAVER_SOCKETS_PER_USER", default_value_t = 20)]
+    pub sockets_per_user: usize,
+
+    /// Conversations one user may create per hour.
+    #[arg(long, env = "PALAVER_CONVERSATIONS_PER_HOUR", default_value_t = 30)]
+    pub conversations_per_hour: u32,
+
+    /// Accounts one client address may create per hour.
+    #[arg(long, env = "PALAVER_SIGN_UPS_PER_HOUR", default_value_t = 10)]
+    pub sign_ups_per_hour: u32,
+
+    /// Failed sign-ins allowed per account and per client address in 15 minutes; more are
+    /// answered 429 until the window passes.
+    #[arg(long, env = "PALAVER_SIGN_IN_FAILURES", default_value_t = 5)]
+    pub sign_in_failures: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -60,6 +85,12 @@ impl std::fmt::Debug for Config {
             .field("session_days", &self.session_days)
             .field("allowed_origins", &self.allowed_origins)
             .field("site_root", &self.site_root)
+            .field("max_members", &self.max_members)
+            .field("messages_per_minute", &self.messages_per_minute)
+            .field("sockets_per_user", &self.sockets_per_user)
+            .field("conversations_per_hour", &self.conversations_per_hour)
+            .field("sign_ups_per_hour", &self.sign_ups_per_hour)
+            .field("sign_in_failures", &self.sign_in_failures)
             .finish()
     }
 }
@@ -77,6 +108,25 @@ impl Config {
             session_days: 30,
             allowed_origins: Vec::new(),
             site_root: PathBuf::from("target/site"),
+            max_members: 10_000,
+            // Tests create many users, conversations and messages from one address in
+            // seconds; the limits have their own tests with the defaults.
+            messages_per_minute: 100_000,
+            sockets_per_user: 20,
+            conversations_per_hour: 10_000,
+            sign_ups_per_hour: 10_000,
+            sign_in_failures: 5,
+        }
+    }
+
+    pub fn limits(&self) -> palaver::server::limits::LimitsConfig {
+        palaver::server::limits::LimitsConfig {
+            messages_per_minute: self.messages_per_minute,
+            sockets_per_user: self.sockets_per_user,
+            conversations_per_hour: self.conversations_per_hour,
+            sign_ups_per_hour: self.sign_ups_per_hour,
+            sign_in_failures: self.sign_in_failures,
+            ..Default::default()
         }
     }
 

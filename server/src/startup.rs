@@ -92,6 +92,8 @@ impl Application {
             ChatConfig {
                 public_origin: public_origin.clone(),
                 session_lifetime_ms: config.session_days.max(1) * 24 * 3600 * 1000,
+                max_members: config.max_members.max(1),
+                limits: config.limits(),
             },
         ));
 

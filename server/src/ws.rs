@@ -5,8 +5,9 @@
 
 use crate::middleware::OriginPolicy;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum_extra::extract::cookie::CookieJar;
 use axum::response::{IntoResponse, Response};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
@@ -15,8 +16,11 @@ use palaver::protocol::{
     close, ClientFrame, ErrorCode, ServerFrame, AUTH_TIMEOUT_SECS, MAX_FRAME_BYTES, SYNC_BATCH,
 };
 use palaver::server::{Chat, HubEvent, Topic};
-use palaver::{ConversationId, CoreError, Seq};
+use palaver::model::MessageView;
+use palaver::{ConversationId, CoreError, Seq, UserId};
+use palaver_app::api::ssr::SESSION_COOKIE;
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -64,8 +68,34 @@ impl Gateway {
     }
 }
 
+/// Who may open a socket: the browser's session cookie (sent with the handshake, same
+/// origin), or for other clients `Authorization: Bearer <token from ws_token>`.
+async fn handshake_user(
+    chat: &Chat,
+    headers: &HeaderMap,
+    addr: SocketAddr,
+) -> Result<Option<UserId>, CoreError> {
+    if let Some(secret) = CookieJar::from_headers(headers).get(SESSION_COOKIE) {
+        let addr = addr.ip().to_string();
+        if let Some(s) = chat.session(secret.value(), Some(&addr)).await? {
+            return Ok(Some(s.user.id));
+        }
+    }
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if let Some(token) = bearer {
+        if let Ok(id) = chat.verify_ws_token(token.trim()).await {
+            return Ok(Some(id.user_id));
+        }
+    }
+    Ok(None)
+}
+
 pub async fn ws_handler(
     State(state): State<ServerState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -78,13 +108,30 @@ pub async fn ws_handler(
     if gateway.shutdown.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "Shutting down.").into_response();
     }
+    let user = match handshake_user(&gateway.chat, &headers, addr).await {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                "Sign in first: the handshake needs a session cookie or a bearer token.",
+            )
+                .into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot check socket credentials");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "Please try again.").into_response();
+        }
+    };
+    if let Err(e) = gateway.chat.socket_allowed(user) {
+        return (StatusCode::TOO_MANY_REQUESTS, e.to_string()).into_response();
+    }
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .read_buffer_size(SOCKET_BUFFER)
         .write_buffer_size(SOCKET_BUFFER)
         .on_upgrade(move |socket| {
             let tracker = gateway.tracker.clone();
-            tracker.track_future(async move { Connection::serve(gateway, socket).await })
+            tracker.track_future(async move { Connection::serve(gateway, socket, user).await })
         })
 }
 
@@ -138,10 +185,10 @@ async fn close_with(sink: &mut Sink, code: u16, reason: &'static str) {
 const ABNORMAL: u16 = 1006;
 
 impl Connection {
-    async fn serve(gateway: Gateway, socket: WebSocket) {
+    async fn serve(gateway: Gateway, socket: WebSocket, handshake_user: UserId) {
         let (mut sink, mut stream) = socket.split();
         let auth = tokio::select! {
-            r = timeout(Duration::from_secs(AUTH_TIMEOUT_SECS), authenticate(&gateway.chat, &mut sink, &mut stream)) => r,
+            r = timeout(Duration::from_secs(AUTH_TIMEOUT_SECS), authenticate(&gateway.chat, &mut sink, &mut stream, handshake_user)) => r,
             _ = gateway.shutdown.cancelled() => {
                 close_with(&mut sink, close::GOING_AWAY, "server shutting down").await;
                 return;
@@ -260,6 +307,15 @@ impl Connection {
                     }
                 },
                 event = personal.recv() => match event {
+                    Ok(event) if event.ended_sessions.is_some() => {
+                        let ended = event.ended_sessions.as_deref().unwrap_or_default();
+                        if ended.contains(&self.session_id) {
+                            let _ = self.forward(event).await;
+                            Flow::Close(close::SESSION_ENDED, "session ended")
+                        } else {
+                            Flow::Continue
+                        }
+                    }
                     Ok(event) => {
                         if let Some(id) = event.subscribe {
                             self.subscribe(id);
@@ -389,22 +445,25 @@ impl Connection {
                 conversation_id,
                 seq,
             } => {
-                match self
+                let result = self
                     .gateway
                     .chat
                     .mark_read(&self.user, conversation_id, seq)
-                    .await
-                {
-                    Ok(_) => Flow::Continue,
-                    Err(e) => self.reply(&error_frame(e, None)).await,
-                }
+                    .await;
+                self.quietly(result.map(drop)).await
             }
             ClientFrame::Typing { conversation_id } => {
-                match self.gateway.chat.typing(&self.user, conversation_id).await {
-                    Ok(()) => Flow::Continue,
-                    Err(e) => self.reply(&error_frame(e, None)).await,
-                }
+                let result = self.gateway.chat.typing(&self.user, conversation_id).await;
+                self.quietly(result).await
             }
+        }
+    }
+
+    /// Frames that need no answer unless they fail.
+    async fn quietly(&mut self, result: Result<(), CoreError>) -> Flow {
+        match result {
+            Ok(()) => Flow::Continue,
+            Err(e) => self.reply(&error_frame(e, None)).await,
         }
     }
 
@@ -414,7 +473,7 @@ impl Connection {
         &mut self,
         conversation_id: ConversationId,
         client_id: String,
-        result: Result<(palaver::model::MessageView, bool), CoreError>,
+        result: Result<(MessageView, bool), CoreError>,
     ) -> Flow {
         let frame = match result {
             Ok((m, _created)) => ServerFrame::Ack {
@@ -494,6 +553,7 @@ async fn authenticate(
     chat: &Chat,
     sink: &mut Sink,
     stream: &mut SplitStream<WebSocket>,
+    handshake_user: UserId,
 ) -> Result<(UserView, String, i64), (u16, &'static str)> {
     loop {
         let text = match stream.next().await {
@@ -520,6 +580,14 @@ async fn authenticate(
                 return Err(refuse(sink, "Invalid or expired token.", "invalid token").await);
             }
         };
+        if identity.user_id != handshake_user {
+            return Err(refuse(
+                sink,
+                "The token belongs to another user than the session.",
+                "invalid token",
+            )
+            .await);
+        }
         return match chat.user_by_id(identity.user_id).await {
             Ok(user) => Ok((user, identity.session_id, identity.expires_at)),
             Err(_) => Err((close::POLICY, "unknown user")),
@@ -554,7 +622,20 @@ fn error_frame(e: CoreError, client_id: Option<String>) -> ServerFrame {
         CoreError::Invalid(_) => ErrorCode::InvalidMessage,
         CoreError::NotMember => ErrorCode::NotMember,
         CoreError::NotFound(_) => ErrorCode::NotFound,
-        CoreError::NotYours | CoreError::OwnerCannotLeave => ErrorCode::Forbidden,
+        CoreError::NotYours | CoreError::OwnerCannotLeave | CoreError::Forbidden(_) => {
+            ErrorCode::Forbidden
+        }
+        CoreError::RateLimited {
+            retry_after_secs, ..
+        } => {
+            let retry_after_secs = *retry_after_secs;
+            return ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                message: e.to_string(),
+                client_id,
+                retry_after_secs: Some(retry_after_secs),
+            };
+        }
         CoreError::Unauthenticated => ErrorCode::Unauthenticated,
         CoreError::Internal(detail) => {
             tracing::error!(error = %detail, "internal error on socket");

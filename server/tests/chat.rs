@@ -495,7 +495,9 @@ async fn history_pages_backwards_fifty_at_a_time() {
 #[tokio::test]
 async fn socket_without_a_token_is_closed_after_ten_seconds() {
     let app = spawn_app().await;
-    let mut ws = Socket::connect(app.addr).await;
+    let c = app.client();
+    c.sign_up(&unique("tom")).await;
+    let mut ws = Socket::connect_as(app.addr, &c).await;
     let started = std::time::Instant::now();
     let code = ws.close_code(Duration::from_secs(15)).await;
     assert_eq!(code, Some(1008));
@@ -509,11 +511,13 @@ async fn socket_without_a_token_is_closed_after_ten_seconds() {
 #[tokio::test]
 async fn socket_with_a_bad_token_or_a_non_auth_first_frame_is_closed_with_1008() {
     let app = spawn_app().await;
+    let c = app.client();
+    c.sign_up(&unique("tess")).await;
     for first in [
         json!({"type":"auth","token":"nope"}),
         json!({"type":"sync","conversation_id":1,"after_seq":0}),
     ] {
-        let mut ws = Socket::connect(app.addr).await;
+        let mut ws = Socket::connect_as(app.addr, &c).await;
         ws.send_json(&first).await;
         let err = ws.next_json().await;
         assert_eq!(err["code"], "unauthenticated", "{first}");
@@ -531,8 +535,16 @@ async fn token_of_a_signed_out_session_is_refused() {
     let c = app.client();
     c.sign_up(&unique("uma")).await;
     let token = c.ws_token().await;
+    let cookie = c.cookie();
     c.call("sign_out", &[]).await;
-    let mut ws = Socket::connect(app.addr).await;
+    // The signed-out cookie no longer opens a socket, and the token alone does not either.
+    match Socket::try_connect(app.addr, cookie.as_deref()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 401),
+        other => panic!("expected 401, got {:?}", other.map(|_| ())),
+    }
+    let other = app.client();
+    other.sign_up(&unique("ursula")).await;
+    let mut ws = Socket::connect_as(app.addr, &other).await;
     ws.send_json(&json!({"type":"auth","token":token})).await;
     assert_eq!(ws.next_json().await["code"], "unauthenticated");
     assert_eq!(ws.close_code(Duration::from_secs(5)).await, Some(1008));

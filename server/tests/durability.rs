@@ -91,15 +91,15 @@ impl Agent {
         let Some(token) = token.body["token"].as_str().map(str::to_owned) else {
             return;
         };
-        let Ok(Ok((raw, _))) = tokio::time::timeout(
+        let cookie = self.http.cookie();
+        let Ok(Ok(mut ws)) = tokio::time::timeout(
             Duration::from_secs(5),
-            tokio_tungstenite::connect_async(format!("ws://{}/ws", self.http.addr)),
+            Socket::try_connect(self.http.addr, cookie.as_deref()),
         )
         .await
         else {
             return;
         };
-        let mut ws = Socket { ws: raw };
         ws.send_json(&json!({"type":"auth","token":token})).await;
         if self
             .pump(&mut ws, conv, |f| f["type"] == "ready")

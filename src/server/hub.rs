@@ -4,7 +4,7 @@
 use crate::ids::{ConversationId, Seq, UserId};
 use bytes::Bytes;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
 /// Where an event goes: everyone in a conversation, or every socket of one user.
@@ -25,6 +25,9 @@ pub struct HubEvent {
     pub subscribe: Option<ConversationId>,
     /// Set when the receiving user's sockets must stop listening to a conversation.
     pub unsubscribe: Option<ConversationId>,
+    /// Set when sessions were signed out: the user's sockets opened under one of them send
+    /// `payload` and close. Other sockets ignore the event.
+    pub ended_sessions: Option<Arc<[String]>>,
 }
 
 impl HubEvent {
@@ -35,6 +38,7 @@ impl HubEvent {
             seq: None,
             subscribe: None,
             unsubscribe: None,
+            ended_sessions: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod chat;
 pub mod hub;
+pub mod limits;
 pub mod sqlite;
 pub mod store;
 

@@ -1,10 +1,13 @@
 //! The embedded default store: SQLite through sqlx, in WAL mode, one file in the data directory.
 
-use super::store::{Inserted, NewEvent, NewSession, SessionRecord, Store, StoreError, StoreResult};
+use super::store::{
+    AuditRecord, Inserted, InviteLimits, JoinOutcome, JoinVia, NewEvent, NewSession,
+    SessionRecord, Store, StoreError, StoreResult,
+};
 use crate::ids::{ConversationId, Seq, UserId};
 use crate::model::{
-    ConversationSummary, EventKind, InvitePreview, Member, MessagePreview, MessageView, Role,
-    UserView, UNREAD_CAP,
+    describe_device, AuditEntry, ConversationSummary, EventKind, InviteInfo, InvitePreview,
+    Member, MessagePreview, MessageView, PublicRoom, Role, SessionInfo, UserView, UNREAD_CAP,
 };
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -80,7 +83,8 @@ fn summary_select(filter: &str) -> String {
         "SELECT c.id, c.title, c.last_activity_at, c.last_seq, u.username, m.body, \
            (SELECT COUNT(*) FROM (SELECT 1 FROM messages x \
               WHERE x.conversation_id = c.id AND x.seq > mb.last_read_seq AND x.kind = 'message' \
-                AND x.deleted_at IS NULL AND x.sender_id <> mb.user_id LIMIT {UNREAD_CAP})) \
+                AND x.deleted_at IS NULL AND x.sender_id <> mb.user_id LIMIT {UNREAD_CAP})), \
+           c.public \
          FROM conversations c \
          JOIN members mb ON mb.conversation_id = c.id AND mb.user_id = ?1 \
          LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = ( \
@@ -104,8 +108,42 @@ fn summary_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ConversationSummary
             _ => None,
         },
         unread: row.try_get(6)?,
+        public: row.try_get(7)?,
     })
 }
+
+/// A session's `last_seen_at` is written at most this often (a write per request would
+/// serialize every request on SQLite's write lock).
+const LAST_SEEN_RESOLUTION_MS: i64 = 60_000;
+
+const INVITE_COLUMNS: &str = "i.id, u.username, i.created_at, i.expires_at, i.max_uses, i.uses, \
+     i.revoked_at, i.conversation_id";
+
+/// SQL condition: invite `i` lets someone in at time `?now` (bound by the caller).
+const INVITE_LIVE: &str = "i.revoked_at IS NULL AND (i.expires_at IS NULL OR i.expires_at > ?) \
+     AND (i.max_uses IS NULL OR i.uses < i.max_uses)";
+
+fn invite_from_row(row: &sqlx::sqlite::SqliteRow, now: i64) -> Result<InviteInfo, sqlx::Error> {
+    let expires_at: Option<i64> = row.try_get(3)?;
+    let max_uses: Option<i64> = row.try_get(4)?;
+    let uses: i64 = row.try_get(5)?;
+    let revoked_at: Option<i64> = row.try_get(6)?;
+    Ok(InviteInfo {
+        id: row.try_get(0)?,
+        created_by: row.try_get(1)?,
+        created_at: row.try_get(2)?,
+        expires_at,
+        max_uses,
+        uses,
+        revoked: revoked_at.is_some(),
+        active: revoked_at.is_none()
+            && expires_at.is_none_or(|e| e > now)
+            && max_uses.is_none_or(|m| uses < m),
+    })
+}
+
+const MEMBER_SELECT: &str = "SELECT u.id, u.username, m.role, m.joined_at FROM members m \
+     JOIN users u ON u.id = m.user_id WHERE m.conversation_id = ? AND m.user_id = ?";
 
 fn member_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Member, sqlx::Error> {
     let role: String = row.try_get(2)?;
@@ -204,23 +242,32 @@ impl Store for SqliteStore {
         now: i64,
     ) -> StoreResult<Option<SessionRecord>> {
         let row = sqlx::query(
-            "SELECT s.id, u.id, u.username FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT s.id, u.id, u.username, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ?",
         )
         .bind(token_hash)
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(SessionRecord {
-                session_id: r.try_get(0)?,
-                user: UserView {
-                    id: UserId(r.try_get(1)?),
-                    username: r.try_get(2)?,
-                },
-            })
-        })
-        .transpose()
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let record = SessionRecord {
+            session_id: r.try_get(0)?,
+            user: UserView {
+                id: UserId(r.try_get(1)?),
+                username: r.try_get(2)?,
+            },
+        };
+        let last_seen: i64 = r.try_get(3)?;
+        if now - last_seen > LAST_SEEN_RESOLUTION_MS {
+            sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id = ?")
+                .bind(now)
+                .bind(&record.session_id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some(record))
     }
 
     async fn session_active(&self, session_id: &str, now: i64) -> StoreResult<bool> {
@@ -234,32 +281,119 @@ impl Store for SqliteStore {
         Ok(found.is_some())
     }
 
-    async fn revoke_session(&self, token_hash: &[u8], now: i64) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+    async fn revoke_session(&self, token_hash: &[u8], now: i64) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL RETURNING id",
         )
         .bind(now)
         .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn sessions_for(&self, user: UserId, now: i64) -> StoreResult<Vec<SessionInfo>> {
+        let rows = sqlx::query(
+            "SELECT id, user_agent, client_addr, created_at, last_seen_at FROM sessions \
+             WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? \
+             ORDER BY last_seen_at DESC, created_at DESC",
+        )
+        .bind(user.0)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let agent: Option<String> = r.try_get(1)?;
+                Ok(SessionInfo {
+                    id: r.try_get(0)?,
+                    device: describe_device(agent.as_deref()),
+                    client_addr: r.try_get(2)?,
+                    created_at: r.try_get(3)?,
+                    last_seen_at: r.try_get(4)?,
+                    current: false,
+                })
+            })
+            .collect()
+    }
+
+    async fn revoke_session_by_id(
+        &self,
+        user: UserId,
+        session_id: &str,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE sessions SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(session_id)
+        .bind(user.0)
         .execute(&self.pool)
         .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn revoke_sessions_except(
+        &self,
+        user: UserId,
+        keep: Option<&str>,
+        now: i64,
+    ) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "UPDATE sessions SET revoked_at = ? \
+             WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ? RETURNING id",
+        )
+        .bind(now)
+        .bind(user.0)
+        .bind(keep)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn password_hash(&self, user: UserId) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+                .bind(user.0)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn set_password_hash(&self, user: UserId, hash: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(user.0)
+            .execute(&self.pool)
+            .await?;
         Ok(())
+    }
+
+    async fn set_flag_once(&self, name: &str, now: i64) -> StoreResult<bool> {
+        let done = sqlx::query("INSERT OR IGNORE INTO instance_flags (name, set_at) VALUES (?, ?)")
+            .bind(name)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn create_conversation(
         &self,
         owner: UserId,
         title: &str,
+        public: bool,
         now: i64,
     ) -> StoreResult<ConversationSummary> {
         // One transaction: a conversation never exists without its owner as a member.
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO conversations (title, owner_id, created_at, last_activity_at) VALUES (?, ?, ?, ?) RETURNING id",
+            "INSERT INTO conversations (title, owner_id, created_at, last_activity_at, public) VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(title)
         .bind(owner.0)
         .bind(now)
         .bind(now)
+        .bind(public)
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query("INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (?, ?, 'owner', ?)")
@@ -276,7 +410,76 @@ impl Store for SqliteStore {
             last_seq: 0,
             last_message: None,
             unread: 0,
+            public,
         })
+    }
+
+    async fn update_conversation(
+        &self,
+        id: ConversationId,
+        title: Option<&str>,
+        public: Option<bool>,
+    ) -> StoreResult<Option<(String, bool)>> {
+        let row = sqlx::query(
+            "UPDATE conversations SET title = COALESCE(?, title), public = COALESCE(?, public) \
+             WHERE id = ? RETURNING title, public",
+        )
+        .bind(title)
+        .bind(public)
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    }
+
+    async fn delete_conversation(&self, id: ConversationId) -> StoreResult<Vec<UserId>> {
+        let mut tx = self.pool.begin().await?;
+        let members: Vec<i64> =
+            sqlx::query_scalar("SELECT user_id FROM members WHERE conversation_id = ?")
+                .bind(id.0)
+                .fetch_all(&mut *tx)
+                .await?;
+        // Children first: cheaper than leaning on ON DELETE CASCADE row by row, and explicit.
+        for table in ["messages", "invites", "members"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE conversation_id = ?"))
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let done = sqlx::query("DELETE FROM conversations WHERE id = ?")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await?;
+        Ok(members.into_iter().map(UserId).collect())
+    }
+
+    async fn public_rooms(&self, user: UserId, limit: i64) -> StoreResult<Vec<PublicRoom>> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.title, (SELECT COUNT(*) FROM members x WHERE x.conversation_id = c.id), \
+                    c.last_activity_at, \
+                    EXISTS (SELECT 1 FROM members me WHERE me.conversation_id = c.id AND me.user_id = ?) \
+             FROM conversations c WHERE c.public = 1 \
+             ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?",
+        )
+        .bind(user.0)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PublicRoom {
+                    id: ConversationId(r.try_get(0)?),
+                    title: r.try_get(1)?,
+                    member_count: r.try_get(2)?,
+                    last_activity_at: r.try_get(3)?,
+                    joined: r.try_get(4)?,
+                })
+            })
+            .collect()
     }
 
     async fn conversations_for(&self, user: UserId) -> StoreResult<Vec<ConversationSummary>> {
@@ -389,35 +592,149 @@ impl Store for SqliteStore {
         Ok(rows.iter().map(member_from_row).collect::<Result<_, _>>()?)
     }
 
-    async fn add_member(
+    async fn member(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> StoreResult<Option<Member>> {
+        let row = sqlx::query(MEMBER_SELECT)
+            .bind(conversation.0)
+            .bind(user.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(member_from_row).transpose()?)
+    }
+
+    async fn join(
+        &self,
+        via: JoinVia<'_>,
+        user: UserId,
+        now: i64,
+        cap: i64,
+    ) -> StoreResult<JoinOutcome> {
+        // BEGIN IMMEDIATE semantics: the first statement writes, so the count, the insert
+        // and the invite use happen under one write lock and two joiners cannot both take
+        // the last place.
+        let mut tx = self.pool.begin().await?;
+        let target: Option<(i64, Option<i64>)> = match via {
+            JoinVia::Invite(code_hash) => {
+                let row = sqlx::query(&format!(
+                    "UPDATE invites AS i SET uses = uses WHERE i.code_hash = ? AND {INVITE_LIVE} \
+                     RETURNING i.conversation_id, i.id"
+                ))
+                .bind(code_hash)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?;
+                row.map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, Some(r.try_get(1)?))))
+                    .transpose()?
+            }
+            JoinVia::Public(id) => {
+                let row: Option<i64> = sqlx::query_scalar(
+                    "UPDATE conversations SET public = public WHERE id = ? AND public = 1 RETURNING id",
+                )
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+                row.map(|id| (id, None))
+            }
+        };
+        let Some((conversation, invite_id)) = target else {
+            return Ok(JoinOutcome::Invalid);
+        };
+        let is_member: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ?",
+        )
+        .bind(conversation)
+        .bind(user.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if is_member.is_some() {
+            tx.rollback().await?;
+            return Ok(JoinOutcome::AlreadyMember(ConversationId(conversation)));
+        }
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE conversation_id = ?")
+            .bind(conversation)
+            .fetch_one(&mut *tx)
+            .await?;
+        if count >= cap {
+            tx.rollback().await?;
+            return Ok(JoinOutcome::Full);
+        }
+        sqlx::query("INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)")
+            .bind(conversation)
+            .bind(user.0)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(invite) = invite_id {
+            sqlx::query("UPDATE invites SET uses = uses + 1 WHERE id = ?")
+                .bind(invite)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let row = sqlx::query(MEMBER_SELECT)
+            .bind(conversation)
+            .bind(user.0)
+            .fetch_one(&mut *tx)
+            .await?;
+        let member = member_from_row(&row)?;
+        tx.commit().await?;
+        Ok(JoinOutcome::Joined(ConversationId(conversation), member))
+    }
+
+    async fn set_role(
         &self,
         conversation: ConversationId,
         user: UserId,
         role: Role,
-        now: i64,
-    ) -> StoreResult<Option<Member>> {
+    ) -> StoreResult<bool> {
+        if role == Role::Owner {
+            return Err(StoreError::Forbidden);
+        }
         let done = sqlx::query(
-            "INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (conversation_id, user_id) DO NOTHING",
+            "UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ? AND role <> 'owner'",
         )
+        .bind(role.as_str())
         .bind(conversation.0)
         .bind(user.0)
-        .bind(role.as_str())
-        .bind(now)
         .execute(&self.pool)
         .await?;
-        if done.rows_affected() == 0 {
-            return Ok(None);
-        }
-        let row = sqlx::query(
-            "SELECT u.id, u.username, m.role, m.joined_at FROM members m JOIN users u ON u.id = m.user_id \
-             WHERE m.conversation_id = ? AND m.user_id = ?",
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn transfer_ownership(
+        &self,
+        conversation: ConversationId,
+        from: UserId,
+        to: UserId,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let promoted = sqlx::query(
+            "UPDATE members SET role = 'owner' WHERE conversation_id = ? AND user_id = ? AND role <> 'owner'",
         )
         .bind(conversation.0)
-        .bind(user.0)
-        .fetch_one(&self.pool)
+        .bind(to.0)
+        .execute(&mut *tx)
         .await?;
-        Ok(Some(member_from_row(&row)?))
+        let demoted = sqlx::query(
+            "UPDATE members SET role = 'admin' WHERE conversation_id = ? AND user_id = ? AND role = 'owner'",
+        )
+        .bind(conversation.0)
+        .bind(from.0)
+        .execute(&mut *tx)
+        .await?;
+        if promoted.rows_affected() == 0 || demoted.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query("UPDATE conversations SET owner_id = ? WHERE id = ?")
+            .bind(to.0)
+            .bind(conversation.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn append_event(&self, e: NewEvent<'_>) -> StoreResult<Inserted> {
@@ -463,7 +780,7 @@ impl Store for SqliteStore {
                      body = CASE WHEN ? THEN '' ELSE ? END, \
                      edited_at = CASE WHEN ? THEN edited_at ELSE ? END, \
                      deleted_at = CASE WHEN ? THEN ? ELSE deleted_at END \
-                 WHERE conversation_id = ? AND seq = ? AND sender_id = ? AND kind = 'message' AND deleted_at IS NULL",
+                 WHERE conversation_id = ? AND seq = ? AND (sender_id = ? OR ?) AND kind = 'message' AND deleted_at IS NULL",
             )
             .bind(e.kind == EventKind::Delete)
             .bind(e.body)
@@ -474,6 +791,7 @@ impl Store for SqliteStore {
             .bind(e.conversation_id.0)
             .bind(target)
             .bind(e.sender.id.0)
+            .bind(e.moderator && e.kind == EventKind::Delete)
             .execute(&mut *tx)
             .await?;
             if changed.rows_affected() == 0 {
@@ -576,25 +894,42 @@ impl Store for SqliteStore {
         code_hash: &[u8],
         by: UserId,
         now: i64,
-    ) -> StoreResult<()> {
-        sqlx::query("INSERT INTO invites (conversation_id, code_hash, created_by, created_at) VALUES (?, ?, ?, ?)")
-            .bind(conversation.0)
-            .bind(code_hash)
-            .bind(by.0)
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict } else { e.into() })?;
-        Ok(())
+        limits: InviteLimits,
+    ) -> StoreResult<InviteInfo> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO invites (conversation_id, code_hash, created_by, created_at, expires_at, max_uses) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(conversation.0)
+        .bind(code_hash)
+        .bind(by.0)
+        .bind(now)
+        .bind(limits.expires_at)
+        .bind(limits.max_uses)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict } else { e.into() })?;
+        let row = sqlx::query(&format!(
+            "SELECT {INVITE_COLUMNS} FROM invites i JOIN users u ON u.id = i.created_by WHERE i.id = ?"
+        ))
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(invite_from_row(&row, now)?)
     }
 
-    async fn invite_target(&self, code_hash: &[u8]) -> StoreResult<Option<InvitePreview>> {
-        let row = sqlx::query(
+    async fn invite_target(
+        &self,
+        code_hash: &[u8],
+        now: i64,
+    ) -> StoreResult<Option<InvitePreview>> {
+        let row = sqlx::query(&format!(
             "SELECT c.id, c.title, (SELECT COUNT(*) FROM members WHERE conversation_id = c.id), u.username \
              FROM invites i JOIN conversations c ON c.id = i.conversation_id JOIN users u ON u.id = i.created_by \
-             WHERE i.code_hash = ? AND i.revoked_at IS NULL",
-        )
+             WHERE i.code_hash = ? AND {INVITE_LIVE}"
+        ))
         .bind(code_hash)
+        .bind(now)
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| {
@@ -606,5 +941,87 @@ impl Store for SqliteStore {
             })
         })
         .transpose()
+    }
+
+    async fn invites(
+        &self,
+        conversation: ConversationId,
+        now: i64,
+    ) -> StoreResult<Vec<InviteInfo>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {INVITE_COLUMNS} FROM invites i JOIN users u ON u.id = i.created_by \
+             WHERE i.conversation_id = ? ORDER BY i.id DESC LIMIT 200"
+        ))
+        .bind(conversation.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| invite_from_row(r, now))
+            .collect::<Result<_, _>>()?)
+    }
+
+    async fn revoke_invite(
+        &self,
+        conversation: ConversationId,
+        invite_id: i64,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE invites SET revoked_at = ? WHERE id = ? AND conversation_id = ? AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(invite_id)
+        .bind(conversation.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn audit(&self, r: AuditRecord<'_>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (at, action, actor_id, actor_name, target_user_id, target_name, \
+                 conversation_id, detail, client_addr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(r.at)
+        .bind(r.action)
+        .bind(r.actor_id.map(|u| u.0))
+        .bind(r.actor_name)
+        .bind(r.target_user_id.map(|u| u.0))
+        .bind(r.target_name)
+        .bind(r.conversation_id.map(|c| c.0))
+        .bind(r.detail)
+        .bind(r.client_addr)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn audit_entries(
+        &self,
+        conversation: ConversationId,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, at, action, actor_name, target_name, detail, client_addr FROM audit_log \
+             WHERE conversation_id = ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(conversation.0)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    id: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    action: r.try_get(2)?,
+                    actor: r.try_get(3)?,
+                    target: r.try_get(4)?,
+                    detail: r.try_get(5)?,
+                    client_addr: r.try_get(6)?,
+                })
+            })
+            .collect()
     }
 }

@@ -3,7 +3,8 @@
 
 use crate::ids::{ConversationId, Seq, UserId};
 use crate::model::{
-    ConversationSummary, EventKind, InvitePreview, Member, MessageView, Role, UserView,
+    AuditEntry, ConversationSummary, EventKind, InviteInfo, InvitePreview, Member, MessageView,
+    PublicRoom, Role, SessionInfo, UserView,
 };
 use async_trait::async_trait;
 
@@ -49,6 +50,45 @@ pub struct Inserted {
     pub created: bool,
 }
 
+/// What came of a request to join a conversation.
+#[derive(Debug, Clone)]
+pub enum JoinOutcome {
+    Joined(ConversationId, Member),
+    AlreadyMember(ConversationId),
+    /// The conversation has reached its member cap; nothing was written.
+    Full,
+    /// No such live invite, or no such public room.
+    Invalid,
+}
+
+/// How someone joins: with an invite link (by its code's hash) or into a public room.
+#[derive(Debug, Clone, Copy)]
+pub enum JoinVia<'a> {
+    Invite(&'a [u8]),
+    Public(ConversationId),
+}
+
+/// A line for the audit log.
+#[derive(Debug, Default)]
+pub struct AuditRecord<'a> {
+    pub at: i64,
+    pub action: &'a str,
+    pub actor_id: Option<UserId>,
+    pub actor_name: Option<&'a str>,
+    pub target_user_id: Option<UserId>,
+    pub target_name: Option<&'a str>,
+    pub conversation_id: Option<ConversationId>,
+    pub detail: Option<&'a str>,
+    pub client_addr: Option<&'a str>,
+}
+
+/// A new invite link's limits.
+#[derive(Debug, Clone, Copy)]
+pub struct InviteLimits {
+    pub expires_at: Option<i64>,
+    pub max_uses: Option<i64>,
+}
+
 /// An event to append to a conversation's sequence.
 pub struct NewEvent<'a> {
     pub conversation_id: ConversationId,
@@ -59,6 +99,8 @@ pub struct NewEvent<'a> {
     pub client_id: &'a str,
     pub body: &'a str,
     pub now: i64,
+    /// For deletions: the sender is an owner or admin and may delete anyone's message.
+    pub moderator: bool,
 }
 
 #[async_trait]
@@ -85,14 +127,50 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> StoreResult<Option<SessionRecord>>;
     async fn session_active(&self, session_id: &str, now: i64) -> StoreResult<bool>;
-    async fn revoke_session(&self, token_hash: &[u8], now: i64) -> StoreResult<()>;
+    /// Revokes the session with this cookie hash; returns its id if it was live.
+    async fn revoke_session(&self, token_hash: &[u8], now: i64) -> StoreResult<Option<String>>;
+    /// The user's live sessions, most recently seen first (`current` is left false).
+    async fn sessions_for(&self, user: UserId, now: i64) -> StoreResult<Vec<SessionInfo>>;
+    /// Revokes one of the user's sessions; false when it was not theirs or not live.
+    async fn revoke_session_by_id(
+        &self,
+        user: UserId,
+        session_id: &str,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// Revokes every live session of the user but `keep`; returns the ids revoked.
+    async fn revoke_sessions_except(
+        &self,
+        user: UserId,
+        keep: Option<&str>,
+        now: i64,
+    ) -> StoreResult<Vec<String>>;
+    async fn password_hash(&self, user: UserId) -> StoreResult<Option<String>>;
+    async fn set_password_hash(&self, user: UserId, hash: &str) -> StoreResult<()>;
+
+    /// Sets an instance-wide flag; true only for the first caller ever.
+    async fn set_flag_once(&self, name: &str, now: i64) -> StoreResult<bool>;
 
     async fn create_conversation(
         &self,
         owner: UserId,
         title: &str,
+        public: bool,
         now: i64,
     ) -> StoreResult<ConversationSummary>;
+    /// Changes the title and/or visibility; returns the new (title, public), or None when
+    /// the conversation does not exist.
+    async fn update_conversation(
+        &self,
+        id: ConversationId,
+        title: Option<&str>,
+        public: Option<bool>,
+    ) -> StoreResult<Option<(String, bool)>>;
+    /// Deletes the conversation with its messages, members and invites; returns who its
+    /// members were.
+    async fn delete_conversation(&self, id: ConversationId) -> StoreResult<Vec<UserId>>;
+    /// Public rooms, most recently active first.
+    async fn public_rooms(&self, user: UserId, limit: i64) -> StoreResult<Vec<PublicRoom>>;
     /// The user's conversations, newest activity first, with the last message's preview.
     async fn conversations_for(&self, user: UserId) -> StoreResult<Vec<ConversationSummary>>;
     /// One conversation as `user` sees it in the side nav.
@@ -123,14 +201,35 @@ pub trait Store: Send + Sync + 'static {
     /// Removes a member; false when they were not one.
     async fn remove_member(&self, conversation: ConversationId, user: UserId) -> StoreResult<bool>;
     async fn members(&self, conversation: ConversationId) -> StoreResult<Vec<Member>>;
-    /// Adds a member; returns None when they already were one.
-    async fn add_member(
+    async fn member(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> StoreResult<Option<Member>>;
+    /// Adds the user as a member unless the conversation already has `cap` members, in one
+    /// transaction with the invite use it consumes.
+    async fn join(
+        &self,
+        via: JoinVia<'_>,
+        user: UserId,
+        now: i64,
+        cap: i64,
+    ) -> StoreResult<JoinOutcome>;
+    /// Sets a member's role (never to or from owner: see `transfer_ownership`); false when
+    /// they are not a member or are the owner.
+    async fn set_role(
         &self,
         conversation: ConversationId,
         user: UserId,
         role: Role,
-        now: i64,
-    ) -> StoreResult<Option<Member>>;
+    ) -> StoreResult<bool>;
+    /// Makes `to` (a member) the owner and the previous owner `from` an admin.
+    async fn transfer_ownership(
+        &self,
+        conversation: ConversationId,
+        from: UserId,
+        to: UserId,
+    ) -> StoreResult<bool>;
 
     /// Appends an event with the next seq (applying an edit or deletion to its target in the
     /// same transaction), or returns the one stored earlier under the same (conversation,
@@ -159,7 +258,30 @@ pub trait Store: Send + Sync + 'static {
         code_hash: &[u8],
         by: UserId,
         now: i64,
-    ) -> StoreResult<()>;
-    /// The conversation a live (not revoked) invite leads to.
-    async fn invite_target(&self, code_hash: &[u8]) -> StoreResult<Option<InvitePreview>>;
+        limits: InviteLimits,
+    ) -> StoreResult<InviteInfo>;
+    /// The conversation a live invite (not revoked, expired or used up) leads to.
+    async fn invite_target(
+        &self,
+        code_hash: &[u8],
+        now: i64,
+    ) -> StoreResult<Option<InvitePreview>>;
+    /// The conversation's invites, newest first.
+    async fn invites(&self, conversation: ConversationId, now: i64)
+        -> StoreResult<Vec<InviteInfo>>;
+    /// Revokes an invite of the conversation; false when there is no such live invite.
+    async fn revoke_invite(
+        &self,
+        conversation: ConversationId,
+        invite_id: i64,
+        now: i64,
+    ) -> StoreResult<bool>;
+
+    async fn audit(&self, record: AuditRecord<'_>) -> StoreResult<()>;
+    /// The conversation's audit entries, newest first.
+    async fn audit_entries(
+        &self,
+        conversation: ConversationId,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEntry>>;
 }

@@ -4,10 +4,10 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use palaver::model::{
-    ConversationDetail, ConversationSummary, CreatedInvite, HistoryPage, InvitePreview, UserView,
-    WsTicket,
+    AuditEntry, ConversationDetail, ConversationSummary, CreatedInvite, HistoryPage, InviteInfo,
+    InvitePreview, PublicRoom, Role, SessionInfo, UserView, WsTicket,
 };
-use palaver::{ConversationId, Seq};
+use palaver::{ConversationId, Seq, UserId};
 
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -58,8 +58,8 @@ pub async fn sign_in(
 #[server(prefix = "/api", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     let state = ssr::state()?;
-    if let Some(secret) = ssr::session_secret().await {
-        state.chat.sign_out(&secret).await.map_err(ssr::fail)?;
+    if let (Some(secret), Some(who)) = (ssr::session_secret().await, ssr::session().await?) {
+        state.chat.sign_out(&who, &secret).await.map_err(ssr::fail)?;
     }
     ssr::clear_session_cookie(&state);
     leptos_axum::redirect("/login");
@@ -124,14 +124,38 @@ pub async fn history(id: ConversationId, before: Option<Seq>) -> Result<HistoryP
         .map_err(ssr::fail)
 }
 
+/// A new invite link. `expires_in_hours`: default 7 days, 0 = never; `max_uses`: default
+/// unlimited. Owners and admins.
 #[server(prefix = "/api", endpoint = "create_invite")]
-pub async fn create_invite(id: ConversationId) -> Result<CreatedInvite, AppError> {
+pub async fn create_invite(
+    id: ConversationId,
+    expires_in_hours: Option<i64>,
+    max_uses: Option<i64>,
+) -> Result<CreatedInvite, AppError> {
     ssr::no_store();
     let state = ssr::state()?;
     let who = ssr::require_session().await?;
     state
         .chat
-        .create_invite(&who.user, id)
+        .create_invite(&who, id, expires_in_hours, max_uses)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "invites")]
+pub async fn list_invites(id: ConversationId) -> Result<Vec<InviteInfo>, AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state.chat.invites(&who.user, id).await.map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "revoke_invite")]
+pub async fn revoke_invite(id: ConversationId, invite_id: i64) -> Result<(), AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .revoke_invite(&who, id, invite_id)
         .await
         .map_err(ssr::fail)
 }
@@ -163,6 +187,166 @@ pub async fn leave_conversation(id: ConversationId) -> Result<(), AppError> {
     state.chat.leave(&who.user, id).await.map_err(ssr::fail)?;
     leptos_axum::redirect("/");
     Ok(())
+}
+
+/// The public room directory.
+#[server(prefix = "/api", endpoint = "public_rooms")]
+pub async fn public_rooms() -> Result<Vec<PublicRoom>, AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state.chat.public_rooms(&who.user).await.map_err(ssr::fail)
+}
+
+/// Joins a public room with one click and opens it.
+#[server(prefix = "/api", endpoint = "join_room")]
+pub async fn join_room(id: ConversationId) -> Result<ConversationId, AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    let id = state
+        .chat
+        .join_public(&who.user, id)
+        .await
+        .map_err(ssr::fail)?;
+    leptos_axum::redirect(&format!("/c/{id}"));
+    Ok(id)
+}
+
+/// Lists the conversation in the directory or makes it invite-only again. Owner only.
+#[server(prefix = "/api", endpoint = "set_public")]
+pub async fn set_public(id: ConversationId, public: bool) -> Result<(), AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .set_public(&who, id, public)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "rename_conversation")]
+pub async fn rename_conversation(id: ConversationId, title: String) -> Result<(), AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .rename(&who, id, &title)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Deletes the conversation and all its messages. Owner only; `confirm` must repeat the
+/// title, so a stray click or a forged request without it deletes nothing.
+#[server(prefix = "/api", endpoint = "delete_conversation")]
+pub async fn delete_conversation(id: ConversationId, confirm: String) -> Result<(), AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    let detail = state
+        .chat
+        .conversation(&who.user, id)
+        .await
+        .map_err(ssr::fail)?;
+    if detail.my_role != Role::Owner {
+        return Err(ssr::fail(palaver::CoreError::Forbidden(
+            "Only the owner can do that.",
+        )));
+    }
+    if confirm.trim() != detail.title {
+        return Err(ssr::reject(AppError::Invalid(
+            "Type the conversation's exact title to confirm the deletion.".into(),
+        )));
+    }
+    state
+        .chat
+        .delete_conversation(&who, id)
+        .await
+        .map_err(ssr::fail)?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Promotes a member to admin or demotes an admin. Owner only.
+#[server(prefix = "/api", endpoint = "set_role")]
+pub async fn set_role(id: ConversationId, user_id: UserId, role: Role) -> Result<(), AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .set_role(&who, id, user_id, role)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "transfer_ownership")]
+pub async fn transfer_ownership(id: ConversationId, user_id: UserId) -> Result<(), AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .transfer_ownership(&who, id, user_id)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "remove_member")]
+pub async fn remove_member(id: ConversationId, user_id: UserId) -> Result<(), AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .remove_member(&who, id, user_id)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// The conversation's audit log. Owner only.
+#[server(prefix = "/api", endpoint = "audit_log")]
+pub async fn audit_log(id: ConversationId) -> Result<Vec<AuditEntry>, AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state.chat.audit_log(&who.user, id).await.map_err(ssr::fail)
+}
+
+/// Where the caller is signed in.
+#[server(prefix = "/api", endpoint = "sessions")]
+pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state.chat.sessions(&who).await.map_err(ssr::fail)
+}
+
+#[server(prefix = "/api", endpoint = "revoke_session")]
+pub async fn revoke_session(session_id: String) -> Result<(), AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .revoke_session(&who, &session_id)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Signs out every other session; returns how many were ended.
+#[server(prefix = "/api", endpoint = "revoke_other_sessions")]
+pub async fn revoke_other_sessions() -> Result<usize, AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .revoke_other_sessions(&who)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Changes the password; every other session is signed out. Returns how many.
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(current: String, new: String) -> Result<usize, AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .change_password(&who, &current, &new)
+        .await
+        .map_err(ssr::fail)
 }
 
 #[cfg(test)]

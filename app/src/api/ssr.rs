@@ -59,7 +59,17 @@ pub async fn session() -> Result<Option<SessionUser>, AppError> {
     let Some(secret) = session_secret().await else {
         return Ok(None);
     };
-    state()?.chat.session(&secret).await.map_err(fail)
+    let addr = client_addr().await;
+    state()?
+        .chat
+        .session(&secret, addr.as_deref())
+        .await
+        .map_err(fail)
+}
+
+async fn client_addr() -> Option<String> {
+    let addr: axum::extract::ConnectInfo<SocketAddr> = leptos_axum::extract().await.ok()?;
+    Some(addr.0.ip().to_string())
 }
 
 pub async fn require_session() -> Result<SessionUser, AppError> {
@@ -70,14 +80,13 @@ pub async fn require_session() -> Result<SessionUser, AppError> {
 
 pub async fn client_meta() -> ClientMeta {
     let headers: Option<HeaderMap> = leptos_axum::extract().await.ok();
-    let addr: Option<axum::extract::ConnectInfo<SocketAddr>> = leptos_axum::extract().await.ok();
     ClientMeta {
         user_agent: headers
             .as_ref()
             .and_then(|h| h.get(USER_AGENT))
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
-        client_addr: addr.map(|a| a.0.ip().to_string()),
+        client_addr: client_addr().await,
     }
 }
 

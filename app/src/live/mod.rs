@@ -379,7 +379,9 @@ impl Live {
                     }
                 });
             }
-            ServerFrame::ConversationRemoved { conversation_id } => {
+            ServerFrame::ConversationRemoved {
+                conversation_id, ..
+            } => {
                 self.conversations
                     .update(|cs| cs.retain(|c| c.id != conversation_id));
             }

@@ -68,14 +68,16 @@ impl TestApp {
     }
 
     pub fn client(&self) -> Client {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Client {
             http: reqwest::Client::builder()
-                .cookie_store(true)
+                .cookie_provider(jar.clone())
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("http client"),
             base: self.url(""),
             addr: self.addr,
+            jar,
         }
     }
 
@@ -102,6 +104,7 @@ pub struct Client {
     pub http: reqwest::Client,
     pub base: String,
     pub addr: SocketAddr,
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
 }
 
 /// A server function's answer: status and JSON body.
@@ -188,10 +191,24 @@ impl Client {
         v["token"].as_str().expect("token").to_owned()
     }
 
+    /// The `Cookie` header the browser would send (the session cookie).
+    pub fn cookie(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = self.base.parse().expect("base url");
+        self.jar
+            .cookies(&url)
+            .and_then(|v| v.to_str().ok().map(str::to_owned))
+    }
+
     /// An authenticated WebSocket, past its `ready` frame.
     pub async fn socket(&self) -> Socket {
+        self.socket_at(self.addr).await
+    }
+
+    /// Like [`Self::socket`], through `addr` (a proxy in front of the app).
+    pub async fn socket_at(&self, addr: SocketAddr) -> Socket {
         let token = self.ws_token().await;
-        let mut socket = Socket::connect(self.addr).await;
+        let mut socket = Socket::connect_as(addr, self).await;
         socket
             .send_json(&serde_json::json!({"type": "auth", "token": token}))
             .await;
@@ -206,11 +223,28 @@ pub struct Socket {
 }
 
 impl Socket {
-    pub async fn connect(addr: SocketAddr) -> Socket {
-        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+    /// A handshake with the client's session cookie, as a browser tab makes it.
+    pub async fn connect_as(addr: SocketAddr, client: &Client) -> Socket {
+        Self::try_connect(addr, client.cookie().as_deref())
             .await
-            .expect("socket connects");
-        Socket { ws }
+            .expect("socket connects")
+    }
+
+    /// A handshake with the given `Cookie` header (or none); the HTTP error if refused.
+    pub async fn try_connect(
+        addr: SocketAddr,
+        cookie: Option<&str>,
+    ) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = format!("ws://{addr}/ws")
+            .into_client_request()
+            .expect("request");
+        if let Some(cookie) = cookie {
+            req.headers_mut()
+                .insert("cookie", cookie.parse().expect("cookie header"));
+        }
+        let (ws, _) = tokio_tungstenite::connect_async(req).await?;
+        Ok(Socket { ws })
     }
 
     pub async fn send_json(&mut self, v: &Value) {

@@ -15,7 +15,7 @@ pub fn InviteControl(id: ConversationId) -> impl IntoView {
     let on_click = move |_| {
         busy.set(true);
         spawn_local(async move {
-            match create_invite(id).await {
+            match create_invite(id, None, None).await {
                 Ok(invite) => {
                     error.set(None);
                     let copied = copy_to_clipboard(&invite.url).await;
