@@ -17,6 +17,8 @@ pub use error::AppError;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_page_csp(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -33,6 +35,38 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// The page's Content-Security-Policy: scripts only with this response's nonce (leptos_axum
+/// generates one per render and puts it on the hydration script), plus what those load
+/// ('strict-dynamic') and the WASM they compile ('wasm-unsafe-eval'); no inline scripts or
+/// styles, no plugins, no framing, no foreign form targets.
+#[cfg(feature = "ssr")]
+fn set_page_csp(options: &LeptosOptions) {
+    let (Some(nonce), Some(res)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    // `cargo leptos watch` reloads the page through a socket on its own port.
+    let reload = if std::env::var_os("LEPTOS_WATCH").is_some() {
+        format!(
+            " ws://{}:{}",
+            options.site_addr.ip(),
+            options.reload_port
+        )
+    } else {
+        String::new()
+    };
+    let csp = format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'{reload}; font-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&csp) {
+        res.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

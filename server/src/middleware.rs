@@ -61,10 +61,21 @@ pub async fn cross_site_guard(
     next.run(req).await
 }
 
-/// Headers every response carries.
-pub async fn security_headers(req: Request<Body>, next: Next) -> Response {
+/// Headers every response carries. `hsts`: served over HTTPS, so browsers should never try
+/// plain HTTP again.
+pub async fn security_headers(
+    State(hsts): State<bool>,
+    req: Request<Body>,
+    next: Next,
+) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if hsts {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -74,9 +85,11 @@ pub async fn security_headers(req: Request<Body>, next: Next) -> Response {
         HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Pages set their own policy with the hydration script's nonce; everything else (JSON,
+    // files, errors) gets one that allows nothing at all.
     h.entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static(
-            "frame-ancestors 'none'; object-src 'none'; base-uri 'self'",
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
         ));
     res
 }

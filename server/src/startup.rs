@@ -173,6 +173,8 @@ fn router(
     gateway: Gateway,
     policy: OriginPolicy,
 ) -> Router {
+    // Served over HTTPS (the public origin says so): the same switch as the Secure cookie.
+    let hsts = app_state.secure_cookies;
     let leptos_options = leptos_options(config, addr);
     let routes = generate_route_list(App);
     let state = ServerState {
@@ -195,7 +197,10 @@ fn router(
         .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(context, shell))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(policy, cross_site_guard))
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            hsts,
+            security_headers,
+        ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))

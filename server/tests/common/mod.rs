@@ -68,17 +68,7 @@ impl TestApp {
     }
 
     pub fn client(&self) -> Client {
-        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-        Client {
-            http: reqwest::Client::builder()
-                .cookie_provider(jar.clone())
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("http client"),
-            base: self.url(""),
-            addr: self.addr,
-            jar,
-        }
+        Client::new(self.addr)
     }
 
     /// Graceful stop, as on SIGTERM.
@@ -133,6 +123,20 @@ impl Reply {
 }
 
 impl Client {
+    pub fn new(addr: SocketAddr) -> Client {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_provider(jar.clone())
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("http client"),
+            base: format!("http://{addr}"),
+            addr,
+            jar,
+        }
+    }
+
     /// Calls a server function the way the browser app does: a same-origin POST with a
     /// url-encoded body.
     pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Reply {

@@ -61,13 +61,6 @@ impl Drop for ServerProcess {
 impl Client {
     /// A browser-like client (cookie jar) for a server at `addr`.
     pub fn for_addr(addr: SocketAddr) -> Client {
-        Client {
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .build()
-                .expect("http client"),
-            base: format!("http://{addr}"),
-            addr,
-        }
+        Client::new(addr)
     }
 }

@@ -1,0 +1,1073 @@
+//! The security suite: attacks the running server as an outsider and as a member of the wrong
+//! conversation would, and prints per category what was tried and what was refused
+//! (SECURITY.md; issue 4). Run with `--nocapture --test-threads 1` to see the figures (the
+//! Makefile does).
+
+mod common;
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use common::{spawn_app, spawn_app_in, unique, Client, Reply, Socket, TestApp, PASSWORD};
+use futures::SinkExt;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config as PropConfig, RngAlgorithm, TestRng, TestRunner};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+/// Panics anywhere in this process (server tasks included) since the hook was installed.
+static PANICS: AtomicUsize = AtomicUsize::new(0);
+
+fn count_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            PANICS.fetch_add(1, Ordering::SeqCst);
+            default(info);
+        }));
+    });
+}
+
+fn report(category: &str, tried: usize, rejected: usize) {
+    println!(
+        "SECURITY {category:<34} tried {tried:>5} / rejected {rejected:>5} ({:.0}%)",
+        100.0 * rejected as f64 / tried.max(1) as f64
+    );
+}
+
+async fn signed_up(app: &TestApp, name: &str) -> (Client, String) {
+    let c = app.client();
+    let name = unique(name);
+    c.sign_up(&name).await;
+    (c, name)
+}
+
+// ----- JWT forgeries ---------------------------------------------------------------------
+
+fn b64(v: &Value) -> String {
+    URL_SAFE_NO_PAD.encode(v.to_string())
+}
+
+fn claims_of(token: &str) -> Value {
+    let payload = token.split('.').nth(1).expect("a JWT has a payload");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("json")
+}
+
+fn sign(alg: jsonwebtoken::Algorithm, claims: &Value, key: &[u8]) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(alg),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(key),
+    )
+    .expect("signs")
+}
+
+/// Opens a socket with the victim's session cookie and offers `token`; true when the server
+/// refused it (error frame, close 1008) and never said `ready`.
+async fn token_refused(app: &TestApp, victim: &Client, token: &str) -> bool {
+    let mut ws = Socket::connect_as(app.addr, victim).await;
+    ws.send_json(&json!({"type": "auth", "token": token})).await;
+    let mut ready = false;
+    while let Some(f) = ws.next_json_within(Duration::from_secs(5)).await {
+        ready |= f["type"] == "ready";
+        if ready {
+            break;
+        }
+    }
+    let code = if ready {
+        None
+    } else {
+        ws.close_code(Duration::from_secs(5)).await
+    };
+    !ready && matches!(code, Some(1008) | Some(1006))
+}
+
+#[tokio::test]
+async fn jwt_forgeries_are_all_rejected() {
+    let app = spawn_app().await;
+    let (victim, _) = signed_up(&app, "victim").await;
+    let (other, _) = signed_up(&app, "other").await;
+    let genuine = victim.ws_token().await;
+    let key = STANDARD
+        .decode(
+            std::fs::read_to_string(app.data_dir.join("jwt.key"))
+                .unwrap()
+                .trim(),
+        )
+        .unwrap();
+    let claims = claims_of(&genuine);
+    let now = chrono_now();
+    let with = |k: &str, v: Value| {
+        let mut c = claims.clone();
+        c[k] = v;
+        c
+    };
+    let without = |k: &str| {
+        let mut c = claims.clone();
+        c.as_object_mut().unwrap().remove(k);
+        c
+    };
+    let hs256 = |c: &Value| sign(jsonwebtoken::Algorithm::HS256, c, &key);
+    let [h, p, s]: [&str; 3] = genuine
+        .split('.')
+        .collect::<Vec<_>>()
+        .try_into()
+        .unwrap();
+    let mut flipped_sig = s.to_owned().into_bytes();
+    flipped_sig[3] = if flipped_sig[3] == b'A' { b'B' } else { b'A' };
+    let other_token = other.ws_token().await;
+    let other_sid = claims_of(&other_token)["sid"].clone();
+
+    let forgeries: Vec<(&str, String)> = vec![
+        (
+            "alg none, no signature",
+            format!("{}.{p}.", b64(&json!({"alg": "none", "typ": "JWT"}))),
+        ),
+        (
+            "alg none, original signature",
+            format!("{}.{p}.{s}", b64(&json!({"alg": "none", "typ": "JWT"}))),
+        ),
+        (
+            "alg NONE (case)",
+            format!("{}.{p}.", b64(&json!({"alg": "NONE"}))),
+        ),
+        (
+            "HS384 with the right key",
+            sign(jsonwebtoken::Algorithm::HS384, &claims, &key),
+        ),
+        (
+            "HS512 with the right key",
+            sign(jsonwebtoken::Algorithm::HS512, &claims, &key),
+        ),
+        (
+            "RS256 header, HMAC signature",
+            format!("{}.{p}.{s}", b64(&json!({"alg": "RS256", "typ": "JWT"}))),
+        ),
+        (
+            "tampered payload (sub)",
+            format!("{h}.{}.{s}", b64(&with("sub", json!("999999")))),
+        ),
+        (
+            "tampered payload (exp)",
+            format!("{h}.{}.{s}", b64(&with("exp", json!(now + 86_400)))),
+        ),
+        (
+            "tampered signature",
+            format!("{h}.{p}.{}", String::from_utf8(flipped_sig).unwrap()),
+        ),
+        (
+            "wrong key",
+            sign(jsonwebtoken::Algorithm::HS256, &claims, &[7u8; 32]),
+        ),
+        (
+            "expired beyond leeway",
+            hs256(&with("exp", json!(now - 120))),
+        ),
+        ("missing exp", hs256(&without("exp"))),
+        ("missing iat", hs256(&without("iat"))),
+        ("missing iss", hs256(&without("iss"))),
+        ("missing aud", hs256(&without("aud"))),
+        ("missing sub", hs256(&without("sub"))),
+        ("missing typ", hs256(&without("typ"))),
+        ("missing sid", hs256(&without("sid"))),
+        (
+            "wrong issuer",
+            hs256(&with("iss", json!("https://evil.example"))),
+        ),
+        ("wrong audience", hs256(&with("aud", json!("palaver-api")))),
+        ("wrong type", hs256(&with("typ", json!("refresh")))),
+        ("sub not a number", hs256(&with("sub", json!("admin")))),
+        (
+            "another user's token on this session",
+            other_token.clone(),
+        ),
+        (
+            "this user with another's session",
+            hs256(&with("sid", other_sid)),
+        ),
+        ("empty", String::new()),
+        ("garbage", "not.a.jwt".to_owned()),
+        ("two segments", format!("{h}.{p}")),
+        ("oversized", format!("{h}.{}.{s}", "A".repeat(12_000))),
+    ];
+    let mut rejected = 0;
+    for (name, token) in &forgeries {
+        if token_refused(&app, &victim, token).await {
+            rejected += 1;
+        } else {
+            println!("ACCEPTED forgery: {name}");
+        }
+    }
+    // A signed-out session's token, correct in every other way.
+    let (leaver, _) = signed_up(&app, "leaver").await;
+    let stale = leaver.ws_token().await;
+    leaver.call("sign_out", &[]).await;
+    let stale_refused = token_refused(&app, &victim, &stale).await;
+    let tried = forgeries.len() + 1;
+    let rejected = rejected + usize::from(stale_refused);
+    report("JWT forgeries", tried, rejected);
+    // The control: the genuine token opens the socket, so a refusal above means something.
+    assert!(
+        !token_refused(&app, &victim, &genuine).await,
+        "the genuine token must be accepted"
+    );
+    assert_eq!(rejected, tried, "every forgery must be refused");
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+// ----- WebSocket handshakes --------------------------------------------------------------
+
+#[tokio::test]
+async fn websocket_handshakes_without_credentials_or_from_foreign_origins_are_refused() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Error as WsError;
+    let app = spawn_app().await;
+    let (c, _) = signed_up(&app, "hank").await;
+    let token = c.ws_token().await;
+    let cookie = c.cookie().unwrap();
+    let cases: Vec<(&str, Vec<(&str, String)>, u16)> = vec![
+        ("no credentials", vec![], 401),
+        (
+            "unknown session cookie",
+            vec![("cookie", "palaver_session=forged".to_owned())],
+            401,
+        ),
+        (
+            "bearer garbage",
+            vec![("authorization", "Bearer not-a-token".to_owned())],
+            401,
+        ),
+        (
+            "token in the wrong scheme",
+            vec![("authorization", format!("Basic {token}"))],
+            401,
+        ),
+        (
+            "foreign Origin with a valid cookie",
+            vec![
+                ("cookie", cookie.clone()),
+                ("origin", "https://evil.example".to_owned()),
+            ],
+            403,
+        ),
+        (
+            "null Origin with a valid cookie",
+            vec![("cookie", cookie.clone()), ("origin", "null".to_owned())],
+            403,
+        ),
+        (
+            "cross-site fetch metadata",
+            vec![
+                ("cookie", cookie.clone()),
+                ("sec-fetch-site", "cross-site".to_owned()),
+            ],
+            403,
+        ),
+    ];
+    let mut rejected = 0;
+    for (name, headers, expected) in &cases {
+        let mut req = format!("ws://{}/ws", app.addr)
+            .into_client_request()
+            .unwrap();
+        for (k, v) in headers {
+            req.headers_mut().insert(*k, v.parse().unwrap());
+        }
+        match tokio_tungstenite::connect_async(req).await {
+            Err(WsError::Http(res)) if res.status().as_u16() == *expected => rejected += 1,
+            Err(WsError::Http(res)) => println!("{name}: got {} not {expected}", res.status()),
+            Err(e) => println!("{name}: {e}"),
+            Ok(_) => println!("ACCEPTED handshake: {name}"),
+        }
+    }
+    report("WebSocket handshakes", cases.len(), rejected);
+    // Control: a bearer token alone opens a socket (non-browser clients), as does the cookie.
+    let mut req = format!("ws://{}/ws", app.addr)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(req).await.is_ok());
+    assert_eq!(rejected, cases.len());
+}
+
+// ----- cross-site calls to every server function ---------------------------------------
+
+#[tokio::test]
+async fn every_registered_server_function_refuses_cross_site_calls() {
+    let app = spawn_app().await;
+    let (c, _) = signed_up(&app, "ivy").await;
+    let before: Vec<Value> = c.call("conversations", &[]).await.ok();
+    let paths: Vec<(String, String)> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, m)| (p.to_owned(), m.to_string()))
+        .collect();
+    assert!(paths.len() >= 25, "server functions registered: {paths:?}");
+    let attacks: [&[(&str, &str)]; 3] = [
+        &[("origin", "https://evil.example")],
+        &[("origin", "null")],
+        &[("sec-fetch-site", "cross-site")],
+    ];
+    let (mut tried, mut rejected, mut covered) = (0, 0, 0);
+    for (path, method) in &paths {
+        let mut all_refused = true;
+        for headers in attacks {
+            let mut req = c
+                .http
+                .request(method.parse().unwrap(), app.url(path))
+                .form(&[("title", "csrf"), ("id", "1"), ("code", "x")]);
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            let status = req.send().await.unwrap().status().as_u16();
+            tried += 1;
+            if status == 403 {
+                rejected += 1;
+            } else {
+                all_refused = false;
+                println!("{method} {path} {headers:?}: {status}");
+            }
+        }
+        covered += usize::from(all_refused);
+    }
+    report("cross-site server function calls", tried, rejected);
+    println!(
+        "SECURITY server functions covered by the cross-site test: {covered} / registered {}",
+        paths.len()
+    );
+    // Nothing changed: the session is still signed in (sign_out was refused too) and no
+    // conversation was created.
+    let after: Vec<Value> = c.call("conversations", &[]).await.ok();
+    assert_eq!(before, after);
+    assert_eq!(rejected, tried);
+    assert_eq!(covered, paths.len());
+}
+
+// ----- (role, action) matrix -------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    Owner,
+    Admin,
+    Member,
+    Outsider,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Action {
+    ReadHistory,
+    ReadDetail,
+    Send,
+    Sync,
+    Typing,
+    MarkRead,
+    EditOthersMessage,
+    DeleteOthersMessage,
+    CreateInvite,
+    ListInvites,
+    RevokeInvite,
+    RemoveMember,
+    RemoveAdmin,
+    Promote,
+    Demote,
+    TransferOwnership,
+    Rename,
+    SetPublic,
+    AuditLog,
+    DeleteConversation,
+    Leave,
+}
+
+impl Action {
+    const ALL: [Action; 21] = [
+        Action::ReadHistory,
+        Action::ReadDetail,
+        Action::Send,
+        Action::Sync,
+        Action::Typing,
+        Action::MarkRead,
+        Action::EditOthersMessage,
+        Action::DeleteOthersMessage,
+        Action::CreateInvite,
+        Action::ListInvites,
+        Action::RevokeInvite,
+        Action::RemoveMember,
+        Action::RemoveAdmin,
+        Action::Promote,
+        Action::Demote,
+        Action::TransferOwnership,
+        Action::Rename,
+        Action::SetPublic,
+        Action::AuditLog,
+        Action::DeleteConversation,
+        Action::Leave,
+    ];
+
+    /// Least privilege, as the issue states it.
+    fn allowed(self, who: Who) -> bool {
+        use Who::*;
+        match self {
+            Action::ReadHistory
+            | Action::ReadDetail
+            | Action::Send
+            | Action::Sync
+            | Action::Typing
+            | Action::MarkRead => who != Outsider,
+            Action::EditOthersMessage => false,
+            Action::DeleteOthersMessage
+            | Action::CreateInvite
+            | Action::ListInvites
+            | Action::RevokeInvite
+            | Action::RemoveMember
+            | Action::Rename => matches!(who, Owner | Admin),
+            Action::RemoveAdmin
+            | Action::Promote
+            | Action::Demote
+            | Action::TransferOwnership
+            | Action::SetPublic
+            | Action::AuditLog
+            | Action::DeleteConversation => who == Owner,
+            Action::Leave => matches!(who, Admin | Member),
+        }
+    }
+}
+
+struct Cast {
+    owner: Client,
+    admin: Client,
+    member: Client,
+    outsider: Client,
+    /// A plain member and an admin to act upon.
+    target_member: Client,
+    target_admin: Client,
+    target_member_id: i64,
+    target_admin_id: i64,
+}
+
+struct Fixture {
+    conv: i64,
+    /// A message by the target member.
+    seq: i64,
+    invite_id: i64,
+}
+
+async fn user_id(c: &Client) -> i64 {
+    let me: Value = c.call("me", &[]).await.ok();
+    me["id"].as_i64().unwrap()
+}
+
+async fn fixture(cast: &Cast) -> Fixture {
+    let conv = cast.owner.create_conversation("Matrix").await;
+    let code = cast.owner.invite(conv).await;
+    for c in [
+        &cast.admin,
+        &cast.member,
+        &cast.target_member,
+        &cast.target_admin,
+    ] {
+        c.call("accept_invite", &[("code", &code)])
+            .await
+            .ok::<Value>();
+    }
+    let convs = conv.to_string();
+    for (c, uid) in [
+        (&cast.admin, user_id(&cast.admin).await),
+        (&cast.target_admin, cast.target_admin_id),
+    ] {
+        let _ = c;
+        cast.owner
+            .call(
+                "set_role",
+                &[
+                    ("id", &convs),
+                    ("user_id", &uid.to_string()),
+                    ("role", "admin"),
+                ],
+            )
+            .await
+            .ok::<Value>();
+    }
+    let mut ws = cast.target_member.socket().await;
+    let ack = ws.send_message(conv, &unique("m"), "target's message").await;
+    let seq = ack["seq"].as_i64().unwrap();
+    let invites: Vec<Value> = cast
+        .owner
+        .call("invites", &[("id", &convs)])
+        .await
+        .ok();
+    Fixture {
+        conv,
+        seq,
+        invite_id: invites[0]["id"].as_i64().unwrap(),
+    }
+}
+
+/// Performs `action` as `c`; Ok(()) when it went through, Err(why) when refused. A refusal
+/// must also leak nothing: the reply is an error and carries no conversation data.
+async fn perform(c: &Client, action: Action, cast: &Cast, f: &Fixture) -> Result<(), String> {
+    let id = f.conv.to_string();
+    let target = cast.target_member_id.to_string();
+    let target_admin = cast.target_admin_id.to_string();
+    let http = |endpoint: &'static str, form: Vec<(&'static str, String)>| async move {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r: Reply = c.call(endpoint, &form).await;
+        if (200..300).contains(&r.status) {
+            Ok(())
+        } else if [403, 404].contains(&r.status) {
+            let leaked = r.body.get("messages").is_some() || r.body.get("members").is_some();
+            if leaked {
+                Err("LEAK".to_owned())
+            } else {
+                Err(format!("{} {}", r.status, r.message()))
+            }
+        } else {
+            Err(format!("UNEXPECTED {} {}", r.status, r.body))
+        }
+    };
+    let ws_frame = |frame: Value, answer_expected: bool| async move {
+        let mut ws = c.socket().await;
+        ws.send_json(&frame).await;
+        loop {
+            match ws.next_json_within(Duration::from_millis(if answer_expected {
+                5000
+            } else {
+                400
+            }))
+            .await
+            {
+                None => return Ok(()),
+                Some(f) if f["type"] == "error" => {
+                    return Err(format!("ws {}", f["code"]));
+                }
+                Some(f) if f["type"] == "ack" || f["type"] == "synced" => return Ok(()),
+                Some(f) if f["type"] == "message" && !answer_expected => return Ok(()),
+                Some(_) => continue,
+            }
+        }
+    };
+    match action {
+        Action::ReadHistory => http("history", vec![("id", id)]).await,
+        Action::ReadDetail => http("conversation", vec![("id", id)]).await,
+        Action::Send => {
+            ws_frame(
+                json!({"type":"send","conversation_id":f.conv,"client_id":unique("s"),"body":"hi"}),
+                true,
+            )
+            .await
+        }
+        Action::Sync => {
+            ws_frame(
+                json!({"type":"sync","conversation_id":f.conv,"after_seq":0}),
+                true,
+            )
+            .await
+        }
+        Action::Typing => {
+            ws_frame(json!({"type":"typing","conversation_id":f.conv}), false).await
+        }
+        Action::MarkRead => {
+            ws_frame(
+                json!({"type":"read","conversation_id":f.conv,"seq":f.seq}),
+                false,
+            )
+            .await
+        }
+        Action::EditOthersMessage => {
+            ws_frame(
+                json!({"type":"edit","conversation_id":f.conv,"seq":f.seq,"client_id":unique("e"),"body":"pwned"}),
+                true,
+            )
+            .await
+        }
+        Action::DeleteOthersMessage => {
+            ws_frame(
+                json!({"type":"delete","conversation_id":f.conv,"seq":f.seq,"client_id":unique("d")}),
+                true,
+            )
+            .await
+        }
+        Action::CreateInvite => http("create_invite", vec![("id", id)]).await,
+        Action::ListInvites => http("invites", vec![("id", id)]).await,
+        Action::RevokeInvite => {
+            http(
+                "revoke_invite",
+                vec![("id", id), ("invite_id", f.invite_id.to_string())],
+            )
+            .await
+        }
+        Action::RemoveMember => {
+            http("remove_member", vec![("id", id), ("user_id", target)]).await
+        }
+        Action::RemoveAdmin => {
+            http("remove_member", vec![("id", id), ("user_id", target_admin)]).await
+        }
+        Action::Promote => {
+            http(
+                "set_role",
+                vec![("id", id), ("user_id", target), ("role", "admin".into())],
+            )
+            .await
+        }
+        Action::Demote => {
+            http(
+                "set_role",
+                vec![
+                    ("id", id),
+                    ("user_id", target_admin),
+                    ("role", "member".into()),
+                ],
+            )
+            .await
+        }
+        Action::TransferOwnership => {
+            http("transfer_ownership", vec![("id", id), ("user_id", target)]).await
+        }
+        Action::Rename => http("rename_conversation", vec![("id", id), ("title", "Renamed".into())]).await,
+        Action::SetPublic => http("set_public", vec![("id", id), ("public", "true".into())]).await,
+        Action::AuditLog => http("audit_log", vec![("id", id)]).await,
+        Action::DeleteConversation => {
+            http(
+                "delete_conversation",
+                vec![("id", id), ("confirm", "Matrix".into())],
+            )
+            .await
+        }
+        Action::Leave => http("leave_conversation", vec![("id", id)]).await,
+    }
+}
+
+/// Checks that a refused action changed nothing it targets.
+async fn unchanged(action: Action, cast: &Cast, f: &Fixture) -> bool {
+    let id = f.conv.to_string();
+    let detail: Value = cast.owner.call("conversation", &[("id", &id)]).await.ok();
+    let role_of = |uid: i64| {
+        detail["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["user"]["id"] == uid)
+            .map(|m| m["role"].as_str().unwrap().to_owned())
+    };
+    match action {
+        Action::RemoveMember | Action::Promote | Action::TransferOwnership => {
+            role_of(cast.target_member_id).as_deref() == Some("member")
+        }
+        Action::RemoveAdmin | Action::Demote => {
+            role_of(cast.target_admin_id).as_deref() == Some("admin")
+        }
+        Action::Rename => detail["title"] == "Matrix",
+        Action::SetPublic => detail["public"] == false,
+        Action::EditOthersMessage | Action::DeleteOthersMessage => {
+            let h: Value = cast.owner.history(f.conv).await.ok();
+            h["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["seq"] == f.seq && m["body"] == "target's message")
+        }
+        Action::RevokeInvite => {
+            let inv: Vec<Value> = cast.owner.call("invites", &[("id", &id)]).await.ok();
+            inv.iter()
+                .any(|i| i["id"] == f.invite_id && i["revoked"] == false)
+        }
+        _ => true,
+    }
+}
+
+#[tokio::test]
+async fn every_role_and_action_pair_is_enforced() {
+    let app = spawn_app().await;
+    let mut clients = Vec::new();
+    for name in [
+        "owner", "admin", "member", "outsider", "tmember", "tadmin",
+    ] {
+        clients.push(signed_up(&app, name).await.0);
+    }
+    let target_member_id = user_id(&clients[4]).await;
+    let target_admin_id = user_id(&clients[5]).await;
+    let mut it = clients.into_iter();
+    let cast = Cast {
+        owner: it.next().unwrap(),
+        admin: it.next().unwrap(),
+        member: it.next().unwrap(),
+        outsider: it.next().unwrap(),
+        target_member: it.next().unwrap(),
+        target_admin: it.next().unwrap(),
+        target_member_id,
+        target_admin_id,
+    };
+    let (mut denied_tried, mut denied_ok, mut allowed_tried, mut allowed_ok) = (0, 0, 0, 0);
+    let mut failures = Vec::new();
+    for action in Action::ALL {
+        for who in [Who::Owner, Who::Admin, Who::Member, Who::Outsider] {
+            let f = fixture(&cast).await;
+            let actor = match who {
+                Who::Owner => &cast.owner,
+                Who::Admin => &cast.admin,
+                Who::Member => &cast.member,
+                Who::Outsider => &cast.outsider,
+            };
+            let result = perform(actor, action, &cast, &f).await;
+            if action.allowed(who) {
+                allowed_tried += 1;
+                match result {
+                    Ok(()) => allowed_ok += 1,
+                    Err(e) => failures.push(format!("{who:?} {action:?} refused: {e}")),
+                }
+            } else {
+                denied_tried += 1;
+                match result {
+                    Err(e) if !e.starts_with("LEAK") && !e.starts_with("UNEXPECTED") => {
+                        if unchanged(action, &cast, &f).await {
+                            denied_ok += 1;
+                        } else {
+                            failures.push(format!("{who:?} {action:?} refused but changed state"));
+                        }
+                    }
+                    other => failures.push(format!("{who:?} {action:?} allowed: {other:?}")),
+                }
+            }
+        }
+    }
+    report("unauthorized (role, action) pairs", denied_tried, denied_ok);
+    println!(
+        "SECURITY allowed (role, action) pairs           tried {allowed_tried:>5} / succeeded {allowed_ok:>5}"
+    );
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+// ----- XSS and SQL injection strings -------------------------------------------------------
+
+const CORPUS: [&str; 10] = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "\"><svg onload=alert(1)>",
+    "javascript:alert(1)",
+    "</title><script>alert(1)</script>",
+    "<a href=\"javascript:alert(1)\">x</a>",
+    "{{7*7}} ${7*7}",
+    "'; DROP TABLE messages; --",
+    "' OR '1'='1",
+    "1; UPDATE users SET password_hash = '' --",
+];
+
+#[tokio::test]
+async fn xss_and_sql_injection_strings_are_stored_verbatim_and_rendered_as_text() {
+    let app = spawn_app().await;
+    let (c, _) = signed_up(&app, "xavier").await;
+    let mut ws = c.socket().await;
+    let (mut tried, mut safe) = (0, 0);
+    for payload in CORPUS {
+        let conv = c.create_conversation(payload).await;
+        let ack = ws.send_message(conv, &unique("x"), payload).await;
+        assert_eq!(ack["type"], "ack", "{ack}");
+        // Stored and returned verbatim (no SQL was run, nothing was mangled)...
+        let h: Value = c.history(conv).await.ok();
+        let stored = h["messages"].as_array().unwrap().last().unwrap()["body"].clone();
+        let detail: Value = c
+            .call("conversation", &[("id", &conv.to_string())])
+            .await
+            .ok();
+        // ...and in the server-rendered page only as escaped text.
+        let html = c
+            .http
+            .get(app.url(&format!("/c/{conv}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let escaped = payload
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        for place in ["title", "message"] {
+            tried += 1;
+            let verbatim = if place == "title" {
+                detail["title"] == payload
+            } else {
+                stored == payload
+            };
+            let raw_markup = payload.contains('<') && html.contains(payload);
+            if verbatim && !raw_markup && html.contains(&escaped) {
+                safe += 1;
+            } else {
+                println!("UNSAFE {place}: {payload}");
+            }
+        }
+    }
+    // Usernames are a closed alphabet: markup and quotes are refused with the reason.
+    for payload in CORPUS {
+        tried += 1;
+        let r = app
+            .client()
+            .call("sign_up", &[("username", payload), ("password", PASSWORD)])
+            .await;
+        if r.status == 422 && r.message().contains("letters, digits") {
+            safe += 1;
+        }
+    }
+    // The database is intact after all that: a new account, conversation and message work.
+    let (d, _) = signed_up(&app, "after").await;
+    let conv = d.create_conversation("Still fine").await;
+    let mut dws = d.socket().await;
+    assert_eq!(dws.send_message(conv, "ok", "still fine").await["type"], "ack");
+    report("XSS / SQL injection strings", tried, safe);
+    assert_eq!(safe, tried);
+}
+
+// ----- malformed input: frames and bodies ---------------------------------------------------
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(|f| json!(f)),
+        Just(json!(u64::MAX)),
+        Just(json!(-1)),
+        ".{0,40}".prop_map(Value::from),
+        Just(Value::from("x".repeat(5000))),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            prop::collection::hash_map("[a-z_]{1,12}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+const FRAME_TYPES: [&str; 11] = [
+    "send", "edit", "delete", "read", "typing", "sync", "auth", "renew", "ready", "", "SEND",
+];
+const FRAME_FIELDS: [&str; 7] = [
+    "conversation_id",
+    "client_id",
+    "body",
+    "seq",
+    "after_seq",
+    "token",
+    "type",
+];
+
+/// A client frame: valid shapes with wrong, missing or extra fields, or plain junk.
+fn frame(conv: i64) -> impl Strategy<Value = Message> {
+    let structured = (
+        prop::sample::select(FRAME_TYPES.to_vec()),
+        prop::collection::vec(
+            (
+                prop::sample::select(FRAME_FIELDS.to_vec()),
+                prop_oneof![
+                    3 => json_value(),
+                    1 => Just(json!(conv)),
+                    1 => ".{1,30}".prop_map(Value::from),
+                ],
+            ),
+            0..6,
+        ),
+    )
+        .prop_map(|(t, fields)| {
+            let mut o = serde_json::Map::new();
+            o.insert("type".into(), Value::from(t));
+            for (k, v) in fields {
+                o.insert(k.into(), v);
+            }
+            Message::Text(Value::Object(o).to_string().into())
+        });
+    prop_oneof![
+        6 => structured,
+        2 => ".{0,200}".prop_map(|s: String| Message::Text(s.into())),
+        1 => json_value().prop_map(|v| Message::Text(v.to_string().into())),
+        1 => prop::collection::vec(any::<u8>(), 0..300).prop_map(|b| Message::Binary(b.into())),
+    ]
+}
+
+#[tokio::test]
+async fn malformed_frames_and_bodies_cause_no_panic_and_no_5xx() {
+    count_panics();
+    let app = spawn_app_in(
+        tempfile::tempdir().unwrap().keep(),
+        Some(|c| c.sign_in_failures = 1_000_000),
+    )
+    .await;
+    let (c, name) = signed_up(&app, "fuzz").await;
+    let conv = c.create_conversation("Fuzz").await;
+    let panics_before = PANICS.load(Ordering::SeqCst);
+
+    // WebSocket frames.
+    let mut runner = TestRunner::new_with_rng(
+        PropConfig::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[42; 32]),
+    );
+    let strategy = frame(conv);
+    let mut ws = c.socket().await;
+    let (mut frames, mut reconnects, mut oversized) = (0usize, 0usize, 0usize);
+    for i in 0..3000 {
+        let msg = if i % 500 == 499 {
+            oversized += 1;
+            Message::Text("x".repeat(20 * 1024).into())
+        } else {
+            strategy.new_tree(&mut runner).unwrap().current()
+        };
+        frames += 1;
+        if ws.ws.send(msg).await.is_err() || i % 500 == 499 {
+            // Oversized frames close the socket (1009); carry on with a fresh one.
+            reconnects += 1;
+            ws = c.socket().await;
+            continue;
+        }
+        // Drain whatever came back without waiting long.
+        while ws
+            .next_json_within(Duration::from_millis(1))
+            .await
+            .is_some()
+        {}
+    }
+    // The socket still works after all of it.
+    assert_eq!(
+        ws.send_message(conv, "after-fuzz", "still here").await["type"],
+        "ack"
+    );
+
+    // Server function bodies.
+    let paths: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.to_owned())
+        .collect();
+    let body = prop_oneof![
+        3 => prop::collection::vec(("[a-z_]{1,12}", ".{0,40}"), 0..6).prop_map(|kv| {
+            (
+                "application/x-www-form-urlencoded",
+                kv.iter()
+                    .map(|(k, v)| format!("{}={}", k, urlencode(v)))
+                    .collect::<Vec<_>>()
+                    .join("&")
+                    .into_bytes(),
+            )
+        }),
+        2 => json_value().prop_map(|v| ("application/json", v.to_string().into_bytes())),
+        1 => prop::collection::vec(any::<u8>(), 0..400).prop_map(|b| ("application/octet-stream", b)),
+        1 => ".{0,100}".prop_map(|s: String| ("multipart/form-data; boundary=x", s.into_bytes())),
+        1 => Just(("application/x-www-form-urlencoded", vec![b'a'; 70 * 1024])),
+    ];
+    let (mut bodies, mut server_errors, mut statuses) =
+        (0usize, 0usize, std::collections::BTreeMap::new());
+    for i in 0..3000 {
+        let path = &paths[i % paths.len()];
+        if path.ends_with("sign_out") || path.ends_with("change_password") {
+            // These would end the fuzzing session itself; they get their bodies on a
+            // throwaway account below.
+            continue;
+        }
+        let (ctype, bytes) = body.new_tree(&mut runner).unwrap().current();
+        let res = c
+            .http
+            .post(app.url(path))
+            .header("origin", &c.base)
+            .header("content-type", ctype)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        bodies += 1;
+        let status = res.status().as_u16();
+        *statuses.entry(status).or_insert(0usize) += 1;
+        if status >= 500 {
+            server_errors += 1;
+            println!("5xx: {path} {status} {}", res.text().await.unwrap_or_default());
+        }
+        if i % 100 == 0 && c.call("me", &[]).await.body.is_null() {
+            // A fuzzed sign_in/sign_up may have swapped the cookie: sign back in.
+            c.sign_in(&name, PASSWORD).await;
+        }
+    }
+    let throwaway = app.client();
+    throwaway.sign_up(&unique("throw")).await;
+    for path in ["/api/change_password", "/api/sign_out"] {
+        for _ in 0..50 {
+            let (ctype, bytes) = body.new_tree(&mut runner).unwrap().current();
+            let status = throwaway
+                .http
+                .post(app.url(path))
+                .header("origin", &throwaway.base)
+                .header("content-type", ctype)
+                .body(bytes)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            bodies += 1;
+            *statuses.entry(status).or_insert(0usize) += 1;
+            if status >= 500 {
+                server_errors += 1;
+            }
+        }
+    }
+    let panics = PANICS.load(Ordering::SeqCst) - panics_before;
+    println!(
+        "SECURITY malformed WebSocket frames              tried {frames:>5} / panics {panics} / reconnects {reconnects} (oversized {oversized})"
+    );
+    println!(
+        "SECURITY malformed server-function bodies        tried {bodies:>5} / panics {panics} / 5xx {server_errors}  statuses {statuses:?}"
+    );
+    assert_eq!(panics, 0);
+    assert_eq!(server_errors, 0);
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+// ----- login timing -------------------------------------------------------------------------
+
+#[tokio::test]
+async fn login_timing_does_not_tell_existing_from_unknown_users() {
+    let app = spawn_app_in(
+        tempfile::tempdir().unwrap().keep(),
+        Some(|c| c.sign_in_failures = 1_000_000),
+    )
+    .await;
+    let (_, name) = signed_up(&app, "tim").await;
+    let c = app.client();
+    // Warm up both paths.
+    for _ in 0..3 {
+        c.sign_in(&name, "wrong-password-1").await;
+        c.sign_in("nobody_here", "wrong-password-1").await;
+    }
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
+    for i in 0..30 {
+        for (user, into) in [(name.as_str(), &mut known), ("nobody_here", &mut unknown)] {
+            let started = Instant::now();
+            let r = c.sign_in(user, &format!("wrong-password-{i}")).await;
+            into.push(started.elapsed().as_secs_f64() * 1000.0);
+            assert_eq!(r.status, 401);
+            assert_eq!(r.message(), "Wrong username or password.");
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[v.len() / 2]
+    };
+    let (k, u) = (median(&mut known), median(&mut unknown));
+    println!(
+        "SECURITY login timing: existing user median {k:.1} ms / unknown user median {u:.1} ms / difference {:.1} ms (limit 20 ms), 30 attempts each",
+        (k - u).abs()
+    );
+    assert!((k - u).abs() < 20.0);
+}
