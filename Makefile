@@ -16,7 +16,7 @@ ENV := . scripts/env.sh &&
 SSR_PACKAGES := -p palaver -p palaver-app -p palaver-server --features palaver/server,palaver-app/ssr
 ARGS ?=
 
-.PHONY: help setup build run test e2e fmt lint unit reliability clean-data site playwright
+.PHONY: help setup build run test e2e fmt lint unit reliability bench clean-data site playwright
 
 help:
 	@echo 'make setup       install the toolchain pieces that are missing (scripts/setup.sh)'
@@ -27,6 +27,7 @@ help:
 	@echo 'make lint        fmt check + clippy (ssr + hydrate)'
 	@echo 'make unit        cargo test for palaver, palaver-app, palaver-server'
 	@echo 'make reliability kill -9 and slow-consumer runs; print their figures'
+	@echo 'make bench       history and side-nav latency at a million messages (benches/scale.rs)'
 	@echo 'make fmt         cargo fmt --all'
 	@echo 'make clean-data  delete ./data and the data directories of Playwright runs'
 
@@ -62,6 +63,10 @@ unit: setup
 reliability: setup
 	$(ENV) cargo test $(SSR_PACKAGES) --test durability -- --nocapture $(KILL_NINE)
 	$(ENV) cargo test $(SSR_PACKAGES) --test slow_consumer -- --nocapture $(SLOW_CONSUMER)
+
+# Built with the dev profile so it reuses the test build; SQLite itself is optimised there.
+bench: setup
+	$(ENV) cargo bench -p palaver --features server --bench scale --profile dev
 
 clean-data:
 	rm -rf data target/e2e-data-*

@@ -1,0 +1,451 @@
+//! History and side nav at scale: one conversation of a million messages and one user in 500
+//! conversations, in a fresh SQLite database, queried through the `Store` trait the app and the
+//! gateway use. Prints seeding time, latency percentiles per query and the query plans that
+//! show why they stay fast (keyset scans on the messages primary key, the members_user index,
+//! never OFFSET and never a full scan). Speed is shown here as figures, not asserted in tests.
+//!
+//! Run with `make bench`, i.e.
+//! `cargo bench -p palaver --features server --bench scale --profile dev`. The dev profile
+//! reuses the test build's artifacts instead of compiling everything again for release;
+//! SQLite's C code is still optimised there (`[profile.dev.package.libsqlite3-sys]
+//! opt-level = 3` in Cargo.toml), so the figures are those of the database with an unoptimised
+//! Rust layer on top: an upper bound for a release build.
+
+use hdrhistogram::Histogram;
+use palaver::server::sqlite::SqliteStore;
+use palaver::server::Store;
+use palaver::{ConversationId, UserId};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+const BIG_CONVERSATION: i64 = 1_000_000;
+/// The side-nav user's conversations: the big one and this many minus one small ones.
+const NAV_CONVERSATIONS: usize = 500;
+const SMALL_CONVERSATION: i64 = 20;
+const AUTHORS: usize = 8;
+/// Rows per INSERT statement and per transaction while seeding.
+const ROWS_PER_STATEMENT: usize = 500;
+const ROWS_PER_TRANSACTION: usize = 100_000;
+/// What the app asks for: a page of 50 plus one to know whether an older page exists.
+const PAGE: i64 = 51;
+const SAMPLES: usize = 2_000;
+const NAV_SAMPLES: usize = 300;
+/// 2024-01-01 in Unix milliseconds; messages are a few seconds apart from here.
+const EPOCH_MS: i64 = 1_704_067_200_000;
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("scale.db");
+    let sqlite = SqliteStore::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("store opens and migrates");
+    let pool = sqlite.pool().clone();
+    let store: Arc<dyn Store> = Arc::new(sqlite);
+    let mut rng = Rng(0x5eed_cafe);
+
+    let started = Instant::now();
+    let world = seed(store.as_ref(), &pool, &mut rng).await;
+    let seeded = started.elapsed();
+    let db_bytes = std::fs::metadata(&path).map_or(0, |m| m.len())
+        + std::fs::metadata(path.with_extension("db-wal")).map_or(0, |m| m.len());
+    println!(
+        "scale: seeded {} messages ({} in one conversation, {} conversations for the side-nav user) in {:.1} s, database {} MiB",
+        world.total_messages,
+        BIG_CONVERSATION,
+        NAV_CONVERSATIONS,
+        seeded.as_secs_f64(),
+        db_bytes / (1024 * 1024)
+    );
+
+    let big = world.big;
+    let nav = world.nav_user;
+    let store = store.as_ref();
+    let mut table = Vec::new();
+
+    table.push(
+        measure("history newest page", SAMPLES, move |_| async move {
+            let page = store.history(big, None, PAGE).await.expect("history");
+            assert_eq!(page.last().map(|m| m.seq), Some(BIG_CONVERSATION));
+        })
+        .await,
+    );
+    let depths: Vec<i64> = (0..SAMPLES)
+        .map(|i| {
+            // One sample in ten within the oldest two pages, where the scan ends at seq 1.
+            if i % 10 == 0 {
+                2 + rng.below(2 * PAGE as u64) as i64
+            } else {
+                2 + rng.below(BIG_CONVERSATION as u64 - 1) as i64
+            }
+        })
+        .collect();
+    let depths = &depths;
+    table.push(
+        measure("history before random seq", SAMPLES, move |i| async move {
+            let before = depths[i];
+            let page = store.history(big, Some(before), PAGE).await.expect("page");
+            assert_eq!(page.len() as i64, PAGE.min(before - 1));
+            assert_eq!(page.last().map(|m| m.seq), Some(before - 1));
+        })
+        .await,
+    );
+    let afters: Vec<i64> = (0..SAMPLES)
+        .map(|_| rng.below((BIG_CONVERSATION - 500) as u64) as i64)
+        .collect();
+    let afters = &afters;
+    table.push(
+        measure("messages_after (500)", SAMPLES, move |i| async move {
+            let after = afters[i];
+            let batch = store.messages_after(big, after, 500).await.expect("batch");
+            assert_eq!(batch.first().map(|m| m.seq), Some(after + 1));
+            assert_eq!(batch.len(), 500);
+        })
+        .await,
+    );
+    table.push(
+        measure(
+            "conversations_for (500)",
+            NAV_SAMPLES,
+            move |_| async move {
+                let list = store.conversations_for(nav).await.expect("side nav");
+                assert_eq!(list.len(), NAV_CONVERSATIONS);
+            },
+        )
+        .await,
+    );
+    let picks: Vec<ConversationId> = (0..SAMPLES)
+        .map(|_| world.small[rng.below(world.small.len() as u64) as usize])
+        .collect();
+    let picks = &picks;
+    table.push(
+        measure("conversation_summary", SAMPLES, move |i| async move {
+            let s = store
+                .conversation_summary(picks[i], nav)
+                .await
+                .expect("summary");
+            assert_eq!(s.map(|s| s.last_seq), Some(SMALL_CONVERSATION));
+        })
+        .await,
+    );
+    table.push(
+        measure("conversation_summary (1M)", SAMPLES, move |_| async move {
+            let s = store.conversation_summary(big, nav).await.expect("summary");
+            assert_eq!(s.map(|s| s.unread), Some(palaver::model::UNREAD_CAP));
+        })
+        .await,
+    );
+
+    println!(
+        "\n{:<28} {:>7} {:>9} {:>9} {:>9} {:>9}",
+        "query (µs)", "samples", "p50", "p90", "p99", "max"
+    );
+    for (name, h) in &table {
+        println!(
+            "{name:<28} {:>7} {:>9} {:>9} {:>9} {:>9}",
+            h.len(),
+            h.value_at_quantile(0.50),
+            h.value_at_quantile(0.90),
+            h.value_at_quantile(0.99),
+            h.max()
+        );
+    }
+
+    print_plans(&pool, big, nav).await;
+    pool.close().await;
+}
+
+/// Runs `query` `samples` times one after another, recording each latency in microseconds.
+async fn measure<F, Fut>(
+    name: &'static str,
+    samples: usize,
+    query: F,
+) -> (&'static str, Histogram<u64>)
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
+    for i in 0..samples {
+        let t = Instant::now();
+        query(i).await;
+        h.saturating_record(t.elapsed().as_micros().max(1) as u64);
+    }
+    (name, h)
+}
+
+struct World {
+    big: ConversationId,
+    small: Vec<ConversationId>,
+    nav_user: UserId,
+    total_messages: i64,
+}
+
+/// Users through the store; conversations, members and messages (in bulk) through its pool,
+/// with `last_seq` and `last_activity_at` set the way `append_event` keeps them.
+async fn seed(store: &dyn Store, pool: &SqlitePool, rng: &mut Rng) -> World {
+    let mut authors = Vec::new();
+    for i in 0..AUTHORS {
+        let name = format!("author{i}");
+        let user = store
+            .create_user(&name, &name, "not-a-real-hash", EPOCH_MS)
+            .await
+            .expect("user");
+        authors.push(user.id);
+    }
+    let nav_user = store
+        .create_user("reader", "reader", "not-a-real-hash", EPOCH_MS)
+        .await
+        .expect("user")
+        .id;
+
+    let big = conversation(pool, authors[0], "Everyone", EPOCH_MS).await;
+    let words: Vec<&str> = WORDS.split_whitespace().collect();
+    let mut senders = authors.clone();
+    senders.push(nav_user);
+    let mut rows = Vec::with_capacity(ROWS_PER_TRANSACTION);
+    let mut at = EPOCH_MS;
+    for seq in 1..=BIG_CONVERSATION {
+        at += 1_000 + rng.below(5_000) as i64;
+        rows.push(MessageRow {
+            conversation: big,
+            seq,
+            sender: senders[rng.below(senders.len() as u64) as usize],
+            body: body(rng, &words),
+            at,
+        });
+        if rows.len() == ROWS_PER_TRANSACTION {
+            insert_messages(pool, &rows).await;
+            rows.clear();
+        }
+    }
+    insert_messages(pool, &rows).await;
+    rows.clear();
+    finish_conversation(pool, big, BIG_CONVERSATION, at).await;
+    // The reader is behind by more than the unread cap in the big conversation.
+    join(pool, big, nav_user, BIG_CONVERSATION - 250).await;
+    for &author in &authors[1..] {
+        join(pool, big, author, BIG_CONVERSATION).await;
+    }
+
+    let mut small = Vec::new();
+    for i in 1..NAV_CONVERSATIONS {
+        let owner = authors[i % AUTHORS];
+        let other = authors[(i + 3) % AUTHORS];
+        let created = EPOCH_MS + rng.below(30 * 86_400_000) as i64;
+        let id = conversation(pool, owner, &format!("Topic {i}"), created).await;
+        let mut at = created;
+        for seq in 1..=SMALL_CONVERSATION {
+            at += 1_000 + rng.below(3_600_000) as i64;
+            let sender = [owner, other, nav_user][rng.below(3) as usize];
+            rows.push(MessageRow {
+                conversation: id,
+                seq,
+                sender,
+                body: body(rng, &words),
+                at,
+            });
+        }
+        finish_conversation(pool, id, SMALL_CONVERSATION, at).await;
+        join(pool, id, other, SMALL_CONVERSATION).await;
+        join(
+            pool,
+            id,
+            nav_user,
+            rng.below(SMALL_CONVERSATION as u64 + 1) as i64,
+        )
+        .await;
+        small.push(id);
+    }
+    insert_messages(pool, &rows).await;
+
+    World {
+        big,
+        small,
+        nav_user,
+        total_messages: BIG_CONVERSATION + SMALL_CONVERSATION * (NAV_CONVERSATIONS as i64 - 1),
+    }
+}
+
+struct MessageRow {
+    conversation: ConversationId,
+    seq: i64,
+    sender: UserId,
+    body: String,
+    at: i64,
+}
+
+/// One transaction of multi-row INSERTs, with the columns `append_event` writes.
+async fn insert_messages(pool: &SqlitePool, rows: &[MessageRow]) {
+    let mut tx = pool.begin().await.expect("transaction");
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at, kind) ",
+        );
+        insert.push_values(chunk, |mut b, r| {
+            b.push_bind(r.conversation.0)
+                .push_bind(r.seq)
+                .push_bind(r.sender.0)
+                .push_bind(uuid::Uuid::new_v4().to_string())
+                .push_bind(&r.body)
+                .push_bind(r.at)
+                .push_bind("message");
+        });
+        insert.build().execute(&mut *tx).await.expect("insert");
+    }
+    tx.commit().await.expect("commit");
+}
+
+/// A conversation with its owner as a member, as `create_conversation` leaves it.
+async fn conversation(pool: &SqlitePool, owner: UserId, title: &str, at: i64) -> ConversationId {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO conversations (title, owner_id, created_at, last_activity_at) \
+         VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(title)
+    .bind(owner.0)
+    .bind(at)
+    .bind(at)
+    .fetch_one(pool)
+    .await
+    .expect("conversation");
+    sqlx::query(
+        "INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (?, ?, 'owner', ?)",
+    )
+    .bind(id)
+    .bind(owner.0)
+    .bind(at)
+    .execute(pool)
+    .await
+    .expect("owner");
+    ConversationId(id)
+}
+
+/// Sets what `append_event` would have left: `last_seq` is the newest seq, activity its time.
+async fn finish_conversation(pool: &SqlitePool, id: ConversationId, last_seq: i64, at: i64) {
+    sqlx::query("UPDATE conversations SET last_seq = ?, last_activity_at = ? WHERE id = ?")
+        .bind(last_seq)
+        .bind(at)
+        .bind(id.0)
+        .execute(pool)
+        .await
+        .expect("conversation updated");
+}
+
+async fn join(pool: &SqlitePool, id: ConversationId, user: UserId, read_up_to: i64) {
+    sqlx::query(
+        "INSERT INTO members (conversation_id, user_id, role, joined_at, last_read_seq) \
+         VALUES (?, ?, 'member', ?, ?)",
+    )
+    .bind(id.0)
+    .bind(user.0)
+    .bind(EPOCH_MS)
+    .bind(read_up_to)
+    .execute(pool)
+    .await
+    .expect("member added");
+}
+
+/// What message bodies are made of.
+const WORDS: &str =
+    "the deploy is green again can someone review my branch lunch at noon ? I think we \
+     should ship it today meeting moved to three thanks for the fix looks good to me the \
+     database migration ran fine on staging who broke tests sorry that was me reverting \
+     now coffee anyone the client asked about pricing let's discuss tomorrow morning \
+     great work everyone";
+
+/// A chat-like line of 60 to 200 characters.
+fn body(rng: &mut Rng, words: &[&str]) -> String {
+    let target = 60 + rng.below(141) as usize;
+    let mut s = String::with_capacity(target + 12);
+    while s.len() < target {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(words[rng.below(words.len() as u64) as usize]);
+    }
+    s.truncate(200);
+    s
+}
+
+/// SplitMix64: reproducible data without another dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// The plans of the statements `SqliteStore` runs for these calls. The SQL is copied from
+/// src/server/sqlite.rs (`history`, `messages_after`, `summary_select`): keep them in step.
+async fn print_plans(pool: &SqlitePool, big: ConversationId, nav: UserId) {
+    const COLUMNS: &str = "m.conversation_id, m.seq, m.sender_id, u.username, m.body, \
+        m.created_at, m.client_id, m.kind, m.target_seq, m.edited_at, m.deleted_at";
+    let summary = format!(
+        "SELECT c.id, c.title, c.last_activity_at, c.last_seq, u.username, m.body, \
+           (SELECT COUNT(*) FROM (SELECT 1 FROM messages x \
+              WHERE x.conversation_id = c.id AND x.seq > mb.last_read_seq AND x.kind = 'message' \
+                AND x.deleted_at IS NULL AND x.sender_id <> mb.user_id LIMIT {})) \
+         FROM conversations c \
+         JOIN members mb ON mb.conversation_id = c.id AND mb.user_id = ?1 \
+         LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = ( \
+             SELECT MAX(p.seq) FROM messages p \
+             WHERE p.conversation_id = c.id AND p.kind = 'message' AND p.deleted_at IS NULL) \
+         LEFT JOIN users u ON u.id = m.sender_id ",
+        palaver::model::UNREAD_CAP
+    );
+    let plans = [
+        (
+            "history",
+            format!(
+                "SELECT {COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
+                 WHERE m.conversation_id = ?1 AND m.seq < ?2 AND m.kind IN ('message', 'join', 'leave') \
+                 ORDER BY m.seq DESC LIMIT ?3"
+            ),
+        ),
+        (
+            "messages_after",
+            format!(
+                "SELECT {COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
+                 WHERE m.conversation_id = ?1 AND m.seq > ?2 ORDER BY m.seq ASC LIMIT ?3"
+            ),
+        ),
+        (
+            "conversations_for",
+            format!("{summary} ORDER BY c.last_activity_at DESC, c.id DESC"),
+        ),
+    ];
+    for (name, sql) in plans {
+        // Bound like the real calls.
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let query = sqlx::query(&explain);
+        let query = if name == "conversations_for" {
+            query.bind(nav.0)
+        } else {
+            query.bind(big.0).bind(BIG_CONVERSATION / 2).bind(PAGE)
+        };
+        let rows = query.fetch_all(pool).await.expect("query plan");
+        println!("\nEXPLAIN QUERY PLAN {name}:");
+        let mut depth: Vec<(i64, usize)> = Vec::new();
+        for row in rows {
+            let (id, parent, detail): (i64, i64, String) = (row.get(0), row.get(1), row.get(3));
+            let level = depth
+                .iter()
+                .find(|(node, _)| *node == parent)
+                .map_or(0, |(_, l)| l + 1);
+            depth.push((id, level));
+            println!("  {}{detail}", "  ".repeat(level));
+        }
+    }
+}
