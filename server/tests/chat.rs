@@ -295,7 +295,7 @@ async fn invalid_invite_codes_are_refused_clearly() {
         assert_eq!(res.status, 404, "{code:?}");
         assert_eq!(
             res.message(),
-            "This invite link is invalid or has been revoked."
+            "This invite link is invalid, has expired, has been used up or was revoked."
         );
     }
     let list: Vec<Value> = c.call("conversations", &[]).await.ok();

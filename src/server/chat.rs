@@ -455,10 +455,12 @@ impl Chat {
     }
 
     pub async fn session_active(&self, session_id: &str) -> Result<bool, CoreError> {
-        self.store
-            .session_active(session_id, now_ms())
+        Ok(self
+            .store
+            .session_owner(session_id, now_ms())
             .await
-            .map_err(store_err)
+            .map_err(store_err)?
+            .is_some())
     }
 
     // ----- WebSocket tokens -------------------------------------------------------------
@@ -474,12 +476,13 @@ impl Chat {
         })
     }
 
-    /// Verifies a token and that its session is still signed in.
+    /// Verifies a token and that its session is still signed in, as the token's user.
     pub async fn verify_ws_token(&self, token: &str) -> Result<TokenIdentity, TokenError> {
         let id = self.tokens.verify(token, now_ms() / 1000)?;
-        match self.session_active(&id.session_id).await {
-            Ok(true) => Ok(id),
-            Ok(false) => Err(TokenError::Invalid("session ended".into())),
+        match self.store.session_owner(&id.session_id, now_ms()).await {
+            Ok(Some(owner)) if owner == id.user_id => Ok(id),
+            Ok(Some(_)) => Err(TokenError::Invalid("session of another user".into())),
+            Ok(None) => Err(TokenError::Invalid("session ended".into())),
             Err(e) => Err(TokenError::Invalid(e.to_string())),
         }
     }

@@ -270,15 +270,15 @@ impl Store for SqliteStore {
         Ok(Some(record))
     }
 
-    async fn session_active(&self, session_id: &str, now: i64) -> StoreResult<bool> {
+    async fn session_owner(&self, session_id: &str, now: i64) -> StoreResult<Option<UserId>> {
         let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM sessions WHERE id = ? AND revoked_at IS NULL AND expires_at > ?",
+            "SELECT user_id FROM sessions WHERE id = ? AND revoked_at IS NULL AND expires_at > ?",
         )
         .bind(session_id)
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(found.is_some())
+        Ok(found.map(UserId))
     }
 
     async fn revoke_session(&self, token_hash: &[u8], now: i64) -> StoreResult<Option<String>> {
@@ -620,7 +620,7 @@ impl Store for SqliteStore {
             JoinVia::Invite(code_hash) => {
                 let row = sqlx::query(&format!(
                     "UPDATE invites AS i SET uses = uses WHERE i.code_hash = ? AND {INVITE_LIVE} \
-                     RETURNING i.conversation_id, i.id"
+                     RETURNING conversation_id, id"
                 ))
                 .bind(code_hash)
                 .bind(now)

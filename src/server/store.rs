@@ -126,7 +126,8 @@ pub trait Store: Send + Sync + 'static {
         token_hash: &[u8],
         now: i64,
     ) -> StoreResult<Option<SessionRecord>>;
-    async fn session_active(&self, session_id: &str, now: i64) -> StoreResult<bool>;
+    /// The user of a live (not revoked, not expired) session.
+    async fn session_owner(&self, session_id: &str, now: i64) -> StoreResult<Option<UserId>>;
     /// Revokes the session with this cookie hash; returns its id if it was live.
     async fn revoke_session(&self, token_hash: &[u8], now: i64) -> StoreResult<Option<String>>;
     /// The user's live sessions, most recently seen first (`current` is left false).

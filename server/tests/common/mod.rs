@@ -27,11 +27,15 @@ pub struct TestApp {
     handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
+/// The app with one account already signed up: that first user owns the General room, so
+/// the users a test creates start with an empty side nav. (`spawn_app_in` is a fresh
+/// install.)
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().to_path_buf();
     let mut app = spawn_app_in(path, None).await;
     app._dir = Some(dir);
+    app.client().sign_up(&unique("founder")).await;
     app
 }
 
