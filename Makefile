@@ -16,7 +16,7 @@ ENV := . scripts/env.sh &&
 SSR_PACKAGES := -p palaver -p palaver-app -p palaver-server --features palaver/server,palaver-app/ssr
 ARGS ?=
 
-.PHONY: help setup build run test e2e fmt lint unit reliability bench clean-data site playwright
+.PHONY: help setup build run test e2e fmt lint unit reliability security bench clean-data site playwright
 
 help:
 	@echo 'make setup       install the toolchain pieces that are missing (scripts/setup.sh)'
@@ -27,6 +27,7 @@ help:
 	@echo 'make lint        fmt check + clippy (ssr + hydrate)'
 	@echo 'make unit        cargo test for palaver, palaver-app, palaver-server'
 	@echo 'make reliability kill -9 and slow-consumer runs; print their figures'
+	@echo 'make security    the security suite (forgeries, cross-site, roles, XSS, fuzzing, timing); prints its figures'
 	@echo 'make bench       history and side-nav latency at a million messages (benches/scale.rs)'
 	@echo 'make fmt         cargo fmt --all'
 	@echo 'make clean-data  delete ./data and the data directories of Playwright runs'
@@ -40,7 +41,7 @@ run: build
 	LEPTOS_SITE_ROOT=target/site ./target/release/palaver $(ARGS)
 
 # Fail fast: make stops at the first step that fails and exits non-zero.
-test: setup lint unit reliability site playwright
+test: setup lint unit reliability security bench site playwright
 
 e2e: build playwright
 
@@ -58,7 +59,11 @@ KILL_NINE := acknowledged_messages_survive_kill_nine
 SLOW_CONSUMER := a_client_that_stops_reading_slows_nobody_and_is_dropped
 
 unit: setup
-	$(ENV) cargo test $(SSR_PACKAGES) -- --skip $(KILL_NINE) --skip $(SLOW_CONSUMER)
+	$(ENV) cargo test $(SSR_PACKAGES) -- --skip $(KILL_NINE) --skip $(SLOW_CONSUMER) --skip security_
+
+# One test at a time: the login-timing figure must not share the cores with other suites.
+security: setup
+	$(ENV) cargo test $(SSR_PACKAGES) --test security -- --nocapture --test-threads 1
 
 reliability: setup
 	$(ENV) cargo test $(SSR_PACKAGES) --test durability -- --nocapture $(KILL_NINE)

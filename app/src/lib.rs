@@ -70,6 +70,24 @@ fn set_page_csp(options: &LeptosOptions) {
     }
 }
 
+/// leptos_meta 0.8 writes the title into the server's `<title>` element without escaping it,
+/// so a conversation called `</title><script>…` would end the element early. On the server
+/// the text is HTML-escaped (the browser decodes it back); in the browser the title is set as
+/// plain text through `document.title`, which needs no escaping.
+fn title_markup(title: String) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        title
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        title
+    }
+}
+
 /// Unread messages across the user's conversations, shown in the page title as "(3) …".
 #[derive(Clone, Copy)]
 pub struct UnreadTotal(pub RwSignal<i64>);
@@ -92,10 +110,11 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="palaver" href="/pkg/palaver.css" />
         <Title formatter=move |text: String| {
             let base = if text.is_empty() { "Palaver".to_owned() } else { format!("{text} · Palaver") };
-            match unread.0.get() {
+            let title = match unread.0.get() {
                 0 => base,
                 n => format!("({n}) {base}"),
-            }
+            };
+            title_markup(title)
         } />
         <Router>
             <Routes fallback=pages::NotFound>
