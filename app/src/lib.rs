@@ -52,11 +52,7 @@ fn set_page_csp(options: &LeptosOptions) {
     };
     // `cargo leptos watch` reloads the page through a socket on its own port.
     let reload = if std::env::var_os("LEPTOS_WATCH").is_some() {
-        format!(
-            " ws://{}:{}",
-            options.site_addr.ip(),
-            options.reload_port
-        )
+        format!(" ws://{}:{}", options.site_addr.ip(), options.reload_port)
     } else {
         String::new()
     };

@@ -7,16 +7,16 @@ use crate::middleware::OriginPolicy;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum_extra::extract::cookie::CookieJar;
 use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
+use palaver::model::MessageView;
 use palaver::model::UserView;
 use palaver::protocol::{
     close, ClientFrame, ErrorCode, ServerFrame, AUTH_TIMEOUT_SECS, MAX_FRAME_BYTES, SYNC_BATCH,
 };
 use palaver::server::{Chat, HubEvent, Topic};
-use palaver::model::MessageView;
 use palaver::{ConversationId, CoreError, Seq, UserId};
 use palaver_app::api::ssr::SESSION_COOKIE;
 use std::collections::HashMap;

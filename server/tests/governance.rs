@@ -97,7 +97,9 @@ async fn only_the_owner_makes_a_room_public_and_private_rooms_cannot_be_joined()
         .call("set_public", &[("id", &id), ("public", "true")])
         .await
         .ok::<Value>();
-    let f = frame_of(&mut owner_ws, "conversation_updated").await.unwrap();
+    let f = frame_of(&mut owner_ws, "conversation_updated")
+        .await
+        .unwrap();
     assert_eq!(f["public"], true);
     let rooms: Vec<Value> = other.call("public_rooms", &[]).await.ok();
     let listed = rooms.iter().find(|r| r["id"] == conv).expect("listed");
@@ -132,24 +134,22 @@ async fn removal_stops_deliveries_at_once_and_role_changes_apply_to_the_next_act
     let (bob_id, carl_id) = (user_id(&bob).await, user_id(&carl).await);
 
     // Bob may not invite as a member; promoted, he can at once; demoted, not any more.
-    assert_eq!(
-        bob.call("create_invite", &[("id", &id)]).await.status,
-        403
-    );
+    assert_eq!(bob.call("create_invite", &[("id", &id)]).await.status, 403);
     let mut bob_ws = bob.socket().await;
     owner
         .call(
             "set_role",
-            &[("id", &id), ("user_id", &bob_id.to_string()), ("role", "admin")],
+            &[
+                ("id", &id),
+                ("user_id", &bob_id.to_string()),
+                ("role", "admin"),
+            ],
         )
         .await
         .ok::<Value>();
     let f = frame_of(&mut bob_ws, "member_updated").await.unwrap();
     assert_eq!(f["member"]["role"], "admin");
-    assert_eq!(
-        bob.call("create_invite", &[("id", &id)]).await.status,
-        200
-    );
+    assert_eq!(bob.call("create_invite", &[("id", &id)]).await.status, 200);
 
     // Bob (admin) removes Carl: Carl's open socket is told and gets nothing more.
     let mut carl_ws = carl.socket().await;
@@ -159,7 +159,9 @@ async fn removal_stops_deliveries_at_once_and_role_changes_apply_to_the_next_act
     )
     .await
     .ok::<Value>();
-    let removed = frame_of(&mut carl_ws, "conversation_removed").await.unwrap();
+    let removed = frame_of(&mut carl_ws, "conversation_removed")
+        .await
+        .unwrap();
     assert_eq!(removed["reason"], "removed");
     let mut owner_ws = owner.socket().await;
     owner_ws.send_message(conv, "after", "after removal").await;
@@ -181,14 +183,15 @@ async fn removal_stops_deliveries_at_once_and_role_changes_apply_to_the_next_act
     owner
         .call(
             "set_role",
-            &[("id", &id), ("user_id", &bob_id.to_string()), ("role", "member")],
+            &[
+                ("id", &id),
+                ("user_id", &bob_id.to_string()),
+                ("role", "member"),
+            ],
         )
         .await
         .ok::<Value>();
-    assert_eq!(
-        bob.call("create_invite", &[("id", &id)]).await.status,
-        403
-    );
+    assert_eq!(bob.call("create_invite", &[("id", &id)]).await.status, 403);
 
     // Ownership transfer: Bob owns it, the old owner is an admin and can leave.
     owner
@@ -224,17 +227,26 @@ async fn deleting_a_conversation_needs_the_title_and_removes_it_for_everyone_liv
     let mut eve_ws = eve.socket().await;
 
     let r = owner
-        .call("delete_conversation", &[("id", &id), ("confirm", "old project")])
+        .call(
+            "delete_conversation",
+            &[("id", &id), ("confirm", "old project")],
+        )
         .await;
     assert_eq!(r.status, 422);
     assert!(r.message().contains("exact title"), "{}", r.message());
     let r = eve
-        .call("delete_conversation", &[("id", &id), ("confirm", "Old project")])
+        .call(
+            "delete_conversation",
+            &[("id", &id), ("confirm", "Old project")],
+        )
         .await;
     assert_eq!(r.status, 403);
 
     owner
-        .call("delete_conversation", &[("id", &id), ("confirm", "Old project")])
+        .call(
+            "delete_conversation",
+            &[("id", &id), ("confirm", "Old project")],
+        )
         .await
         .ok::<Value>();
     let f = frame_of(&mut eve_ws, "conversation_removed").await.unwrap();
@@ -245,10 +257,7 @@ async fn deleting_a_conversation_needs_the_title_and_removes_it_for_everyone_liv
         assert!(list.iter().all(|x| x["id"] != conv));
     }
     // The invite died with it.
-    let r = app
-        .client()
-        .call("invite", &[("code", &code)])
-        .await;
+    let r = app.client().call("invite", &[("code", &code)]).await;
     assert_eq!(r.status, 404);
 }
 
@@ -262,18 +271,24 @@ async fn invites_expire_run_out_are_listed_and_can_be_revoked() {
     let id = conv.to_string();
 
     let default: Value = owner.call("create_invite", &[("id", &id)]).await.ok();
-    let week = default["info"]["expires_at"].as_i64().unwrap() - default["info"]["created_at"].as_i64().unwrap();
+    let week = default["info"]["expires_at"].as_i64().unwrap()
+        - default["info"]["created_at"].as_i64().unwrap();
     assert_eq!(week, 7 * 24 * 3600 * 1000, "default expiry is 7 days");
 
     let once: Value = owner
-        .call("create_invite", &[("id", &id), ("max_uses", "1"), ("expires_in_hours", "0")])
+        .call(
+            "create_invite",
+            &[("id", &id), ("max_uses", "1"), ("expires_in_hours", "0")],
+        )
         .await
         .ok();
     assert!(once["info"]["expires_at"].is_null(), "0 = never expires");
     let code = once["code"].as_str().unwrap();
     let (a, _) = signed_up(&app, "ann").await;
     let (b, _) = signed_up(&app, "ben").await;
-    a.call("accept_invite", &[("code", code)]).await.ok::<Value>();
+    a.call("accept_invite", &[("code", code)])
+        .await
+        .ok::<Value>();
     // The one use is gone.
     let r = b.call("accept_invite", &[("code", code)]).await;
     assert_eq!(r.status, 404);
@@ -403,10 +418,7 @@ async fn users_list_and_end_their_sessions_and_a_password_change_ends_the_others
 
     // End the phone's session from the laptop: its socket closes, its cookie is dead.
     let phone_list: Vec<Value> = phone.call("sessions", &[]).await.ok();
-    let phone_id = phone_list
-        .iter()
-        .find(|s| s["current"] == true)
-        .unwrap()["id"]
+    let phone_id = phone_list.iter().find(|s| s["current"] == true).unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -415,7 +427,10 @@ async fn users_list_and_end_their_sessions_and_a_password_change_ends_the_others
         .call("revoke_session", &[("session_id", &phone_id)])
         .await
         .ok::<Value>();
-    assert_eq!(phone_ws.close_code(Duration::from_secs(2)).await, Some(4003));
+    assert_eq!(
+        phone_ws.close_code(Duration::from_secs(2)).await,
+        Some(4003)
+    );
     assert_eq!(phone.call("me", &[]).await.body, Value::Null);
     // Someone else's session id is not found, not revoked.
     let (mallory, _) = signed_up(&app, "mallory").await;
@@ -426,21 +441,33 @@ async fn users_list_and_end_their_sessions_and_a_password_change_ends_the_others
 
     // A password change needs the current password and ends every other session.
     let r = laptop
-        .call("change_password", &[("current", "wrong-one-123"), ("new", "brand-new-pass-42")])
+        .call(
+            "change_password",
+            &[("current", "wrong-one-123"), ("new", "brand-new-pass-42")],
+        )
         .await;
     assert_eq!(r.status, 403);
     assert_eq!(r.message(), "Your current password is wrong.");
     let mut tablet_ws = tablet.socket().await;
     let ended: usize = laptop
-        .call("change_password", &[("current", PASSWORD), ("new", "brand-new-pass-42")])
+        .call(
+            "change_password",
+            &[("current", PASSWORD), ("new", "brand-new-pass-42")],
+        )
         .await
         .ok();
     assert_eq!(ended, 1);
-    assert_eq!(tablet_ws.close_code(Duration::from_secs(2)).await, Some(4003));
+    assert_eq!(
+        tablet_ws.close_code(Duration::from_secs(2)).await,
+        Some(4003)
+    );
     assert_eq!(laptop.call("me", &[]).await.status, 200);
     assert_eq!(app.client().sign_in(&name, PASSWORD).await.status, 401);
     assert_eq!(
-        app.client().sign_in(&name, "brand-new-pass-42").await.status,
+        app.client()
+            .sign_in(&name, "brand-new-pass-42")
+            .await
+            .status,
         200
     );
 }
@@ -457,7 +484,11 @@ async fn repeated_failed_sign_ins_are_answered_429_even_with_the_right_password(
     }
     let r = c.sign_in(&name, PASSWORD).await;
     assert_eq!(r.status, 429);
-    assert!(r.message().starts_with("Too many sign-in attempts."), "{}", r.message());
+    assert!(
+        r.message().starts_with("Too many sign-in attempts."),
+        "{}",
+        r.message()
+    );
     let wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=900).contains(&wait), "{wait}");
     assert_eq!(r.body["code"], "rate_limited");
@@ -477,15 +508,24 @@ async fn message_socket_conversation_and_sign_up_limits_say_slow_down() {
     for i in 0..3 {
         c.create_conversation(&format!("c{i}")).await;
     }
-    let r = c.call("create_conversation", &[("title", "one too many")]).await;
+    let r = c
+        .call("create_conversation", &[("title", "one too many")])
+        .await;
     assert_eq!(r.status, 429);
-    assert!(r.message().contains("created too many conversations"), "{}", r.message());
+    assert!(
+        r.message().contains("created too many conversations"),
+        "{}",
+        r.message()
+    );
 
     let list: Vec<Value> = c.call("conversations", &[]).await.ok();
     let conv = list[0]["id"].as_i64().unwrap();
     let mut ws = c.socket().await;
     for i in 0..5 {
-        assert_eq!(ws.send_message(conv, &format!("r{i}"), "hi").await["type"], "ack");
+        assert_eq!(
+            ws.send_message(conv, &format!("r{i}"), "hi").await["type"],
+            "ack"
+        );
     }
     let refused = ws.send_message(conv, "r5", "hi").await;
     assert_eq!(refused["type"], "error");
@@ -506,7 +546,10 @@ async fn message_socket_conversation_and_sign_up_limits_say_slow_down() {
     }
     let r = app
         .client()
-        .call("sign_up", &[("username", &unique("s4_")), ("password", PASSWORD)])
+        .call(
+            "sign_up",
+            &[("username", &unique("s4_")), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(r.status, 429);
 }
@@ -521,16 +564,28 @@ async fn the_owner_sees_the_conversations_audit_log_and_members_do_not() {
     let conv = owner.create_conversation("Audited").await;
     let id = conv.to_string();
     let invite: Value = owner.call("create_invite", &[("id", &id)]).await.ok();
-    bob.call("accept_invite", &[("code", invite["code"].as_str().unwrap())])
-        .await
-        .ok::<Value>();
+    bob.call(
+        "accept_invite",
+        &[("code", invite["code"].as_str().unwrap())],
+    )
+    .await
+    .ok::<Value>();
     let bob_id = user_id(&bob).await.to_string();
     owner
-        .call("set_role", &[("id", &id), ("user_id", &bob_id), ("role", "admin")])
+        .call(
+            "set_role",
+            &[("id", &id), ("user_id", &bob_id), ("role", "admin")],
+        )
         .await
         .ok::<Value>();
     owner
-        .call("revoke_invite", &[("id", &id), ("invite_id", &invite["info"]["id"].to_string())])
+        .call(
+            "revoke_invite",
+            &[
+                ("id", &id),
+                ("invite_id", &invite["info"]["id"].to_string()),
+            ],
+        )
         .await
         .ok::<Value>();
     owner
@@ -542,7 +597,12 @@ async fn the_owner_sees_the_conversations_audit_log_and_members_do_not() {
     let actions: Vec<&str> = log.iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(
         actions,
-        ["member_removed", "invite_revoked", "role_changed", "invite_created"]
+        [
+            "member_removed",
+            "invite_revoked",
+            "role_changed",
+            "invite_created"
+        ]
     );
     assert!(log.iter().all(|e| e["actor"] == owner_name.as_str()));
     assert!(log.iter().all(|e| e["client_addr"] == "127.0.0.1"));
@@ -552,7 +612,9 @@ async fn the_owner_sees_the_conversations_audit_log_and_members_do_not() {
 
     // Bob, back as a member, cannot read it; neither can an outsider.
     let code = owner.invite(conv).await;
-    bob.call("accept_invite", &[("code", &code)]).await.ok::<Value>();
+    bob.call("accept_invite", &[("code", &code)])
+        .await
+        .ok::<Value>();
     assert_eq!(bob.call("audit_log", &[("id", &id)]).await.status, 403);
     let (outsider, _) = signed_up(&app, "out").await;
     assert_eq!(outsider.call("audit_log", &[("id", &id)]).await.status, 403);
@@ -595,11 +657,17 @@ async fn pages_carry_a_nonce_csp_and_other_responses_a_deny_all_one() {
         .to_owned();
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
-    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries it");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script carries it"
+    );
     // Every inline script carries the nonce.
     for script in html.split("<script").skip(1) {
         let tag = script.split('>').next().unwrap();
-        assert!(tag.contains("nonce="), "inline script without nonce: <script{tag}>");
+        assert!(
+            tag.contains("nonce="),
+            "inline script without nonce: <script{tag}>"
+        );
     }
     // A fresh nonce per response.
     let again = c.http.get(app.url("/")).send().await.unwrap();
@@ -616,7 +684,10 @@ async fn pages_carry_a_nonce_csp_and_other_responses_a_deny_all_one() {
     for h in ["x-content-type-options", "referrer-policy"] {
         assert!(api.headers.contains_key(h), "{h}");
     }
-    assert!(!api.headers.contains_key("strict-transport-security"), "plain HTTP: no HSTS");
+    assert!(
+        !api.headers.contains_key("strict-transport-security"),
+        "plain HTTP: no HSTS"
+    );
 }
 
 #[tokio::test]
@@ -652,7 +723,10 @@ async fn oversized_bodies_frames_titles_and_messages_get_clear_errors() {
     let mut ws = c.socket().await;
     let r = ws.send_message(conv, "long", &"m".repeat(4001)).await;
     assert_eq!(r["code"], "invalid_message");
-    assert_eq!(r["message"], "Message must be at most 4000 characters long.");
+    assert_eq!(
+        r["message"],
+        "Message must be at most 4000 characters long."
+    );
     ws.send_text(&format!(
         "{{\"type\":\"send\",\"conversation_id\":{conv},\"client_id\":\"x\",\"body\":\"{}\"}}",
         "m".repeat(17 * 1024)
@@ -660,6 +734,9 @@ async fn oversized_bodies_frames_titles_and_messages_get_clear_errors() {
     .await;
     assert_eq!(ws.close_code(Duration::from_secs(5)).await, Some(1009));
     let h: Value = c.history(conv).await.ok();
-    assert!(h["messages"].as_array().unwrap().is_empty(), "nothing stored");
+    assert!(
+        h["messages"].as_array().unwrap().is_empty(),
+        "nothing stored"
+    );
     let _ = json!(null);
 }

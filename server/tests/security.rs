@@ -118,11 +118,7 @@ async fn security_jwt_forgeries_are_all_rejected() {
         c
     };
     let hs256 = |c: &Value| sign(jsonwebtoken::Algorithm::HS256, c, &key);
-    let [h, p, s]: [&str; 3] = genuine
-        .split('.')
-        .collect::<Vec<_>>()
-        .try_into()
-        .unwrap();
+    let [h, p, s]: [&str; 3] = genuine.split('.').collect::<Vec<_>>().try_into().unwrap();
     let mut flipped_sig = s.to_owned().into_bytes();
     flipped_sig[3] = if flipped_sig[3] == b'A' { b'B' } else { b'A' };
     let other_token = other.ws_token().await;
@@ -187,10 +183,7 @@ async fn security_jwt_forgeries_are_all_rejected() {
         ("wrong audience", hs256(&with("aud", json!("palaver-api")))),
         ("wrong type", hs256(&with("typ", json!("refresh")))),
         ("sub not a number", hs256(&with("sub", json!("admin")))),
-        (
-            "another user's token on this session",
-            other_token.clone(),
-        ),
+        ("another user's token on this session", other_token.clone()),
         (
             "this user with another's session",
             hs256(&with("sid", other_sid)),
@@ -241,7 +234,8 @@ async fn security_websocket_handshakes_without_credentials_or_from_foreign_origi
     let (c, _) = signed_up(&app, "hank").await;
     let token = c.ws_token().await;
     let cookie = c.cookie().unwrap();
-    let cases: Vec<(&str, Vec<(&str, String)>, u16)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, u16);
+    let cases: Vec<Case> = vec![
         ("no credentials", vec![], 401),
         (
             "unknown session cookie",
@@ -520,13 +514,11 @@ async fn fixture(cast: &Cast) -> Fixture {
             .ok::<Value>();
     }
     let mut ws = cast.target_member.socket().await;
-    let ack = ws.send_message(conv, &unique("m"), "target's message").await;
+    let ack = ws
+        .send_message(conv, &unique("m"), "target's message")
+        .await;
     let seq = ack["seq"].as_i64().unwrap();
-    let invites: Vec<Value> = cast
-        .owner
-        .call("invites", &[("id", &convs)])
-        .await
-        .ok();
+    let invites: Vec<Value> = cast.owner.call("invites", &[("id", &convs)]).await.ok();
     Fixture {
         conv,
         seq,
@@ -560,12 +552,13 @@ async fn perform(c: &Client, action: Action, cast: &Cast, f: &Fixture) -> Result
         let mut ws = c.socket().await;
         ws.send_json(&frame).await;
         loop {
-            match ws.next_json_within(Duration::from_millis(if answer_expected {
-                5000
-            } else {
-                400
-            }))
-            .await
+            match ws
+                .next_json_within(Duration::from_millis(if answer_expected {
+                    5000
+                } else {
+                    400
+                }))
+                .await
             {
                 None => return Ok(()),
                 Some(f) if f["type"] == "error" => {
@@ -710,9 +703,7 @@ async fn unchanged(action: Action, cast: &Cast, f: &Fixture) -> bool {
 async fn security_every_role_and_action_pair_is_enforced() {
     let app = spawn_app().await;
     let mut clients = Vec::new();
-    for name in [
-        "owner", "admin", "member", "outsider", "tmember", "tadmin",
-    ] {
+    for name in ["owner", "admin", "member", "outsider", "tmember", "tadmin"] {
         clients.push(signed_up(&app, name).await.0);
     }
     let target_member_id = user_id(&clients[4]).await;
@@ -845,7 +836,10 @@ async fn security_xss_and_sql_injection_strings_are_stored_verbatim_and_rendered
     let (d, _) = signed_up(&app, "after").await;
     let conv = d.create_conversation("Still fine").await;
     let mut dws = d.socket().await;
-    assert_eq!(dws.send_message(conv, "ok", "still fine").await["type"], "ack");
+    assert_eq!(
+        dws.send_message(conv, "ok", "still fine").await["type"],
+        "ack"
+    );
     report("XSS / SQL injection strings", tried, safe);
     assert_eq!(safe, tried);
 }
@@ -1008,7 +1002,10 @@ async fn security_malformed_frames_and_bodies_cause_no_panic_and_no_5xx() {
         *statuses.entry(status).or_insert(0usize) += 1;
         if status >= 500 {
             server_errors += 1;
-            println!("5xx: {path} {status} {}", res.text().await.unwrap_or_default());
+            println!(
+                "5xx: {path} {status} {}",
+                res.text().await.unwrap_or_default()
+            );
         }
         if i % 100 == 0 && c.call("me", &[]).await.body.is_null() {
             // A fuzzed sign_in/sign_up may have swapped the cookie: sign back in.

@@ -318,7 +318,8 @@ impl Chat {
         {
             return Err(CoreError::NotFound("Session"));
         }
-        self.audit_as(who, "session_revoked", None, None, None).await;
+        self.audit_as(who, "session_revoked", None, None, None)
+            .await;
         self.end_sessions(
             who.user.id,
             vec![session_id.to_owned()],
@@ -336,8 +337,14 @@ impl Chat {
             .map_err(store_err)?;
         let n = ended.len();
         if n > 0 {
-            self.audit_as(who, "sessions_revoked", None, None, Some(&format!("{n} sessions")))
-                .await;
+            self.audit_as(
+                who,
+                "sessions_revoked",
+                None,
+                None,
+                Some(&format!("{n} sessions")),
+            )
+            .await;
             self.end_sessions(
                 who.user.id,
                 ended,
@@ -378,7 +385,8 @@ impl Chat {
             .set_password_hash(who.user.id, &hash)
             .await
             .map_err(store_err)?;
-        self.audit_as(who, "password_changed", None, None, None).await;
+        self.audit_as(who, "password_changed", None, None, None)
+            .await;
         self.revoke_other_sessions(who).await
     }
 
@@ -960,8 +968,14 @@ impl Chat {
         {
             return Err(CoreError::NotFound("Member"));
         }
-        self.audit_as(who, "ownership_transferred", Some(id), Some(&member.user), None)
-            .await;
+        self.audit_as(
+            who,
+            "ownership_transferred",
+            Some(id),
+            Some(&member.user),
+            None,
+        )
+        .await;
         self.publish_member(id, target).await?;
         self.publish_member(id, who.user.id).await
     }
@@ -1048,14 +1062,23 @@ impl Chat {
         let stripe = (id.0.unsigned_abs() % self.send_locks.len() as u64) as usize;
         let members = {
             let _ordered = self.send_locks[stripe].lock().await;
-            self.store.delete_conversation(id).await.map_err(|e| match e {
-                StoreError::NotFound => CoreError::NotFound("Conversation"),
-                e => store_err(e),
-            })?
+            self.store
+                .delete_conversation(id)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => CoreError::NotFound("Conversation"),
+                    e => store_err(e),
+                })?
         };
         let title = summary.map(|s| s.title);
-        self.audit_as(who, "conversation_deleted", Some(id), None, title.as_deref())
-            .await;
+        self.audit_as(
+            who,
+            "conversation_deleted",
+            Some(id),
+            None,
+            title.as_deref(),
+        )
+        .await;
         for user in members {
             self.publish_removed(user, id, RemovalReason::Deleted);
         }

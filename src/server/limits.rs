@@ -70,7 +70,10 @@ impl<K: Hash + Eq + Clone> Keyed<K> {
             self.limiter.retain_recent();
         }
         self.limiter.check_key(key).map_err(|not_until| {
-            rate_limited(self.what, not_until.wait_time_from(DefaultClock::default().now()))
+            rate_limited(
+                self.what,
+                not_until.wait_time_from(DefaultClock::default().now()),
+            )
         })
     }
 }
@@ -225,7 +228,9 @@ mod tests {
             assert!(limits.sign_in_allowed("Alice", Some("10.0.0.1")).is_ok());
             limits.sign_in_failed("alice", Some("10.0.0.1"));
         }
-        let err = limits.sign_in_allowed("alice", Some("10.0.0.9")).unwrap_err();
+        let err = limits
+            .sign_in_allowed("alice", Some("10.0.0.9"))
+            .unwrap_err();
         match err {
             CoreError::RateLimited {
                 retry_after_secs, ..
@@ -249,7 +254,9 @@ mod tests {
         }
         let err = limits.message(user).unwrap_err();
         assert!(err.to_string().contains("too fast"), "{err}");
-        assert!(matches!(err, CoreError::RateLimited { retry_after_secs, .. } if (1..=20).contains(&retry_after_secs)));
+        assert!(
+            matches!(err, CoreError::RateLimited { retry_after_secs, .. } if (1..=20).contains(&retry_after_secs))
+        );
         assert!(limits.message(UserId(2)).is_ok());
     }
 }

@@ -1,13 +1,13 @@
 //! The embedded default store: SQLite through sqlx, in WAL mode, one file in the data directory.
 
 use super::store::{
-    AuditRecord, Inserted, InviteLimits, JoinOutcome, JoinVia, NewEvent, NewSession,
-    SessionRecord, Store, StoreError, StoreResult,
+    AuditRecord, Inserted, InviteLimits, JoinOutcome, JoinVia, NewEvent, NewSession, SessionRecord,
+    Store, StoreError, StoreResult,
 };
 use crate::ids::{ConversationId, Seq, UserId};
 use crate::model::{
-    describe_device, AuditEntry, ConversationSummary, EventKind, InviteInfo, InvitePreview,
-    Member, MessagePreview, MessageView, PublicRoom, Role, SessionInfo, UserView, UNREAD_CAP,
+    describe_device, AuditEntry, ConversationSummary, EventKind, InviteInfo, InvitePreview, Member,
+    MessagePreview, MessageView, PublicRoom, Role, SessionInfo, UserView, UNREAD_CAP,
 };
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -642,21 +642,21 @@ impl Store for SqliteStore {
         let Some((conversation, invite_id)) = target else {
             return Ok(JoinOutcome::Invalid);
         };
-        let is_member: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ?",
-        )
-        .bind(conversation)
-        .bind(user.0)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let is_member: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ?")
+                .bind(conversation)
+                .bind(user.0)
+                .fetch_optional(&mut *tx)
+                .await?;
         if is_member.is_some() {
             tx.rollback().await?;
             return Ok(JoinOutcome::AlreadyMember(ConversationId(conversation)));
         }
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE conversation_id = ?")
-            .bind(conversation)
-            .fetch_one(&mut *tx)
-            .await?;
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE conversation_id = ?")
+                .bind(conversation)
+                .fetch_one(&mut *tx)
+                .await?;
         if count >= cap {
             tx.rollback().await?;
             return Ok(JoinOutcome::Full);

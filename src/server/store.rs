@@ -262,11 +262,8 @@ pub trait Store: Send + Sync + 'static {
         limits: InviteLimits,
     ) -> StoreResult<InviteInfo>;
     /// The conversation a live invite (not revoked, expired or used up) leads to.
-    async fn invite_target(
-        &self,
-        code_hash: &[u8],
-        now: i64,
-    ) -> StoreResult<Option<InvitePreview>>;
+    async fn invite_target(&self, code_hash: &[u8], now: i64)
+        -> StoreResult<Option<InvitePreview>>;
     /// The conversation's invites, newest first.
     async fn invites(&self, conversation: ConversationId, now: i64)
         -> StoreResult<Vec<InviteInfo>>;

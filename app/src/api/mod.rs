@@ -59,7 +59,11 @@ pub async fn sign_in(
 pub async fn sign_out() -> Result<(), AppError> {
     let state = ssr::state()?;
     if let (Some(secret), Some(who)) = (ssr::session_secret().await, ssr::session().await?) {
-        state.chat.sign_out(&who, &secret).await.map_err(ssr::fail)?;
+        state
+            .chat
+            .sign_out(&who, &secret)
+            .await
+            .map_err(ssr::fail)?;
     }
     ssr::clear_session_cookie(&state);
     leptos_axum::redirect("/login");
@@ -227,11 +231,7 @@ pub async fn set_public(id: ConversationId, public: bool) -> Result<(), AppError
 pub async fn rename_conversation(id: ConversationId, title: String) -> Result<(), AppError> {
     let state = ssr::state()?;
     let who = ssr::require_session().await?;
-    state
-        .chat
-        .rename(&who, id, &title)
-        .await
-        .map_err(ssr::fail)
+    state.chat.rename(&who, id, &title).await.map_err(ssr::fail)
 }
 
 /// Deletes the conversation and all its messages. Owner only; `confirm` must repeat the

@@ -24,7 +24,12 @@ impl ServerProcess {
             .args(["--listen", &addr.to_string(), "--data-dir"])
             .arg(dir)
             // These suites push far more traffic from one address than a person would.
-            .args(["--messages-per-minute", "1000000", "--sign-ups-per-hour", "100000"])
+            .args([
+                "--messages-per-minute",
+                "1000000",
+                "--sign-ups-per-hour",
+                "100000",
+            ])
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
