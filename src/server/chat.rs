@@ -310,14 +310,12 @@ impl Chat {
                 "To end this session, sign out instead.",
             ));
         }
-        if !self
-            .store
-            .revoke_session_by_id(who.user.id, session_id, now_ms())
-            .await
-            .map_err(store_err)?
-        {
-            return Err(CoreError::NotFound("Session"));
-        }
+        found(
+            self.store
+                .revoke_session_by_id(who.user.id, session_id, now_ms())
+                .await,
+            "Session",
+        )?;
         self.audit_as(who, "session_revoked", None, None, None)
             .await;
         self.end_sessions(
@@ -929,14 +927,7 @@ impl Chat {
         if member.role == role {
             return Ok(());
         }
-        if !self
-            .store
-            .set_role(id, target, role)
-            .await
-            .map_err(store_err)?
-        {
-            return Err(CoreError::NotFound("Member"));
-        }
+        found(self.store.set_role(id, target, role).await, "Member")?;
         self.audit_as(
             who,
             "role_changed",
@@ -960,14 +951,10 @@ impl Chat {
         if target == who.user.id {
             return Err(CoreError::Forbidden("You already own this conversation."));
         }
-        if !self
-            .store
-            .transfer_ownership(id, who.user.id, target)
-            .await
-            .map_err(store_err)?
-        {
-            return Err(CoreError::NotFound("Member"));
-        }
+        found(
+            self.store.transfer_ownership(id, who.user.id, target).await,
+            "Member",
+        )?;
         self.audit_as(
             who,
             "ownership_transferred",
@@ -1233,14 +1220,10 @@ impl Chat {
         invite_id: i64,
     ) -> Result<(), CoreError> {
         self.require_role(id, who.user.id, Role::Admin).await?;
-        if !self
-            .store
-            .revoke_invite(id, invite_id, now_ms())
-            .await
-            .map_err(store_err)?
-        {
-            return Err(CoreError::NotFound("Invite"));
-        }
+        found(
+            self.store.revoke_invite(id, invite_id, now_ms()).await,
+            "Invite",
+        )?;
         self.audit_as(
             who,
             "invite_revoked",
@@ -1318,6 +1301,15 @@ impl Chat {
         }));
         event.subscribe = Some(summary.id);
         self.hub.publish(Topic::User(user), event);
+    }
+}
+
+/// A store write that reports whether it found its row: not found becomes `NotFound(what)`.
+fn found(done: Result<bool, StoreError>, what: &'static str) -> Result<(), CoreError> {
+    match done {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(CoreError::NotFound(what)),
+        Err(e) => Err(store_err(e)),
     }
 }
 
