@@ -47,6 +47,11 @@ pub struct Config {
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
 
+    /// Seconds a WebSocket may stay silent (no frame, no pong) before it is closed; pings go
+    /// out every 5/12 of it (25 s for the default).
+    #[arg(long, env = "PALAVER_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub idle_timeout_secs: u64,
+
     /// Members one conversation may have.
     #[arg(long, env = "PALAVER_MAX_MEMBERS", default_value_t = 10_000)]
     pub max_members: i64,
@@ -85,6 +90,7 @@ impl std::fmt::Debug for Config {
             .field("session_days", &self.session_days)
             .field("allowed_origins", &self.allowed_origins)
             .field("site_root", &self.site_root)
+            .field("idle_timeout_secs", &self.idle_timeout_secs)
             .field("max_members", &self.max_members)
             .field("messages_per_minute", &self.messages_per_minute)
             .field("sockets_per_user", &self.sockets_per_user)
@@ -108,6 +114,7 @@ impl Config {
             session_days: 30,
             allowed_origins: Vec::new(),
             site_root: PathBuf::from("target/site"),
+            idle_timeout_secs: 60,
             max_members: 10_000,
             // Tests create many users, conversations and messages from one address in
             // seconds; the limits have their own tests with the defaults.

@@ -105,7 +105,12 @@ impl Application {
         let policy = OriginPolicy::new(origins);
 
         let shutdown = CancellationToken::new();
-        let gateway = Gateway::new(chat.clone(), policy.clone(), shutdown.clone());
+        let gateway = Gateway::new(
+            chat.clone(),
+            policy.clone(),
+            shutdown.clone(),
+            Duration::from_secs(config.idle_timeout_secs),
+        );
         let app_state = AppState {
             chat,
             secure_cookies: public_origin.starts_with("https://"),

@@ -33,9 +33,6 @@ use tokio_util::task::TaskTracker;
 
 use crate::startup::ServerState;
 
-const PING_EVERY: Duration = Duration::from_secs(25);
-/// A socket that has not answered a ping for this long is gone.
-const IDLE_LIMIT: Duration = Duration::from_secs(60);
 /// How often a socket re-checks that its session is still signed in.
 const SESSION_CHECK_EVERY: Duration = Duration::from_secs(15);
 /// A write that takes longer than this means the client stopped reading: drop it.
@@ -49,16 +46,29 @@ pub struct Gateway {
     origins: OriginPolicy,
     shutdown: CancellationToken,
     tracker: TaskTracker,
+    /// A socket that has sent nothing, not even a pong, for this long is gone.
+    idle_limit: Duration,
 }
 
 impl Gateway {
-    pub fn new(chat: Arc<Chat>, origins: OriginPolicy, shutdown: CancellationToken) -> Self {
+    pub fn new(
+        chat: Arc<Chat>,
+        origins: OriginPolicy,
+        shutdown: CancellationToken,
+        idle_limit: Duration,
+    ) -> Self {
         Self {
             chat,
             origins,
             shutdown,
             tracker: TaskTracker::new(),
+            idle_limit: idle_limit.max(Duration::from_secs(1)),
         }
+    }
+
+    /// Pings go out often enough that a live client answers at least twice per idle limit.
+    fn ping_every(&self) -> Duration {
+        self.idle_limit * 5 / 12
     }
 
     /// Waits (bounded) for every socket task to send its close frame and end.
@@ -266,7 +276,7 @@ impl Connection {
         stream: &mut SplitStream<WebSocket>,
         personal: &mut tokio::sync::broadcast::Receiver<HubEvent>,
     ) -> Option<(u16, &'static str)> {
-        let mut ping = interval(PING_EVERY);
+        let mut ping = interval(self.gateway.ping_every());
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut session_check = interval(SESSION_CHECK_EVERY);
         session_check.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -332,7 +342,7 @@ impl Connection {
                     Err(RecvError::Closed) => Flow::Close(1011, "internal error"),
                 },
                 _ = ping.tick() => {
-                    if last_heard.elapsed() > IDLE_LIMIT {
+                    if last_heard.elapsed() > self.gateway.idle_limit {
                         Flow::Close(close::POLICY, "idle timeout")
                     } else if !write(&mut self.sink, Message::Ping(Default::default())).await {
                         return None;

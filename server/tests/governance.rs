@@ -701,6 +701,34 @@ async fn hsts_is_sent_when_served_over_https() {
 }
 
 #[tokio::test]
+async fn a_socket_that_stops_answering_pings_is_closed_after_the_idle_limit() {
+    let app = app_with(|c| c.idle_timeout_secs = 2).await;
+    let (c, _) = signed_up(&app, "idle").await;
+    let mut quiet = c.socket().await;
+    let mut lively = c.socket().await;
+    // `lively` reads (tungstenite answers the server's pings while reading); `quiet` does not
+    // read at all, so it sends no pongs.
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(4) {
+        lively.next_json_within(Duration::from_millis(200)).await;
+    }
+    // Closed by the server (1008 "idle timeout"; 1006 when the client's own delayed pong
+    // replies hit the already-closed connection first). A live socket would time out: None.
+    let code = quiet.close_code(Duration::from_secs(3)).await;
+    assert!(matches!(code, Some(1008) | Some(1006)), "{code:?}");
+    lively
+        .send_json(&json!({"type":"sync","conversation_id":1,"after_seq":0}))
+        .await;
+    assert!(
+        lively
+            .next_json_within(Duration::from_secs(2))
+            .await
+            .is_some(),
+        "still open"
+    );
+}
+
+#[tokio::test]
 async fn oversized_bodies_frames_titles_and_messages_get_clear_errors() {
     let app = spawn_app().await;
     let (c, _) = signed_up(&app, "big").await;
