@@ -396,7 +396,8 @@ async fn print_plans(pool: &SqlitePool, big: ConversationId, nav: UserId) {
         "SELECT c.id, c.title, c.last_activity_at, c.last_seq, u.username, m.body, \
            (SELECT COUNT(*) FROM (SELECT 1 FROM messages x \
               WHERE x.conversation_id = c.id AND x.seq > mb.last_read_seq AND x.kind = 'message' \
-                AND x.deleted_at IS NULL AND x.sender_id <> mb.user_id LIMIT {})) \
+                AND x.deleted_at IS NULL AND x.sender_id <> mb.user_id LIMIT {})), \
+           c.public \
          FROM conversations c \
          JOIN members mb ON mb.conversation_id = c.id AND mb.user_id = ?1 \
          LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = ( \
