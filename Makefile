@@ -26,7 +26,7 @@ help:
 	@echo 'make e2e         build + Playwright only'
 	@echo 'make lint        fmt check + clippy (ssr + hydrate)'
 	@echo 'make unit        cargo test for palaver, palaver-app, palaver-server'
-	@echo 'make reliability kill -9 and slow-consumer runs; print their figures'
+	@echo 'make reliability kill -9, slow-consumer and dropped-socket runs; print their figures'
 	@echo 'make security    the security suite (forgeries, cross-site, roles, XSS, fuzzing, timing); prints its figures'
 	@echo 'make bench       history and side-nav latency at a million messages (benches/scale.rs)'
 	@echo 'make fmt         cargo fmt --all'
@@ -53,13 +53,14 @@ lint: setup
 	$(ENV) cargo clippy $(SSR_PACKAGES) --all-targets -- -D warnings
 	$(ENV) cargo clippy -p palaver-frontend --target wasm32-unknown-unknown -- -D warnings
 
-# The kill -9 and slow-consumer suites run on their own with --nocapture so that their
-# figures are printed.
+# The kill -9, slow-consumer and dropped-socket suites run on their own with --nocapture so
+# that their figures are printed.
 KILL_NINE := acknowledged_messages_survive_kill_nine
 SLOW_CONSUMER := a_client_that_stops_reading_slows_nobody_and_is_dropped
+DROPPED_SOCKET := a_dropped_socket_with_late_acks_resumes_and_retries_without_gaps_or_duplicates
 
 unit: setup
-	$(ENV) cargo test $(SSR_PACKAGES) -- --skip $(KILL_NINE) --skip $(SLOW_CONSUMER) --skip security_
+	$(ENV) cargo test $(SSR_PACKAGES) -- --skip $(KILL_NINE) --skip $(SLOW_CONSUMER) --skip $(DROPPED_SOCKET) --skip security_
 
 # One test at a time: the login-timing figure must not share the cores with other suites.
 security: setup
@@ -68,10 +69,11 @@ security: setup
 reliability: setup
 	$(ENV) cargo test $(SSR_PACKAGES) --test durability -- --nocapture $(KILL_NINE)
 	$(ENV) cargo test $(SSR_PACKAGES) --test slow_consumer -- --nocapture $(SLOW_CONSUMER)
+	$(ENV) cargo test $(SSR_PACKAGES) --test dropped_socket -- --nocapture $(DROPPED_SOCKET)
 
 # Built with the dev profile so it reuses the test build; SQLite itself is optimised there.
 bench: setup
-	$(ENV) cargo bench -p palaver --features server --bench scale --profile dev
+	$(ENV) cargo bench $(SSR_PACKAGES) --bench scale --profile dev
 
 clean-data:
 	rm -rf data target/e2e-data-*
