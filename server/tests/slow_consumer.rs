@@ -5,9 +5,10 @@
 mod common;
 
 use common::process::{free_addr, ServerProcess};
-use common::{unique, Client, PASSWORD};
+use common::{unique, Client, Socket, PASSWORD};
 use serde_json::Value;
 use std::time::{Duration, Instant};
+use tokio_tungstenite::MaybeTlsStream;
 
 // Enough traffic (about 15 MB) to overflow the loopback socket buffers of a client that
 // does not read.
@@ -26,6 +27,31 @@ fn rss_kib(pid: u32) -> u64 {
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// A socket like `Client::socket`, with a 64 KiB receive buffer: Linux may otherwise grow a
+/// loopback receive buffer to `tcp_rmem`'s maximum (32 MiB on some machines), which would
+/// swallow the whole firehose and hide what this test is about.
+async fn small_buffered_socket(client: &Client) -> Socket {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+    tcp.set_recv_buffer_size(64 * 1024).unwrap();
+    let stream = tcp.connect(client.addr).await.unwrap();
+    let mut req = format!("ws://{}/ws", client.addr)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("cookie", client.cookie().unwrap().parse().unwrap());
+    let (ws, _) = tokio_tungstenite::client_async(req, MaybeTlsStream::Plain(stream))
+        .await
+        .unwrap();
+    let mut socket = Socket { ws };
+    let token = client.ws_token().await;
+    socket
+        .send_json(&serde_json::json!({"type": "auth", "token": token}))
+        .await;
+    assert_eq!(socket.next_json().await["type"], "ready");
+    socket
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -53,7 +79,7 @@ async fn a_client_that_stops_reading_slows_nobody_and_is_dropped() {
     }
 
     // The sleeper authenticates, then never reads again.
-    let mut slow = sleeper.socket().await;
+    let mut slow = small_buffered_socket(&sleeper).await;
     let mut fast = reader.socket().await;
     let mut ws = writer.socket().await;
     let rss_before = rss_kib(pid);
@@ -88,8 +114,11 @@ async fn a_client_that_stops_reading_slows_nobody_and_is_dropped() {
     rss_peak = rss_peak.max(rss_kib(pid));
     latencies.sort();
 
-    // The sleeper's socket is given up on: after its buffers fill, the server stops writing
-    // and closes it. Reading now finds what fitted in the buffers, then the end.
+    // The sleeper's socket is given up on: after its buffers fill, the server's write waits
+    // at most 10 s (its write timeout), then it closes the socket. Stay asleep past that
+    // (a fast run is over long before), then reading finds what fitted in the buffers and
+    // the end.
+    tokio::time::sleep(Duration::from_secs(12)).await;
     let closed_within = Instant::now();
     let mut buffered = 0usize;
     let dropped = loop {
