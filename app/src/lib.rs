@@ -120,6 +120,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=pages::ChatShell ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::Welcome />
                     <Route path=path!("c/:id") view=pages::ConversationPage />
+                    <Route path=path!("rooms") view=pages::RoomsPage />
+                    <Route path=path!("account") view=pages::AccountPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -3,12 +3,14 @@
 //! signals, so the markup matches during hydration; the socket itself only runs in the
 //! browser (`socket` module).
 
+use crate::error::AppError;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use palaver::model::{
-    ConversationDetail, ConversationSummary, EventKind, Member, MessagePreview, MessageView,
+    ConversationDetail, ConversationSummary, EventKind, Member, MessagePreview, MessageView, Role,
     UserView,
 };
-use palaver::protocol::ServerFrame;
+use palaver::protocol::{RemovalReason, ServerFrame};
 use palaver::{ConversationId, Seq, UserId};
 use std::collections::HashSet;
 
@@ -81,6 +83,8 @@ pub struct Live {
     pub outbox: RwSignal<Vec<Outgoing>>,
     /// The conversation on screen, if any. Its signals belong to its view and die with it.
     room: StoredValue<Option<Room>>,
+    /// A reload of server state after (re)connecting, while its answer is awaited.
+    refresh: StoredValue<Option<Refresh>>,
     #[cfg(feature = "hydrate")]
     socket: socket::Handle,
 }
@@ -91,19 +95,76 @@ pub struct Live {
 #[derive(Clone, Copy)]
 pub struct Room {
     pub id: ConversationId,
+    pub title: RwSignal<String>,
+    pub public: RwSignal<bool>,
     pub timeline: RwSignal<Timeline>,
+    /// Everyone in the conversation with their role, the viewer included: what the viewer
+    /// may do is derived from their entry here ([`Live::my_role`]), so a promotion or
+    /// demotion changes the controls on screen at once.
     pub members: RwSignal<Vec<Member>>,
     pub online: RwSignal<HashSet<UserId>>,
+    /// Whether `online` is current. Presence frames only report changes, so while the socket
+    /// is down (and until the reload after reconnecting answers) nobody is shown as online
+    /// rather than showing who was online before the connection dropped.
+    pub presence_known: RwSignal<bool>,
     /// Who is typing, with when it stops showing (Unix ms).
     pub typing: RwSignal<Vec<(UserView, i64)>>,
     /// The reader is at the bottom: what arrives counts as read.
     pub at_bottom: RwSignal<bool>,
+    /// Set once the viewer is no longer a member while the conversation is on screen.
+    pub closed: RwSignal<Option<Closed>>,
+}
+
+/// Why the open conversation is no longer the viewer's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    Left,
+    Removed,
+    Deleted,
+    /// Found out by reloading after a reconnect (the notice was missed while offline): the
+    /// server only says "not a member" then.
+    Gone,
+}
+
+impl From<RemovalReason> for Closed {
+    fn from(r: RemovalReason) -> Self {
+        match r {
+            RemovalReason::Left => Closed::Left,
+            RemovalReason::Removed => Closed::Removed,
+            RemovalReason::Deleted => Closed::Deleted,
+        }
+    }
 }
 
 impl Room {
     fn alive(&self) -> bool {
         self.timeline.try_with_untracked(|_| ()).is_some()
     }
+
+    /// Replaces what a conversation reload returns (members, presence, title, visibility).
+    fn reset(&self, detail: &ConversationDetail) {
+        self.title.try_set(detail.title.clone());
+        self.public.try_set(detail.public);
+        self.members.try_set(detail.members.clone());
+        self.online.try_set(detail.online.iter().copied().collect());
+        self.presence_known.try_set(true);
+    }
+
+    /// The connection dropped: presence is unknown until the reload after reconnecting.
+    fn connection_lost(&self) {
+        self.online.try_update(HashSet::clear);
+        self.presence_known.try_set(false);
+        self.typing.try_update(Vec::clear);
+    }
+}
+
+/// A reload in flight. Frames that arrive meanwhile are kept and applied again on top of
+/// the reloaded state: each of them is idempotent, and the last one about any member or
+/// conversation is at least as new as the reloaded state, so replaying them in order gives
+/// the current state whichever side of the reload they happened on.
+struct Refresh {
+    generation: u64,
+    journal: Vec<ServerFrame>,
 }
 
 pub fn use_room() -> Room {
@@ -120,6 +181,7 @@ impl Live {
             conversations: RwSignal::new(conversations),
             outbox: RwSignal::new(Vec::new()),
             room: StoredValue::new(None),
+            refresh: StoredValue::new(None),
             #[cfg(feature = "hydrate")]
             socket: socket::Handle::new(),
         };
@@ -139,6 +201,18 @@ impl Live {
 
     pub fn is_mine(&self, m: &MessageView) -> bool {
         m.author_id == self.me_id()
+    }
+
+    /// The viewer's role in `room` right now (tracked), `None` once they are out of it.
+    pub fn my_role(&self, room: Room) -> Option<Role> {
+        // `try_`: a disposed room (another conversation opened) grants nothing.
+        if room.closed.try_get().flatten().is_some() {
+            return None;
+        }
+        let me = self.me_id();
+        room.members
+            .try_with(|ms| ms.iter().find(|m| m.user.id == me).map(|m| m.role))
+            .flatten()
     }
 
     /// Total unread messages across conversations (for the page title).
@@ -164,11 +238,15 @@ impl Live {
         timeline.divider = timeline.first_unread(self.me_id());
         let room = Room {
             id: detail.id,
+            title: RwSignal::new(detail.title.clone()),
+            public: RwSignal::new(detail.public),
             timeline: RwSignal::new(timeline),
             members: RwSignal::new(detail.members.clone()),
             online: RwSignal::new(detail.online.iter().copied().collect()),
+            presence_known: RwSignal::new(true),
             typing: RwSignal::new(Vec::new()),
             at_bottom: RwSignal::new(true),
+            closed: RwSignal::new(None),
         };
         self.room.set_value(Some(room));
         provide_context(room);
@@ -293,8 +371,86 @@ impl Live {
         let _ = last;
     }
 
+    /// The socket dropped: what the open conversation shows about presence is stale now.
+    pub fn connection_lost(self) {
+        if let Some(room) = self.room() {
+            room.connection_lost();
+        }
+    }
+
+    /// After (re)connecting: reloads what frames only report as changes (members, roles,
+    /// presence, title, visibility) and, after a reconnect, the side nav, so that nothing
+    /// that happened while the socket was down stays on screen. Messages need none of this:
+    /// `sync` fetches them by sequence number.
+    pub fn refresh(self, reconnected: bool) {
+        let room = self.room();
+        if room.is_none() && !reconnected {
+            return;
+        }
+        let generation = self
+            .refresh
+            .with_value(|r| r.as_ref().map_or(0, |r| r.generation))
+            .wrapping_add(1);
+        self.refresh.set_value(Some(Refresh {
+            generation,
+            journal: Vec::new(),
+        }));
+        spawn_local(async move {
+            let detail = async {
+                match room {
+                    Some(r) => Some(crate::api::conversation(r.id).await),
+                    None => None,
+                }
+            };
+            let list = async {
+                if reconnected {
+                    Some(crate::api::list_conversations().await)
+                } else {
+                    None
+                }
+            };
+            let (detail, list) = futures::join!(detail, list);
+            // A newer reload (another reconnect) supersedes this one; a disposed `live`
+            // (signed out) ends here too.
+            let Some(Some(journal)) = self.refresh.try_update_value(|r| match r {
+                Some(x) if x.generation == generation => r.take().map(|x| x.journal),
+                _ => None,
+            }) else {
+                return;
+            };
+            if let Some(Ok(list)) = list {
+                self.conversations.try_set(list);
+            }
+            if let (Some(room), Some(detail)) = (room.filter(Room::alive), detail) {
+                match detail {
+                    Ok(detail) => room.reset(&detail),
+                    Err(AppError::Forbidden(_) | AppError::NotFound(_)) => {
+                        room.closed.try_set(Some(Closed::Gone));
+                    }
+                    // Unreachable server: presence stays unknown; the next connection
+                    // reloads again.
+                    Err(_) => {}
+                }
+            }
+            for frame in journal {
+                self.apply(frame);
+            }
+            // The reloaded side nav may count as unread what is on screen.
+            if self.room().and_then(|r| r.at_bottom.try_get_untracked()) == Some(true) {
+                self.mark_read();
+            }
+        });
+    }
+
     /// Applies one server frame to the signals.
     pub fn apply(self, frame: ServerFrame) {
+        if !matches!(frame, ServerFrame::Typing { .. }) {
+            self.refresh.try_update_value(|r| {
+                if let Some(r) = r {
+                    r.journal.push(frame.clone());
+                }
+            });
+        }
         let room = self.room();
         let open = |id: ConversationId| room.filter(|r| r.id == id);
         match frame {
@@ -380,10 +536,47 @@ impl Live {
                 });
             }
             ServerFrame::ConversationRemoved {
-                conversation_id, ..
+                conversation_id,
+                reason,
             } => {
                 self.conversations
                     .update(|cs| cs.retain(|c| c.id != conversation_id));
+                // Nothing queued for it can be sent any more.
+                self.outbox
+                    .update(|o| o.retain(|m| m.conversation != conversation_id));
+                if let Some(r) = open(conversation_id) {
+                    r.closed.try_set(Some(reason.into()));
+                    r.typing.try_update(Vec::clear);
+                }
+            }
+            ServerFrame::ConversationUpdated {
+                conversation_id,
+                title,
+                public,
+            } => {
+                self.conversations.update(|cs| {
+                    if let Some(c) = cs.iter_mut().find(|c| c.id == conversation_id) {
+                        c.title = title.clone();
+                        c.public = public;
+                    }
+                });
+                if let Some(r) = open(conversation_id) {
+                    r.title.try_set(title);
+                    r.public.try_set(public);
+                }
+            }
+            ServerFrame::MemberUpdated {
+                conversation_id,
+                member,
+            } => {
+                if let Some(r) = open(conversation_id) {
+                    r.members.try_update(|ms| {
+                        match ms.iter_mut().find(|m| m.user.id == member.user.id) {
+                            Some(m) => *m = member,
+                            None => ms.push(member),
+                        }
+                    });
+                }
             }
             // Ready, Ack, Synced, Renewed and Error are the socket's business.
             _ => {}

@@ -255,6 +255,7 @@ async fn send_outbox(live: Live, mut kicks: mpsc::UnboundedReceiver<()>) {
 
 async fn connect_loop(live: Live) {
     let mut attempt: u32 = 0;
+    let mut connected_before = false;
     loop {
         if attempt > 0 {
             live.status.set(ConnStatus::Reconnecting);
@@ -303,6 +304,10 @@ async fn connect_loop(live: Live) {
                     live.socket.generation.set_value(generation);
                     keep_token_fresh(live, generation);
                     live.catch_up();
+                    // Presence, members and roles only arrive as changes: reload them (and
+                    // after a reconnect the side nav) rather than trust what was on screen.
+                    live.refresh(connected_before);
+                    connected_before = true;
                     // What was typed while offline goes out now, in order.
                     live.socket.kick();
                     if live.room().and_then(|r| r.at_bottom.try_get_untracked()) == Some(true) {
@@ -327,5 +332,9 @@ async fn connect_loop(live: Live) {
         // Dropping the sender ends the writer task, which drops the socket.
         live.socket.outgoing.set_value(None);
         live.socket.fail_all();
+        live.connection_lost();
+        if live.status.try_get_untracked() == Some(ConnStatus::Online) {
+            live.status.set(ConnStatus::Reconnecting);
+        }
     }
 }

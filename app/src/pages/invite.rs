@@ -51,8 +51,10 @@ pub fn InvitePage() -> impl IntoView {
                     }
                     Err(e) => {
                         http_status(if matches!(e, AppError::NotFound(_)) { 404 } else { 500 });
+                        // The server's message says why a link stops working (expired, used
+                        // up, revoked) without telling which, so a guessed code learns nothing.
                         let detail = match e {
-                            AppError::NotFound(_) => "It may have been revoked, or the link was copied incompletely. Ask for a new one.".to_owned(),
+                            AppError::NotFound(m) => format!("{m} Check that the whole link was copied, or ask for a new one."),
                             other => other.to_string(),
                         };
                         EitherOf3::C(view! {

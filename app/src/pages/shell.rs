@@ -91,7 +91,13 @@ fn TopBar() -> impl IntoView {
                 <span class="avatar" aria-hidden="true">
                     {live.me.with_value(|m| initial(&m.username))}
                 </span>
-                <span class="username">{live.me.with_value(|m| m.username.clone())}</span>
+                <A
+                    href="/account"
+                    attr:class="username"
+                    attr:aria-label=live.me.with_value(|m| format!("{}, your account", m.username))
+                >
+                    {live.me.with_value(|m| m.username.clone())}
+                </A>
                 <ActionForm action=sign_out>
                     <button type="submit" class="ghost">
                         "Sign out"
@@ -145,6 +151,10 @@ fn Sidebar() -> impl IntoView {
                 </button>
             </ActionForm>
             <Alert message=error />
+            <A href="/rooms" attr:class="browse">
+                <span class="icon" aria-hidden="true">"#"</span>
+                "Browse rooms"
+            </A>
             <Show
                 when=move || live.conversations.with(|c| !c.is_empty())
                 fallback=|| view! { <p class="empty-nav">"No conversations yet. Create one above, or open an invite link."</p> }
@@ -152,7 +162,7 @@ fn Sidebar() -> impl IntoView {
                 <ul class="conversation-list">
                     <For
                         each=move || live.conversations.get()
-                        key=|c| (c.id, c.last_seq, c.unread)
+                        key=|c| (c.id, c.last_seq, c.unread, c.title.clone(), c.public)
                         children=move |c| {
                             let href = format!("/c/{}", c.id);
                             let preview = c
@@ -164,9 +174,15 @@ fn Sidebar() -> impl IntoView {
                             view! {
                                 <li>
                                     <A href=href attr:class="conversation">
-                                        <span class="avatar" aria-hidden="true">{initial(&c.title)}</span>
+                                        // Public rooms wear a "#" instead of an initial.
+                                        <span class="avatar" class:public=c.public aria-hidden="true">
+                                            {if c.public { "#".to_owned() } else { initial(&c.title) }}
+                                        </span>
                                         <span class="text">
-                                            <span class="title">{c.title.clone()}</span>
+                                            <span class="title">
+                                                {c.title.clone()}
+                                                {c.public.then(|| view! { <span class="sr-only">" (public room)"</span> })}
+                                            </span>
                                             <span class="preview">{preview}</span>
                                         </span>
                                         <span class="side">
@@ -196,7 +212,11 @@ pub fn Welcome() -> impl IntoView {
     view! {
         <div class="welcome">
             <h1>{move || format!("Hi, {}", live.me.with_value(|m| m.username.clone()))}</h1>
-            <p>"Pick a conversation on the left, or start a new one and invite people with a link."</p>
+            <p>
+                "Pick a conversation on the left, start a new one and invite people with a link, or "
+                <A href="/rooms">"browse the public rooms"</A>
+                "."
+            </p>
         </div>
     }
 }

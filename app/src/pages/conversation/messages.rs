@@ -1,5 +1,6 @@
 //! The message list: bubbles (mine right, others left, grouped by author), join/leave lines,
-//! the "new messages" divider, edit and delete on my own messages, "load older", the typing
+//! the "new messages" divider, edit and delete on my own messages (and moderators' delete on
+//! anyone's), "load older", the typing
 //! line, and the read position that follows what is on screen.
 
 use crate::api::history;
@@ -8,7 +9,7 @@ use crate::live::{now_ms, use_live, use_room, ConnStatus, Live, OutState, Outgoi
 use crate::time::{clock, full, iso, use_tz_offset};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use palaver::model::{EventKind, MessageView};
+use palaver::model::{EventKind, MessageView, Role};
 use palaver::{ConversationId, MessageBody, Seq};
 
 /// Messages by one author within this many milliseconds share one header.
@@ -143,10 +144,11 @@ fn RowView(row: Row, live: Live, id: ConversationId) -> impl IntoView {
         .then(|| view! { <li class="divider" role="separator"><span>"New messages"</span></li> });
     let line = match m.kind {
         EventKind::Join | EventKind::Leave => {
-            let text = if m.kind == EventKind::Join {
-                format!("{} joined", m.author)
-            } else {
-                format!("{} left", m.author)
+            // A removal is stored as a leave whose body says so.
+            let text = match (m.kind, m.body.as_str()) {
+                (EventKind::Join, _) => format!("{} joined", m.author),
+                (_, "removed") => format!("{} was removed", m.author),
+                _ => format!("{} left", m.author),
             };
             view! { <li class="system" data-kind=m.kind.as_str()>{text}</li> }.into_any()
         }
@@ -229,23 +231,37 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
             view! { <p class="body">{body.clone()}</p> }.into_any()
         }
     };
-    let actions = (mine && !deleted).then(|| {
-        view! {
-            <div class="actions">
-                <Show
-                    when=move || confirming.get()
-                    fallback=move || view! {
-                        <button type="button" class="ghost" aria-label="Edit message" on:click=move |_| editing.set(true)>"Edit"</button>
-                        <button type="button" class="ghost" aria-label="Delete message" on:click=move |_| confirming.set(true)>"Delete"</button>
-                    }
-                >
-                    <span>"Delete this message?"</span>
-                    <button type="button" class="danger" on:click=remove disabled=move || busy.get()>"Delete"</button>
-                    <button type="button" class="ghost" on:click=move |_| confirming.set(false)>"Keep"</button>
-                </Show>
-            </div>
-        }
-    });
+    // Authors delete their own messages; owners and admins anyone's (following the live
+    // role). Only authors edit.
+    let room = use_room();
+    let may_delete = move || mine || live.my_role(room).is_some_and(Role::can_moderate);
+    let question = if mine {
+        "Delete this message?".to_owned()
+    } else {
+        format!("Delete this message by {}?", m.author)
+    };
+    let actions = move || {
+        (!deleted && may_delete()).then(|| {
+            let question = question.clone();
+            view! {
+                <div class="actions">
+                    <Show
+                        when=move || confirming.get()
+                        fallback=move || view! {
+                            {mine.then(|| view! {
+                                <button type="button" class="ghost" aria-label="Edit message" on:click=move |_| editing.set(true)>"Edit"</button>
+                            })}
+                            <button type="button" class="ghost" aria-label="Delete message" on:click=move |_| confirming.set(true)>"Delete"</button>
+                        }
+                    >
+                        <span>{question.clone()}</span>
+                        <button type="button" class="danger" on:click=remove disabled=move || busy.get()>"Delete"</button>
+                        <button type="button" class="ghost" on:click=move |_| confirming.set(false)>"Keep"</button>
+                    </Show>
+                </div>
+            }
+        })
+    };
     view! {
         <li
             class="bubble"

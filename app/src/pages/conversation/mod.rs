@@ -1,21 +1,24 @@
-//! One conversation: header (title, who is online, invite, leave), the message list, the
-//! composer and the member list.
+//! One conversation: header (title, who is online, invite, settings, leave), the message
+//! list, the composer (or why it is gone) and the member list.
 
+mod audit;
 mod composer;
 mod invite;
+mod invites;
+mod members;
 mod messages;
+mod settings;
 
 use crate::api::{conversation, history, LeaveConversation};
 use crate::components::{action_error, http_status, Alert, Notice};
 use crate::error::AppError;
-use crate::live::{use_live, use_room};
-use crate::pages::shell::initial;
+use crate::live::{use_live, use_room, Closed};
 use leptos::either::Either;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use palaver::model::{ConversationDetail, Role};
+use palaver::model::Role;
 use palaver::ConversationId;
 
 #[component]
@@ -40,7 +43,7 @@ pub fn ConversationPage() -> impl IntoView {
                 match data.await {
                     Ok((detail, page)) => {
                         live.open(&detail, page.messages, page.has_older);
-                        Either::Left(view! { <ConversationView detail /> })
+                        Either::Left(view! { <ConversationView id=detail.id /> })
                     }
                     Err(e) => {
                         if matches!(e, AppError::NotFound(_)) {
@@ -60,39 +63,97 @@ pub fn ConversationPage() -> impl IntoView {
 }
 
 #[component]
-fn ConversationView(detail: ConversationDetail) -> impl IntoView {
+fn ConversationView(id: ConversationId) -> impl IntoView {
+    let live = use_live();
     let room = use_room();
-    let id = detail.id;
-    let title = detail.title.clone();
-    let can_leave = detail.my_role != Role::Owner;
-    let online_count = move || {
+    // What the viewer may do follows their live role: a promotion shows the controls and a
+    // demotion or removal takes them away without a reload. The server checks again anyway.
+    let role = Memo::new(move |_| live.my_role(room));
+    let moderator = Signal::derive(move || role.get().is_some_and(Role::can_moderate));
+    let settings_open = RwSignal::new(false);
+    let showing_settings = move || settings_open.get() && moderator.get();
+    let subline = move || {
         let members = room
             .members
             .with(|ms| ms.iter().map(|m| m.user.id).collect::<Vec<_>>());
-        room.online
-            .with(|o| members.iter().filter(|u| o.contains(u)).count())
+        let n = members.len();
+        let noun = if n == 1 { "member" } else { "members" };
+        if room.presence_known.get() {
+            let online = room
+                .online
+                .with(|o| members.iter().filter(|u| o.contains(u)).count());
+            format!("{n} {noun} · {online} online")
+        } else {
+            format!("{n} {noun}")
+        }
     };
     view! {
-        <Title text=title.clone() />
+        // The page title outlives this view a little (the meta context re-formats it when
+        // the unread count changes, also while the next conversation opens): `try_`.
+        <Title text=move || room.title.try_get().unwrap_or_default() />
         <div class="conversation-view">
             <section class="chat" aria-labelledby="conversation-title">
                 <header class="chat-header">
                     <div class="heading">
-                        <h1 id="conversation-title">{title}</h1>
+                        <h1 id="conversation-title">{move || room.title.get()}</h1>
                         <p class="subline">
-                            {move || {
-                                let n = room.members.with(Vec::len);
-                                format!("{n} {} · {} online", if n == 1 { "member" } else { "members" }, online_count())
-                            }}
+                            {move || room.public.get().then(|| view! {
+                                <span class="tag" title="Listed in the room directory; anyone can join">"Public"</span>
+                            })}
+                            {subline}
                         </p>
                     </div>
-                    <invite::InviteControl id />
-                    {can_leave.then(|| view! { <LeaveControl id /> })}
+                    <Show when=move || moderator.get()>
+                        <invite::InviteControl id />
+                        <button
+                            type="button"
+                            class="ghost settings-toggle"
+                            class:active=move || settings_open.get()
+                            aria-expanded=move || settings_open.get().to_string()
+                            aria-controls="conversation-settings"
+                            on:click=move |_| settings_open.update(|o| *o = !*o)
+                        >
+                            "Settings"
+                        </button>
+                    </Show>
+                    <Show when=move || role.get().is_some_and(|r| r != Role::Owner)>
+                        <LeaveControl id />
+                    </Show>
                 </header>
-                <messages::MessageList id />
-                <composer::Composer id />
+                {move || {
+                    if showing_settings() {
+                        Either::Left(view! {
+                            <settings::SettingsPanel id role open=settings_open />
+                        })
+                    } else {
+                        Either::Right(view! {
+                            <messages::MessageList id />
+                            {move || match room.closed.get() {
+                                Some(reason) => Either::Left(view! { <ClosedNotice reason /> }),
+                                None => Either::Right(view! { <composer::Composer id /> }),
+                            }}
+                        })
+                    }
+                }}
             </section>
-            <MembersPanel />
+            <members::MembersPanel id role />
+        </div>
+    }
+}
+
+/// In place of the composer once the conversation is no longer the viewer's.
+#[component]
+fn ClosedNotice(reason: Closed) -> impl IntoView {
+    let text = match reason {
+        Closed::Removed => "You were removed from this conversation.",
+        Closed::Deleted => "This conversation was deleted.",
+        Closed::Left => "You left this conversation.",
+        Closed::Gone => "You are no longer a member of this conversation.",
+    };
+    view! {
+        <div class="closed-notice" role="status">
+            <p>{text}</p>
+            <a class="button" href="/">"Back to your conversations"</a>
         </div>
     }
 }
@@ -120,41 +181,5 @@ fn LeaveControl(id: ConversationId) -> impl IntoView {
             </Show>
             <Alert message=error />
         </div>
-    }
-}
-
-#[component]
-fn MembersPanel() -> impl IntoView {
-    let room = use_room();
-    view! {
-        <aside class="members" aria-label="Members">
-            <h2>{move || format!("Members · {}", room.members.with(Vec::len))}</h2>
-            <ul>
-                <For
-                    each=move || room.members.get()
-                    key=|m| m.user.id
-                    children=move |m| {
-                        let user = m.user.id;
-                        let online = move || room.online.with(|o| o.contains(&user));
-                        let role = match m.role {
-                            Role::Owner => Some("owner"),
-                            Role::Admin => Some("admin"),
-                            Role::Member => None,
-                        };
-                        view! {
-                            <li class:online=online>
-                                <span class="avatar" aria-hidden="true">
-                                    {initial(&m.user.username)}
-                                    <span class="dot"></span>
-                                </span>
-                                <span class="name">{m.user.username.clone()}</span>
-                                <span class="sr-only">{move || if online() { "online" } else { "offline" }}</span>
-                                {role.map(|r| view! { <span class="role">{r}</span> })}
-                            </li>
-                        }
-                    }
-                />
-            </ul>
-        </aside>
     }
 }

@@ -1,0 +1,250 @@
+//! The member list: who is in the conversation and who is online, and for owners and admins
+//! what they may do to whom. The rules mirror the server's (`Chat::set_role`,
+//! `transfer_ownership`, `remove_member`), which enforces them regardless: the list only
+//! avoids offering what would be refused.
+
+use crate::api::{remove_member, set_role, transfer_ownership};
+use crate::components::Alert;
+use crate::live::{use_live, use_room};
+use crate::pages::shell::initial;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use palaver::model::{Member, Role};
+use palaver::{ConversationId, UserId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MemberAction {
+    MakeAdmin,
+    RemoveAdmin,
+    MakeOwner,
+    Remove,
+}
+
+impl MemberAction {
+    fn label(self) -> &'static str {
+        match self {
+            MemberAction::MakeAdmin => "Make admin",
+            MemberAction::RemoveAdmin => "Remove admin",
+            MemberAction::MakeOwner => "Make owner",
+            MemberAction::Remove => "Remove",
+        }
+    }
+
+    /// The question asked before the action, for the ones that are hard to undo.
+    fn confirmation(self, name: &str) -> Option<String> {
+        match self {
+            MemberAction::MakeOwner => {
+                Some(format!("Make {name} the owner? You will become an admin."))
+            }
+            MemberAction::Remove => Some(format!("Remove {name} from this conversation?")),
+            MemberAction::MakeAdmin | MemberAction::RemoveAdmin => None,
+        }
+    }
+}
+
+/// What a viewer with role `me` may do to a member with role `target`: the owner promotes,
+/// demotes, hands over ownership to and removes anyone else; admins remove plain members;
+/// nobody acts on themselves or on the owner.
+fn allowed(me: Option<Role>, is_self: bool, target: Role) -> Vec<MemberAction> {
+    use MemberAction::*;
+    if is_self {
+        return Vec::new();
+    }
+    match (me, target) {
+        (Some(Role::Owner), Role::Admin) => vec![RemoveAdmin, MakeOwner, Remove],
+        (Some(Role::Owner), Role::Member) => vec![MakeAdmin, MakeOwner, Remove],
+        (Some(Role::Admin), Role::Member) => vec![Remove],
+        _ => Vec::new(),
+    }
+}
+
+fn rank(role: Role) -> u8 {
+    match role {
+        Role::Owner => 0,
+        Role::Admin => 1,
+        Role::Member => 2,
+    }
+}
+
+#[component]
+pub fn MembersPanel(id: ConversationId, role: Memo<Option<Role>>) -> impl IntoView {
+    let room = use_room();
+    let sorted = move || {
+        let mut ms = room.members.get();
+        ms.sort_by_key(|m| rank(m.role));
+        ms
+    };
+    view! {
+        <aside class="members" aria-label="Members">
+            <h2>{move || format!("Members · {}", room.members.with(Vec::len))}</h2>
+            <ul>
+                // Keyed by role too: a promotion redraws the row with its new badge and actions.
+                <For
+                    each=sorted
+                    key=|m| (m.user.id, m.role.as_str())
+                    children=move |m| view! { <MemberRow m id my_role=role /> }
+                />
+            </ul>
+        </aside>
+    }
+}
+
+#[component]
+fn MemberRow(m: Member, id: ConversationId, my_role: Memo<Option<Role>>) -> impl IntoView {
+    let live = use_live();
+    let room = use_room();
+    let user: UserId = m.user.id;
+    let name = m.user.username.clone();
+    let is_self = user == live.me_id();
+    let target = m.role;
+    let online = move || room.online.with(|o| o.contains(&user));
+    let actions = move || allowed(my_role.get(), is_self, target);
+    let open = RwSignal::new(false);
+    let confirming = RwSignal::new(None::<MemberAction>);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+
+    // The row is redrawn (or gone) once the change arrives over the socket, so these
+    // signals may be disposed by the time the answer comes back.
+    let run = move |action: MemberAction| {
+        busy.set(true);
+        spawn_local(async move {
+            let result = match action {
+                MemberAction::MakeAdmin => set_role(id, user, Role::Admin).await,
+                MemberAction::RemoveAdmin => set_role(id, user, Role::Member).await,
+                MemberAction::MakeOwner => transfer_ownership(id, user).await,
+                MemberAction::Remove => remove_member(id, user).await,
+            };
+            match result {
+                Ok(()) => {
+                    error.try_set(None);
+                    confirming.try_set(None);
+                    open.try_set(false);
+                }
+                Err(e) => {
+                    error.try_set(Some(e.to_string()));
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+    let choose = move |action: MemberAction, name: &str| {
+        if action.confirmation(name).is_some() {
+            confirming.set(Some(action));
+        } else {
+            run(action);
+        }
+    };
+
+    let role_badge = match target {
+        Role::Owner => Some("owner"),
+        Role::Admin => Some("admin"),
+        Role::Member => None,
+    };
+    let menu_name = name.clone();
+    let menu = move || {
+        let name = menu_name.clone();
+        let list = actions();
+        if list.is_empty() || !open.get() {
+            return None;
+        }
+        let body = match confirming.get() {
+            Some(action) => {
+                let question = action.confirmation(&name).unwrap_or_default();
+                view! {
+                    <p>{question}</p>
+                    <div class="row">
+                        <button type="button" class="danger" disabled=move || busy.get() on:click=move |_| run(action)>
+                            {action.label()}
+                        </button>
+                        <button type="button" class="ghost" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                    </div>
+                }
+                .into_any()
+            }
+            None => list
+                .into_iter()
+                .map(|action| {
+                    let name = name.clone();
+                    view! {
+                        <button type="button" class="ghost" disabled=move || busy.get() on:click=move |_| choose(action, &name)>
+                            {action.label()}
+                        </button>
+                    }
+                })
+                .collect_view()
+                .into_any(),
+        };
+        Some(view! {
+            <div class="member-actions" role="group" aria-label=format!("Actions for {name}")>
+                {body}
+            </div>
+        })
+    };
+    let toggle_name = name.clone();
+    view! {
+        <li class:online=online data-role=target.as_str()>
+            <div class="member">
+                <span class="avatar" aria-hidden="true">
+                    {initial(&name)}
+                    <span class="dot"></span>
+                </span>
+                <span class="name">{name.clone()}</span>
+                <span class="sr-only">{move || if online() { "online" } else { "offline" }}</span>
+                {role_badge.map(|r| view! { <span class="role">{r}</span> })}
+                {move || (!actions().is_empty()).then(|| view! {
+                    <button
+                        type="button"
+                        class="ghost more"
+                        aria-label=format!("Manage {toggle_name}")
+                        aria-expanded=move || open.get().to_string()
+                        on:click=move |_| {
+                            open.update(|o| *o = !*o);
+                            confirming.set(None);
+                            error.set(None);
+                        }
+                    >
+                        "⋯"
+                    </button>
+                })}
+            </div>
+            {menu}
+            <Alert message=error />
+        </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{allowed, MemberAction::*};
+    use palaver::model::Role::*;
+
+    #[test]
+    fn the_owner_manages_everyone_else() {
+        assert_eq!(
+            allowed(Some(Owner), false, Member),
+            [MakeAdmin, MakeOwner, Remove]
+        );
+        assert_eq!(
+            allowed(Some(Owner), false, Admin),
+            [RemoveAdmin, MakeOwner, Remove]
+        );
+        assert!(allowed(Some(Owner), true, Owner).is_empty());
+    }
+
+    #[test]
+    fn admins_remove_plain_members_only() {
+        assert_eq!(allowed(Some(Admin), false, Member), [Remove]);
+        assert!(allowed(Some(Admin), false, Admin).is_empty());
+        assert!(allowed(Some(Admin), false, Owner).is_empty());
+        assert!(allowed(Some(Admin), true, Admin).is_empty());
+    }
+
+    #[test]
+    fn members_and_outsiders_manage_nobody() {
+        for target in [Owner, Admin, Member] {
+            assert!(allowed(Some(Member), false, target).is_empty());
+            assert!(allowed(None, false, target).is_empty());
+        }
+    }
+}
