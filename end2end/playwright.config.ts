@@ -52,7 +52,11 @@ export default defineConfig({
       `test -x ${sh(server)} || { echo "no server binary at ${server}: run 'make build' first" >&2; exit 1; }`,
       `rm -rf ${sh(path.join(root, 'target'))}/e2e-data-*`,
       `mkdir -p ${sh(dataDir)}`,
-      `exec ${sh(server)} --listen 127.0.0.1:${port} --public-origin ${origin} --data-dir ${sh(dataDir)}`,
+      // The suite signs up many users and posts quickly from one address: raise those limits.
+      // The sign-in failure throttle keeps its default (5 per 15 minutes per address), so the
+      // suite as a whole must stay under 5 wrong passwords.
+      `exec ${sh(server)} --listen 127.0.0.1:${port} --public-origin ${origin} --data-dir ${sh(dataDir)}` +
+        ' --sign-ups-per-hour 100000 --messages-per-minute 100000 --conversations-per-hour 100000',
     ].join(' && '),
     cwd: root,
     // Warnings and errors only, so the test summary is not buried under request logs.

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { expect, type Page } from '@playwright/test';
+import { expect, type Browser, type Page } from '@playwright/test';
 
 export const PASSWORD = 'correct-horse-battery-9';
 
@@ -92,3 +92,63 @@ export async function waitConnected(page: Page): Promise<void> {
 
 export const alertWith = (page: Page, text: string | RegExp) =>
   page.getByRole('alert').filter({ hasText: text });
+
+/** Someone new, signed up in a browser context of their own. */
+export async function newPerson(browser: Browser, baseURL: string | undefined, prefix: string) {
+  const name = uniqueName(prefix);
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  await signUp(page, name);
+  return { name, context, page };
+}
+
+export type Person = Awaited<ReturnType<typeof newPerson>>;
+
+/** A fresh invite link from the conversation header (owners and admins). */
+export async function headerInviteLink(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
+  const field = page.getByLabel('Invite link', { exact: true });
+  await expect(field).toHaveValue(/\/invite\//);
+  return field.inputValue();
+}
+
+/** Opens `link` as `page`'s user and waits until the conversation at `path` is live. */
+export async function joinWith(page: Page, link: string, path: string, title: string): Promise<void> {
+  await page.goto(link);
+  await page.waitForURL((url) => url.pathname === path);
+  await expect(conversationHeading(page, title)).toBeVisible();
+  await waitHydrated(page);
+  await waitConnected(page);
+}
+
+export const sideNav = (page: Page) => page.getByRole('navigation', { name: 'Conversations' });
+
+export const membersPanel = (page: Page) => page.getByRole('complementary', { name: 'Members' });
+
+export const settingsPanel = (page: Page) => page.getByRole('region', { name: 'Conversation settings' });
+
+export async function openSettings(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await expect(settingsPanel(page)).toBeVisible();
+}
+
+/** Opens the member menu for `name` and picks `action`, confirming when asked. */
+export async function memberAction(page: Page, name: string, action: string): Promise<void> {
+  const row = membersPanel(page).getByRole('listitem').filter({ hasText: name });
+  await row.getByRole('button', { name: `Manage ${name}`, exact: true }).click();
+  const menu = row.getByRole('group', { name: `Actions for ${name}` });
+  await menu.getByRole('button', { name: action, exact: true }).click();
+  // Making someone the owner and removing them ask first; the question's button repeats the action.
+  if (action === 'Make owner' || action === 'Remove') {
+    await expect(menu).toContainText('?');
+    await menu.getByRole('button', { name: action, exact: true }).click();
+  }
+}
+
+/** Sends a message from the composer and waits for it to be stored (no pending bubble). */
+export async function sendMessage(page: Page, text: string): Promise<void> {
+  await composer(page).fill(text);
+  await composer(page).press('Enter');
+  await expect(bubble(page, text)).toBeVisible();
+  await expect(messageList(page).locator('[data-pending="true"]')).toHaveCount(0);
+}
