@@ -50,6 +50,8 @@ pub enum ValidationError {
     InviteExpiry(i64),
     #[error("An invite link allows 1 to {0} uses (or unlimited).")]
     InviteUses(i64),
+    #[error("Type the conversation's exact title to confirm the deletion.")]
+    DeleteConfirmation,
 }
 
 macro_rules! string_newtype {

@@ -259,6 +259,23 @@ async fn deleting_a_conversation_needs_the_title_and_removes_it_for_everyone_liv
     // The invite died with it.
     let r = app.client().call("invite", &[("code", &code)]).await;
     assert_eq!(r.status, 404);
+    // Its id is never reused: the next conversation does not inherit its links or its
+    // audit log.
+    let next = owner.create_conversation("Next project").await;
+    assert!(next > conv, "{next} after {conv}");
+    let log: Vec<Value> = owner
+        .call("audit_log", &[("id", &next.to_string())])
+        .await
+        .ok();
+    assert!(log.is_empty(), "{log:?}");
+    assert_eq!(
+        owner
+            .call("delete_conversation", &[("id", &id), ("confirm", "")])
+            .await
+            .status,
+        403,
+        "a deleted conversation stays gone"
+    );
 }
 
 // ----- invites -------------------------------------------------------------------------------

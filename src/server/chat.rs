@@ -1033,39 +1033,39 @@ impl Chat {
         Ok(())
     }
 
-    /// Deletes the conversation with all its messages. Owner only; the UI asks first.
+    /// Deletes the conversation with all its messages. Owner only, and `confirm` must repeat
+    /// the title exactly: a stray click or a forged request without it deletes nothing.
     pub async fn delete_conversation(
         &self,
         who: &SessionUser,
         id: ConversationId,
+        confirm: &str,
     ) -> Result<(), CoreError> {
         self.require_role(id, who.user.id, Role::Owner).await?;
-        let summary = self
+        let title = self
             .store
             .conversation_summary(id, who.user.id)
             .await
-            .map_err(store_err)?;
+            .map_err(store_err)?
+            .ok_or(CoreError::NotFound("Conversation"))?
+            .title;
+        if confirm.trim() != title {
+            return Err(ValidationError::DeleteConfirmation.into());
+        }
         // Holding the ordering lock: no message is appended half-way through the deletion.
         let stripe = (id.0.unsigned_abs() % self.send_locks.len() as u64) as usize;
         let members = {
             let _ordered = self.send_locks[stripe].lock().await;
             self.store
-                .delete_conversation(id)
+                .delete_conversation(id, now_ms())
                 .await
                 .map_err(|e| match e {
                     StoreError::NotFound => CoreError::NotFound("Conversation"),
                     e => store_err(e),
                 })?
         };
-        let title = summary.map(|s| s.title);
-        self.audit_as(
-            who,
-            "conversation_deleted",
-            Some(id),
-            None,
-            title.as_deref(),
-        )
-        .await;
+        self.audit_as(who, "conversation_deleted", Some(id), None, Some(&title))
+            .await;
         for user in members {
             self.publish_removed(user, id, RemovalReason::Deleted);
         }

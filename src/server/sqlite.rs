@@ -432,8 +432,20 @@ impl Store for SqliteStore {
         row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
     }
 
-    async fn delete_conversation(&self, id: ConversationId) -> StoreResult<Vec<UserId>> {
+    async fn delete_conversation(&self, id: ConversationId, now: i64) -> StoreResult<Vec<UserId>> {
         let mut tx = self.pool.begin().await?;
+        // Writes first: the transaction holds the write lock before anything is read.
+        let done = sqlx::query(
+            "UPDATE conversations SET title = '', public = 0, deleted_at = ? \
+             WHERE id = ? AND deleted_at IS NULL",
+        )
+        .bind(now)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
         let members: Vec<i64> =
             sqlx::query_scalar("SELECT user_id FROM members WHERE conversation_id = ?")
                 .bind(id.0)
@@ -445,13 +457,6 @@ impl Store for SqliteStore {
                 .bind(id.0)
                 .execute(&mut *tx)
                 .await?;
-        }
-        let done = sqlx::query("DELETE FROM conversations WHERE id = ?")
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
         }
         tx.commit().await?;
         Ok(members.into_iter().map(UserId).collect())

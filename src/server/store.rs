@@ -167,9 +167,10 @@ pub trait Store: Send + Sync + 'static {
         title: Option<&str>,
         public: Option<bool>,
     ) -> StoreResult<Option<(String, bool)>>;
-    /// Deletes the conversation with its messages, members and invites; returns who its
-    /// members were.
-    async fn delete_conversation(&self, id: ConversationId) -> StoreResult<Vec<UserId>>;
+    /// Deletes the conversation's messages, members and invites, leaving an empty tombstone
+    /// row so that its id is never given to another conversation; returns who its members
+    /// were.
+    async fn delete_conversation(&self, id: ConversationId, now: i64) -> StoreResult<Vec<UserId>>;
     /// Public rooms, most recently active first.
     async fn public_rooms(&self, user: UserId, limit: i64) -> StoreResult<Vec<PublicRoom>>;
     /// The user's conversations, newest activity first, with the last message's preview.

@@ -240,24 +240,9 @@ pub async fn rename_conversation(id: ConversationId, title: String) -> Result<()
 pub async fn delete_conversation(id: ConversationId, confirm: String) -> Result<(), AppError> {
     let state = ssr::state()?;
     let who = ssr::require_session().await?;
-    let detail = state
-        .chat
-        .conversation(&who.user, id)
-        .await
-        .map_err(ssr::fail)?;
-    if detail.my_role != Role::Owner {
-        return Err(ssr::fail(palaver::CoreError::Forbidden(
-            "Only the owner can do that.",
-        )));
-    }
-    if confirm.trim() != detail.title {
-        return Err(ssr::reject(AppError::Invalid(
-            "Type the conversation's exact title to confirm the deletion.".into(),
-        )));
-    }
     state
         .chat
-        .delete_conversation(&who, id)
+        .delete_conversation(&who, id, &confirm)
         .await
         .map_err(ssr::fail)?;
     leptos_axum::redirect("/");
