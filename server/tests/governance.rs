@@ -785,3 +785,61 @@ async fn oversized_bodies_frames_titles_and_messages_get_clear_errors() {
     );
     let _ = json!(null);
 }
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_when_served_over_https() {
+    let app = app_with(|c| c.public_origin = Some("https://chat.example.com".into())).await;
+    let c = app.client();
+    let r = c
+        .call(
+            "sign_up",
+            &[("username", &unique("sec")), ("password", PASSWORD)],
+        )
+        .await;
+    let cookie = r.headers["set-cookie"].to_str().unwrap().to_owned();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Secure"] {
+        assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
+    }
+}
+
+#[tokio::test]
+async fn a_database_failure_gives_a_generic_error_without_sql_text() {
+    let app = spawn_app().await;
+    let (c, _) = signed_up(&app, "dbfail").await;
+    let conv = c.create_conversation("Fragile").await;
+    let mut ws = c.socket().await;
+    // Break the schema under the running server, as a failing disk or a bad migration would.
+    let store = palaver::server::sqlite::SqliteStore::connect(&format!(
+        "sqlite://{}",
+        app.data_dir.join("palaver.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("ALTER TABLE invites RENAME TO invites_elsewhere")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    sqlx::query("ALTER TABLE messages RENAME TO messages_elsewhere")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let generic = "Something went wrong on our side. Please try again.";
+    let r = c.call("create_invite", &[("id", &conv.to_string())]).await;
+    assert_eq!(r.status, 500);
+    assert_eq!(r.body, json!({"code": "internal", "message": generic}));
+    let f = ws.send_message(conv, "x1", "hello").await;
+    assert_eq!(f["code"], "internal");
+    assert_eq!(f["message"], generic);
+    let text = format!("{} {f}", r.body).to_lowercase();
+    for leak in [
+        "sql",
+        "table",
+        "invites",
+        "messages_",
+        "no such",
+        "panicked",
+        ".rs:",
+    ] {
+        assert!(!text.contains(leak), "{leak} leaked: {text}");
+    }
+}
