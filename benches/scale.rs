@@ -12,7 +12,7 @@
 //! Rust layer on top: an upper bound for a release build.
 
 use hdrhistogram::Histogram;
-use palaver::server::sqlite::SqliteStore;
+use palaver::server::sqlite::{sql, SqliteStore};
 use palaver::server::Store;
 use palaver::{ConversationId, UserId};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -387,45 +387,12 @@ impl Rng {
     }
 }
 
-/// The plans of the statements `SqliteStore` runs for these calls. The SQL is copied from
-/// src/server/sqlite.rs (`history`, `messages_after`, `summary_select`): keep them in step.
+/// The plans of the statements `SqliteStore` runs for these calls (`sqlite::sql`).
 async fn print_plans(pool: &SqlitePool, big: ConversationId, nav: UserId) {
-    const COLUMNS: &str = "m.conversation_id, m.seq, m.sender_id, u.username, m.body, \
-        m.created_at, m.client_id, m.kind, m.target_seq, m.edited_at, m.deleted_at";
-    let summary = format!(
-        "SELECT c.id, c.title, c.last_activity_at, c.last_seq, u.username, m.body, \
-           (SELECT COUNT(*) FROM (SELECT 1 FROM messages x \
-              WHERE x.conversation_id = c.id AND x.seq > mb.last_read_seq AND x.kind = 'message' \
-                AND x.deleted_at IS NULL AND x.sender_id <> mb.user_id LIMIT {})), \
-           c.public \
-         FROM conversations c \
-         JOIN members mb ON mb.conversation_id = c.id AND mb.user_id = ?1 \
-         LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = ( \
-             SELECT MAX(p.seq) FROM messages p \
-             WHERE p.conversation_id = c.id AND p.kind = 'message' AND p.deleted_at IS NULL) \
-         LEFT JOIN users u ON u.id = m.sender_id ",
-        palaver::model::UNREAD_CAP
-    );
     let plans = [
-        (
-            "history",
-            format!(
-                "SELECT {COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
-                 WHERE m.conversation_id = ?1 AND m.seq < ?2 AND m.kind IN ('message', 'join', 'leave') \
-                 ORDER BY m.seq DESC LIMIT ?3"
-            ),
-        ),
-        (
-            "messages_after",
-            format!(
-                "SELECT {COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
-                 WHERE m.conversation_id = ?1 AND m.seq > ?2 ORDER BY m.seq ASC LIMIT ?3"
-            ),
-        ),
-        (
-            "conversations_for",
-            format!("{summary} ORDER BY c.last_activity_at DESC, c.id DESC"),
-        ),
+        ("history", sql::history()),
+        ("messages_after", sql::messages_after()),
+        ("conversations_for", sql::conversations_for()),
     ];
     for (name, sql) in plans {
         // Bound like the real calls.

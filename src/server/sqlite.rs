@@ -76,6 +76,34 @@ fn message_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<MessageView, sqlx::
     })
 }
 
+/// The statements of the read paths that must stay fast at any size. The scale bench prints
+/// their query plans (`EXPLAIN QUERY PLAN`), so they are written once, here.
+pub mod sql {
+    use super::{summary_select, MESSAGE_COLUMNS};
+
+    /// Binds: conversation, before (exclusive), limit.
+    pub fn history() -> String {
+        format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
+             WHERE m.conversation_id = ? AND m.seq < ? AND m.kind IN ('message', 'join', 'leave') \
+             ORDER BY m.seq DESC LIMIT ?"
+        )
+    }
+
+    /// Binds: conversation, after (exclusive), limit.
+    pub fn messages_after() -> String {
+        format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
+             WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?"
+        )
+    }
+
+    /// The side nav. Binds: user.
+    pub fn conversations_for() -> String {
+        summary_select("ORDER BY c.last_activity_at DESC, c.id DESC")
+    }
+}
+
 /// A side-nav row for member `?1`: the newest visible message as preview, and unread
 /// messages by others after the member's read position, counted up to UNREAD_CAP.
 fn summary_select(filter: &str) -> String {
@@ -488,8 +516,10 @@ impl Store for SqliteStore {
     }
 
     async fn conversations_for(&self, user: UserId) -> StoreResult<Vec<ConversationSummary>> {
-        let sql = summary_select("ORDER BY c.last_activity_at DESC, c.id DESC");
-        let rows = sqlx::query(&sql).bind(user.0).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&sql::conversations_for())
+            .bind(user.0)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows
             .iter()
             .map(summary_from_row)
@@ -854,16 +884,12 @@ impl Store for SqliteStore {
         before: Option<Seq>,
         limit: i64,
     ) -> StoreResult<Vec<MessageView>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
-             WHERE m.conversation_id = ? AND m.seq < ? AND m.kind IN ('message', 'join', 'leave') \
-             ORDER BY m.seq DESC LIMIT ?"
-        ))
-        .bind(conversation.0)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&sql::history())
+            .bind(conversation.0)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         let mut messages = rows
             .iter()
             .map(message_from_row)
@@ -878,15 +904,12 @@ impl Store for SqliteStore {
         after: Seq,
         limit: i64,
     ) -> StoreResult<Vec<MessageView>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
-             WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?"
-        ))
-        .bind(conversation.0)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&sql::messages_after())
+            .bind(conversation.0)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows
             .iter()
             .map(message_from_row)
