@@ -4,35 +4,13 @@
 
 mod common;
 
-use common::{spawn_app, spawn_app_in, unique, Client, Socket, TestApp, PASSWORD};
+use common::{spawn_app, spawn_app_in, unique, Socket, TestApp, PASSWORD};
 use palaver_server::Config;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-async fn signed_up(app: &TestApp, name: &str) -> (Client, String) {
-    let c = app.client();
-    let name = unique(name);
-    c.sign_up(&name).await;
-    (c, name)
-}
-
-async fn user_id(c: &Client) -> i64 {
-    let me: Value = c.call("me", &[]).await.ok();
-    me["id"].as_i64().unwrap()
-}
-
 fn app_with(tweak: fn(&mut Config)) -> impl std::future::Future<Output = TestApp> {
     spawn_app_in(tempfile::tempdir().unwrap().keep(), Some(tweak))
-}
-
-/// Waits for a frame of `kind` (other frames skipped); None if the socket closes or 5 s pass.
-async fn frame_of(ws: &mut Socket, kind: &str) -> Option<Value> {
-    loop {
-        let f = ws.next_json_within(Duration::from_secs(5)).await?;
-        if f["type"] == kind {
-            return Some(f);
-        }
-    }
 }
 
 // ----- public rooms ------------------------------------------------------------------------
@@ -40,14 +18,14 @@ async fn frame_of(ws: &mut Socket, kind: &str) -> Option<Value> {
 #[tokio::test]
 async fn a_fresh_install_has_a_public_general_room_that_anyone_can_join_with_one_click() {
     let app = app_with(|_| {}).await;
-    let (first, _) = signed_up(&app, "first").await;
+    let (first, _) = app.signed_up("first").await;
     let mine: Vec<Value> = first.call("conversations", &[]).await.ok();
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0]["title"], "General");
     assert_eq!(mine[0]["public"], true);
     let general = mine[0]["id"].as_i64().unwrap();
 
-    let (second, _) = signed_up(&app, "second").await;
+    let (second, _) = app.signed_up("second").await;
     let none: Vec<Value> = second.call("conversations", &[]).await.ok();
     assert!(none.is_empty(), "only the first user owns General");
     let rooms: Vec<Value> = second.call("public_rooms", &[]).await.ok();
@@ -61,7 +39,7 @@ async fn a_fresh_install_has_a_public_general_room_that_anyone_can_join_with_one
         .await
         .ok();
     assert_eq!(joined, general);
-    let f = frame_of(&mut first_ws, "member_joined").await.unwrap();
+    let f = first_ws.next_of("member_joined").await;
     assert_eq!(f["conversation_id"], general);
     let rooms: Vec<Value> = second.call("public_rooms", &[]).await.ok();
     assert_eq!(rooms[0]["member_count"], 2);
@@ -74,7 +52,7 @@ async fn a_fresh_install_has_a_public_general_room_that_anyone_can_join_with_one
     assert_eq!(second.history(general).await.status, 200);
 
     // A second user signing up later does not create another General.
-    let (_third, _) = signed_up(&app, "third").await;
+    let (_third, _) = app.signed_up("third").await;
     let rooms: Vec<Value> = second.call("public_rooms", &[]).await.ok();
     assert_eq!(rooms.len(), 1);
 }
@@ -82,8 +60,8 @@ async fn a_fresh_install_has_a_public_general_room_that_anyone_can_join_with_one
 #[tokio::test]
 async fn only_the_owner_makes_a_room_public_and_private_rooms_cannot_be_joined() {
     let app = spawn_app().await;
-    let (owner, _) = signed_up(&app, "olga").await;
-    let (other, _) = signed_up(&app, "pete").await;
+    let (owner, _) = app.signed_up("olga").await;
+    let (other, _) = app.signed_up("pete").await;
     let conv = owner.create_conversation("Book club").await;
     let id = conv.to_string();
     let r = other.call("join_room", &[("id", &id)]).await;
@@ -97,9 +75,7 @@ async fn only_the_owner_makes_a_room_public_and_private_rooms_cannot_be_joined()
         .call("set_public", &[("id", &id), ("public", "true")])
         .await
         .ok::<Value>();
-    let f = frame_of(&mut owner_ws, "conversation_updated")
-        .await
-        .unwrap();
+    let f = owner_ws.next_of("conversation_updated").await;
     assert_eq!(f["public"], true);
     let rooms: Vec<Value> = other.call("public_rooms", &[]).await.ok();
     let listed = rooms.iter().find(|r| r["id"] == conv).expect("listed");
@@ -120,9 +96,9 @@ async fn only_the_owner_makes_a_room_public_and_private_rooms_cannot_be_joined()
 #[tokio::test]
 async fn removal_stops_deliveries_at_once_and_role_changes_apply_to_the_next_action() {
     let app = spawn_app().await;
-    let (owner, _) = signed_up(&app, "ona").await;
-    let (bob, _) = signed_up(&app, "bob").await;
-    let (carl, _) = signed_up(&app, "carl").await;
+    let (owner, _) = app.signed_up("ona").await;
+    let (bob, _) = app.signed_up("bob").await;
+    let (carl, _) = app.signed_up("carl").await;
     let conv = owner.create_conversation("Team").await;
     let id = conv.to_string();
     let code = owner.invite(conv).await;
@@ -131,7 +107,7 @@ async fn removal_stops_deliveries_at_once_and_role_changes_apply_to_the_next_act
             .await
             .ok::<Value>();
     }
-    let (bob_id, carl_id) = (user_id(&bob).await, user_id(&carl).await);
+    let (bob_id, carl_id) = (bob.user_id().await, carl.user_id().await);
 
     // Bob may not invite as a member; promoted, he can at once; demoted, not any more.
     assert_eq!(bob.call("create_invite", &[("id", &id)]).await.status, 403);
@@ -147,7 +123,7 @@ async fn removal_stops_deliveries_at_once_and_role_changes_apply_to_the_next_act
         )
         .await
         .ok::<Value>();
-    let f = frame_of(&mut bob_ws, "member_updated").await.unwrap();
+    let f = bob_ws.next_of("member_updated").await;
     assert_eq!(f["member"]["role"], "admin");
     assert_eq!(bob.call("create_invite", &[("id", &id)]).await.status, 200);
 
@@ -159,9 +135,7 @@ async fn removal_stops_deliveries_at_once_and_role_changes_apply_to_the_next_act
     )
     .await
     .ok::<Value>();
-    let removed = frame_of(&mut carl_ws, "conversation_removed")
-        .await
-        .unwrap();
+    let removed = carl_ws.next_of("conversation_removed").await;
     assert_eq!(removed["reason"], "removed");
     let mut owner_ws = owner.socket().await;
     owner_ws.send_message(conv, "after", "after removal").await;
@@ -214,8 +188,8 @@ async fn removal_stops_deliveries_at_once_and_role_changes_apply_to_the_next_act
 #[tokio::test]
 async fn deleting_a_conversation_needs_the_title_and_removes_it_for_everyone_live() {
     let app = spawn_app().await;
-    let (owner, _) = signed_up(&app, "dora").await;
-    let (eve, _) = signed_up(&app, "eve").await;
+    let (owner, _) = app.signed_up("dora").await;
+    let (eve, _) = app.signed_up("eve").await;
     let conv = owner.create_conversation("Old project").await;
     let id = conv.to_string();
     let code = owner.invite(conv).await;
@@ -249,7 +223,7 @@ async fn deleting_a_conversation_needs_the_title_and_removes_it_for_everyone_liv
         )
         .await
         .ok::<Value>();
-    let f = frame_of(&mut eve_ws, "conversation_removed").await.unwrap();
+    let f = eve_ws.next_of("conversation_removed").await;
     assert_eq!(f["reason"], "deleted");
     for c in [&owner, &eve] {
         assert_eq!(c.history(conv).await.status, 403);
@@ -283,7 +257,7 @@ async fn deleting_a_conversation_needs_the_title_and_removes_it_for_everyone_liv
 #[tokio::test]
 async fn invites_expire_run_out_are_listed_and_can_be_revoked() {
     let app = spawn_app().await;
-    let (owner, _) = signed_up(&app, "ivan").await;
+    let (owner, _) = app.signed_up("ivan").await;
     let conv = owner.create_conversation("Invites").await;
     let id = conv.to_string();
 
@@ -301,8 +275,8 @@ async fn invites_expire_run_out_are_listed_and_can_be_revoked() {
         .ok();
     assert!(once["info"]["expires_at"].is_null(), "0 = never expires");
     let code = once["code"].as_str().unwrap();
-    let (a, _) = signed_up(&app, "ann").await;
-    let (b, _) = signed_up(&app, "ben").await;
+    let (a, _) = app.signed_up("ann").await;
+    let (b, _) = app.signed_up("ben").await;
     a.call("accept_invite", &[("code", code)])
         .await
         .ok::<Value>();
@@ -332,12 +306,7 @@ async fn invites_expire_run_out_are_listed_and_can_be_revoked() {
 
     // Expired links too (moved into the past in the database: nobody waits 7 days).
     let old: Value = owner.call("create_invite", &[("id", &id)]).await.ok();
-    let store = palaver::server::sqlite::SqliteStore::connect(&format!(
-        "sqlite://{}",
-        app.data_dir.join("palaver.db").display()
-    ))
-    .await
-    .unwrap();
+    let store = app.database().await;
     sqlx::query("UPDATE invites SET expires_at = 1 WHERE id = ?")
         .bind(old["info"]["id"].as_i64().unwrap())
         .execute(store.pool())
@@ -379,16 +348,16 @@ async fn invites_expire_run_out_are_listed_and_can_be_revoked() {
 #[tokio::test]
 async fn a_conversation_stops_at_its_member_cap_with_a_clear_error() {
     let app = app_with(|c| c.max_members = 3).await;
-    let (owner, _) = signed_up(&app, "cap").await;
+    let (owner, _) = app.signed_up("cap").await;
     let conv = owner.create_conversation("Small").await;
     let code = owner.invite(conv).await;
     for i in 0..2 {
-        let (c, _) = signed_up(&app, &format!("m{i}_")).await;
+        let (c, _) = app.signed_up(&format!("m{i}_")).await;
         c.call("accept_invite", &[("code", &code)])
             .await
             .ok::<Value>();
     }
-    let (late, _) = signed_up(&app, "late").await;
+    let (late, _) = app.signed_up("late").await;
     let r = late.call("accept_invite", &[("code", &code)]).await;
     assert_eq!(r.status, 409);
     assert_eq!(
@@ -403,7 +372,7 @@ async fn a_conversation_stops_at_its_member_cap_with_a_clear_error() {
 #[tokio::test]
 async fn sign_out_closes_the_sessions_sockets_within_a_second() {
     let app = spawn_app().await;
-    let (c, _) = signed_up(&app, "sam").await;
+    let (c, _) = app.signed_up("sam").await;
     let mut ws = c.socket().await;
     let started = Instant::now();
     c.call("sign_out", &[]).await;
@@ -450,7 +419,7 @@ async fn users_list_and_end_their_sessions_and_a_password_change_ends_the_others
     );
     assert_eq!(phone.call("me", &[]).await.body, Value::Null);
     // Someone else's session id is not found, not revoked.
-    let (mallory, _) = signed_up(&app, "mallory").await;
+    let (mallory, _) = app.signed_up("mallory").await;
     let r = mallory
         .call("revoke_session", &[("session_id", &phone_id)])
         .await;
@@ -494,7 +463,7 @@ async fn users_list_and_end_their_sessions_and_a_password_change_ends_the_others
 #[tokio::test]
 async fn repeated_failed_sign_ins_are_answered_429_even_with_the_right_password() {
     let app = spawn_app().await;
-    let (_, name) = signed_up(&app, "lock").await;
+    let (_, name) = app.signed_up("lock").await;
     let c = app.client();
     for _ in 0..5 {
         assert_eq!(c.sign_in(&name, "wrong-password-x").await.status, 401);
@@ -520,7 +489,7 @@ async fn message_socket_conversation_and_sign_up_limits_say_slow_down() {
         c.sign_ups_per_hour = 4;
     })
     .await;
-    let (c, _) = signed_up(&app, "rate").await;
+    let (c, _) = app.signed_up("rate").await;
     // General + 3 of their own is allowed, the next is not.
     for i in 0..3 {
         c.create_conversation(&format!("c{i}")).await;
@@ -559,7 +528,7 @@ async fn message_socket_conversation_and_sign_up_limits_say_slow_down() {
 
     // 1 sign-up above + 3 more from this address, then "slow down".
     for i in 0..3 {
-        signed_up(&app, &format!("s{i}_")).await;
+        app.signed_up(&format!("s{i}_")).await;
     }
     let r = app
         .client()
@@ -576,8 +545,8 @@ async fn message_socket_conversation_and_sign_up_limits_say_slow_down() {
 #[tokio::test]
 async fn the_owner_sees_the_conversations_audit_log_and_members_do_not() {
     let app = spawn_app().await;
-    let (owner, owner_name) = signed_up(&app, "audra").await;
-    let (bob, bob_name) = signed_up(&app, "bo").await;
+    let (owner, owner_name) = app.signed_up("audra").await;
+    let (bob, bob_name) = app.signed_up("bo").await;
     let conv = owner.create_conversation("Audited").await;
     let id = conv.to_string();
     let invite: Value = owner.call("create_invite", &[("id", &id)]).await.ok();
@@ -587,7 +556,7 @@ async fn the_owner_sees_the_conversations_audit_log_and_members_do_not() {
     )
     .await
     .ok::<Value>();
-    let bob_id = user_id(&bob).await.to_string();
+    let bob_id = bob.user_id().await.to_string();
     owner
         .call(
             "set_role",
@@ -633,17 +602,12 @@ async fn the_owner_sees_the_conversations_audit_log_and_members_do_not() {
         .await
         .ok::<Value>();
     assert_eq!(bob.call("audit_log", &[("id", &id)]).await.status, 403);
-    let (outsider, _) = signed_up(&app, "out").await;
+    let (outsider, _) = app.signed_up("out").await;
     assert_eq!(outsider.call("audit_log", &[("id", &id)]).await.status, 403);
 
     // Account events (sign-ins, failures, sign-outs) are recorded with the address.
     app.client().sign_in(&owner_name, "wrong-password-z").await;
-    let store = palaver::server::sqlite::SqliteStore::connect(&format!(
-        "sqlite://{}",
-        app.data_dir.join("palaver.db").display()
-    ))
-    .await
-    .unwrap();
+    let store = app.database().await;
     let failed: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed' AND actor_name = ? AND client_addr = '127.0.0.1'",
     )
@@ -659,7 +623,7 @@ async fn the_owner_sees_the_conversations_audit_log_and_members_do_not() {
 #[tokio::test]
 async fn pages_carry_a_nonce_csp_and_other_responses_a_deny_all_one() {
     let app = spawn_app().await;
-    let (c, _) = signed_up(&app, "csp").await;
+    let (c, _) = app.signed_up("csp").await;
     let res = c.http.get(app.url("/")).send().await.unwrap();
     let csp = res.headers()["content-security-policy"]
         .to_str()
@@ -720,7 +684,7 @@ async fn hsts_is_sent_when_served_over_https() {
 #[tokio::test]
 async fn a_socket_that_stops_answering_pings_is_closed_after_the_idle_limit() {
     let app = app_with(|c| c.idle_timeout_secs = 2).await;
-    let (c, _) = signed_up(&app, "idle").await;
+    let (c, _) = app.signed_up("idle").await;
     let mut quiet = c.socket().await;
     let mut lively = c.socket().await;
     // `lively` reads (tungstenite answers the server's pings while reading); `quiet` does not
@@ -748,7 +712,7 @@ async fn a_socket_that_stops_answering_pings_is_closed_after_the_idle_limit() {
 #[tokio::test]
 async fn oversized_bodies_frames_titles_and_messages_get_clear_errors() {
     let app = spawn_app().await;
-    let (c, _) = signed_up(&app, "big").await;
+    let (c, _) = app.signed_up("big").await;
     let r = c
         .http
         .post(app.url("/api/create_conversation"))
@@ -805,16 +769,11 @@ async fn the_session_cookie_is_secure_when_served_over_https() {
 #[tokio::test]
 async fn a_database_failure_gives_a_generic_error_without_sql_text() {
     let app = spawn_app().await;
-    let (c, _) = signed_up(&app, "dbfail").await;
+    let (c, _) = app.signed_up("dbfail").await;
     let conv = c.create_conversation("Fragile").await;
     let mut ws = c.socket().await;
     // Break the schema under the running server, as a failing disk or a bad migration would.
-    let store = palaver::server::sqlite::SqliteStore::connect(&format!(
-        "sqlite://{}",
-        app.data_dir.join("palaver.db").display()
-    ))
-    .await
-    .unwrap();
+    let store = app.database().await;
     sqlx::query("ALTER TABLE invites RENAME TO invites_elsewhere")
         .execute(store.pool())
         .await

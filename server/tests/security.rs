@@ -45,13 +45,6 @@ fn report(category: &str, tried: usize, rejected: usize) {
     );
 }
 
-async fn signed_up(app: &TestApp, name: &str) -> (Client, String) {
-    let c = app.client();
-    let name = unique(name);
-    c.sign_up(&name).await;
-    (c, name)
-}
-
 // ----- JWT forgeries ---------------------------------------------------------------------
 
 fn b64(v: &Value) -> String {
@@ -95,8 +88,8 @@ async fn token_refused(app: &TestApp, victim: &Client, token: &str) -> bool {
 #[tokio::test]
 async fn security_jwt_forgeries_are_all_rejected() {
     let app = spawn_app().await;
-    let (victim, _) = signed_up(&app, "victim").await;
-    let (other, _) = signed_up(&app, "other").await;
+    let (victim, _) = app.signed_up("victim").await;
+    let (other, _) = app.signed_up("other").await;
     let genuine = victim.ws_token().await;
     let key = STANDARD
         .decode(
@@ -202,7 +195,7 @@ async fn security_jwt_forgeries_are_all_rejected() {
         }
     }
     // A signed-out session's token, correct in every other way.
-    let (leaver, _) = signed_up(&app, "leaver").await;
+    let (leaver, _) = app.signed_up("leaver").await;
     let stale = leaver.ws_token().await;
     leaver.call("sign_out", &[]).await;
     let stale_refused = token_refused(&app, &victim, &stale).await;
@@ -231,7 +224,7 @@ async fn security_websocket_handshakes_without_credentials_or_from_foreign_origi
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     use tokio_tungstenite::tungstenite::Error as WsError;
     let app = spawn_app().await;
-    let (c, _) = signed_up(&app, "hank").await;
+    let (c, _) = app.signed_up("hank").await;
     let token = c.ws_token().await;
     let cookie = c.cookie().unwrap();
     type Case<'a> = (&'a str, Vec<(&'a str, String)>, u16);
@@ -305,7 +298,7 @@ async fn security_websocket_handshakes_without_credentials_or_from_foreign_origi
 #[tokio::test]
 async fn security_every_registered_server_function_refuses_cross_site_calls() {
     let app = spawn_app().await;
-    let (c, _) = signed_up(&app, "ivy").await;
+    let (c, _) = app.signed_up("ivy").await;
     let before: Vec<Value> = c.call("conversations", &[]).await.ok();
     let paths: Vec<(String, String)> = leptos::server_fn::axum::server_fn_paths()
         .map(|(p, m)| (p.to_owned(), m.to_string()))
@@ -477,11 +470,6 @@ struct Fixture {
     invite_id: i64,
 }
 
-async fn user_id(c: &Client) -> i64 {
-    let me: Value = c.call("me", &[]).await.ok();
-    me["id"].as_i64().unwrap()
-}
-
 async fn fixture(cast: &Cast) -> Fixture {
     let conv = cast.owner.create_conversation("Matrix").await;
     let code = cast.owner.invite(conv).await;
@@ -497,7 +485,7 @@ async fn fixture(cast: &Cast) -> Fixture {
     }
     let convs = conv.to_string();
     for (c, uid) in [
-        (&cast.admin, user_id(&cast.admin).await),
+        (&cast.admin, cast.admin.user_id().await),
         (&cast.target_admin, cast.target_admin_id),
     ] {
         let _ = c;
@@ -704,10 +692,10 @@ async fn security_every_role_and_action_pair_is_enforced() {
     let app = spawn_app().await;
     let mut clients = Vec::new();
     for name in ["owner", "admin", "member", "outsider", "tmember", "tadmin"] {
-        clients.push(signed_up(&app, name).await.0);
+        clients.push(app.signed_up(name).await.0);
     }
-    let target_member_id = user_id(&clients[4]).await;
-    let target_admin_id = user_id(&clients[5]).await;
+    let target_member_id = clients[4].user_id().await;
+    let target_admin_id = clients[5].user_id().await;
     let mut it = clients.into_iter();
     let cast = Cast {
         owner: it.next().unwrap(),
@@ -777,7 +765,7 @@ const CORPUS: [&str; 10] = [
 #[tokio::test]
 async fn security_xss_and_sql_injection_strings_are_stored_verbatim_and_rendered_as_text() {
     let app = spawn_app().await;
-    let (c, _) = signed_up(&app, "xavier").await;
+    let (c, _) = app.signed_up("xavier").await;
     let mut ws = c.socket().await;
     let (mut tried, mut safe) = (0, 0);
     for payload in CORPUS {
@@ -833,7 +821,7 @@ async fn security_xss_and_sql_injection_strings_are_stored_verbatim_and_rendered
         }
     }
     // The database is intact after all that: a new account, conversation and message work.
-    let (d, _) = signed_up(&app, "after").await;
+    let (d, _) = app.signed_up("after").await;
     let conv = d.create_conversation("Still fine").await;
     let mut dws = d.socket().await;
     assert_eq!(
@@ -919,7 +907,7 @@ async fn security_malformed_frames_and_bodies_cause_no_panic_and_no_5xx() {
         Some(|c| c.sign_in_failures = 1_000_000),
     )
     .await;
-    let (c, name) = signed_up(&app, "fuzz").await;
+    let (c, name) = app.signed_up("fuzz").await;
     let conv = c.create_conversation("Fuzz").await;
     let panics_before = PANICS.load(Ordering::SeqCst);
 
@@ -1066,7 +1054,7 @@ async fn security_login_timing_does_not_tell_existing_from_unknown_users() {
         Some(|c| c.sign_in_failures = 1_000_000),
     )
     .await;
-    let (_, name) = signed_up(&app, "tim").await;
+    let (_, name) = app.signed_up("tim").await;
     let c = app.client();
     // Warm up both paths.
     for _ in 0..3 {

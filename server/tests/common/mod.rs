@@ -75,6 +75,25 @@ impl TestApp {
         Client::new(self.addr)
     }
 
+    /// A client signed up as a fresh user named after `prefix`; returns it with the name.
+    pub async fn signed_up(&self, prefix: &str) -> (Client, String) {
+        let c = self.client();
+        let name = unique(prefix);
+        c.sign_up(&name).await;
+        (c, name)
+    }
+
+    /// A second connection to the app's SQLite database, for a test to look at or tamper with
+    /// what the server stored.
+    pub async fn database(&self) -> palaver::server::sqlite::SqliteStore {
+        palaver::server::sqlite::SqliteStore::connect(&format!(
+            "sqlite://{}",
+            self.data_dir.join("palaver.db").display()
+        ))
+        .await
+        .expect("database opens")
+    }
+
     /// Graceful stop, as on SIGTERM.
     pub async fn stop(mut self) {
         if let Some(tx) = self.stop.take() {
@@ -167,6 +186,12 @@ impl Client {
         self.call("sign_up", &[("username", username), ("password", PASSWORD)])
             .await
             .ok()
+    }
+
+    /// The signed-in user's id.
+    pub async fn user_id(&self) -> i64 {
+        let me: Value = self.call("me", &[]).await.ok();
+        me["id"].as_i64().expect("signed in")
     }
 
     pub async fn sign_in(&self, username: &str, password: &str) -> Reply {
