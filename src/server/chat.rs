@@ -151,17 +151,10 @@ impl Chat {
     /// person who sets up a Slack workspace owns #general). Created once: deleting it later
     /// does not bring it back.
     async fn ensure_general_room(&self, first_user: &UserView) -> Result<(), CoreError> {
-        if self
-            .store
-            .set_flag_once("general_room", now_ms())
+        self.store
+            .create_conversation_once("general_room", first_user.id, GENERAL_ROOM, true, now_ms())
             .await
-            .map_err(store_err)?
-        {
-            self.store
-                .create_conversation(first_user.id, GENERAL_ROOM, true, now_ms())
-                .await
-                .map_err(store_err)?;
-        }
+            .map_err(store_err)?;
         Ok(())
     }
 

@@ -186,6 +186,43 @@ fn member_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Member, sqlx::Error>
     })
 }
 
+/// Inserts a conversation with its owner as a member, inside the caller's transaction.
+async fn insert_conversation(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    owner: UserId,
+    title: &str,
+    public: bool,
+    now: i64,
+) -> Result<ConversationSummary, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO conversations (title, owner_id, created_at, last_activity_at, public) VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(title)
+    .bind(owner.0)
+    .bind(now)
+    .bind(now)
+    .bind(public)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (?, ?, 'owner', ?)",
+    )
+    .bind(id)
+    .bind(owner.0)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(ConversationSummary {
+        id: ConversationId(id),
+        title: title.to_owned(),
+        last_activity_at: now,
+        last_seq: 0,
+        last_message: None,
+        unread: 0,
+        public,
+    })
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_user(
@@ -396,15 +433,6 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn set_flag_once(&self, name: &str, now: i64) -> StoreResult<bool> {
-        let done = sqlx::query("INSERT OR IGNORE INTO instance_flags (name, set_at) VALUES (?, ?)")
-            .bind(name)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
-    }
-
     async fn create_conversation(
         &self,
         owner: UserId,
@@ -414,32 +442,35 @@ impl Store for SqliteStore {
     ) -> StoreResult<ConversationSummary> {
         // One transaction: a conversation never exists without its owner as a member.
         let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO conversations (title, owner_id, created_at, last_activity_at, public) VALUES (?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(title)
-        .bind(owner.0)
-        .bind(now)
-        .bind(now)
-        .bind(public)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query("INSERT INTO members (conversation_id, user_id, role, joined_at) VALUES (?, ?, 'owner', ?)")
-            .bind(id)
-            .bind(owner.0)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        let summary = insert_conversation(&mut tx, owner, title, public, now).await?;
         tx.commit().await?;
-        Ok(ConversationSummary {
-            id: ConversationId(id),
-            title: title.to_owned(),
-            last_activity_at: now,
-            last_seq: 0,
-            last_message: None,
-            unread: 0,
-            public,
-        })
+        Ok(summary)
+    }
+
+    async fn create_conversation_once(
+        &self,
+        flag: &str,
+        owner: UserId,
+        title: &str,
+        public: bool,
+        now: i64,
+    ) -> StoreResult<Option<ConversationSummary>> {
+        let mut tx = self.pool.begin().await?;
+        let first =
+            sqlx::query("INSERT OR IGNORE INTO instance_flags (name, set_at) VALUES (?, ?)")
+                .bind(flag)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                > 0;
+        if !first {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let summary = insert_conversation(&mut tx, owner, title, public, now).await?;
+        tx.commit().await?;
+        Ok(Some(summary))
     }
 
     async fn update_conversation(

@@ -149,9 +149,6 @@ pub trait Store: Send + Sync + 'static {
     async fn password_hash(&self, user: UserId) -> StoreResult<Option<String>>;
     async fn set_password_hash(&self, user: UserId, hash: &str) -> StoreResult<()>;
 
-    /// Sets an instance-wide flag; true only for the first caller ever.
-    async fn set_flag_once(&self, name: &str, now: i64) -> StoreResult<bool>;
-
     async fn create_conversation(
         &self,
         owner: UserId,
@@ -159,6 +156,16 @@ pub trait Store: Send + Sync + 'static {
         public: bool,
         now: i64,
     ) -> StoreResult<ConversationSummary>;
+    /// Creates the conversation only if the instance-wide `flag` was never set, setting it in
+    /// the same transaction: exactly one caller ever gets `Some`, and a failure leaves neither.
+    async fn create_conversation_once(
+        &self,
+        flag: &str,
+        owner: UserId,
+        title: &str,
+        public: bool,
+        now: i64,
+    ) -> StoreResult<Option<ConversationSummary>>;
     /// Changes the title and/or visibility; returns the new (title, public), or None when
     /// the conversation does not exist.
     async fn update_conversation(
