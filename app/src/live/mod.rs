@@ -467,18 +467,6 @@ impl Live {
                     }
                 }
             }
-            ServerFrame::MemberJoined {
-                conversation_id,
-                member,
-            } => {
-                if let Some(r) = open(conversation_id) {
-                    r.members.try_update(|ms| {
-                        if !ms.iter().any(|m| m.user.id == member.user.id) {
-                            ms.push(member);
-                        }
-                    });
-                }
-            }
             ServerFrame::MemberLeft {
                 conversation_id,
                 user_id,
@@ -565,7 +553,13 @@ impl Live {
                     r.public.try_set(public);
                 }
             }
-            ServerFrame::MemberUpdated {
+            // A new member, or a member's new role: either way the list holds them once,
+            // as the server last described them.
+            ServerFrame::MemberJoined {
+                conversation_id,
+                member,
+            }
+            | ServerFrame::MemberUpdated {
                 conversation_id,
                 member,
             } => {
