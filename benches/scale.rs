@@ -13,6 +13,7 @@
 
 use hdrhistogram::Histogram;
 use palaver::server::sqlite::{sql, SqliteStore};
+use palaver::server::store::NewUser;
 use palaver::server::Store;
 use palaver::{ConversationId, UserId};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
@@ -183,20 +184,27 @@ struct World {
     total_messages: i64,
 }
 
+fn new_user(name: &str) -> NewUser<'_> {
+    NewUser {
+        username: name,
+        key: name,
+        skeleton: name,
+        password_hash: "not-a-real-hash",
+        now: EPOCH_MS,
+    }
+}
+
 /// Users through the store; conversations, members and messages (in bulk) through its pool,
 /// with `last_seq` and `last_activity_at` set the way `append_event` keeps them.
 async fn seed(store: &dyn Store, pool: &SqlitePool, rng: &mut Rng) -> World {
     let mut authors = Vec::new();
     for i in 0..AUTHORS {
         let name = format!("author{i}");
-        let user = store
-            .create_user(&name, &name, "not-a-real-hash", EPOCH_MS)
-            .await
-            .expect("user");
+        let user = store.create_user(new_user(&name)).await.expect("user");
         authors.push(user.id);
     }
     let nav_user = store
-        .create_user("reader", "reader", "not-a-real-hash", EPOCH_MS)
+        .create_user(new_user("reader"))
         .await
         .expect("user")
         .id;

@@ -38,6 +38,15 @@ pub enum CoreError {
         what: &'static str,
         retry_after_secs: u64,
     },
+    /// Too much expensive work is waiting (password hashing): try again shortly.
+    #[error("The server is busy. Please try again in {}.", wait_text(*retry_after_secs))]
+    Busy { retry_after_secs: u64 },
+    #[error(
+        "That username looks like an existing one ({0}); choose one that people can tell apart."
+    )]
+    UsernameLookalike(String),
+    #[error("You were removed from this conversation. An owner or admin must lift the ban before you can join again.")]
+    Banned,
     #[error("internal error: {0}")]
     Internal(String),
 }

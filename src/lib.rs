@@ -10,7 +10,9 @@
 pub mod error;
 pub mod ids;
 pub mod model;
+pub mod navigation;
 pub mod protocol;
+pub mod text;
 pub mod validate;
 
 #[cfg(feature = "server")]

@@ -191,6 +191,29 @@ pub struct InvitePreview {
     pub title: String,
     pub member_count: i64,
     pub invited_by: String,
+    /// The viewer already belongs to the conversation: the link just opens it (also when
+    /// the link itself has expired or been used up).
+    #[serde(default)]
+    pub member: bool,
+}
+
+/// A member removed from a conversation, who may not join it again until the ban is lifted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BanInfo {
+    pub user_id: UserId,
+    pub username: String,
+    /// Who removed them, when that account still exists.
+    pub banned_by: Option<String>,
+    /// Unix milliseconds.
+    pub banned_at: i64,
+}
+
+/// One page of an audit log, newest first. `older` is the `before` to ask for the next page;
+/// None on the last page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub older: Option<i64>,
 }
 
 /// A freshly created invite; the code is only ever shown to its creator, at creation.

@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 
 /// Seconds a socket may stay open without a valid `auth` frame.
 pub const AUTH_TIMEOUT_SECS: u64 = 10;
-/// Largest frame the server reads, in bytes (a 4,000-character message is at most 16 KB of
-/// UTF-8 plus its JSON envelope).
-pub const MAX_FRAME_BYTES: usize = 16 * 1024;
+/// Largest frame the server reads, in bytes: any body the text limit allows, even with every
+/// character JSON-escaped (`\u00XX` is 6 bytes for 1 byte of UTF-8, the worst ratio), plus
+/// the frame's envelope.
+pub const MAX_FRAME_BYTES: usize = 6 * crate::validate::MESSAGE_MAX_BYTES + 4 * 1024;
 /// Most messages one `sync` answers with; the client asks again from the last one it got.
 pub const SYNC_BATCH: i64 = 200;
 
@@ -29,6 +30,9 @@ pub mod close {
     pub const TOKEN_EXPIRED: u16 = 4001;
     /// The session was signed out.
     pub const SESSION_ENDED: u16 = 4003;
+    /// The socket fell behind on its personal channel, so what it knows (memberships,
+    /// sessions) cannot be trusted: reconnect and resume from the last seq (SECURITY 29).
+    pub const RESYNC: u16 = 4009;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

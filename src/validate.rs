@@ -11,8 +11,14 @@ pub const PASSWORD_MIN: usize = 8;
 /// Long enough for any passphrase or manager-generated password, short enough that hashing an
 /// attacker's input stays cheap.
 pub const PASSWORD_MAX: usize = 256;
+/// Limits users are told about count user-perceived characters (grapheme clusters, see
+/// [`crate::text::graphemes`]); each also has a byte cap that bounds storage and frames.
 pub const TITLE_MAX: usize = 100;
+pub const TITLE_MAX_BYTES: usize = 1024;
 pub const MESSAGE_MAX: usize = 4000;
+/// 4,000 characters of four-byte emoji; the WebSocket frame limit allows this body even
+/// with every character JSON-escaped (see `protocol::MAX_FRAME_BYTES`).
+pub const MESSAGE_MAX_BYTES: usize = 16 * 1024;
 /// 32 random bytes, base64url without padding.
 pub const INVITE_CODE_LEN: usize = 43;
 
@@ -36,12 +42,18 @@ pub enum ValidationError {
     TitleTooLong,
     #[error("Title must not contain control characters.")]
     TitleControl,
+    #[error("Title must contain at least one visible character.")]
+    TitleInvisible,
     #[error("Message must not be empty.")]
     MessageEmpty,
     #[error("Message must be at most {MESSAGE_MAX} characters long.")]
     MessageTooLong,
+    #[error("Message must be at most {} KiB of text.", MESSAGE_MAX_BYTES / 1024)]
+    MessageTooLarge,
     #[error("Message must not contain control characters.")]
     MessageControl,
+    #[error("Message must contain at least one visible character.")]
+    MessageInvisible,
     #[error("Message id must be 1-64 characters.")]
     ClientIdInvalid,
     #[error("This invite link is malformed.")]
@@ -111,6 +123,15 @@ impl Username {
     /// The case-folded form used for uniqueness and look-up.
     pub fn key(&self) -> String {
         self.0.to_ascii_lowercase()
+    }
+
+    /// What the name looks like on screen, for refusing look-alikes of existing names: the
+    /// UTS #39 confusable skeleton, case-folded, then skeletonised again so that case and
+    /// shape variants meet (`paypaI`, `PAYPAL` and `paypa1` all give `paypal`; `rn` gives
+    /// `m`, `0` gives `O`).
+    pub fn skeleton(&self) -> String {
+        let once: String = unicode_security::skeleton(&self.0).collect();
+        unicode_security::skeleton(&once.to_lowercase()).collect()
     }
 }
 string_newtype!(Username, Username::parse);
@@ -182,7 +203,8 @@ fn is_forbidden_control(c: char, allow_newline: bool) -> bool {
     c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// A conversation title: 1-100 characters after trimming, one line.
+/// A conversation title: 1-100 user-perceived characters after trimming (at most 1 KiB), one
+/// line, at least one of them visible.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ConversationTitle(String);
@@ -193,18 +215,21 @@ impl ConversationTitle {
         if s.is_empty() {
             return Err(ValidationError::TitleEmpty);
         }
-        if s.chars().count() > TITLE_MAX {
+        if s.len() > TITLE_MAX_BYTES || crate::text::graphemes(s) > TITLE_MAX {
             return Err(ValidationError::TitleTooLong);
         }
         if s.chars().any(|c| is_forbidden_control(c, false)) {
             return Err(ValidationError::TitleControl);
+        }
+        if !crate::text::has_visible(s) {
+            return Err(ValidationError::TitleInvisible);
         }
         Ok(Self(s.to_owned()))
     }
 }
 string_newtype!(ConversationTitle, ConversationTitle::parse);
 
-/// A message body: 1-4000 characters, not only white space. Line endings are normalised to
+/// A message body: 1-4000 user-perceived characters (at most 16 KiB), at least one visible. Line endings are normalised to
 /// '\n' and trailing white space is dropped; leading indentation is kept (code snippets).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -217,11 +242,17 @@ impl MessageBody {
         if s.trim().is_empty() {
             return Err(ValidationError::MessageEmpty);
         }
-        if s.chars().count() > MESSAGE_MAX {
+        if s.len() > MESSAGE_MAX_BYTES {
+            return Err(ValidationError::MessageTooLarge);
+        }
+        if crate::text::graphemes(s) > MESSAGE_MAX {
             return Err(ValidationError::MessageTooLong);
         }
         if s.chars().any(|c| is_forbidden_control(c, true)) {
             return Err(ValidationError::MessageControl);
+        }
+        if !crate::text::has_visible(s) {
+            return Err(ValidationError::MessageInvisible);
         }
         // Drop blank lines before the first visible one: they only push the bubble down.
         let start = s.len() - s.trim_start_matches(['\n', ' ', '\t']).len();
@@ -252,209 +283,5 @@ impl InviteCode {
 string_newtype!(InviteCode, InviteCode::parse);
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn user(s: &str) -> Username {
-        Username::parse(s).unwrap()
-    }
-
-    #[test]
-    fn username_accepts_letters_digits_and_punctuation_within_bounds() {
-        for ok in ["abc", "Alice_92", "a.b-c", &"x".repeat(32), "  bob  "] {
-            assert!(Username::parse(ok).is_ok(), "{ok:?} should be accepted");
-        }
-        assert_eq!(user("  bob ").as_str(), "bob");
-    }
-
-    #[test]
-    fn username_rejects_wrong_length() {
-        for bad in ["", "ab", "  ab  ", &"x".repeat(33)] {
-            assert_eq!(
-                Username::parse(bad),
-                Err(ValidationError::UsernameLength),
-                "{bad:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn username_rejects_other_characters() {
-        for bad in [
-            "bob smith",
-            "bob@x",
-            "<script>",
-            "bøb",
-            "al'ice",
-            "a\u{0}bc",
-            "robert;--",
-        ] {
-            assert_eq!(
-                Username::parse(bad),
-                Err(ValidationError::UsernameCharacters),
-                "{bad:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn username_key_is_case_insensitive() {
-        assert_eq!(user("Alice").key(), user("aLICE").key());
-    }
-
-    #[test]
-    fn username_deserialization_validates() {
-        assert!(serde_json::from_str::<Username>("\"ok_name\"").is_ok());
-        assert!(serde_json::from_str::<Username>("\"no\"").is_err());
-    }
-
-    #[test]
-    fn password_policy_enforces_length_commonness_and_username() {
-        let u = user("alice");
-        assert_eq!(
-            Password::new_for("short", &u),
-            Err(ValidationError::PasswordTooShort)
-        );
-        assert_eq!(
-            Password::new_for("password", &u),
-            Err(ValidationError::PasswordCommon)
-        );
-        assert_eq!(
-            Password::new_for("Password1", &u),
-            Err(ValidationError::PasswordCommon)
-        );
-        assert_eq!(
-            Password::new_for("12345678", &u),
-            Err(ValidationError::PasswordCommon)
-        );
-        let long = user("alice_longname");
-        assert_eq!(
-            Password::new_for("ALICE_LONGNAME", &long),
-            Err(ValidationError::PasswordIsUsername)
-        );
-        assert_eq!(
-            Password::new_for(&"a".repeat(PASSWORD_MAX + 1), &u),
-            Err(ValidationError::PasswordTooLong)
-        );
-    }
-
-    #[test]
-    fn password_policy_accepts_long_passphrases() {
-        let u = user("alice");
-        for len in [8, 64, 128, PASSWORD_MAX] {
-            let p: String = "correct horse battery staple "
-                .chars()
-                .cycle()
-                .take(len)
-                .collect();
-            assert!(Password::new_for(&p, &u).is_ok(), "length {len}");
-        }
-    }
-
-    #[test]
-    fn password_debug_hides_the_secret() {
-        let p = Password::for_login("hunter2hunter2").unwrap();
-        assert!(!format!("{p:?}").contains("hunter2"));
-    }
-
-    #[test]
-    fn login_password_is_only_bounded() {
-        assert!(Password::for_login("old").is_ok());
-        assert_eq!(
-            Password::for_login(""),
-            Err(ValidationError::PasswordTooShort)
-        );
-        assert_eq!(
-            Password::for_login(&"a".repeat(PASSWORD_MAX + 1)),
-            Err(ValidationError::PasswordTooLong)
-        );
-    }
-
-    #[test]
-    fn title_is_trimmed_and_bounded() {
-        assert_eq!(
-            ConversationTitle::parse("  Team  ").unwrap().as_str(),
-            "Team"
-        );
-        assert_eq!(
-            ConversationTitle::parse("   "),
-            Err(ValidationError::TitleEmpty)
-        );
-        assert_eq!(
-            ConversationTitle::parse(""),
-            Err(ValidationError::TitleEmpty)
-        );
-        assert!(ConversationTitle::parse(&"é".repeat(TITLE_MAX)).is_ok());
-        assert_eq!(
-            ConversationTitle::parse(&"é".repeat(TITLE_MAX + 1)),
-            Err(ValidationError::TitleTooLong)
-        );
-    }
-
-    #[test]
-    fn title_rejects_control_characters_and_bidi_overrides() {
-        for bad in ["a\nb", "a\u{0}b", "a\u{7}b", "x\u{202E}y"] {
-            assert_eq!(
-                ConversationTitle::parse(bad),
-                Err(ValidationError::TitleControl),
-                "{bad:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn title_keeps_markup_as_plain_text() {
-        let t = ConversationTitle::parse("<img src=x onerror=alert(1)>").unwrap();
-        assert_eq!(t.as_str(), "<img src=x onerror=alert(1)>");
-    }
-
-    #[test]
-    fn message_body_bounds() {
-        assert_eq!(MessageBody::parse(""), Err(ValidationError::MessageEmpty));
-        assert_eq!(
-            MessageBody::parse(" \n\t "),
-            Err(ValidationError::MessageEmpty)
-        );
-        assert!(MessageBody::parse(&"x".repeat(MESSAGE_MAX)).is_ok());
-        assert_eq!(
-            MessageBody::parse(&"x".repeat(MESSAGE_MAX + 1)),
-            Err(ValidationError::MessageTooLong)
-        );
-    }
-
-    #[test]
-    fn message_body_normalises_line_endings_and_trailing_space() {
-        let m = MessageBody::parse("\n\n  fn main() {}\r\nsecond line  \n\n").unwrap();
-        assert_eq!(m.as_str(), "  fn main() {}\nsecond line");
-    }
-
-    #[test]
-    fn message_body_rejects_control_characters() {
-        for bad in ["a\u{0}b", "bell\u{7}", "\u{1b}[31mred"] {
-            assert_eq!(
-                MessageBody::parse(bad),
-                Err(ValidationError::MessageControl),
-                "{bad:?}"
-            );
-        }
-        assert!(MessageBody::parse("tab\tand\nnewline").is_ok());
-    }
-
-    #[test]
-    fn invite_code_shape() {
-        let good = "A".repeat(INVITE_CODE_LEN);
-        assert!(InviteCode::parse(&good).is_ok());
-        for bad in [
-            "",
-            "short",
-            &"A".repeat(INVITE_CODE_LEN + 1),
-            &format!("{}!", "A".repeat(42)),
-        ] {
-            assert_eq!(
-                InviteCode::parse(bad),
-                Err(ValidationError::InviteCodeMalformed),
-                "{bad:?}"
-            );
-        }
-    }
-}
+#[path = "validate_tests.rs"]
+mod tests;

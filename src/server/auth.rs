@@ -1,10 +1,6 @@
 //! Passwords (Argon2id), session secrets and the WebSocket JWTs.
 
 use crate::ids::UserId;
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::{Algorithm as ArgonAlgorithm, Argon2, Params, Version};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -17,62 +13,29 @@ pub enum AuthError {
     Hash(String),
     #[error("blocking task failed: {0}")]
     Join(String),
+    /// More password hashes are waiting than [`super::hashing::QUEUE_PER_CORE`] per core
+    /// allows.
+    #[error("too many password checks waiting")]
+    Busy,
 }
 
-/// OWASP's Argon2id minimum: m = 19 MiB, t = 2, p = 1.
-fn argon2() -> Argon2<'static> {
-    let params = Params::new(19 * 1024, 2, 1, None).expect("static Argon2 parameters are valid");
-    Argon2::new(ArgonAlgorithm::Argon2id, Version::V0x13, params)
-}
-
-/// Hashes a password off the async runtime: Argon2 is deliberately slow.
+/// Hashes a password (Argon2id, OWASP's minimum m = 19 MiB, t = 2, p = 1) on the hashing
+/// threads; `Busy` when too many are waiting (see [`super::hashing`]).
 pub async fn hash_password(password: String) -> Result<String, AuthError> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| AuthError::Hash(e.to_string()))
-    })
-    .await
-    .map_err(|e| AuthError::Join(e.to_string()))?
+    super::hashing::run(move || super::hashing::hash(password.as_bytes())).await
 }
 
-/// Verifies a password against a PHC string off the async runtime. With no stored hash (the
+/// Verifies a password against a PHC string on the hashing threads. With no stored hash (the
 /// user does not exist) it verifies against a dummy hash, so both cases take the same time.
 pub async fn verify_password(password: String, stored: Option<String>) -> Result<bool, AuthError> {
-    tokio::task::spawn_blocking(move || {
-        let dummy;
-        let phc = match &stored {
-            Some(s) => s.as_str(),
-            None => {
-                dummy = dummy_hash();
-                dummy.as_str()
-            }
+    super::hashing::run(move || {
+        let ok = match &stored {
+            Some(phc) => super::hashing::verify(password.as_bytes(), phc)?,
+            None => super::hashing::verify(password.as_bytes(), &super::hashing::dummy_hash()?)?,
         };
-        let parsed = PasswordHash::new(phc).map_err(|e| AuthError::Hash(e.to_string()))?;
-        let ok = argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
         Ok(ok && stored.is_some())
     })
     .await
-    .map_err(|e| AuthError::Join(e.to_string()))?
-}
-
-/// A valid Argon2id hash of a random password, made once per process.
-fn dummy_hash() -> String {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY
-        .get_or_init(|| {
-            let salt = SaltString::generate(&mut OsRng);
-            let secret = random_token(32);
-            argon2()
-                .hash_password(secret.as_bytes(), &salt)
-                .map(|h| h.to_string())
-                .expect("hashing a random password with static parameters succeeds")
-        })
-        .clone()
 }
 
 /// `n` bytes from the operating system's CSPRNG, base64url without padding.
@@ -108,6 +71,9 @@ pub struct Claims {
     pub sub: String,
     pub exp: i64,
     pub iat: i64,
+    /// Not before (RFC 7519 4.1.5): optional, enforced when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     /// Token type: only `ws` tokens open sockets.
     pub typ: String,
     /// The session the token was issued to: signing out that session ends the socket.
@@ -124,6 +90,10 @@ pub enum TokenError {
     WrongType,
     #[error("token issued in the future")]
     IssuedInFuture,
+    #[error("token lifetime exceeds the maximum")]
+    LifetimeTooLong,
+    #[error("token not yet valid")]
+    NotYetValid,
     #[error("token subject is not a user id")]
     BadSubject,
 }
@@ -192,6 +162,7 @@ impl TokenKeys {
             sub: user.0.to_string(),
             exp,
             iat: now_secs,
+            nbf: None,
             typ: TOKEN_TYPE_WS.to_owned(),
             sid: session_id.to_owned(),
         };
@@ -209,6 +180,7 @@ impl TokenKeys {
         v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         v.leeway = TOKEN_LEEWAY_SECS;
         v.validate_exp = true;
+        v.validate_nbf = true;
         let data = decode::<Claims>(token, &self.decoding, &v).map_err(|e| match e.kind() {
             jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
             _ => TokenError::Invalid(e.to_string()),
@@ -221,6 +193,16 @@ impl TokenKeys {
         }
         if c.iat > now_secs + TOKEN_LEEWAY_SECS as i64 {
             return Err(TokenError::IssuedInFuture);
+        }
+        // A token signed for longer than this instance issues is not one of ours, whatever
+        // its expiry says (RFC 8725 3.10; SECURITY 35).
+        if c.exp - c.iat > self.lifetime_secs {
+            return Err(TokenError::LifetimeTooLong);
+        }
+        if c.nbf
+            .is_some_and(|nbf| nbf > now_secs + TOKEN_LEEWAY_SECS as i64)
+        {
+            return Err(TokenError::NotYetValid);
         }
         if c.typ != TOKEN_TYPE_WS {
             return Err(TokenError::WrongType);

@@ -25,6 +25,9 @@ pub struct HubEvent {
     pub subscribe: Option<ConversationId>,
     /// Set when the receiving user's sockets must stop listening to a conversation.
     pub unsubscribe: Option<ConversationId>,
+    /// On a conversation's channel: this user is no longer a member. Their sockets forward
+    /// this event and nothing after it from that conversation.
+    pub left: Option<UserId>,
     /// Set when sessions were signed out: the user's sockets opened under one of them send
     /// `payload` and close. Other sockets ignore the event.
     pub ended_sessions: Option<Arc<[String]>>,
@@ -38,6 +41,7 @@ impl HubEvent {
             seq: None,
             subscribe: None,
             unsubscribe: None,
+            left: None,
             ended_sessions: None,
         }
     }

@@ -1,16 +1,17 @@
-//! Abuse limits, on the `governor` crate (GCRA): per-user message, conversation-creation and
-//! per-address sign-up rates, and the sign-in failure throttle per account and per address.
+//! Abuse limits. Rates are on the `governor` crate (GCRA): per-user messages, conversation
+//! creation, every client frame kind and every state-changing call, per-address sign-ups.
+//! Password checks have their own throttle ([`super::password_throttle`]), counted before
+//! the hash is computed (SECURITY 26-28).
 
+use super::password_throttle::{Attempt, PasswordThrottle};
 use crate::error::CoreError;
+use crate::ids::ConversationId;
 use crate::ids::UserId;
 use governor::clock::{Clock, DefaultClock};
-use governor::middleware::StateInformationMiddleware;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use std::collections::HashMap;
 use std::hash::Hash;
 use std::num::NonZeroU32;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The limits, all configurable (see the server's flags).
 #[derive(Debug, Clone)]
@@ -26,6 +27,9 @@ pub struct LimitsConfig {
     /// Failed sign-ins per account, and per client address, within `sign_in_window`.
     pub sign_in_failures: u32,
     pub sign_in_window: Duration,
+    /// Multiplies the fixed per-kind rates ([`rates`]): 1 in production. Test suites that
+    /// drive one user much harder than a person would raise it; the limits' own tests keep 1.
+    pub rate_scale: u32,
 }
 
 impl Default for LimitsConfig {
@@ -37,6 +41,7 @@ impl Default for LimitsConfig {
             sign_ups_per_hour: 10,
             sign_in_failures: 5,
             sign_in_window: Duration::from_secs(15 * 60),
+            rate_scale: 1,
         }
     }
 }
@@ -85,64 +90,28 @@ fn rate_limited(what: &'static str, wait: Duration) -> CoreError {
     }
 }
 
-/// Failed sign-ins: each failure takes a cell from the key's bucket; once a key has used
-/// its whole burst it is locked until a cell refills, and every attempt (even with the right
-/// password) is refused meanwhile. governor has no "peek", so the lock-out instants it
-/// reports are remembered here.
-struct FailureThrottle {
-    limiter: RateLimiter<
-        String,
-        governor::state::keyed::DefaultKeyedStateStore<String>,
-        DefaultClock,
-        StateInformationMiddleware,
-    >,
-    locked: Mutex<HashMap<String, Instant>>,
-    period: Duration,
-}
-
-impl FailureThrottle {
-    fn new(n: u32, window: Duration) -> Self {
-        let q = quota(n, window);
-        Self {
-            limiter: RateLimiter::keyed(q).with_middleware::<StateInformationMiddleware>(),
-            locked: Mutex::new(HashMap::new()),
-            period: q.replenish_interval(),
-        }
-    }
-
-    fn locked_for(&self, key: &str) -> Option<Duration> {
-        let mut locked = self.locked.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        if locked.len() > 10_000 {
-            locked.retain(|_, until| *until > now);
-        }
-        match locked.get(key) {
-            Some(until) if *until > now => Some(*until - now),
-            Some(_) => {
-                locked.remove(key);
-                None
-            }
-            None => None,
-        }
-    }
-
-    fn failed(&self, key: &str) {
-        let key = key.to_owned();
-        let wait = match self.limiter.check_key(&key) {
-            Ok(snapshot) if snapshot.remaining_burst_capacity() == 0 => self.period,
-            Ok(_) => return,
-            Err(not_until) => not_until
-                .wait_time_from(DefaultClock::default().now())
-                .max(Duration::from_secs(1)),
-        };
-        self.locked
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, Instant::now() + wait);
-        if self.limiter.len() > 10_000 {
-            self.limiter.retain_recent();
-        }
-    }
+/// The fixed per-kind limits (not flags: they bound abuse, not use; README "Limits").
+/// `(events, window)`: that many at once, refilling evenly over the window.
+pub mod rates {
+    use std::time::Duration;
+    /// `typing` frames broadcast per user and conversation: one per 3 s, with a burst of 2
+    /// so the client's own 3-second rhythm never trips it; more are dropped without an
+    /// answer.
+    pub const TYPING: (u32, Duration) = (2, Duration::from_secs(6));
+    /// `read` frames per user: 30 at once, 2 per second.
+    pub const READ: (u32, Duration) = (30, Duration::from_secs(15));
+    /// `sync` frames per user: 10 at once, one every 3 s. Each answers at most `SYNC_BATCH`
+    /// messages, so one socket cannot make the server send more than 10 x 200 at once.
+    pub const SYNC: (u32, Duration) = (10, Duration::from_secs(30));
+    /// Token renewals per user: 10 at once, one every 30 s (tokens live 10 minutes).
+    pub const RENEW: (u32, Duration) = (10, Duration::from_secs(300));
+    /// Joins and leaves per user (each writes a timeline event): 20 per 10 minutes.
+    pub const MEMBERSHIP: (u32, Duration) = (20, Duration::from_secs(600));
+    /// Invite links created per user: 30 per hour.
+    pub const INVITES: (u32, Duration) = (30, Duration::from_secs(3600));
+    /// Every other state-changing call per user (roles, removals, renames, bans, sessions,
+    /// deletions): 60 at once, one per second.
+    pub const ACTIONS: (u32, Duration) = (60, Duration::from_secs(60));
 }
 
 pub struct Limits {
@@ -150,10 +119,23 @@ pub struct Limits {
     messages: Keyed<UserId>,
     conversations: Keyed<UserId>,
     sign_ups: Keyed<String>,
-    sign_in: FailureThrottle,
+    typing: Keyed<(UserId, ConversationId)>,
+    reads: Keyed<UserId>,
+    syncs: Keyed<UserId>,
+    renewals: Keyed<UserId>,
+    membership: Keyed<UserId>,
+    invites: Keyed<UserId>,
+    actions: Keyed<UserId>,
+    passwords: PasswordThrottle,
 }
 
-const TOO_MANY_ATTEMPTS: &str = "Too many sign-in attempts.";
+fn keyed<K: Hash + Eq + Clone>(
+    (n, window): (u32, Duration),
+    scale: u32,
+    what: &'static str,
+) -> Keyed<K> {
+    Keyed::new(n.saturating_mul(scale.max(1)), window, what)
+}
 
 impl Limits {
     pub fn new(config: LimitsConfig) -> Self {
@@ -173,7 +155,42 @@ impl Limits {
                 Duration::from_secs(3600),
                 "Too many accounts were created from your network in the last hour.",
             ),
-            sign_in: FailureThrottle::new(config.sign_in_failures, config.sign_in_window),
+            typing: keyed(
+                rates::TYPING,
+                config.rate_scale,
+                "Typing notices are sent too often.",
+            ),
+            reads: keyed(
+                rates::READ,
+                config.rate_scale,
+                "Read positions are sent too often.",
+            ),
+            syncs: keyed(
+                rates::SYNC,
+                config.rate_scale,
+                "You are catching up too often.",
+            ),
+            renewals: keyed(
+                rates::RENEW,
+                config.rate_scale,
+                "Tokens are renewed too often.",
+            ),
+            membership: keyed(
+                rates::MEMBERSHIP,
+                config.rate_scale,
+                "You are joining and leaving too often.",
+            ),
+            invites: keyed(
+                rates::INVITES,
+                config.rate_scale,
+                "You have created too many invite links.",
+            ),
+            actions: keyed(
+                rates::ACTIONS,
+                config.rate_scale,
+                "You are making changes too fast.",
+            ),
+            passwords: PasswordThrottle::new(config.sign_in_failures, config.sign_in_window),
             config,
         }
     }
@@ -193,28 +210,45 @@ impl Limits {
         }
     }
 
-    /// Refuses a sign-in attempt while its account or address is locked out.
-    pub fn sign_in_allowed(&self, account: &str, addr: Option<&str>) -> Result<(), CoreError> {
-        let keys = sign_in_keys(account, addr);
-        match keys.iter().filter_map(|k| self.sign_in.locked_for(k)).max() {
-            Some(wait) => Err(rate_limited(TOO_MANY_ATTEMPTS, wait)),
-            None => Ok(()),
-        }
+    /// False when this typing notice comes too soon after the last one (drop it quietly).
+    pub fn typing(&self, user: UserId, conversation: ConversationId) -> bool {
+        self.typing.check(&(user, conversation)).is_ok()
     }
 
-    pub fn sign_in_failed(&self, account: &str, addr: Option<&str>) {
-        for key in sign_in_keys(account, addr) {
-            self.sign_in.failed(&key);
-        }
+    pub fn read(&self, user: UserId) -> Result<(), CoreError> {
+        self.reads.check(&user)
     }
-}
 
-fn sign_in_keys(account: &str, addr: Option<&str>) -> Vec<String> {
-    let mut keys = vec![format!("account:{}", account.trim().to_lowercase())];
-    if let Some(a) = addr {
-        keys.push(format!("addr:{a}"));
+    pub fn sync(&self, user: UserId) -> Result<(), CoreError> {
+        self.syncs.check(&user)
     }
-    keys
+
+    pub fn renew(&self, user: UserId) -> Result<(), CoreError> {
+        self.renewals.check(&user)
+    }
+
+    pub fn membership(&self, user: UserId) -> Result<(), CoreError> {
+        self.membership.check(&user)
+    }
+
+    pub fn invite(&self, user: UserId) -> Result<(), CoreError> {
+        self.invites.check(&user)
+    }
+
+    pub fn action(&self, user: UserId) -> Result<(), CoreError> {
+        self.actions.check(&user)
+    }
+
+    /// Takes one of the account's and the address's password checks before any hashing; the
+    /// returned attempt must be told whether the password was right (see
+    /// [`PasswordThrottle::attempt`]).
+    pub fn password_attempt(
+        &self,
+        account: &str,
+        addr: Option<&str>,
+    ) -> Result<Attempt<'_>, CoreError> {
+        self.passwords.attempt(account, addr)
+    }
 }
 
 #[cfg(test)]
@@ -222,24 +256,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_sixth_failure_in_the_window_locks_the_account_and_address() {
+    fn typing_is_one_per_conversation_per_window() {
         let limits = Limits::new(LimitsConfig::default());
-        for _ in 0..5 {
-            assert!(limits.sign_in_allowed("Alice", Some("10.0.0.1")).is_ok());
-            limits.sign_in_failed("alice", Some("10.0.0.1"));
+        let (u, c) = (UserId(1), ConversationId(1));
+        assert!(limits.typing(u, c));
+        assert!(limits.typing(u, c));
+        assert!(!limits.typing(u, c));
+        assert!(limits.typing(u, ConversationId(2)));
+        assert!(limits.typing(UserId(2), c));
+    }
+
+    #[test]
+    fn every_frame_kind_refuses_past_its_burst() {
+        let limits = Limits::new(LimitsConfig::default());
+        let u = UserId(7);
+        type Check = fn(&Limits, UserId) -> Result<(), CoreError>;
+        let kinds: [(&str, Check, u32); 6] = [
+            ("read", Limits::read, rates::READ.0),
+            ("sync", Limits::sync, rates::SYNC.0),
+            ("renew", Limits::renew, rates::RENEW.0),
+            ("membership", Limits::membership, rates::MEMBERSHIP.0),
+            ("invite", Limits::invite, rates::INVITES.0),
+            ("action", Limits::action, rates::ACTIONS.0),
+        ];
+        for (name, check, burst) in kinds {
+            for i in 0..burst {
+                assert!(check(&limits, u).is_ok(), "{name} #{i}");
+            }
+            assert!(
+                matches!(check(&limits, u), Err(CoreError::RateLimited { .. })),
+                "{name} past its burst"
+            );
         }
-        let err = limits
-            .sign_in_allowed("alice", Some("10.0.0.9"))
-            .unwrap_err();
-        match err {
-            CoreError::RateLimited {
-                retry_after_secs, ..
-            } => assert!((60..=180).contains(&retry_after_secs), "{retry_after_secs}"),
-            other => panic!("expected a rate limit, got {other:?}"),
-        }
-        // The address is locked for other accounts too; other addresses and accounts are not.
-        assert!(limits.sign_in_allowed("bob", Some("10.0.0.1")).is_err());
-        assert!(limits.sign_in_allowed("bob", Some("10.0.0.2")).is_ok());
     }
 
     #[test]

@@ -3,12 +3,14 @@
 
 pub mod auth;
 pub mod chat;
+pub mod hashing;
 pub mod hub;
 pub mod limits;
+pub mod password_throttle;
 pub mod sqlite;
 pub mod store;
 
-pub use chat::{Chat, ChatConfig, ClientMeta, SessionUser};
+pub use chat::{Chat, ChatConfig, ClientMeta, SessionUser, SocketSlot};
 pub use hub::{Hub, HubEvent, LocalHub, Topic};
 pub use store::{Store, StoreError};
 

@@ -1,19 +1,22 @@
 //! The embedded default store: SQLite through sqlx, in WAL mode, one file in the data directory.
 
 use super::store::{
-    AuditRecord, Inserted, InviteLimits, JoinOutcome, JoinVia, NewEvent, NewSession, SessionRecord,
-    Store, StoreError, StoreResult,
+    AuditFilter, AuditRecord, Ban, Inserted, InviteLimits, JoinOutcome, JoinVia, NewEvent,
+    NewSession, NewUser, SessionRecord, Store, StoreError, StoreResult,
 };
 use crate::ids::{ConversationId, Seq, UserId};
 use crate::model::{
-    describe_device, AuditEntry, ConversationSummary, EventKind, InviteInfo, InvitePreview, Member,
-    MessagePreview, MessageView, PublicRoom, Role, SessionInfo, UserView, UNREAD_CAP,
+    describe_device, AuditEntry, BanInfo, ConversationSummary, EventKind, InviteInfo,
+    InvitePreview, Member, MessagePreview, MessageView, PublicRoom, Role, SessionInfo, UserView,
+    UNREAD_CAP,
 };
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
+
+mod extra;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -35,17 +38,37 @@ impl SqliteStore {
             // message and cap the server at the disk's fsync rate (about 25 messages/s here).
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // Deleted and overwritten content is zeroed in the file, not left in free space:
+            // a deleted message's text must not survive in the database (SECURITY 32).
+            .pragma("secure_delete", "on")
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
+        extra::backfill_skeletons(&pool).await?;
         Ok(Self { pool })
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// After a deletion: copy the WAL into the database and empty it, so the pages that held
+    /// the deleted text survive neither in the WAL nor (secure_delete zeroes freed space) in
+    /// the file (SECURITY 32). Best effort: a reader holding an old snapshot makes it stop
+    /// short, and the next deletion or SQLite's automatic checkpoint finishes the job.
+    async fn purge_old_pages(&self) {
+        let done: Result<(i64, i64, i64), sqlx::Error> =
+            sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.pool)
+                .await;
+        match done {
+            Ok((0, _, _)) => {}
+            Ok(_) => tracing::debug!("checkpoint after a deletion was blocked by a reader"),
+            Err(e) => tracing::warn!(error = %e, "checkpoint after a deletion failed"),
+        }
     }
 }
 
@@ -225,27 +248,8 @@ async fn insert_conversation(
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn create_user(
-        &self,
-        username: &str,
-        username_key: &str,
-        password_hash: &str,
-        now: i64,
-    ) -> StoreResult<UserView> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, username_key, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-        )
-        .bind(username)
-        .bind(username_key)
-        .bind(password_hash)
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| if is_unique_violation(&e) { StoreError::Conflict } else { e.into() })?;
-        Ok(UserView {
-            id: UserId(id),
-            username: username.to_owned(),
-        })
+    async fn create_user(&self, u: NewUser<'_>) -> StoreResult<UserView> {
+        extra::create_user(&self.pool, u).await
     }
 
     async fn user_credentials(
@@ -511,7 +515,7 @@ impl Store for SqliteStore {
                 .fetch_all(&mut *tx)
                 .await?;
         // Children first: cheaper than leaning on ON DELETE CASCADE row by row, and explicit.
-        for table in ["messages", "invites", "members"] {
+        for table in ["messages", "invites", "members", "bans"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE conversation_id = ?"))
                 .bind(id.0)
                 .execute(&mut *tx)
@@ -621,29 +625,25 @@ impl Store for SqliteStore {
         conversation: ConversationId,
         user: UserId,
         seq: Seq,
-    ) -> StoreResult<Seq> {
-        // MAX: a slow tab reporting an older position never moves the marker back; MIN with
-        // last_seq: a client cannot claim to have read the future.
-        let stored: Option<i64> = sqlx::query_scalar(
-            "UPDATE members SET last_read_seq = MAX(last_read_seq, MIN(?, \
-                 (SELECT last_seq FROM conversations WHERE id = members.conversation_id))) \
-             WHERE conversation_id = ? AND user_id = ? RETURNING last_read_seq",
-        )
-        .bind(seq)
-        .bind(conversation.0)
-        .bind(user.0)
-        .fetch_optional(&self.pool)
-        .await?;
-        stored.ok_or(StoreError::NotFound)
+    ) -> StoreResult<(Seq, bool)> {
+        extra::mark_read(&self.pool, conversation, user, seq).await
     }
 
-    async fn remove_member(&self, conversation: ConversationId, user: UserId) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM members WHERE conversation_id = ? AND user_id = ?")
-            .bind(conversation.0)
-            .bind(user.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
+    async fn remove_member(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+        ban: Option<Ban>,
+    ) -> StoreResult<bool> {
+        extra::remove_member(&self.pool, conversation, user, ban).await
+    }
+
+    async fn bans(&self, conversation: ConversationId) -> StoreResult<Vec<BanInfo>> {
+        extra::bans(&self.pool, conversation).await
+    }
+
+    async fn lift_ban(&self, conversation: ConversationId, user: UserId) -> StoreResult<bool> {
+        extra::lift_ban(&self.pool, conversation, user).await
     }
 
     async fn members(&self, conversation: ConversationId) -> StoreResult<Vec<Member>> {
@@ -717,6 +717,10 @@ impl Store for SqliteStore {
         if is_member.is_some() {
             tx.rollback().await?;
             return Ok(JoinOutcome::AlreadyMember(ConversationId(conversation)));
+        }
+        if extra::is_banned(&mut tx, conversation, user).await? {
+            tx.rollback().await?;
+            return Ok(JoinOutcome::Banned);
         }
         let count: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE conversation_id = ?")
@@ -811,7 +815,7 @@ impl Store for SqliteStore {
         let seq: Option<i64> = sqlx::query_scalar(
             "UPDATE conversations SET last_seq = last_seq + 1, \
                  last_activity_at = CASE WHEN ? THEN ? ELSE last_activity_at END \
-             WHERE id = ? RETURNING last_seq",
+             WHERE id = ? AND deleted_at IS NULL RETURNING last_seq",
         )
         .bind(matches!(e.kind, EventKind::Message | EventKind::Join))
         .bind(e.now)
@@ -839,6 +843,16 @@ impl Store for SqliteStore {
                 created: false,
             });
         }
+        // Membership inside the write transaction: a removal or deletion that committed
+        // after the caller's check is seen here, so nothing is written after it.
+        if matches!(
+            e.kind,
+            EventKind::Message | EventKind::Edit | EventKind::Delete
+        ) && !extra::is_member(&mut tx, e.conversation_id, e.sender.id).await?
+        {
+            tx.rollback().await?;
+            return Err(StoreError::NotMember);
+        }
         if let (EventKind::Edit | EventKind::Delete, Some(target)) = (e.kind, e.target_seq) {
             // Only the author changes a message, and a deleted one stays deleted.
             let changed = sqlx::query(
@@ -860,6 +874,17 @@ impl Store for SqliteStore {
             .bind(e.moderator && e.kind == EventKind::Delete)
             .execute(&mut *tx)
             .await?;
+            if changed.rows_affected() > 0 && e.kind == EventKind::Delete {
+                // The edits held the text too: blank them with the message (SECURITY 32).
+                sqlx::query(
+                    "UPDATE messages SET body = '' \
+                     WHERE conversation_id = ? AND target_seq = ? AND kind = 'edit'",
+                )
+                .bind(e.conversation_id.0)
+                .bind(target)
+                .execute(&mut *tx)
+                .await?;
+            }
             if changed.rows_affected() == 0 {
                 let exists: Option<i64> = sqlx::query_scalar(
                     "SELECT 1 FROM messages WHERE conversation_id = ? AND seq = ? AND kind = 'message'",
@@ -891,6 +916,9 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        if e.kind == EventKind::Delete {
+            self.purge_old_pages().await;
+        }
         Ok(Inserted {
             message: MessageView {
                 conversation_id: e.conversation_id,
@@ -997,9 +1025,19 @@ impl Store for SqliteStore {
                 title: r.try_get(1)?,
                 member_count: r.try_get(2)?,
                 invited_by: r.try_get(3)?,
+                member: false,
             })
         })
         .transpose()
+    }
+
+    async fn invite_conversation(&self, code_hash: &[u8]) -> StoreResult<Option<ConversationId>> {
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT conversation_id FROM invites WHERE code_hash = ?")
+                .bind(code_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(id.map(ConversationId))
     }
 
     async fn invites(
@@ -1059,28 +1097,8 @@ impl Store for SqliteStore {
     async fn audit_entries(
         &self,
         conversation: ConversationId,
-        limit: i64,
+        filter: AuditFilter<'_>,
     ) -> StoreResult<Vec<AuditEntry>> {
-        let rows = sqlx::query(
-            "SELECT id, at, action, actor_name, target_name, detail, client_addr FROM audit_log \
-             WHERE conversation_id = ? ORDER BY id DESC LIMIT ?",
-        )
-        .bind(conversation.0)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    id: r.try_get(0)?,
-                    at: r.try_get(1)?,
-                    action: r.try_get(2)?,
-                    actor: r.try_get(3)?,
-                    target: r.try_get(4)?,
-                    detail: r.try_get(5)?,
-                    client_addr: r.try_get(6)?,
-                })
-            })
-            .collect()
+        extra::audit_entries(&self.pool, conversation, filter).await
     }
 }

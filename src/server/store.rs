@@ -3,8 +3,8 @@
 
 use crate::ids::{ConversationId, Seq, UserId};
 use crate::model::{
-    AuditEntry, ConversationSummary, EventKind, InviteInfo, InvitePreview, Member, MessageView,
-    PublicRoom, Role, SessionInfo, UserView,
+    AuditEntry, BanInfo, ConversationSummary, EventKind, InviteInfo, InvitePreview, Member,
+    MessageView, PublicRoom, Role, SessionInfo, UserView,
 };
 use async_trait::async_trait;
 
@@ -18,6 +18,12 @@ pub enum StoreError {
     /// The change is not allowed on this row (someone else's message, already deleted).
     #[error("not allowed")]
     Forbidden,
+    /// The writer is not (or no longer) a member of the conversation.
+    #[error("not a member")]
+    NotMember,
+    /// A new username's confusable skeleton equals this existing username's.
+    #[error("looks like the existing username {0}")]
+    Lookalike(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration error: {0}")]
@@ -59,6 +65,35 @@ pub enum JoinOutcome {
     Full,
     /// No such live invite, or no such public room.
     Invalid,
+    /// The user was removed from the conversation and the ban has not been lifted.
+    Banned,
+}
+
+/// A new account. `skeleton` is [`crate::validate::Username::skeleton`]: the store refuses a
+/// name whose skeleton an existing account has ([`StoreError::Lookalike`]).
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub key: &'a str,
+    pub skeleton: &'a str,
+    pub password_hash: &'a str,
+    pub now: i64,
+}
+
+/// Which audit entries to read: newest first, ids below `before`, at most `limit`.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter<'a> {
+    pub before: Option<i64>,
+    pub action: Option<&'a str>,
+    /// Actor username, compared case-insensitively.
+    pub actor: Option<&'a str>,
+    pub limit: i64,
+}
+
+/// Set when a removal bans the member: by whom, when (Unix ms).
+#[derive(Debug, Clone, Copy)]
+pub struct Ban {
+    pub by: UserId,
+    pub at: i64,
 }
 
 /// How someone joins: with an invite link (by its code's hash) or into a public room.
@@ -106,13 +141,7 @@ pub struct NewEvent<'a> {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Creates a user; `Conflict` when the username key is taken.
-    async fn create_user(
-        &self,
-        username: &str,
-        username_key: &str,
-        password_hash: &str,
-        now: i64,
-    ) -> StoreResult<UserView>;
+    async fn create_user(&self, user: NewUser<'_>) -> StoreResult<UserView>;
     /// The user and their password hash, by case-folded username.
     async fn user_credentials(&self, username_key: &str)
         -> StoreResult<Option<(UserView, String)>>;
@@ -200,15 +229,26 @@ pub trait Store: Send + Sync + 'static {
         conversation: ConversationId,
         user: UserId,
     ) -> StoreResult<Option<(Role, Seq)>>;
-    /// Moves the read position forward (never back); returns the position now stored.
+    /// Moves the read position forward (never back, never past the last seq). Returns the
+    /// stored position and whether it moved.
     async fn mark_read(
         &self,
         conversation: ConversationId,
         user: UserId,
         seq: Seq,
-    ) -> StoreResult<Seq>;
-    /// Removes a member; false when they were not one.
-    async fn remove_member(&self, conversation: ConversationId, user: UserId) -> StoreResult<bool>;
+    ) -> StoreResult<(Seq, bool)>;
+    /// Removes a member (false when they were not one) and, with `ban`, records the ban in
+    /// the same transaction.
+    async fn remove_member(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+        ban: Option<Ban>,
+    ) -> StoreResult<bool>;
+    /// Members removed and still banned, newest first.
+    async fn bans(&self, conversation: ConversationId) -> StoreResult<Vec<BanInfo>>;
+    /// Lifts a ban; false when there was none.
+    async fn lift_ban(&self, conversation: ConversationId, user: UserId) -> StoreResult<bool>;
     async fn members(&self, conversation: ConversationId) -> StoreResult<Vec<Member>>;
     async fn member(
         &self,
@@ -272,6 +312,8 @@ pub trait Store: Send + Sync + 'static {
     /// The conversation a live invite (not revoked, expired or used up) leads to.
     async fn invite_target(&self, code_hash: &[u8], now: i64)
         -> StoreResult<Option<InvitePreview>>;
+    /// The conversation an invite points to, whether or not it still works.
+    async fn invite_conversation(&self, code_hash: &[u8]) -> StoreResult<Option<ConversationId>>;
     /// The conversation's invites, newest first.
     async fn invites(&self, conversation: ConversationId, now: i64)
         -> StoreResult<Vec<InviteInfo>>;
@@ -288,6 +330,6 @@ pub trait Store: Send + Sync + 'static {
     async fn audit_entries(
         &self,
         conversation: ConversationId,
-        limit: i64,
+        filter: AuditFilter<'_>,
     ) -> StoreResult<Vec<AuditEntry>>;
 }

@@ -1,0 +1,72 @@
+//! The audit log: recording security events and reading them back, paged.
+
+use super::*;
+
+impl Chat {
+    /// Records an audit line. A failure to record is logged, never shown to the user.
+    pub(super) async fn audit(&self, mut record: AuditRecord<'_>) {
+        record.at = now_ms();
+        if let Err(e) = self.store.audit(record).await {
+            tracing::error!(error = %e, "cannot write the audit log");
+        }
+    }
+
+    pub(super) async fn audit_as(
+        &self,
+        who: &SessionUser,
+        action: &str,
+        conversation: Option<ConversationId>,
+        target: Option<&UserView>,
+        detail: Option<&str>,
+    ) {
+        self.audit(AuditRecord {
+            action,
+            actor_id: Some(who.user.id),
+            actor_name: Some(&who.user.username),
+            target_user_id: target.map(|t| t.id),
+            target_name: target.map(|t| t.username.as_str()),
+            conversation_id: conversation,
+            detail,
+            client_addr: who.client_addr.as_deref(),
+            ..Default::default()
+        })
+        .await;
+    }
+
+    /// A page of the conversation's audit log, newest first; only its owner sees it.
+    /// `before`: an entry id from the previous page's `older`; `action` and `actor` (a
+    /// username, any case) narrow it. Keyset paging: every entry is reachable however many
+    /// are added meanwhile.
+    pub async fn audit_log(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+        before: Option<i64>,
+        action: Option<&str>,
+        actor: Option<&str>,
+    ) -> Result<AuditPage, CoreError> {
+        self.require_role(id, who.id, Role::Owner).await?;
+        fn blank(s: Option<&str>) -> Option<&str> {
+            s.map(str::trim).filter(|s| !s.is_empty())
+        }
+        let mut entries = self
+            .store
+            .audit_entries(
+                id,
+                AuditFilter {
+                    before,
+                    action: blank(action),
+                    actor: blank(actor),
+                    limit: AUDIT_PAGE + 1,
+                },
+            )
+            .await?;
+        let older = if entries.len() as i64 > AUDIT_PAGE {
+            entries.truncate(AUDIT_PAGE as usize);
+            entries.last().map(|e| e.id)
+        } else {
+            None
+        };
+        Ok(AuditPage { entries, older })
+    }
+}

@@ -1,0 +1,215 @@
+//! Conversations: creation, the side nav, settings, deletion and the public room directory.
+
+use super::*;
+
+impl Chat {
+    pub async fn create_conversation(
+        &self,
+        who: &UserView,
+        title: &str,
+    ) -> Result<ConversationSummary, CoreError> {
+        let title = ConversationTitle::parse(title)?;
+        self.limits.conversation(who.id)?;
+        let summary = self
+            .store
+            .create_conversation(who.id, title.as_str(), false, now_ms())
+            .await?;
+        self.publish_added(who.id, &summary);
+        Ok(summary)
+    }
+
+    pub async fn conversations(
+        &self,
+        who: &UserView,
+    ) -> Result<Vec<ConversationSummary>, CoreError> {
+        self.store
+            .conversations_for(who.id)
+            .await
+            .map_err(CoreError::from)
+    }
+
+    pub async fn conversation_ids(&self, user: UserId) -> Result<Vec<ConversationId>, CoreError> {
+        self.store
+            .conversation_ids_for(user)
+            .await
+            .map_err(CoreError::from)
+    }
+
+    /// The caller's role, or `NotMember`. Every conversation read and write goes through here.
+    pub async fn require_member(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+    ) -> Result<Role, CoreError> {
+        self.store
+            .role_of(conversation, user)
+            .await?
+            .ok_or(CoreError::NotMember)
+    }
+
+    /// Like [`Self::require_member`], and the role must be at least `needed` (owner > admin
+    /// > member).
+    pub async fn require_role(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+        needed: Role,
+    ) -> Result<Role, CoreError> {
+        let role = self.require_member(conversation, user).await?;
+        let allowed = match needed {
+            Role::Owner => role == Role::Owner,
+            Role::Admin => role.can_moderate(),
+            Role::Member => true,
+        };
+        if !allowed {
+            return Err(CoreError::Forbidden(match needed {
+                Role::Owner => "Only the owner can do that.",
+                _ => "Only owners and admins can do that.",
+            }));
+        }
+        Ok(role)
+    }
+
+    pub async fn conversation(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+    ) -> Result<ConversationDetail, CoreError> {
+        let (my_role, last_read_seq) = self
+            .store
+            .membership(id, who.id)
+            .await?
+            .ok_or(CoreError::NotMember)?;
+        let summary = self
+            .store
+            .conversation_summary(id, who.id)
+            .await?
+            .ok_or(CoreError::NotFound("Conversation"))?;
+        let members = self.store.members(id).await?;
+        let online = members
+            .iter()
+            .map(|m| m.user.id)
+            .filter(|u| self.is_online(*u))
+            .collect();
+        Ok(ConversationDetail {
+            id,
+            title: summary.title,
+            public: summary.public,
+            my_role,
+            last_seq: summary.last_seq,
+            last_read_seq,
+            members,
+            online,
+        })
+    }
+
+    /// Renames the conversation. Owners and admins.
+    pub async fn rename(
+        &self,
+        who: &SessionUser,
+        id: ConversationId,
+        title: &str,
+    ) -> Result<(), CoreError> {
+        let title = ConversationTitle::parse(title)?;
+        self.require_role(id, who.user.id, Role::Admin).await?;
+        self.limits.action(who.user.id)?;
+        self.update(id, Some(title.as_str()), None).await?;
+        self.audit_as(who, "renamed", Some(id), None, Some(title.as_str()))
+            .await;
+        Ok(())
+    }
+
+    /// Lists the conversation in the public directory, or takes it out. Owner only.
+    pub async fn set_public(
+        &self,
+        who: &SessionUser,
+        id: ConversationId,
+        public: bool,
+    ) -> Result<(), CoreError> {
+        self.require_role(id, who.user.id, Role::Owner).await?;
+        self.limits.action(who.user.id)?;
+        self.update(id, None, Some(public)).await?;
+        let detail = if public { "public" } else { "invite only" };
+        self.audit_as(who, "visibility_changed", Some(id), None, Some(detail))
+            .await;
+        Ok(())
+    }
+
+    pub(super) async fn update(
+        &self,
+        id: ConversationId,
+        title: Option<&str>,
+        public: Option<bool>,
+    ) -> Result<(), CoreError> {
+        let (title, public) = self
+            .store
+            .update_conversation(id, title, public)
+            .await?
+            .ok_or(CoreError::NotFound("Conversation"))?;
+        self.hub.publish(
+            Topic::Conversation(id),
+            HubEvent::new(frame_bytes(&ServerFrame::ConversationUpdated {
+                conversation_id: id,
+                title,
+                public,
+            })),
+        );
+        Ok(())
+    }
+
+    /// Deletes the conversation with all its messages. Owner only, and `confirm` must repeat
+    /// the title exactly: a stray click or a forged request without it deletes nothing.
+    pub async fn delete_conversation(
+        &self,
+        who: &SessionUser,
+        id: ConversationId,
+        confirm: &str,
+    ) -> Result<(), CoreError> {
+        self.require_role(id, who.user.id, Role::Owner).await?;
+        self.limits.action(who.user.id)?;
+        let title = self
+            .store
+            .conversation_summary(id, who.user.id)
+            .await?
+            .ok_or(CoreError::NotFound("Conversation"))?
+            .title;
+        if confirm.trim() != title {
+            return Err(ValidationError::DeleteConfirmation.into());
+        }
+        // Holding the ordering lock: no message is appended half-way through the deletion.
+        let stripe = (id.0.unsigned_abs() % self.send_locks.len() as u64) as usize;
+        let members = {
+            let _ordered = self.send_locks[stripe].lock().await;
+            self.store
+                .delete_conversation(id, now_ms())
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => CoreError::NotFound("Conversation"),
+                    e => CoreError::from(e),
+                })?
+        };
+        self.audit_as(who, "conversation_deleted", Some(id), None, Some(&title))
+            .await;
+        for user in members {
+            self.publish_removed(user, id, RemovalReason::Deleted);
+        }
+        Ok(())
+    }
+
+    pub async fn public_rooms(&self, who: &UserView) -> Result<Vec<PublicRoom>, CoreError> {
+        self.store
+            .public_rooms(who.id, DIRECTORY_LIMIT)
+            .await
+            .map_err(CoreError::from)
+    }
+
+    /// Joins a public room (a no-op for members).
+    pub async fn join_public(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+    ) -> Result<ConversationId, CoreError> {
+        self.join(who, JoinVia::Public(id), CoreError::NotPublic)
+            .await
+    }
+}

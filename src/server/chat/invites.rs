@@ -1,0 +1,192 @@
+//! Invite links: creation, listing, revocation, preview and joining through them.
+
+use super::*;
+
+impl Chat {
+    /// Creates an invite link. Owners and admins. `expires_in_hours`: None for the default
+    /// (7 days), Some(0) for a link that never expires; `max_uses`: None for unlimited.
+    pub async fn create_invite(
+        &self,
+        who: &SessionUser,
+        id: ConversationId,
+        expires_in_hours: Option<i64>,
+        max_uses: Option<i64>,
+    ) -> Result<CreatedInvite, CoreError> {
+        let hours = expires_in_hours.unwrap_or(INVITE_DEFAULT_TTL_HOURS);
+        if !(0..=INVITE_MAX_TTL_HOURS).contains(&hours) {
+            return Err(ValidationError::InviteExpiry(INVITE_MAX_TTL_HOURS / 24).into());
+        }
+        if let Some(n) = max_uses {
+            if !(1..=INVITE_MAX_USES).contains(&n) {
+                return Err(ValidationError::InviteUses(INVITE_MAX_USES).into());
+            }
+        }
+        self.require_role(id, who.user.id, Role::Admin).await?;
+        self.limits.invite(who.user.id)?;
+        let code = auth::random_token(32);
+        let now = now_ms();
+        let info = self
+            .store
+            .create_invite(
+                id,
+                &auth::secret_hash(&code),
+                who.user.id,
+                now,
+                InviteLimits {
+                    expires_at: (hours > 0).then(|| now + hours * 3_600_000),
+                    max_uses,
+                },
+            )
+            .await?;
+        self.audit_as(
+            who,
+            "invite_created",
+            Some(id),
+            None,
+            Some(&format!("invite #{}", info.id)),
+        )
+        .await;
+        let url = format!(
+            "{}/invite/{code}",
+            self.config.public_origin.trim_end_matches('/')
+        );
+        Ok(CreatedInvite { code, url, info })
+    }
+
+    /// The conversation's invite links. Owners and admins.
+    pub async fn invites(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+    ) -> Result<Vec<InviteInfo>, CoreError> {
+        self.require_role(id, who.id, Role::Admin).await?;
+        self.store
+            .invites(id, now_ms())
+            .await
+            .map_err(CoreError::from)
+    }
+
+    /// Revokes an invite link at once. Owners and admins.
+    pub async fn revoke_invite(
+        &self,
+        who: &SessionUser,
+        id: ConversationId,
+        invite_id: i64,
+    ) -> Result<(), CoreError> {
+        self.require_role(id, who.user.id, Role::Admin).await?;
+        self.limits.action(who.user.id)?;
+        found(
+            self.store.revoke_invite(id, invite_id, now_ms()).await,
+            "Invite",
+        )?;
+        self.audit_as(
+            who,
+            "invite_revoked",
+            Some(id),
+            None,
+            Some(&format!("invite #{invite_id}")),
+        )
+        .await;
+        Ok(())
+    }
+
+    /// What an invite link leads to. For a `viewer` who already belongs to the conversation
+    /// the link just opens it (`member: true`), even when it has expired, been used up or
+    /// been revoked; anyone else learns nothing from a link that no longer works.
+    pub async fn invite_preview(
+        &self,
+        code: &str,
+        viewer: Option<UserId>,
+    ) -> Result<InvitePreview, CoreError> {
+        let code = InviteCode::parse(code).map_err(|_| CoreError::InviteInvalid)?;
+        let hash = auth::secret_hash(code.as_str());
+        if let Some(user) = viewer {
+            if let Some(id) = self.member_of_invite(user, &hash).await? {
+                if let Some(summary) = self.store.conversation_summary(id, user).await? {
+                    let member_count = self.store.members(id).await?.len() as i64;
+                    return Ok(InvitePreview {
+                        conversation_id: id,
+                        title: summary.title,
+                        member_count,
+                        invited_by: String::new(),
+                        member: true,
+                    });
+                }
+            }
+        }
+        self.store
+            .invite_target(&hash, now_ms())
+            .await?
+            .ok_or(CoreError::InviteInvalid)
+    }
+
+    /// The invite's conversation, when `user` is a member of it.
+    pub(super) async fn member_of_invite(
+        &self,
+        user: UserId,
+        hash: &[u8],
+    ) -> Result<Option<ConversationId>, CoreError> {
+        let Some(id) = self.store.invite_conversation(hash).await? else {
+            return Ok(None);
+        };
+        Ok(self.store.role_of(id, user).await?.map(|_| id))
+    }
+
+    /// Joins the invite's conversation (a no-op for members) and returns its id.
+    pub async fn accept_invite(
+        &self,
+        who: &UserView,
+        code: &str,
+    ) -> Result<ConversationId, CoreError> {
+        let code = InviteCode::parse(code).map_err(|_| CoreError::InviteInvalid)?;
+        let hash = auth::secret_hash(code.as_str());
+        if let Some(id) = self.member_of_invite(who.id, &hash).await? {
+            return Ok(id);
+        }
+        self.join(who, JoinVia::Invite(&hash), CoreError::InviteInvalid)
+            .await
+    }
+
+    pub(super) async fn join(
+        &self,
+        who: &UserView,
+        via: JoinVia<'_>,
+        invalid: CoreError,
+    ) -> Result<ConversationId, CoreError> {
+        self.limits.membership(who.id)?;
+        let outcome = self
+            .store
+            .join(via, who.id, now_ms(), self.config.max_members)
+            .await?;
+        let (id, member) = match outcome {
+            JoinOutcome::Joined(id, member) => (id, member),
+            JoinOutcome::AlreadyMember(id) => return Ok(id),
+            JoinOutcome::Full => return Err(CoreError::ConversationFull(self.config.max_members)),
+            JoinOutcome::Invalid => return Err(invalid),
+            JoinOutcome::Banned => return Err(CoreError::Banned),
+        };
+        self.hub.publish(
+            Topic::Conversation(id),
+            HubEvent::new(frame_bytes(&ServerFrame::MemberJoined {
+                conversation_id: id,
+                member,
+            })),
+        );
+        let client_id = format!("join-{}", auth::random_token(12));
+        self.append(who, id, EventKind::Join, None, &client_id, "")
+            .await?;
+        if let Some(summary) = self.store.conversation_summary(id, who.id).await? {
+            self.publish_added(who.id, &summary);
+        }
+        Ok(id)
+    }
+
+    /// Tells the user's open sockets about a conversation they now belong to.
+    pub(super) fn publish_added(&self, user: UserId, summary: &ConversationSummary) {
+        let mut event = HubEvent::new(frame_bytes(&ServerFrame::ConversationAdded {
+            conversation: summary.clone(),
+        }));
+        event.subscribe = Some(summary.id);
+        self.hub.publish(Topic::User(user), event);
+    }
+}

@@ -1,0 +1,218 @@
+//! Membership: leaving, removal (which bans), roles and ownership.
+
+use super::*;
+
+impl Chat {
+    /// Leaves a conversation. The owner cannot leave (there would be nobody to run it):
+    /// they transfer ownership or delete the conversation.
+    pub async fn leave(&self, who: &UserView, id: ConversationId) -> Result<(), CoreError> {
+        if self.require_member(id, who.id).await? == Role::Owner {
+            return Err(CoreError::OwnerCannotLeave);
+        }
+        self.limits.membership(who.id)?;
+        self.drop_member(id, who, RemovalReason::Left, None).await
+    }
+
+    /// Removes `target` from the conversation and bans them from it until an owner or admin
+    /// lifts the ban (SECURITY 33). Owners remove anyone but themselves; admins remove plain
+    /// members only.
+    pub async fn remove_member(
+        &self,
+        who: &SessionUser,
+        id: ConversationId,
+        target: UserId,
+    ) -> Result<(), CoreError> {
+        let my_role = self.require_role(id, who.user.id, Role::Admin).await?;
+        self.limits.action(who.user.id)?;
+        let member = self.target_member(id, target).await?;
+        if target == who.user.id {
+            return Err(CoreError::Forbidden(
+                "You cannot remove yourself; leave the conversation instead.",
+            ));
+        }
+        let allowed = match member.role {
+            Role::Owner => false,
+            Role::Admin => my_role == Role::Owner,
+            Role::Member => true,
+        };
+        if !allowed {
+            return Err(CoreError::Forbidden(match member.role {
+                Role::Owner => "The owner cannot be removed.",
+                _ => "Only the owner can remove an admin.",
+            }));
+        }
+        let ban = Ban {
+            by: who.user.id,
+            at: now_ms(),
+        };
+        self.drop_member(id, &member.user, RemovalReason::Removed, Some(ban))
+            .await?;
+        self.audit_as(who, "member_removed", Some(id), Some(&member.user), None)
+            .await;
+        Ok(())
+    }
+
+    /// Takes `user` out of the conversation: the membership row goes first, so from that
+    /// instant no read or write of theirs passes `require_member`; then a `leave` event in
+    /// the sequence and the live notices (their sockets unsubscribe on the personal event).
+    pub(super) async fn drop_member(
+        &self,
+        id: ConversationId,
+        user: &UserView,
+        reason: RemovalReason,
+        ban: Option<Ban>,
+    ) -> Result<(), CoreError> {
+        if !self.store.remove_member(id, user.id, ban).await? {
+            return Err(CoreError::NotMember);
+        }
+        let client_id = format!("leave-{}", auth::random_token(12));
+        let body = if reason == RemovalReason::Removed {
+            "removed"
+        } else {
+            ""
+        };
+        self.append(user, id, EventKind::Leave, None, &client_id, body)
+            .await?;
+        // On the conversation's own channel, in order with its messages: a socket of the
+        // departed user stops forwarding the conversation at this event, even if the personal
+        // notice below is lost to a lagging channel (SECURITY 29).
+        let mut left = HubEvent::new(frame_bytes(&ServerFrame::MemberLeft {
+            conversation_id: id,
+            user_id: user.id,
+        }));
+        left.left = Some(user.id);
+        self.hub.publish(Topic::Conversation(id), left);
+        self.publish_removed(user.id, id, reason);
+        Ok(())
+    }
+
+    pub(super) fn publish_removed(&self, user: UserId, id: ConversationId, reason: RemovalReason) {
+        let mut removed = HubEvent::new(frame_bytes(&ServerFrame::ConversationRemoved {
+            conversation_id: id,
+            reason,
+        }));
+        removed.unsubscribe = Some(id);
+        self.hub.publish(Topic::User(user), removed);
+    }
+
+    pub(super) async fn target_member(
+        &self,
+        id: ConversationId,
+        target: UserId,
+    ) -> Result<crate::model::Member, CoreError> {
+        self.store
+            .member(id, target)
+            .await?
+            .ok_or(CoreError::NotFound("Member"))
+    }
+
+    /// Promotes a member to admin or demotes an admin to member. Owner only.
+    pub async fn set_role(
+        &self,
+        who: &SessionUser,
+        id: ConversationId,
+        target: UserId,
+        role: Role,
+    ) -> Result<(), CoreError> {
+        self.require_role(id, who.user.id, Role::Owner).await?;
+        self.limits.action(who.user.id)?;
+        if role == Role::Owner {
+            return Err(CoreError::Forbidden(
+                "Use \"transfer ownership\" to make someone the owner.",
+            ));
+        }
+        let member = self.target_member(id, target).await?;
+        if member.role == Role::Owner {
+            return Err(CoreError::Forbidden(
+                "The owner's role changes only by transferring ownership.",
+            ));
+        }
+        if member.role == role {
+            return Ok(());
+        }
+        found(self.store.set_role(id, target, role).await, "Member")?;
+        self.audit_as(
+            who,
+            "role_changed",
+            Some(id),
+            Some(&member.user),
+            Some(&format!("{} -> {}", member.role.as_str(), role.as_str())),
+        )
+        .await;
+        self.publish_member(id, target).await
+    }
+
+    /// Makes another member the owner; the previous owner becomes an admin. Owner only.
+    pub async fn transfer_ownership(
+        &self,
+        who: &SessionUser,
+        id: ConversationId,
+        target: UserId,
+    ) -> Result<(), CoreError> {
+        self.require_role(id, who.user.id, Role::Owner).await?;
+        self.limits.action(who.user.id)?;
+        let member = self.target_member(id, target).await?;
+        if target == who.user.id {
+            return Err(CoreError::Forbidden("You already own this conversation."));
+        }
+        found(
+            self.store.transfer_ownership(id, who.user.id, target).await,
+            "Member",
+        )?;
+        self.audit_as(
+            who,
+            "ownership_transferred",
+            Some(id),
+            Some(&member.user),
+            None,
+        )
+        .await;
+        self.publish_member(id, target).await?;
+        self.publish_member(id, who.user.id).await
+    }
+
+    pub(super) async fn publish_member(
+        &self,
+        id: ConversationId,
+        user: UserId,
+    ) -> Result<(), CoreError> {
+        if let Some(member) = self.store.member(id, user).await? {
+            self.hub.publish(
+                Topic::Conversation(id),
+                HubEvent::new(frame_bytes(&ServerFrame::MemberUpdated {
+                    conversation_id: id,
+                    member,
+                })),
+            );
+        }
+        Ok(())
+    }
+
+    /// Members removed from the conversation and still banned. Owners and admins.
+    pub async fn bans(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+    ) -> Result<Vec<BanInfo>, CoreError> {
+        self.require_role(id, who.id, Role::Admin).await?;
+        Ok(self.store.bans(id).await?)
+    }
+
+    /// Lets a removed member join again (by invite or, for a public room, by themselves).
+    /// Owners and admins.
+    pub async fn lift_ban(
+        &self,
+        who: &SessionUser,
+        id: ConversationId,
+        user: UserId,
+    ) -> Result<(), CoreError> {
+        self.require_role(id, who.user.id, Role::Admin).await?;
+        self.limits.action(who.user.id)?;
+        let name = self.store.user_by_id(user).await?.map(|u| u.username);
+        found(self.store.lift_ban(id, user).await, "Ban")?;
+        let target = name.map(|username| UserView { id: user, username });
+        self.audit_as(who, "ban_lifted", Some(id), target.as_ref(), None)
+            .await;
+        Ok(())
+    }
+}

@@ -1,0 +1,216 @@
+//! Messages and the other live frames of a conversation: history, catching up, sends,
+//! edits, deletions, read positions and typing notices.
+
+use super::*;
+
+impl Chat {
+    /// A page of history ending before `before` (the newest page when `None`).
+    pub async fn history(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+        before: Option<Seq>,
+    ) -> Result<HistoryPage, CoreError> {
+        self.require_member(id, who.id).await?;
+        let mut messages = self.store.history(id, before, HISTORY_PAGE + 1).await?;
+        let has_older = messages.len() as i64 > HISTORY_PAGE;
+        if has_older {
+            messages.remove(0);
+        }
+        Ok(HistoryPage {
+            messages,
+            has_older,
+        })
+    }
+
+    /// Messages after `after`, for a client catching up; at most `limit`.
+    pub async fn messages_after(
+        &self,
+        who: UserId,
+        id: ConversationId,
+        after: Seq,
+        limit: i64,
+    ) -> Result<Vec<MessageView>, CoreError> {
+        self.require_member(id, who).await?;
+        self.store
+            .messages_after(id, after, limit)
+            .await
+            .map_err(CoreError::from)
+    }
+
+    /// Persists, then broadcasts. Returns the stored message; `created` is false when this
+    /// client id was stored before (a retry), in which case nothing is broadcast again.
+    pub async fn send_message(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+        client_id: &str,
+        body: &str,
+    ) -> Result<(MessageView, bool), CoreError> {
+        let body = MessageBody::parse(body)?;
+        check_client_id(client_id)?;
+        self.require_member(id, who.id).await?;
+        self.limits.message(who.id)?;
+        self.append(who, id, EventKind::Message, None, client_id, body.as_str())
+            .await
+    }
+
+    /// Replaces the text of the caller's own message.
+    pub async fn edit_message(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+        seq: Seq,
+        client_id: &str,
+        body: &str,
+    ) -> Result<(MessageView, bool), CoreError> {
+        let body = MessageBody::parse(body)?;
+        check_client_id(client_id)?;
+        self.require_member(id, who.id).await?;
+        self.limits.message(who.id)?;
+        self.append(
+            who,
+            id,
+            EventKind::Edit,
+            Some(seq),
+            client_id,
+            body.as_str(),
+        )
+        .await
+    }
+
+    /// Deletes a message, leaving a placeholder in the sequence: authors delete their own,
+    /// owners and admins anyone's.
+    pub async fn delete_message(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+        seq: Seq,
+        client_id: &str,
+    ) -> Result<(MessageView, bool), CoreError> {
+        check_client_id(client_id)?;
+        let role = self.require_member(id, who.id).await?;
+        self.limits.message(who.id)?;
+        self.append_as(
+            who,
+            id,
+            EventKind::Delete,
+            Some(seq),
+            client_id,
+            "",
+            role.can_moderate(),
+        )
+        .await
+    }
+
+    /// Appends an event under the conversation's ordering lock and publishes it. Callers
+    /// have checked membership and input.
+    pub(super) async fn append(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+        kind: EventKind,
+        target_seq: Option<Seq>,
+        client_id: &str,
+        body: &str,
+    ) -> Result<(MessageView, bool), CoreError> {
+        self.append_as(who, id, kind, target_seq, client_id, body, false)
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn append_as(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+        kind: EventKind,
+        target_seq: Option<Seq>,
+        client_id: &str,
+        body: &str,
+        moderator: bool,
+    ) -> Result<(MessageView, bool), CoreError> {
+        let stripe = (id.0.unsigned_abs() % self.send_locks.len() as u64) as usize;
+        let _ordered = self.send_locks[stripe].lock().await;
+        let inserted = self
+            .store
+            .append_event(NewEvent {
+                conversation_id: id,
+                kind,
+                target_seq,
+                sender: who,
+                client_id,
+                body,
+                now: now_ms(),
+                moderator,
+            })
+            .await
+            .map_err(|e| match e {
+                StoreError::NotMember => CoreError::NotMember,
+                StoreError::NotFound if target_seq.is_some() => CoreError::NotFound("Message"),
+                StoreError::NotFound => CoreError::NotFound("Conversation"),
+                StoreError::Forbidden => CoreError::NotYours,
+                e => CoreError::from(e),
+            })?;
+        if inserted.created {
+            let m = &inserted.message;
+            let mut event =
+                HubEvent::new(frame_bytes(&ServerFrame::Message { message: m.clone() }));
+            event.seq = Some((id, m.seq));
+            self.hub.publish(Topic::Conversation(id), event);
+        }
+        Ok((inserted.message, inserted.created))
+    }
+
+    /// Records that the caller has read up to `seq`; their other sockets follow. Rate
+    /// limited, and published only when the position moved, so a flood of `read` frames can
+    /// neither write nor fan out without bound (SECURITY 28).
+    pub async fn mark_read(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+        seq: Seq,
+    ) -> Result<Seq, CoreError> {
+        self.limits.read(who.id)?;
+        self.require_member(id, who.id).await?;
+        let (stored, moved) = self.store.mark_read(id, who.id, seq).await?;
+        if moved {
+            self.hub.publish(
+                Topic::User(who.id),
+                HubEvent::new(frame_bytes(&ServerFrame::ReadUpTo {
+                    conversation_id: id,
+                    seq: stored,
+                })),
+            );
+        }
+        Ok(stored)
+    }
+
+    /// A client's `sync` request: at most a few at once per user (each answers at most
+    /// `SYNC_BATCH` messages), so a small frame cannot make the server send without bound.
+    pub fn sync_allowed(&self, who: UserId) -> Result<(), CoreError> {
+        self.limits.sync(who)
+    }
+
+    /// A token renewal on an open socket, rate limited per user.
+    pub fn renew_allowed(&self, who: UserId) -> Result<(), CoreError> {
+        self.limits.renew(who)
+    }
+
+    /// Tells the other members that the caller is typing. Not stored.
+    /// At most one per user and conversation every few seconds is broadcast; the rest are
+    /// dropped without an answer (the indicator is already showing).
+    pub async fn typing(&self, who: &UserView, id: ConversationId) -> Result<(), CoreError> {
+        if !self.limits.typing(who.id, id) {
+            return Ok(());
+        }
+        self.require_member(id, who.id).await?;
+        self.hub.publish(
+            Topic::Conversation(id),
+            HubEvent::new(frame_bytes(&ServerFrame::Typing {
+                conversation_id: id,
+                user: who.clone(),
+            })),
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,179 @@
+//! [`Chat`]: the use cases. Server functions and the /ws gateway call these and nothing below.
+//! Every rule lives here: validation has already happened in the types, so this layer decides
+//! who may do what, persists, then publishes.
+
+use super::auth::{self, TokenError, TokenIdentity, TokenKeys};
+use super::hub::{Hub, HubEvent, Topic};
+use super::limits::{Limits, LimitsConfig};
+use super::now_ms;
+use super::store::{
+    AuditFilter, AuditRecord, Ban, InviteLimits, JoinOutcome, JoinVia, NewEvent, NewSession,
+    NewUser, Store, StoreError,
+};
+use crate::error::CoreError;
+use crate::ids::{ConversationId, Seq, UserId};
+use crate::model::{
+    AuditPage, BanInfo, ConversationDetail, ConversationSummary, CreatedInvite, EventKind,
+    HistoryPage, InviteInfo, InvitePreview, MessageView, PublicRoom, Role, SessionInfo, UserView,
+    WsTicket, INVITE_DEFAULT_TTL_HOURS, INVITE_MAX_TTL_HOURS, INVITE_MAX_USES,
+};
+use crate::protocol::{RemovalReason, ServerFrame};
+use crate::validate::{
+    ConversationTitle, InviteCode, MessageBody, Password, Username, ValidationError,
+};
+use bytes::Bytes;
+use std::sync::Arc;
+
+mod accounts;
+mod audit;
+mod conversations;
+mod invites;
+mod membership;
+mod messages;
+mod presence;
+mod sessions;
+
+pub use presence::SocketSlot;
+
+/// Newest messages shown when a conversation opens, and the size of each "load older" page.
+pub const HISTORY_PAGE: i64 = 50;
+/// Client ids are UUIDs; anything longer is not one.
+const CLIENT_ID_MAX: usize = 64;
+/// The room every installation starts with; its first user owns it.
+pub const GENERAL_ROOM: &str = "General";
+/// Rows of the public room directory shown at once.
+const DIRECTORY_LIMIT: i64 = 200;
+/// Audit lines shown to an owner at once.
+const AUDIT_PAGE: i64 = 200;
+/// The default member cap (SECURITY: limits everywhere).
+pub const DEFAULT_MAX_MEMBERS: i64 = 10_000;
+
+#[derive(Debug, Clone)]
+pub struct ChatConfig {
+    /// The origin users reach Palaver at, e.g. `https://chat.example.com`: invite links and
+    /// the token issuer use it.
+    pub public_origin: String,
+    pub session_lifetime_ms: i64,
+    /// Members one conversation may have.
+    pub max_members: i64,
+    pub limits: LimitsConfig,
+}
+
+/// Where a request came from, recorded with the session.
+#[derive(Debug, Clone, Default)]
+pub struct ClientMeta {
+    pub user_agent: Option<String>,
+    pub client_addr: Option<String>,
+}
+
+/// The signed-in user behind a session cookie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionUser {
+    pub user: UserView,
+    pub session_id: String,
+    /// The address the current request came from, for the audit log.
+    pub client_addr: Option<String>,
+}
+
+/// A new session: the cookie secret goes to the browser and nowhere else.
+pub struct NewLogin {
+    pub user: UserView,
+    pub cookie_secret: String,
+}
+
+pub struct Chat {
+    store: Arc<dyn Store>,
+    hub: Arc<dyn Hub>,
+    tokens: TokenKeys,
+    config: ChatConfig,
+    /// Sends to one conversation are serialized so that events leave in seq order. Striped
+    /// rather than one lock per conversation: bounded memory, and SQLite serializes writers
+    /// anyway. Held across the insert's await, hence tokio's mutex.
+    send_locks: Vec<tokio::sync::Mutex<()>>,
+    /// Open sockets per user on this node. Held only for a counter update (std mutex).
+    presence: std::sync::Mutex<std::collections::HashMap<UserId, usize>>,
+    /// Sockets per user from their handshake on (see [`SocketSlot`]).
+    sockets: presence::SocketCounts,
+    limits: Limits,
+}
+
+/// Password hashing refused for load answers "busy, retry in a second"; anything else is
+/// internal.
+fn auth_failure(e: auth::AuthError) -> CoreError {
+    match e {
+        auth::AuthError::Busy => CoreError::Busy {
+            retry_after_secs: 1,
+        },
+        e => CoreError::internal(e),
+    }
+}
+
+/// A store failure the use case did not expect is internal; the chain (the database's own
+/// error) is kept in the message for the log.
+impl From<StoreError> for CoreError {
+    fn from(e: StoreError) -> Self {
+        let mut detail = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            detail.push_str(": ");
+            detail.push_str(&s.to_string());
+            source = s.source();
+        }
+        CoreError::Internal(detail)
+    }
+}
+
+impl Chat {
+    pub fn new(
+        store: Arc<dyn Store>,
+        hub: Arc<dyn Hub>,
+        tokens: TokenKeys,
+        config: ChatConfig,
+    ) -> Self {
+        Self {
+            store,
+            hub,
+            tokens,
+            send_locks: (0..64).map(|_| tokio::sync::Mutex::new(())).collect(),
+            presence: Default::default(),
+            sockets: Default::default(),
+            limits: Limits::new(config.limits.clone()),
+            config,
+        }
+    }
+
+    pub fn hub(&self) -> &Arc<dyn Hub> {
+        &self.hub
+    }
+
+    pub fn config(&self) -> &ChatConfig {
+        &self.config
+    }
+}
+
+/// A store write that reports whether it found its row: not found becomes `NotFound(what)`.
+fn found(done: Result<bool, StoreError>, what: &'static str) -> Result<(), CoreError> {
+    match done {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(CoreError::NotFound(what)),
+        Err(e) => Err(CoreError::from(e)),
+    }
+}
+
+fn check_client_id(client_id: &str) -> Result<(), CoreError> {
+    if client_id.is_empty() || client_id.len() > CLIENT_ID_MAX {
+        return Err(ValidationError::ClientIdInvalid.into());
+    }
+    Ok(())
+}
+
+pub fn frame_bytes(frame: &ServerFrame) -> Bytes {
+    Bytes::from(frame.to_json())
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}

@@ -1,0 +1,154 @@
+//! Sessions and the WebSocket tokens issued to them.
+
+use super::*;
+
+impl Chat {
+    pub async fn session(
+        &self,
+        cookie_secret: &str,
+        client_addr: Option<&str>,
+    ) -> Result<Option<SessionUser>, CoreError> {
+        // Secrets are 43 characters; skip the database for anything that cannot be one.
+        if cookie_secret.is_empty() || cookie_secret.len() > 128 {
+            return Ok(None);
+        }
+        let found = self
+            .store
+            .session_by_token(&auth::secret_hash(cookie_secret), now_ms())
+            .await?;
+        Ok(found.map(|s| SessionUser {
+            user: s.user,
+            session_id: s.session_id,
+            client_addr: client_addr.map(str::to_owned),
+        }))
+    }
+
+    /// Signs the cookie's session out; its sockets close within a second.
+    pub async fn sign_out(&self, who: &SessionUser, cookie_secret: &str) -> Result<(), CoreError> {
+        let ended = self
+            .store
+            .revoke_session(&auth::secret_hash(cookie_secret), now_ms())
+            .await?;
+        if let Some(id) = ended {
+            self.audit_as(who, "sign_out", None, None, None).await;
+            self.end_sessions(who.user.id, vec![id], "You signed out.");
+        }
+        Ok(())
+    }
+
+    /// The caller's live sessions, the current one marked.
+    pub async fn sessions(&self, who: &SessionUser) -> Result<Vec<SessionInfo>, CoreError> {
+        let mut list = self.store.sessions_for(who.user.id, now_ms()).await?;
+        for s in &mut list {
+            s.current = s.id == who.session_id;
+        }
+        Ok(list)
+    }
+
+    /// Signs out one of the caller's other sessions.
+    pub async fn revoke_session(
+        &self,
+        who: &SessionUser,
+        session_id: &str,
+    ) -> Result<(), CoreError> {
+        self.limits.action(who.user.id)?;
+        if session_id == who.session_id {
+            return Err(CoreError::Forbidden(
+                "To end this session, sign out instead.",
+            ));
+        }
+        found(
+            self.store
+                .revoke_session_by_id(who.user.id, session_id, now_ms())
+                .await,
+            "Session",
+        )?;
+        self.audit_as(who, "session_revoked", None, None, None)
+            .await;
+        self.end_sessions(
+            who.user.id,
+            vec![session_id.to_owned()],
+            "This session was signed out from another device.",
+        );
+        Ok(())
+    }
+
+    /// Signs out every session of the caller but the current one; returns how many.
+    pub async fn revoke_other_sessions(&self, who: &SessionUser) -> Result<usize, CoreError> {
+        self.limits.action(who.user.id)?;
+        self.end_other_sessions(who).await
+    }
+
+    /// Signs out every other session of the caller (after a password change, unthrottled).
+    pub(super) async fn end_other_sessions(&self, who: &SessionUser) -> Result<usize, CoreError> {
+        let ended = self
+            .store
+            .revoke_sessions_except(who.user.id, Some(&who.session_id), now_ms())
+            .await?;
+        let n = ended.len();
+        if n > 0 {
+            self.audit_as(
+                who,
+                "sessions_revoked",
+                None,
+                None,
+                Some(&format!("{n} sessions")),
+            )
+            .await;
+            self.end_sessions(
+                who.user.id,
+                ended,
+                "This session was signed out from another device.",
+            );
+        }
+        Ok(n)
+    }
+
+    /// Tells the user's sockets opened under `sessions` to close.
+    pub(super) fn end_sessions(&self, user: UserId, sessions: Vec<String>, message: &str) {
+        let mut event = HubEvent::new(frame_bytes(&ServerFrame::error(
+            crate::protocol::ErrorCode::Unauthenticated,
+            message,
+            None,
+        )));
+        event.ended_sessions = Some(sessions.into());
+        self.hub.publish(Topic::User(user), event);
+    }
+
+    pub async fn session_active(&self, session_id: &str) -> Result<bool, CoreError> {
+        Ok(self
+            .store
+            .session_owner(session_id, now_ms())
+            .await?
+            .is_some())
+    }
+
+    pub fn issue_ws_ticket(&self, who: &SessionUser) -> Result<WsTicket, CoreError> {
+        let (token, exp) = self
+            .tokens
+            .issue(who.user.id, &who.session_id, now_ms() / 1000)
+            .map_err(CoreError::internal)?;
+        Ok(WsTicket {
+            token,
+            expires_at: exp * 1000,
+        })
+    }
+
+    /// Verifies a token and that its session is still signed in, as the token's user.
+    pub async fn verify_ws_token(&self, token: &str) -> Result<TokenIdentity, TokenError> {
+        let id = self.tokens.verify(token, now_ms() / 1000)?;
+        match self.store.session_owner(&id.session_id, now_ms()).await {
+            Ok(Some(owner)) if owner == id.user_id => Ok(id),
+            Ok(Some(_)) => Err(TokenError::Invalid("session of another user".into())),
+            Ok(None) => Err(TokenError::Invalid("session ended".into())),
+            Err(e) => Err(TokenError::Invalid(e.to_string())),
+        }
+    }
+
+    pub async fn user_by_id(&self, user: UserId) -> Result<UserView, CoreError> {
+        self.store
+            .user_by_id(user)
+            .await?
+            .ok_or(CoreError::NotFound("User"))
+    }
+}
