@@ -76,6 +76,22 @@ pub struct Config {
     /// answered 429 until the window passes.
     #[arg(long, env = "PALAVER_SIGN_IN_FAILURES", default_value_t = 5)]
     pub sign_in_failures: u32,
+
+    /// Seconds a client may take to send a request's headers; slower connections are closed
+    /// (slowloris).
+    #[arg(long, env = "PALAVER_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub header_timeout_secs: u64,
+
+    /// Open TCP connections one client address may hold (0: no cap). Behind a reverse proxy
+    /// every client has the proxy's address: raise it or set 0 there.
+    #[arg(long, env = "PALAVER_CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
+    pub connections_per_address: usize,
+
+    /// Multiplies the fixed per-kind rates (typing, reads, syncs, renewals, joins, invites,
+    /// admin actions); not a flag: test suites that drive one user far harder than a person
+    /// would set it.
+    #[arg(skip = 1u32)]
+    pub rate_scale: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -97,6 +113,8 @@ impl std::fmt::Debug for Config {
             .field("conversations_per_hour", &self.conversations_per_hour)
             .field("sign_ups_per_hour", &self.sign_ups_per_hour)
             .field("sign_in_failures", &self.sign_in_failures)
+            .field("header_timeout_secs", &self.header_timeout_secs)
+            .field("connections_per_address", &self.connections_per_address)
             .finish()
     }
 }
@@ -123,6 +141,9 @@ impl Config {
             conversations_per_hour: 10_000,
             sign_ups_per_hour: 10_000,
             sign_in_failures: 5,
+            header_timeout_secs: 10,
+            connections_per_address: 0,
+            rate_scale: 1_000,
         }
     }
 
@@ -133,6 +154,7 @@ impl Config {
             conversations_per_hour: self.conversations_per_hour,
             sign_ups_per_hour: self.sign_ups_per_hour,
             sign_in_failures: self.sign_in_failures,
+            rate_scale: self.rate_scale,
             ..Default::default()
         }
     }

@@ -5,6 +5,7 @@
 pub mod config;
 mod keys;
 mod middleware;
+mod serve;
 mod startup;
 mod ws;
 

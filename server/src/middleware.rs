@@ -94,8 +94,100 @@ pub async fn security_headers(
     res
 }
 
+/// `Cache-Control: no-store` on every response that may depend on the session (pages,
+/// server functions, errors), unless it set its own; the content-hashed site files under
+/// `/pkg` and static images, fonts, styles and scripts stay cacheable (SECURITY 34).
+pub async fn no_store_unless_static(req: Request<Body>, next: Next) -> Response {
+    let site_file = req.uri().path().starts_with("/pkg/");
+    let mut res = next.run(req).await;
+    let static_type = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            [
+                "image/",
+                "font/",
+                "text/css",
+                "text/javascript",
+                "application/javascript",
+                "application/wasm",
+            ]
+            .iter()
+            .any(|p| t.starts_with(p))
+        });
+    if !(site_file || static_type) {
+        res.headers_mut()
+            .entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// Refuses (422) a url-encoded form whose text is not valid UTF-8 once percent-decoded:
+/// server functions would otherwise repair it with U+FFFD and store what nobody typed.
+pub async fn utf8_forms(req: Request<Body>, next: Next) -> Response {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, crate::startup::MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            return (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.").into_response()
+        }
+    };
+    if !form_is_utf8(&bytes) {
+        let body = r#"{"code":"invalid","message":"The form is not valid UTF-8 text."}"#;
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// Every name and value of an `application/x-www-form-urlencoded` body decodes to UTF-8
+/// (WHATWG URL, "application/x-www-form-urlencoded parsing").
+fn form_is_utf8(body: &[u8]) -> bool {
+    body.split(|b| *b == b'&').all(|pair| {
+        pair.split(|b| *b == b'=').all(|part| {
+            let spaced: Vec<u8> = part
+                .iter()
+                .map(|b| if *b == b'+' { b' ' } else { *b })
+                .collect();
+            let decoded: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
+            std::str::from_utf8(&decoded).is_ok()
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn forms_must_decode_to_utf8() {
+        assert!(form_is_utf8(b"title=a%C3%A9b&x=1+2"));
+        assert!(form_is_utf8(b""));
+        for bad in [
+            &b"title=a%FFb"[..],
+            b"title=%C3",
+            b"t=%ED%A0%80",
+            b"t=ok%C0%AF",
+            b"t=\xff",
+        ] {
+            assert!(!form_is_utf8(bad), "{}", String::from_utf8_lossy(bad));
+        }
+        assert!(!form_is_utf8(&[b't', b'=', 0xff]));
+    }
+
     use super::*;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {

@@ -2,12 +2,14 @@
 
 use crate::config::Config;
 use crate::keys;
-use crate::middleware::{cross_site_guard, security_headers, OriginPolicy};
+use crate::middleware::{
+    cross_site_guard, no_store_unless_static, security_headers, utf8_forms, OriginPolicy,
+};
+use crate::serve::{serve, ServeOptions};
 use crate::ws::{ws_handler, Gateway};
 use axum::extract::FromRef;
 use axum::http::{HeaderName, StatusCode};
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -59,6 +61,7 @@ pub struct Application {
     router: Router,
     shutdown: CancellationToken,
     gateway: Gateway,
+    serve: ServeOptions,
 }
 
 impl Application {
@@ -122,6 +125,11 @@ impl Application {
             router,
             shutdown,
             gateway,
+            serve: ServeOptions {
+                header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
+                per_address: config.connections_per_address,
+                drain: REQUEST_TIMEOUT,
+            },
         })
     }
 
@@ -139,23 +147,12 @@ impl Application {
     ) -> std::io::Result<()> {
         let shutdown = self.shutdown.clone();
         let gateway = self.gateway.clone();
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        // Chat frames are small: without TCP_NODELAY, Nagle's algorithm holds one back until
-        // the previous is acknowledged, adding up to a delayed-ACK (~40 ms) to deliveries.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-            }
-        });
-        axum::serve(listener, service)
-            .with_graceful_shutdown(async move {
-                signal.await;
-                tracing::info!("shutting down: closing sockets and finishing requests");
-                shutdown.cancel();
-            })
-            .await?;
+        serve(self.listener, self.router, self.serve, async move {
+            signal.await;
+            tracing::info!("shutting down: closing sockets and finishing requests");
+            shutdown.cancel();
+        })
+        .await?;
         gateway.wait_closed(Duration::from_secs(5)).await;
         Ok(())
     }
@@ -201,7 +198,9 @@ fn router(
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(context, shell))
         .with_state(state)
+        .layer(axum::middleware::from_fn(utf8_forms))
         .layer(axum::middleware::from_fn_with_state(policy, cross_site_guard))
+        .layer(axum::middleware::from_fn(no_store_unless_static))
         .layer(axum::middleware::from_fn_with_state(
             hsts,
             security_headers,

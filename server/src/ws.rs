@@ -13,6 +13,7 @@ use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
 use palaver::model::MessageView;
 use palaver::model::UserView;
+use palaver::protocol::RemovalReason;
 use palaver::protocol::{
     close, ClientFrame, ErrorCode, ServerFrame, AUTH_TIMEOUT_SECS, MAX_FRAME_BYTES, SYNC_BATCH,
 };
@@ -132,16 +133,23 @@ pub async fn ws_handler(
             return (StatusCode::INTERNAL_SERVER_ERROR, "Please try again.").into_response();
         }
     };
-    if let Err(e) = gateway.chat.socket_allowed(user) {
-        return (StatusCode::TOO_MANY_REQUESTS, e.to_string()).into_response();
-    }
+    // Counted from the handshake on, not from `auth`: sockets opened all at once count
+    // like sockets opened one by one. The slot is freed when the connection ends (or the
+    // upgrade fails and the closure holding it is dropped).
+    let slot = match gateway.chat.reserve_socket(user) {
+        Ok(slot) => slot,
+        Err(e) => return (StatusCode::TOO_MANY_REQUESTS, e.to_string()).into_response(),
+    };
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .read_buffer_size(SOCKET_BUFFER)
         .write_buffer_size(SOCKET_BUFFER)
         .on_upgrade(move |socket| {
             let tracker = gateway.tracker.clone();
-            tracker.track_future(async move { Connection::serve(gateway, socket, user).await })
+            tracker.track_future(async move {
+                Connection::serve(gateway, socket, user).await;
+                drop(slot);
+            })
         })
 }
 
@@ -263,6 +271,11 @@ impl Connection {
         }
     }
 
+    fn unsubscribe(&mut self, id: ConversationId) {
+        self.subscriptions.remove(&id);
+        self.sent.remove(&id);
+    }
+
     fn subscribe(&mut self, id: ConversationId) {
         if !self.subscriptions.contains_key(&id) {
             let rx = self.gateway.chat.hub().subscribe(Topic::Conversation(id));
@@ -309,7 +322,17 @@ impl Connection {
                     }
                 }
                 Some((id, event)) = self.subscriptions.next() => match event {
-                    Ok(event) => self.forward(event).await,
+                    Ok(event) => {
+                        // The user's own departure, in order with the conversation's events:
+                        // nothing of it after this one reaches the socket, whether or not the
+                        // personal notice arrives (SECURITY 29).
+                        let departed = event.left == Some(self.user.id);
+                        let flow = self.forward(event).await;
+                        if departed {
+                            self.unsubscribe(id);
+                        }
+                        flow
+                    }
                     Err(BroadcastStreamRecvError::Lagged(skipped)) => {
                         tracing::warn!(conversation = %id, skipped, "subscriber lagged; resyncing from the database");
                         let after = self.sent.get(&id).copied().unwrap_or(0);
@@ -333,12 +356,17 @@ impl Connection {
                         if let Some(id) = event.unsubscribe {
                             // Removed from the conversation: nothing more of it reaches
                             // this socket, from this event on.
-                            self.subscriptions.remove(&id);
-                            self.sent.remove(&id);
+                            self.unsubscribe(id);
                         }
                         self.forward(event).await
                     }
-                    Err(RecvError::Lagged(_)) => Flow::Continue,
+                    // Events for this user were lost (a removal, a new membership, a signed-out
+                    // session): what the socket believes is stale. Closing makes the client
+                    // reconnect, which re-reads memberships and resumes from its last seq.
+                    Err(RecvError::Lagged(skipped)) => {
+                        tracing::warn!(user = %self.user.id, skipped, "personal channel lagged; closing for a resync");
+                        Flow::Close(close::RESYNC, "fell behind; reconnect")
+                    }
                     Err(RecvError::Closed) => Flow::Close(1011, "internal error"),
                 },
                 _ = ping.tick() => {
@@ -401,7 +429,10 @@ impl Connection {
             }
         };
         match frame {
-            ClientFrame::Renew { token } => self.renew(&token).await,
+            ClientFrame::Renew { token } => match self.gateway.chat.renew_allowed(self.user.id) {
+                Ok(()) => self.renew(&token).await,
+                Err(e) => self.reply(&error_frame(e, None)).await,
+            },
             ClientFrame::Auth { .. } => {
                 self.reply(&ServerFrame::error(
                     ErrorCode::BadFrame,
@@ -425,7 +456,10 @@ impl Connection {
             ClientFrame::Sync {
                 conversation_id,
                 after_seq,
-            } => self.sync(conversation_id, after_seq.max(0), false).await,
+            } => match self.gateway.chat.sync_allowed(self.user.id) {
+                Ok(()) => self.sync(conversation_id, after_seq.max(0), false).await,
+                Err(e) => self.reply(&error_frame(e, None)).await,
+            },
             ClientFrame::Edit {
                 conversation_id,
                 seq,
@@ -534,6 +568,16 @@ impl Connection {
                 .await
             {
                 Ok(b) => b,
+                Err(CoreError::NotMember) if until_caught_up => {
+                    // Lagged past the departure: stop forwarding and say so.
+                    self.unsubscribe(id);
+                    return self
+                        .reply(&ServerFrame::ConversationRemoved {
+                            conversation_id: id,
+                            reason: RemovalReason::Removed,
+                        })
+                        .await;
+                }
                 Err(e) => return self.reply(&error_frame(e, None)).await,
             };
             let complete = (batch.len() as i64) < SYNC_BATCH;
