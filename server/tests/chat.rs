@@ -652,7 +652,7 @@ async fn oversized_frames_close_the_socket_with_1009() {
     let mut ws = c.socket().await;
     let huge = format!(
         r#"{{"type":"send","conversation_id":1,"client_id":"big","body":"{}"}}"#,
-        "x".repeat(40_000)
+        "x".repeat(palaver::protocol::MAX_FRAME_BYTES + 1)
     );
     ws.send_text(&huge).await;
     assert_eq!(ws.close_code(Duration::from_secs(5)).await, Some(1009));

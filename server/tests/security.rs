@@ -117,7 +117,18 @@ async fn security_jwt_forgeries_are_all_rejected() {
     let other_token = other.ws_token().await;
     let other_sid = claims_of(&other_token)["sid"].clone();
 
+    let iat = claims["iat"].as_i64().unwrap();
     let forgeries: Vec<(&str, String)> = vec![
+        // Signed with the instance key, so only the lifetime bound refuses them (SECURITY 35).
+        (
+            "lifetime of a day",
+            hs256(&with("exp", json!(iat + 86_400))),
+        ),
+        (
+            "lifetime of ten years",
+            hs256(&with("exp", json!(iat + 10 * 365 * 86_400))),
+        ),
+        ("nbf in an hour", hs256(&with("nbf", json!(now + 3600)))),
         (
             "alg none, no signature",
             format!("{}.{p}.", b64(&json!({"alg": "none", "typ": "JWT"}))),
@@ -395,10 +406,12 @@ enum Action {
     AuditLog,
     DeleteConversation,
     Leave,
+    ListBans,
+    LiftBan,
 }
 
 impl Action {
-    const ALL: [Action; 21] = [
+    const ALL: [Action; 23] = [
         Action::ReadHistory,
         Action::ReadDetail,
         Action::Send,
@@ -420,6 +433,8 @@ impl Action {
         Action::AuditLog,
         Action::DeleteConversation,
         Action::Leave,
+        Action::ListBans,
+        Action::LiftBan,
     ];
 
     /// Least privilege, as the issue states it.
@@ -438,7 +453,9 @@ impl Action {
             | Action::ListInvites
             | Action::RevokeInvite
             | Action::RemoveMember
-            | Action::Rename => matches!(who, Owner | Admin),
+            | Action::Rename
+            | Action::ListBans
+            | Action::LiftBan => matches!(who, Owner | Admin),
             Action::RemoveAdmin
             | Action::Promote
             | Action::Demote
@@ -461,6 +478,9 @@ struct Cast {
     target_admin: Client,
     target_member_id: i64,
     target_admin_id: i64,
+    /// Removed from each fixture's conversation, so banned from it.
+    banned: Client,
+    banned_id: i64,
 }
 
 struct Fixture {
@@ -478,12 +498,20 @@ async fn fixture(cast: &Cast) -> Fixture {
         &cast.member,
         &cast.target_member,
         &cast.target_admin,
+        &cast.banned,
     ] {
         c.call("accept_invite", &[("code", &code)])
             .await
             .ok::<Value>();
     }
     let convs = conv.to_string();
+    cast.owner
+        .call(
+            "remove_member",
+            &[("id", &convs), ("user_id", &cast.banned_id.to_string())],
+        )
+        .await
+        .ok::<Value>();
     for (c, uid) in [
         (&cast.admin, cast.admin.user_id().await),
         (&cast.target_admin, cast.target_admin_id),
@@ -646,6 +674,14 @@ async fn perform(c: &Client, action: Action, cast: &Cast, f: &Fixture) -> Result
             .await
         }
         Action::Leave => http("leave_conversation", vec![("id", id)]).await,
+        Action::ListBans => http("bans", vec![("id", id)]).await,
+        Action::LiftBan => {
+            http(
+                "lift_ban",
+                vec![("id", id), ("user_id", cast.banned_id.to_string())],
+            )
+            .await
+        }
     }
 }
 
@@ -678,6 +714,10 @@ async fn unchanged(action: Action, cast: &Cast, f: &Fixture) -> bool {
                 .iter()
                 .any(|m| m["seq"] == f.seq && m["body"] == "target's message")
         }
+        Action::LiftBan => {
+            let bans: Vec<Value> = cast.owner.call("bans", &[("id", &id)]).await.ok();
+            bans.iter().any(|b| b["user_id"] == cast.banned_id)
+        }
         Action::RevokeInvite => {
             let inv: Vec<Value> = cast.owner.call("invites", &[("id", &id)]).await.ok();
             inv.iter()
@@ -691,11 +731,14 @@ async fn unchanged(action: Action, cast: &Cast, f: &Fixture) -> bool {
 async fn security_every_role_and_action_pair_is_enforced() {
     let app = spawn_app().await;
     let mut clients = Vec::new();
-    for name in ["owner", "admin", "member", "outsider", "tmember", "tadmin"] {
+    for name in [
+        "owner", "admin", "member", "outsider", "tmember", "tadmin", "banned",
+    ] {
         clients.push(app.signed_up(name).await.0);
     }
     let target_member_id = clients[4].user_id().await;
     let target_admin_id = clients[5].user_id().await;
+    let banned_id = clients[6].user_id().await;
     let mut it = clients.into_iter();
     let cast = Cast {
         owner: it.next().unwrap(),
@@ -706,6 +749,8 @@ async fn security_every_role_and_action_pair_is_enforced() {
         target_admin: it.next().unwrap(),
         target_member_id,
         target_admin_id,
+        banned: it.next().unwrap(),
+        banned_id,
     };
     let (mut denied_tried, mut denied_ok, mut allowed_tried, mut allowed_ok) = (0, 0, 0, 0);
     let mut failures = Vec::new();
@@ -922,7 +967,7 @@ async fn security_malformed_frames_and_bodies_cause_no_panic_and_no_5xx() {
     for i in 0..3000 {
         let msg = if i % 500 == 499 {
             oversized += 1;
-            Message::Text("x".repeat(20 * 1024).into())
+            Message::Text("x".repeat(palaver::protocol::MAX_FRAME_BYTES + 1).into())
         } else {
             strategy.new_tree(&mut runner).unwrap().current()
         };
@@ -1023,6 +1068,37 @@ async fn security_malformed_frames_and_bodies_cause_no_panic_and_no_5xx() {
             }
         }
     }
+    // `next` on sign-in and sign-up: any characters (controls, DEL, NUL, Unicode spaces,
+    // backslashes), percent-encoded into the form as a browser would. None may panic, fail
+    // or drop the session cookie (a panic used to come after the session was created).
+    let next = prop_oneof![
+        2 => "\\PC{0,24}",
+        2 => "/[\\x00-\\x20\\x7f\\\\/]{0,3}[a-z.]{0,12}",
+        1 => "[\\x00-\\x7f]{0,16}",
+    ];
+    let mut nexts = 0usize;
+    for i in 0..300 {
+        let next: String = next.new_tree(&mut runner).unwrap().current();
+        let fresh = app.client();
+        let (endpoint, user) = if i % 2 == 0 {
+            ("sign_in", name.clone())
+        } else {
+            ("sign_up", unique("nx"))
+        };
+        let r = fresh
+            .call(
+                endpoint,
+                &[("username", &user), ("password", PASSWORD), ("next", &next)],
+            )
+            .await;
+        nexts += 1;
+        *statuses.entry(r.status).or_insert(0usize) += 1;
+        if r.status >= 500 || fresh.cookie().is_none() {
+            server_errors += 1;
+            println!("next {next:?} on {endpoint}: {} {:?}", r.status, r.body);
+        }
+    }
+    bodies += nexts;
     let panics = PANICS.load(Ordering::SeqCst) - panics_before;
     println!(
         "SECURITY malformed WebSocket frames              tried {frames:>5} / panics {panics} / reconnects {reconnects} (oversized {oversized})"

@@ -8,7 +8,6 @@ use common::process::{free_addr, ServerProcess};
 use common::{unique, Client, Socket, PASSWORD};
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use tokio_tungstenite::MaybeTlsStream;
 
 // Enough traffic (about 15 MB) to overflow the loopback socket buffers of a client that
 // does not read.
@@ -29,29 +28,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-/// A socket like `Client::socket`, with a 64 KiB receive buffer: Linux may otherwise grow a
-/// loopback receive buffer to `tcp_rmem`'s maximum (32 MiB on some machines), which would
-/// swallow the whole firehose and hide what this test is about.
 async fn small_buffered_socket(client: &Client) -> Socket {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
-    tcp.set_recv_buffer_size(64 * 1024).unwrap();
-    let stream = tcp.connect(client.addr).await.unwrap();
-    let mut req = format!("ws://{}/ws", client.addr)
-        .into_client_request()
-        .unwrap();
-    req.headers_mut()
-        .insert("cookie", client.cookie().unwrap().parse().unwrap());
-    let (ws, _) = tokio_tungstenite::client_async(req, MaybeTlsStream::Plain(stream))
-        .await
-        .unwrap();
-    let mut socket = Socket { ws };
-    let token = client.ws_token().await;
-    socket
-        .send_json(&serde_json::json!({"type": "auth", "token": token}))
-        .await;
-    assert_eq!(socket.next_json().await["type"], "ready");
-    socket
+    client.socket_with_recv_buffer(64 * 1024).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

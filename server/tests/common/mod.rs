@@ -39,6 +39,22 @@ pub async fn spawn_app() -> TestApp {
     app
 }
 
+/// Like [`spawn_app`], with the configuration changed by `tweak` first.
+pub async fn spawn_app_with(tweak: fn(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().to_path_buf();
+    let mut app = spawn_app_in(path, Some(tweak)).await;
+    app._dir = Some(dir);
+    app.client().sign_up(&unique("founder")).await;
+    app
+}
+
+/// The production rates for typing, reads, syncs, renewals, joins, invites and admin
+/// actions (tests otherwise run with them multiplied, see `Config::for_tests`).
+pub fn real_rates(c: &mut Config) {
+    c.rate_scale = 1;
+}
+
 /// Starts the app on `data_dir` (kept by the caller, so a restart finds the same database).
 pub async fn spawn_app_in(data_dir: PathBuf, tweak: Option<fn(&mut Config)>) -> TestApp {
     let mut config = Config::for_tests(data_dir.clone());
@@ -231,6 +247,33 @@ impl Client {
         self.jar
             .cookies(&url)
             .and_then(|v| v.to_str().ok().map(str::to_owned))
+    }
+
+    /// Like [`Self::socket`], with the client's receive buffer pinned to `bytes`: Linux may
+    /// otherwise grow a loopback receive buffer to `tcp_rmem`'s maximum (32 MiB on some
+    /// machines), which would swallow a firehose and hide a client that stops reading.
+    pub async fn socket_with_recv_buffer(&self, bytes: u32) -> Socket {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let tcp = tokio::net::TcpSocket::new_v4().expect("tcp socket");
+        tcp.set_recv_buffer_size(bytes).expect("buffer size");
+        let stream = tcp.connect(self.addr).await.expect("connects");
+        let mut req = format!("ws://{}/ws", self.addr)
+            .into_client_request()
+            .expect("request");
+        req.headers_mut().insert(
+            "cookie",
+            self.cookie().expect("signed in").parse().expect("cookie"),
+        );
+        let (ws, _) = tokio_tungstenite::client_async(req, MaybeTlsStream::Plain(stream))
+            .await
+            .expect("handshake");
+        let mut socket = Socket { ws };
+        let token = self.ws_token().await;
+        socket
+            .send_json(&serde_json::json!({"type": "auth", "token": token}))
+            .await;
+        assert_eq!(socket.next_json().await["type"], "ready");
+        socket
     }
 
     /// An authenticated WebSocket, past its `ready` frame.

@@ -20,6 +20,11 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts the binary on `addr` with `dir` as its data directory and waits for /healthz.
     pub async fn start(addr: SocketAddr, dir: &Path) -> ServerProcess {
+        Self::start_with(addr, dir, &[]).await
+    }
+
+    /// Like [`Self::start`], with more flags.
+    pub async fn start_with(addr: SocketAddr, dir: &Path, extra: &[&str]) -> ServerProcess {
         let child = Command::new(env!("CARGO_BIN_EXE_palaver"))
             .args(["--listen", &addr.to_string(), "--data-dir"])
             .arg(dir)
@@ -30,6 +35,7 @@ impl ServerProcess {
                 "--sign-ups-per-hour",
                 "100000",
             ])
+            .args(extra)
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -50,6 +56,18 @@ impl ServerProcess {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// A memory figure of the process from /proc, in KiB: `VmRSS` (now) or `VmHWM` (peak).
+    pub fn memory_kib(&self, field: &str) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with(field))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
     }
 
     /// SIGKILL: no shutdown, no flush, nothing (dropping does it).
