@@ -27,7 +27,7 @@ help:
 	@echo 'make lint        fmt check + clippy (ssr + hydrate)'
 	@echo 'make unit        cargo test for palaver, palaver-app, palaver-server'
 	@echo 'make reliability kill -9, slow-consumer and dropped-socket runs; print their figures'
-	@echo 'make security    the security suite (forgeries, cross-site, roles, XSS, fuzzing, timing); prints its figures'
+	@echo 'make security    the security suites (forgeries, cross-site, roles, XSS, fuzzing, timing, floods, bans); print their figures'
 	@echo 'make bench       history and side-nav latency at a million messages (benches/scale.rs)'
 	@echo 'make fmt         cargo fmt --all'
 	@echo 'make clean-data  delete ./data and the data directories of Playwright runs'
@@ -59,12 +59,18 @@ KILL_NINE := acknowledged_messages_survive_kill_nine
 SLOW_CONSUMER := a_client_that_stops_reading_slows_nobody_and_is_dropped
 DROPPED_SOCKET := a_dropped_socket_with_late_acks_resumes_and_retries_without_gaps_or_duplicates
 
-unit: setup
-	$(ENV) cargo test $(SSR_PACKAGES) -- --skip $(KILL_NINE) --skip $(SLOW_CONSUMER) --skip $(DROPPED_SOCKET) --skip security_
+# Selected by test binary, not by name: the security and reliability suites run below, on
+# their own, with their figures printed.
+UNIT_TARGETS := --lib --bins --test chat --test realtime --test governance
+SECURITY_TARGETS := --test security --test hardening --test hardening_live
 
-# One test at a time: the login-timing figure must not share the cores with other suites.
+unit: setup
+	$(ENV) cargo test $(SSR_PACKAGES) $(UNIT_TARGETS)
+
+# One test at a time: the login-timing and memory figures must not share the cores with
+# other suites.
 security: setup
-	$(ENV) cargo test $(SSR_PACKAGES) --test security -- --nocapture --test-threads 1
+	$(ENV) cargo test $(SSR_PACKAGES) $(SECURITY_TARGETS) -- --nocapture --test-threads 1
 
 reliability: setup
 	$(ENV) cargo test $(SSR_PACKAGES) --test durability -- --nocapture $(KILL_NINE)
