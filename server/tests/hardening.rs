@@ -7,8 +7,7 @@ mod common;
 
 use common::process::{free_addr, ServerProcess};
 use common::{spawn_app, spawn_app_with, unique, Client, Reply, TestApp, PASSWORD};
-use serde_json::{json, Value};
-use std::time::Duration;
+use serde_json::Value;
 
 fn report(category: &str, tried: usize, rejected: usize) {
     println!(
