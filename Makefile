@@ -16,7 +16,7 @@ ENV := . scripts/env.sh &&
 SSR_PACKAGES := -p palaver -p palaver-app -p palaver-server --features palaver/server,palaver-app/ssr
 ARGS ?=
 
-.PHONY: help setup build run test e2e fmt lint unit reliability security bench clean-data site playwright
+.PHONY: help setup build run test e2e fmt lint unit reliability security postgres bench clean-data site playwright
 
 help:
 	@echo 'make setup       install the toolchain pieces that are missing (scripts/setup.sh)'
@@ -28,6 +28,7 @@ help:
 	@echo 'make unit        cargo test for palaver, palaver-app, palaver-server'
 	@echo 'make reliability kill -9, slow-consumer and dropped-socket runs; print their figures'
 	@echo 'make security    the security suites (forgeries, cross-site, roles, XSS, fuzzing, timing, floods, bans); print their figures'
+	@echo 'make postgres    unit, security and kill -9 suites again on PostgreSQL (127.0.0.1:5432)'
 	@echo 'make bench       history and side-nav latency at a million messages (benches/scale.rs)'
 	@echo 'make fmt         cargo fmt --all'
 	@echo 'make clean-data  delete ./data and the data directories of Playwright runs'
@@ -40,8 +41,9 @@ build: setup site
 run: build
 	LEPTOS_SITE_ROOT=target/site ./target/release/palaver $(ARGS)
 
-# Fail fast: make stops at the first step that fails and exits non-zero.
-test: setup lint unit reliability security bench site playwright
+# Fail fast: make stops at the first step that fails and exits non-zero. The store suites
+# (unit, security, the kill -9 run) run on SQLite, then again on PostgreSQL.
+test: setup lint unit reliability security postgres bench site playwright
 
 e2e: build playwright
 
@@ -61,16 +63,31 @@ DROPPED_SOCKET := a_dropped_socket_with_late_acks_resumes_and_retries_without_ga
 
 # Selected by test binary, not by name: the security and reliability suites run below, on
 # their own, with their figures printed.
-UNIT_TARGETS := --lib --bins --test chat --test realtime --test governance
+UNIT_TARGETS := --lib --bins --test chat --test realtime --test governance \
+	--test store_contract --test migrations
 SECURITY_TARGETS := --test security --test hardening --test hardening_live
+# The integration suites' store: sqlite (default) or postgres (PALAVER_TEST_STORE).
+STORE = $${PALAVER_TEST_STORE:-sqlite}
 
 unit: setup
+	@echo "== unit and integration suites, store: $(STORE) =="
 	$(ENV) cargo test $(SSR_PACKAGES) $(UNIT_TARGETS)
 
 # One test at a time: the login-timing and memory figures must not share the cores with
 # other suites.
 security: setup
+	@echo "== security suites, store: $(STORE) =="
 	$(ENV) cargo test $(SSR_PACKAGES) $(SECURITY_TARGETS) -- --nocapture --test-threads 1
+
+# The suites again on PostgreSQL (a fresh database per test on 127.0.0.1:5432, see
+# server/tests/common/store.rs). The kill -9 run is the store-specific fault suite; the
+# slow-consumer and dropped-socket runs exercise the gateway, not the store, and run once.
+postgres: setup
+	scripts/pg-test-clean.sh
+	PALAVER_TEST_STORE=postgres $(MAKE) --no-print-directory unit security
+	@echo "== reliability (kill -9), store: postgres =="
+	$(ENV) PALAVER_TEST_STORE=postgres cargo test $(SSR_PACKAGES) --test durability -- --nocapture $(KILL_NINE)
+	scripts/pg-test-clean.sh
 
 reliability: setup
 	$(ENV) cargo test $(SSR_PACKAGES) --test durability -- --nocapture $(KILL_NINE)

@@ -21,9 +21,14 @@ pub struct Config {
     #[arg(long, env = "PALAVER_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
-    /// Database URL. Defaults to sqlite://<data-dir>/palaver.db.
+    /// Database URL: sqlite://<path> (the default, sqlite://<data-dir>/palaver.db) or
+    /// postgres://user@host/db for PostgreSQL. Migrations run on start.
     #[arg(long, env = "PALAVER_DATABASE_URL")]
     pub database_url: Option<String>,
+
+    /// Connections to PostgreSQL this node opens at most (SQLite uses a fixed pool).
+    #[arg(long, env = "PALAVER_DB_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_pool_size: u32,
 
     /// JWT signing key for WebSocket tokens (at least 32 bytes). When absent, a random
     /// 256-bit key is generated on first start and kept in <data-dir>/jwt.key.
@@ -101,6 +106,7 @@ impl std::fmt::Debug for Config {
             .field("public_origin", &self.public_origin)
             .field("data_dir", &self.data_dir)
             .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("db_pool_size", &self.db_pool_size)
             .field("jwt_key", &self.jwt_key.as_ref().map(|_| "<redacted>"))
             .field("token_ttl_secs", &self.token_ttl_secs)
             .field("session_days", &self.session_days)
@@ -127,6 +133,7 @@ impl Config {
             public_origin: None,
             data_dir,
             database_url: None,
+            db_pool_size: 8,
             jwt_key: None,
             token_ttl_secs: 600,
             session_days: 30,

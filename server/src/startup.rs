@@ -14,7 +14,6 @@ use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use palaver::server::sqlite::SqliteStore;
 use palaver::server::{auth::TokenKeys, Chat, ChatConfig, LocalHub};
 use palaver_app::api::ssr::AppState;
 use palaver_app::{shell, App};
@@ -76,20 +75,14 @@ impl Application {
             .trim_end_matches('/')
             .to_owned();
 
-        let url = config.database_url();
-        if !url.starts_with("sqlite:") {
-            return Err(StartupError::Config(format!(
-                "unsupported database URL {:?}: this build stores data in SQLite (sqlite://path)",
-                url.split(':').next().unwrap_or("")
-            )));
-        }
-        let store = SqliteStore::connect(&url).await?;
+        let store =
+            palaver::server::store::connect(&config.database_url(), config.db_pool_size).await?;
         let key = keys::load_or_create(config.jwt_key.as_deref(), &config.data_dir)
             .map_err(StartupError::Config)?;
         let tokens = TokenKeys::new(&key, public_origin.clone(), config.token_ttl_secs)
             .map_err(StartupError::Config)?;
         let chat = Arc::new(Chat::new(
-            Arc::new(store),
+            store,
             Arc::new(LocalHub::new()),
             tokens,
             ChatConfig {

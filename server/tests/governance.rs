@@ -308,9 +308,9 @@ async fn invites_expire_run_out_are_listed_and_can_be_revoked() {
     // Expired links too (moved into the past in the database: nobody waits 7 days).
     let old: Value = owner.call("create_invite", &[("id", &id)]).await.ok();
     let store = app.database().await;
-    sqlx::query("UPDATE invites SET expires_at = 1 WHERE id = ?")
+    sqlx::query("UPDATE invites SET expires_at = 1 WHERE id = $1")
         .bind(old["info"]["id"].as_i64().unwrap())
-        .execute(store.pool())
+        .execute(&store)
         .await
         .unwrap();
     assert_eq!(
@@ -616,10 +616,10 @@ async fn the_owner_sees_the_conversations_audit_log_and_members_do_not() {
     app.client().sign_in(&owner_name, "wrong-password-z").await;
     let store = app.database().await;
     let failed: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed' AND actor_name = ? AND client_addr = '127.0.0.1'",
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed' AND actor_name = $1 AND client_addr = '127.0.0.1'",
     )
     .bind(&owner_name)
-    .fetch_one(store.pool())
+    .fetch_one(&store)
     .await
     .unwrap();
     assert_eq!(failed, 1);
@@ -782,11 +782,11 @@ async fn a_database_failure_gives_a_generic_error_without_sql_text() {
     // Break the schema under the running server, as a failing disk or a bad migration would.
     let store = app.database().await;
     sqlx::query("ALTER TABLE invites RENAME TO invites_elsewhere")
-        .execute(store.pool())
+        .execute(&store)
         .await
         .unwrap();
     sqlx::query("ALTER TABLE messages RENAME TO messages_elsewhere")
-        .execute(store.pool())
+        .execute(&store)
         .await
         .unwrap();
     let generic = "Something went wrong on our side. Please try again.";

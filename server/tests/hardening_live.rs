@@ -469,9 +469,9 @@ async fn sends_racing_a_deletion_leave_no_rows_behind() {
             }
         }
         let rows: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE conversation_id = ?")
+            sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE conversation_id = $1")
                 .bind(id)
-                .fetch_one(db.pool())
+                .fetch_one(&db)
                 .await
                 .unwrap();
         leftovers += rows;

@@ -7,8 +7,9 @@ pub mod hashing;
 pub mod hub;
 pub mod limits;
 pub mod password_throttle;
-pub mod sqlite;
 pub mod store;
+
+pub use store::{postgres, sqlite};
 
 pub use chat::{Chat, ChatConfig, ClientMeta, SessionUser, SocketSlot};
 pub use hub::{Hub, HubEvent, LocalHub, Topic};

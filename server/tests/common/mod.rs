@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod process;
+pub mod store;
 
 use futures::{SinkExt, StreamExt};
 use palaver_server::{Application, Config};
@@ -22,6 +23,8 @@ pub const PASSWORD: &str = "correct-horse-battery-9";
 pub struct TestApp {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
+    /// The app's database (SQLite in the data directory, or PostgreSQL).
+    pub database_url: String,
     _dir: Option<tempfile::TempDir>,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -58,9 +61,11 @@ pub fn real_rates(c: &mut Config) {
 /// Starts the app on `data_dir` (kept by the caller, so a restart finds the same database).
 pub async fn spawn_app_in(data_dir: PathBuf, tweak: Option<fn(&mut Config)>) -> TestApp {
     let mut config = Config::for_tests(data_dir.clone());
+    config.database_url = store::database_url_for(&data_dir).await;
     if let Some(tweak) = tweak {
         tweak(&mut config);
     }
+    let database_url = config.database_url();
     let app = Application::build(config)
         .await
         .expect("application builds");
@@ -72,6 +77,7 @@ pub async fn spawn_app_in(data_dir: PathBuf, tweak: Option<fn(&mut Config)>) -> 
     TestApp {
         addr,
         data_dir,
+        database_url,
         _dir: None,
         stop: Some(tx),
         handle: Some(handle),
@@ -99,15 +105,10 @@ impl TestApp {
         (c, name)
     }
 
-    /// A second connection to the app's SQLite database, for a test to look at or tamper with
-    /// what the server stored.
-    pub async fn database(&self) -> palaver::server::sqlite::SqliteStore {
-        palaver::server::sqlite::SqliteStore::connect(&format!(
-            "sqlite://{}",
-            self.data_dir.join("palaver.db").display()
-        ))
-        .await
-        .expect("database opens")
+    /// A second connection to the app's database (either backend), for a test to look at or
+    /// tamper with what the server stored. Statements use `$1..$n` placeholders.
+    pub async fn database(&self) -> sqlx::AnyPool {
+        store::open(&self.database_url).await
     }
 
     /// Graceful stop, as on SIGTERM.

@@ -25,9 +25,14 @@ impl ServerProcess {
 
     /// Like [`Self::start`], with more flags.
     pub async fn start_with(addr: SocketAddr, dir: &Path, extra: &[&str]) -> ServerProcess {
-        let child = Command::new(env!("CARGO_BIN_EXE_palaver"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_palaver"));
+        command
             .args(["--listen", &addr.to_string(), "--data-dir"])
-            .arg(dir)
+            .arg(dir);
+        if let Some(url) = super::store::database_url_for(dir).await {
+            command.args(["--database-url", &url]);
+        }
+        let child = command
             // These suites push far more traffic from one address than a person would.
             .args([
                 "--messages-per-minute",

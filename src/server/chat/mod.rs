@@ -10,6 +10,10 @@ use super::store::{
     AuditFilter, AuditRecord, Ban, InviteLimits, JoinOutcome, JoinVia, NewEvent, NewSession,
     NewUser, Store, StoreError,
 };
+#[allow(unused_imports)]
+use super::store::{
+    AuditStore, ConversationStore, EventStore, InviteStore, MemberStore, SessionStore, UserStore,
+};
 use crate::error::CoreError;
 use crate::ids::{ConversationId, Seq, UserId};
 use crate::model::{

@@ -1,153 +1,24 @@
-//! The storage interface. The app and the gateway only see this trait, so a PostgreSQL store
-//! can stand beside the SQLite one without touching them.
+//! The storage traits, one per aggregate, combined into [`Store`]. Each backend implements
+//! them all (see `sql/`: the statements are written once for both backends).
 
-use crate::ids::{ConversationId, Seq, UserId};
-use crate::model::{
-    AuditEntry, BanInfo, ConversationSummary, EventKind, InviteInfo, InvitePreview, Member,
-    MessageView, PublicRoom, Role, SessionInfo, UserView,
-};
-use async_trait::async_trait;
+use super::*;
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// A uniqueness constraint refused the write; the caller knows which one it could be.
-    #[error("unique constraint violated")]
-    Conflict,
-    #[error("not found")]
-    NotFound,
-    /// The change is not allowed on this row (someone else's message, already deleted).
-    #[error("not allowed")]
-    Forbidden,
-    /// The writer is not (or no longer) a member of the conversation.
-    #[error("not a member")]
-    NotMember,
-    /// A new username's confusable skeleton equals this existing username's.
-    #[error("looks like the existing username {0}")]
-    Lookalike(String),
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("migration error: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
-
-pub struct NewSession<'a> {
-    pub id: &'a str,
-    pub token_hash: &'a [u8],
-    pub user_id: UserId,
-    pub now: i64,
-    pub expires_at: i64,
-    pub user_agent: Option<&'a str>,
-    pub client_addr: Option<&'a str>,
-}
-
-/// A live session, found by its cookie secret's hash.
-#[derive(Debug, Clone)]
-pub struct SessionRecord {
-    pub session_id: String,
-    pub user: UserView,
-}
-
-/// Result of an idempotent insert: `created` is false when the client id was already stored.
-#[derive(Debug, Clone)]
-pub struct Inserted {
-    pub message: MessageView,
-    pub created: bool,
-}
-
-/// What came of a request to join a conversation.
-#[derive(Debug, Clone)]
-pub enum JoinOutcome {
-    Joined(ConversationId, Member),
-    AlreadyMember(ConversationId),
-    /// The conversation has reached its member cap; nothing was written.
-    Full,
-    /// No such live invite, or no such public room.
-    Invalid,
-    /// The user was removed from the conversation and the ban has not been lifted.
-    Banned,
-}
-
-/// A new account. `skeleton` is [`crate::validate::Username::skeleton`]: the store refuses a
-/// name whose skeleton an existing account has ([`StoreError::Lookalike`]).
-pub struct NewUser<'a> {
-    pub username: &'a str,
-    pub key: &'a str,
-    pub skeleton: &'a str,
-    pub password_hash: &'a str,
-    pub now: i64,
-}
-
-/// Which audit entries to read: newest first, ids below `before`, at most `limit`.
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter<'a> {
-    pub before: Option<i64>,
-    pub action: Option<&'a str>,
-    /// Actor username, compared case-insensitively.
-    pub actor: Option<&'a str>,
-    pub limit: i64,
-}
-
-/// Set when a removal bans the member: by whom, when (Unix ms).
-#[derive(Debug, Clone, Copy)]
-pub struct Ban {
-    pub by: UserId,
-    pub at: i64,
-}
-
-/// How someone joins: with an invite link (by its code's hash) or into a public room.
-#[derive(Debug, Clone, Copy)]
-pub enum JoinVia<'a> {
-    Invite(&'a [u8]),
-    Public(ConversationId),
-}
-
-/// A line for the audit log.
-#[derive(Debug, Default)]
-pub struct AuditRecord<'a> {
-    pub at: i64,
-    pub action: &'a str,
-    pub actor_id: Option<UserId>,
-    pub actor_name: Option<&'a str>,
-    pub target_user_id: Option<UserId>,
-    pub target_name: Option<&'a str>,
-    pub conversation_id: Option<ConversationId>,
-    pub detail: Option<&'a str>,
-    pub client_addr: Option<&'a str>,
-}
-
-/// A new invite link's limits.
-#[derive(Debug, Clone, Copy)]
-pub struct InviteLimits {
-    pub expires_at: Option<i64>,
-    pub max_uses: Option<i64>,
-}
-
-/// An event to append to a conversation's sequence.
-pub struct NewEvent<'a> {
-    pub conversation_id: ConversationId,
-    pub kind: EventKind,
-    /// For edits and deletions: the message changed. Only its author may change it.
-    pub target_seq: Option<Seq>,
-    pub sender: &'a UserView,
-    pub client_id: &'a str,
-    pub body: &'a str,
-    pub now: i64,
-    /// For deletions: the sender is an owner or admin and may delete anyone's message.
-    pub moderator: bool,
-}
-
+/// Accounts.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait UserStore: Send + Sync {
     /// Creates a user; `Conflict` when the username key is taken.
     async fn create_user(&self, user: NewUser<'_>) -> StoreResult<UserView>;
     /// The user and their password hash, by case-folded username.
     async fn user_credentials(&self, username_key: &str)
         -> StoreResult<Option<(UserView, String)>>;
-
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<UserView>>;
+    async fn password_hash(&self, user: UserId) -> StoreResult<Option<String>>;
+    async fn set_password_hash(&self, user: UserId, hash: &str) -> StoreResult<()>;
+}
 
+/// Sign-in sessions.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
     async fn create_session(&self, session: NewSession<'_>) -> StoreResult<()>;
     /// The session's user if the session exists, is not revoked and has not expired.
     async fn session_by_token(
@@ -175,9 +46,11 @@ pub trait Store: Send + Sync + 'static {
         keep: Option<&str>,
         now: i64,
     ) -> StoreResult<Vec<String>>;
-    async fn password_hash(&self, user: UserId) -> StoreResult<Option<String>>;
-    async fn set_password_hash(&self, user: UserId, hash: &str) -> StoreResult<()>;
+}
 
+/// Conversations and the side nav.
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
     async fn create_conversation(
         &self,
         owner: UserId,
@@ -218,6 +91,11 @@ pub trait Store: Send + Sync + 'static {
         user: UserId,
     ) -> StoreResult<Option<ConversationSummary>>;
     async fn conversation_ids_for(&self, user: UserId) -> StoreResult<Vec<ConversationId>>;
+}
+
+/// Memberships, roles, read positions, joins and bans.
+#[async_trait]
+pub trait MemberStore: Send + Sync {
     async fn role_of(
         &self,
         conversation: ConversationId,
@@ -279,7 +157,11 @@ pub trait Store: Send + Sync + 'static {
         from: UserId,
         to: UserId,
     ) -> StoreResult<bool>;
+}
 
+/// A conversation's sequence of events.
+#[async_trait]
+pub trait EventStore: Send + Sync {
     /// Appends an event with the next seq (applying an edit or deletion to its target in the
     /// same transaction), or returns the one stored earlier under the same (conversation,
     /// sender, client id). Either way the event is durable when this returns.
@@ -300,7 +182,11 @@ pub trait Store: Send + Sync + 'static {
         after: Seq,
         limit: i64,
     ) -> StoreResult<Vec<MessageView>>;
+}
 
+/// Invite links.
+#[async_trait]
+pub trait InviteStore: Send + Sync {
     async fn create_invite(
         &self,
         conversation: ConversationId,
@@ -324,7 +210,11 @@ pub trait Store: Send + Sync + 'static {
         invite_id: i64,
         now: i64,
     ) -> StoreResult<bool>;
+}
 
+/// The audit log.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
     async fn audit(&self, record: AuditRecord<'_>) -> StoreResult<()>;
     /// The conversation's audit entries, newest first.
     async fn audit_entries(
@@ -332,4 +222,33 @@ pub trait Store: Send + Sync + 'static {
         conversation: ConversationId,
         filter: AuditFilter<'_>,
     ) -> StoreResult<Vec<AuditEntry>>;
+}
+
+/// Everything the core needs from a database.
+pub trait Store:
+    UserStore
+    + SessionStore
+    + ConversationStore
+    + MemberStore
+    + EventStore
+    + InviteStore
+    + AuditStore
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Store for T where
+    T: UserStore
+        + SessionStore
+        + ConversationStore
+        + MemberStore
+        + EventStore
+        + InviteStore
+        + AuditStore
+        + Send
+        + Sync
+        + 'static
+{
 }

@@ -1,0 +1,198 @@
+//! The storage interface: small traits per aggregate ([`traits`]) combined into [`Store`],
+//! and the two backends, SQLite (the embedded default) and PostgreSQL, chosen by the
+//! database URL ([`connect`]). The core only sees the traits.
+
+use crate::ids::{ConversationId, Seq, UserId};
+use crate::model::{
+    AuditEntry, BanInfo, ConversationSummary, EventKind, InviteInfo, InvitePreview, Member,
+    MessageView, PublicRoom, Role, SessionInfo, UserView,
+};
+use async_trait::async_trait;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness constraint refused the write; the caller knows which one it could be.
+    #[error("unique constraint violated")]
+    Conflict,
+    #[error("not found")]
+    NotFound,
+    /// The change is not allowed on this row (someone else's message, already deleted).
+    #[error("not allowed")]
+    Forbidden,
+    /// The writer is not (or no longer) a member of the conversation.
+    #[error("not a member")]
+    NotMember,
+    /// A new username's confusable skeleton equals this existing username's.
+    #[error("looks like the existing username {0}")]
+    Lookalike(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL scheme {0:?}: use sqlite://path or postgres://user@host/db")]
+    UnsupportedUrl(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub token_hash: &'a [u8],
+    pub user_id: UserId,
+    pub now: i64,
+    pub expires_at: i64,
+    pub user_agent: Option<&'a str>,
+    pub client_addr: Option<&'a str>,
+}
+
+/// A live session, found by its cookie secret's hash.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub session_id: String,
+    pub user: UserView,
+}
+
+/// Result of an idempotent insert: `created` is false when the client id was already stored.
+#[derive(Debug, Clone)]
+pub struct Inserted {
+    pub message: MessageView,
+    pub created: bool,
+}
+
+/// What came of a request to join a conversation.
+#[derive(Debug, Clone)]
+pub enum JoinOutcome {
+    Joined(ConversationId, Member),
+    AlreadyMember(ConversationId),
+    /// The conversation has reached its member cap; nothing was written.
+    Full,
+    /// No such live invite, or no such public room.
+    Invalid,
+    /// The user was removed from the conversation and the ban has not been lifted.
+    Banned,
+}
+
+/// A new account. `skeleton` is [`crate::validate::Username::skeleton`]: the store refuses a
+/// name whose skeleton an existing account has ([`StoreError::Lookalike`]).
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub key: &'a str,
+    pub skeleton: &'a str,
+    pub password_hash: &'a str,
+    pub now: i64,
+}
+
+/// Which audit entries to read: newest first, ids below `before`, at most `limit`.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter<'a> {
+    pub before: Option<i64>,
+    pub action: Option<&'a str>,
+    /// Actor username, compared case-insensitively.
+    pub actor: Option<&'a str>,
+    pub limit: i64,
+}
+
+/// Set when a removal bans the member: by whom, when (Unix ms).
+#[derive(Debug, Clone, Copy)]
+pub struct Ban {
+    pub by: UserId,
+    pub at: i64,
+}
+
+/// How someone joins: with an invite link (by its code's hash) or into a public room.
+#[derive(Debug, Clone, Copy)]
+pub enum JoinVia<'a> {
+    Invite(&'a [u8]),
+    Public(ConversationId),
+}
+
+/// A line for the audit log.
+#[derive(Debug, Default)]
+pub struct AuditRecord<'a> {
+    pub at: i64,
+    pub action: &'a str,
+    pub actor_id: Option<UserId>,
+    pub actor_name: Option<&'a str>,
+    pub target_user_id: Option<UserId>,
+    pub target_name: Option<&'a str>,
+    pub conversation_id: Option<ConversationId>,
+    pub detail: Option<&'a str>,
+    pub client_addr: Option<&'a str>,
+}
+
+/// A new invite link's limits.
+#[derive(Debug, Clone, Copy)]
+pub struct InviteLimits {
+    pub expires_at: Option<i64>,
+    pub max_uses: Option<i64>,
+}
+
+/// An event to append to a conversation's sequence.
+pub struct NewEvent<'a> {
+    pub conversation_id: ConversationId,
+    pub kind: EventKind,
+    /// For edits and deletions: the message changed. Only its author may change it.
+    pub target_seq: Option<Seq>,
+    pub sender: &'a UserView,
+    pub client_id: &'a str,
+    pub body: &'a str,
+    pub now: i64,
+    /// For deletions: the sender is an owner or admin and may delete anyone's message.
+    pub moderator: bool,
+}
+
+pub mod postgres;
+pub mod rows;
+pub mod sql;
+pub mod sqlite;
+mod traits;
+pub use traits::*;
+
+use std::sync::Arc;
+
+/// Connections a PostgreSQL store opens at most, unless configured.
+pub const DEFAULT_POOL_SIZE: u32 = 16;
+
+/// Opens the store a database URL names: `sqlite://path` (or `sqlite::memory:`) or
+/// `postgres://user@host/db` (also `postgresql://`), running its migrations.
+/// `pool_size` is PostgreSQL's connection limit (SQLite uses a fixed small pool).
+pub async fn connect(url: &str, pool_size: u32) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(
+            postgres::PostgresStore::connect(url, pool_size).await?,
+        ))
+    } else {
+        Err(StoreError::UnsupportedUrl(
+            url.split(':').next().unwrap_or("").to_owned(),
+        ))
+    }
+}
+
+/// Fills the confusable skeleton of accounts created before it was stored (migration 0005).
+async fn backfill_skeletons<DB>(pool: &sqlx::Pool<DB>) -> StoreResult<()>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    i64: sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB> + for<'q> sqlx::Encode<'q, DB>,
+    String: sqlx::Type<DB> + for<'r> sqlx::Decode<'r, DB> + for<'q> sqlx::Encode<'q, DB>,
+    (i64, String): for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, username FROM users WHERE username_skeleton IS NULL")
+            .fetch_all(pool)
+            .await?;
+    for (id, name) in rows {
+        let skeleton = crate::validate::Username::parse(&name)
+            .map(|u| u.skeleton())
+            .unwrap_or_else(|_| name.to_lowercase());
+        sqlx::query("UPDATE users SET username_skeleton = $1 WHERE id = $2")
+            .bind(skeleton)
+            .bind(id)
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
+}

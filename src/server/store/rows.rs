@@ -1,0 +1,280 @@
+//! Rows as the statements select them, mapped by column name (`FromRow`), and turned into
+//! the model's types. The same structs serve both backends: every integer column is a
+//! 64-bit integer (INTEGER in SQLite, BIGINT in PostgreSQL) and `public` a boolean.
+
+use crate::ids::{ConversationId, UserId};
+use crate::model::{
+    describe_device, AuditEntry, BanInfo, ConversationSummary, EventKind, InviteInfo,
+    InvitePreview, Member, MessagePreview, MessageView, PublicRoom, Role, SessionInfo, UserView,
+};
+
+fn decode_error(what: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("unknown {what} {value:?}").into())
+}
+
+pub fn role(value: &str) -> Result<Role, sqlx::Error> {
+    Role::parse(value).ok_or_else(|| decode_error("role", value))
+}
+
+/// Selected by [`MESSAGE_COLUMNS`].
+#[derive(sqlx::FromRow)]
+pub struct MessageRow {
+    pub conversation_id: i64,
+    pub seq: i64,
+    pub sender_id: i64,
+    pub username: String,
+    pub body: String,
+    pub created_at: i64,
+    pub client_id: String,
+    pub kind: String,
+    pub target_seq: Option<i64>,
+    pub edited_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+}
+
+pub const MESSAGE_COLUMNS: &str =
+    "m.conversation_id, m.seq, m.sender_id, u.username, m.body, m.created_at, m.client_id, \
+     m.kind, m.target_seq, m.edited_at, m.deleted_at";
+
+impl TryFrom<MessageRow> for MessageView {
+    type Error = sqlx::Error;
+    fn try_from(r: MessageRow) -> Result<Self, sqlx::Error> {
+        Ok(MessageView {
+            conversation_id: ConversationId(r.conversation_id),
+            seq: r.seq,
+            kind: EventKind::parse(&r.kind).ok_or_else(|| decode_error("event kind", &r.kind))?,
+            target_seq: r.target_seq,
+            author_id: UserId(r.sender_id),
+            author: r.username,
+            body: r.body,
+            created_at: r.created_at,
+            edited_at: r.edited_at,
+            deleted: r.deleted_at.is_some(),
+            client_id: r.client_id,
+        })
+    }
+}
+
+/// Selected by `summary_select` (the side nav).
+#[derive(sqlx::FromRow)]
+pub struct SummaryRow {
+    pub id: i64,
+    pub title: String,
+    pub last_activity_at: i64,
+    pub last_seq: i64,
+    pub author: Option<String>,
+    pub body: Option<String>,
+    pub unread: i64,
+    pub public: bool,
+}
+
+impl From<SummaryRow> for ConversationSummary {
+    fn from(r: SummaryRow) -> Self {
+        ConversationSummary {
+            id: ConversationId(r.id),
+            title: r.title,
+            last_activity_at: r.last_activity_at,
+            last_seq: r.last_seq,
+            last_message: match (r.author, r.body) {
+                (Some(a), Some(b)) => Some(MessagePreview::new(a, &b)),
+                _ => None,
+            },
+            unread: r.unread,
+            public: r.public,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+}
+
+impl From<UserRow> for UserView {
+    fn from(r: UserRow) -> Self {
+        UserView {
+            id: UserId(r.id),
+            username: r.username,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct CredentialsRow {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct SessionRow {
+    pub session_id: String,
+    pub user_id: i64,
+    pub username: String,
+    pub last_seen_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct SessionInfoRow {
+    pub id: String,
+    pub user_agent: Option<String>,
+    pub client_addr: Option<String>,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
+impl From<SessionInfoRow> for SessionInfo {
+    fn from(r: SessionInfoRow) -> Self {
+        SessionInfo {
+            id: r.id,
+            device: describe_device(r.user_agent.as_deref()),
+            client_addr: r.client_addr,
+            created_at: r.created_at,
+            last_seen_at: r.last_seen_at,
+            current: false,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct PublicRoomRow {
+    pub id: i64,
+    pub title: String,
+    pub member_count: i64,
+    pub last_activity_at: i64,
+    pub joined: bool,
+}
+
+impl From<PublicRoomRow> for PublicRoom {
+    fn from(r: PublicRoomRow) -> Self {
+        PublicRoom {
+            id: ConversationId(r.id),
+            title: r.title,
+            member_count: r.member_count,
+            last_activity_at: r.last_activity_at,
+            joined: r.joined,
+        }
+    }
+}
+
+/// Selected by [`MEMBER_COLUMNS`].
+#[derive(sqlx::FromRow)]
+pub struct MemberRow {
+    pub id: i64,
+    pub username: String,
+    pub role: String,
+    pub joined_at: i64,
+}
+
+pub const MEMBER_COLUMNS: &str = "u.id, u.username, m.role, m.joined_at";
+
+impl TryFrom<MemberRow> for Member {
+    type Error = sqlx::Error;
+    fn try_from(r: MemberRow) -> Result<Self, sqlx::Error> {
+        Ok(Member {
+            user: UserView {
+                id: UserId(r.id),
+                username: r.username,
+            },
+            role: role(&r.role)?,
+            joined_at: r.joined_at,
+        })
+    }
+}
+
+/// Selected by [`INVITE_COLUMNS`].
+#[derive(sqlx::FromRow)]
+pub struct InviteRow {
+    pub id: i64,
+    pub username: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    pub revoked_at: Option<i64>,
+}
+
+pub const INVITE_COLUMNS: &str =
+    "i.id, u.username, i.created_at, i.expires_at, i.max_uses, i.uses, i.revoked_at";
+
+impl InviteRow {
+    pub fn info(self, now: i64) -> InviteInfo {
+        InviteInfo {
+            id: self.id,
+            created_by: self.username,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            max_uses: self.max_uses,
+            uses: self.uses,
+            revoked: self.revoked_at.is_some(),
+            active: self.revoked_at.is_none()
+                && self.expires_at.is_none_or(|e| e > now)
+                && self.max_uses.is_none_or(|m| self.uses < m),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct InvitePreviewRow {
+    pub id: i64,
+    pub title: String,
+    pub member_count: i64,
+    pub invited_by: String,
+}
+
+impl From<InvitePreviewRow> for InvitePreview {
+    fn from(r: InvitePreviewRow) -> Self {
+        InvitePreview {
+            conversation_id: ConversationId(r.id),
+            title: r.title,
+            member_count: r.member_count,
+            invited_by: r.invited_by,
+            member: false,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct BanRow {
+    pub user_id: i64,
+    pub username: String,
+    pub banned_by: Option<String>,
+    pub banned_at: i64,
+}
+
+impl From<BanRow> for BanInfo {
+    fn from(r: BanRow) -> Self {
+        BanInfo {
+            user_id: UserId(r.user_id),
+            username: r.username,
+            banned_by: r.banned_by,
+            banned_at: r.banned_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: i64,
+    pub action: String,
+    pub actor_name: Option<String>,
+    pub target_name: Option<String>,
+    pub detail: Option<String>,
+    pub client_addr: Option<String>,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(r: AuditRow) -> Self {
+        AuditEntry {
+            id: r.id,
+            at: r.at,
+            action: r.action,
+            actor: r.actor_name,
+            target: r.target_name,
+            detail: r.detail,
+            client_addr: r.client_addr,
+        }
+    }
+}

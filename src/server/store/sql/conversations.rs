@@ -1,0 +1,214 @@
+//! Conversations: creation (with the owner as a member), settings, deletion with a
+//! tombstone, the public room directory and the side nav.
+
+use crate::model::UNREAD_CAP;
+
+/// A side-nav row for member `$1`: the newest visible message as preview, and unread
+/// messages by others after the member's read position, counted up to UNREAD_CAP.
+pub fn summary_select(filter: &str) -> String {
+    format!(
+        "SELECT c.id, c.title, c.last_activity_at, c.last_seq, u.username AS author, m.body, \
+           (SELECT COUNT(*) FROM (SELECT 1 FROM messages x \
+              WHERE x.conversation_id = c.id AND x.seq > mb.last_read_seq AND x.kind = 'message' \
+                AND x.deleted_at IS NULL AND x.sender_id <> mb.user_id LIMIT {UNREAD_CAP}) AS unread_rows) \
+             AS unread, \
+           c.public \
+         FROM conversations c \
+         JOIN members mb ON mb.conversation_id = c.id AND mb.user_id = $1 \
+         LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = ( \
+             SELECT MAX(p.seq) FROM messages p \
+             WHERE p.conversation_id = c.id AND p.kind = 'message' AND p.deleted_at IS NULL) \
+         LEFT JOIN users u ON u.id = m.sender_id \
+         {filter}"
+    )
+}
+
+macro_rules! impl_conversation_store {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            /// Inserts a conversation with its owner as a member, inside the caller's
+            /// transaction: a conversation never exists without its owner.
+            async fn insert_conversation(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                owner: UserId,
+                title: &str,
+                public: bool,
+                now: i64,
+            ) -> Result<ConversationSummary, sqlx::Error> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO conversations (title, owner_id, created_at, last_activity_at, public) \
+                     VALUES ($1, $2, $3, $3, $4) RETURNING id",
+                )
+                .bind(title)
+                .bind(owner.0)
+                .bind(now)
+                .bind(public)
+                .fetch_one(&mut **tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO members (conversation_id, user_id, role, joined_at) \
+                     VALUES ($1, $2, 'owner', $3)",
+                )
+                .bind(id)
+                .bind(owner.0)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+                Ok(ConversationSummary {
+                    id: ConversationId(id),
+                    title: title.to_owned(),
+                    last_activity_at: now,
+                    last_seq: 0,
+                    last_message: None,
+                    unread: 0,
+                    public,
+                })
+            }
+        }
+
+        #[async_trait]
+        impl ConversationStore for $store {
+            async fn create_conversation(
+                &self,
+                owner: UserId,
+                title: &str,
+                public: bool,
+                now: i64,
+            ) -> StoreResult<ConversationSummary> {
+                let mut tx = self.pool.begin().await?;
+                let summary = Self::insert_conversation(&mut tx, owner, title, public, now).await?;
+                tx.commit().await?;
+                Ok(summary)
+            }
+
+            async fn create_conversation_once(
+                &self,
+                flag: &str,
+                owner: UserId,
+                title: &str,
+                public: bool,
+                now: i64,
+            ) -> StoreResult<Option<ConversationSummary>> {
+                let mut tx = self.pool.begin().await?;
+                let first = sqlx::query(
+                    "INSERT INTO instance_flags (name, set_at) VALUES ($1, $2) \
+                     ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(flag)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    > 0;
+                if !first {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                let summary = Self::insert_conversation(&mut tx, owner, title, public, now).await?;
+                tx.commit().await?;
+                Ok(Some(summary))
+            }
+
+            async fn update_conversation(
+                &self,
+                id: ConversationId,
+                title: Option<&str>,
+                public: Option<bool>,
+            ) -> StoreResult<Option<(String, bool)>> {
+                let row: Option<(String, bool)> = sqlx::query_as(
+                    "UPDATE conversations SET title = COALESCE($1, title), public = COALESCE($2, public) \
+                     WHERE id = $3 AND deleted_at IS NULL RETURNING title, public",
+                )
+                .bind(title)
+                .bind(public)
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row)
+            }
+
+            async fn delete_conversation(
+                &self,
+                id: ConversationId,
+                now: i64,
+            ) -> StoreResult<Vec<UserId>> {
+                let mut tx = self.pool.begin().await?;
+                // Writes first: the transaction holds the write lock (SQLite) or the row lock
+                // (PostgreSQL) before anything is read, so sends wait for it.
+                let done = sqlx::query(
+                    "UPDATE conversations SET title = '', public = FALSE, deleted_at = $1 \
+                     WHERE id = $2 AND deleted_at IS NULL",
+                )
+                .bind(now)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                let members: Vec<i64> =
+                    sqlx::query_scalar("SELECT user_id FROM members WHERE conversation_id = $1")
+                        .bind(id.0)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                // Children first: cheaper than leaning on ON DELETE CASCADE row by row.
+                for table in ["messages", "invites", "members", "bans"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE conversation_id = $1"))
+                        .bind(id.0)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(members.into_iter().map(UserId).collect())
+            }
+
+            async fn public_rooms(&self, user: UserId, limit: i64) -> StoreResult<Vec<PublicRoom>> {
+                let rows: Vec<PublicRoomRow> = sqlx::query_as(
+                    "SELECT c.id, c.title, \
+                        (SELECT COUNT(*) FROM members x WHERE x.conversation_id = c.id) AS member_count, \
+                        c.last_activity_at, \
+                        EXISTS (SELECT 1 FROM members me WHERE me.conversation_id = c.id AND me.user_id = $1) AS joined \
+                     FROM conversations c WHERE c.public \
+                     ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $2",
+                )
+                .bind(user.0)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(PublicRoom::from).collect())
+            }
+
+            async fn conversations_for(&self, user: UserId) -> StoreResult<Vec<ConversationSummary>> {
+                let rows: Vec<SummaryRow> = sqlx::query_as(&statements::conversations_for())
+                    .bind(user.0)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(ConversationSummary::from).collect())
+            }
+
+            async fn conversation_summary(
+                &self,
+                id: ConversationId,
+                user: UserId,
+            ) -> StoreResult<Option<ConversationSummary>> {
+                let row: Option<SummaryRow> =
+                    sqlx::query_as(&conversations::summary_select("WHERE c.id = $2"))
+                        .bind(user.0)
+                        .bind(id.0)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.map(ConversationSummary::from))
+            }
+
+            async fn conversation_ids_for(&self, user: UserId) -> StoreResult<Vec<ConversationId>> {
+                let ids: Vec<i64> =
+                    sqlx::query_scalar("SELECT conversation_id FROM members WHERE user_id = $1")
+                        .bind(user.0)
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(ids.into_iter().map(ConversationId).collect())
+            }
+        }
+    };
+}
+pub(crate) use impl_conversation_store;

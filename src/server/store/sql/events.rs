@@ -1,0 +1,181 @@
+//! A conversation's sequence of events: appending (gap-free seq, idempotent client ids,
+//! edits and deletions applied to their target in the same transaction), history pages and
+//! catching up.
+
+macro_rules! impl_event_store {
+    ($store:ty) => {
+        #[async_trait]
+        impl EventStore for $store {
+            async fn append_event(&self, e: NewEvent<'_>) -> StoreResult<Inserted> {
+                let mut tx = self.pool.begin().await?;
+                // Claim the next seq first. This write takes the lock at the start of the
+                // transaction (SQLite's write lock, the conversation row's lock in
+                // PostgreSQL), so concurrent writers queue and seqs stay gap-free: a rollback
+                // gives the number back. A deleted conversation takes no more events. Edits
+                // do not count as new activity.
+                let seq: Option<i64> = sqlx::query_scalar(
+                    "UPDATE conversations SET last_seq = last_seq + 1, \
+                         last_activity_at = CASE WHEN $1 THEN $2 ELSE last_activity_at END \
+                     WHERE id = $3 AND deleted_at IS NULL RETURNING last_seq",
+                )
+                .bind(matches!(e.kind, EventKind::Message | EventKind::Join))
+                .bind(e.now)
+                .bind(e.conversation_id.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(seq) = seq else {
+                    return Err(StoreError::NotFound);
+                };
+                let existing: Option<MessageRow> = sqlx::query_as(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
+                     WHERE m.conversation_id = $1 AND m.sender_id = $2 AND m.client_id = $3"
+                ))
+                .bind(e.conversation_id.0)
+                .bind(e.sender.id.0)
+                .bind(e.client_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(row) = existing {
+                    // A retry of a stored event: undo the seq claim by rolling back.
+                    tx.rollback().await?;
+                    return Ok(Inserted {
+                        message: MessageView::try_from(row)?,
+                        created: false,
+                    });
+                }
+                // Membership inside the write transaction: a removal or deletion that
+                // committed after the caller's check is seen here, so nothing is written
+                // after it.
+                if matches!(e.kind, EventKind::Message | EventKind::Edit | EventKind::Delete)
+                    && !Self::is_member(&mut tx, e.conversation_id.0, e.sender.id).await?
+                {
+                    tx.rollback().await?;
+                    return Err(StoreError::NotMember);
+                }
+                if let (EventKind::Edit | EventKind::Delete, Some(target)) = (e.kind, e.target_seq) {
+                    let deleting = e.kind == EventKind::Delete;
+                    // Only the author changes a message (moderators may delete), and a
+                    // deleted one stays deleted.
+                    let changed = sqlx::query(
+                        "UPDATE messages SET \
+                             body = CASE WHEN $1 THEN '' ELSE $2 END, \
+                             edited_at = CASE WHEN $1 THEN edited_at ELSE $3 END, \
+                             deleted_at = CASE WHEN $1 THEN $3 ELSE deleted_at END \
+                         WHERE conversation_id = $4 AND seq = $5 AND (sender_id = $6 OR $7) \
+                             AND kind = 'message' AND deleted_at IS NULL",
+                    )
+                    .bind(deleting)
+                    .bind(e.body)
+                    .bind(e.now)
+                    .bind(e.conversation_id.0)
+                    .bind(target)
+                    .bind(e.sender.id.0)
+                    .bind(e.moderator && deleting)
+                    .execute(&mut *tx)
+                    .await?;
+                    if changed.rows_affected() == 0 {
+                        let exists: bool = sqlx::query_scalar(
+                            "SELECT EXISTS (SELECT 1 FROM messages \
+                             WHERE conversation_id = $1 AND seq = $2 AND kind = 'message')",
+                        )
+                        .bind(e.conversation_id.0)
+                        .bind(target)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        tx.rollback().await?;
+                        return Err(if exists {
+                            StoreError::Forbidden
+                        } else {
+                            StoreError::NotFound
+                        });
+                    }
+                    if deleting {
+                        // The edits held the text too: blank them with the message
+                        // (SECURITY 32).
+                        sqlx::query(
+                            "UPDATE messages SET body = '' \
+                             WHERE conversation_id = $1 AND target_seq = $2 AND kind = 'edit'",
+                        )
+                        .bind(e.conversation_id.0)
+                        .bind(target)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                sqlx::query(
+                    "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at, kind, target_seq) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(e.conversation_id.0)
+                .bind(seq)
+                .bind(e.sender.id.0)
+                .bind(e.client_id)
+                .bind(e.body)
+                .bind(e.now)
+                .bind(e.kind.as_str())
+                .bind(e.target_seq)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                if e.kind == EventKind::Delete {
+                    self.after_deletion().await;
+                }
+                Ok(Inserted {
+                    message: MessageView {
+                        conversation_id: e.conversation_id,
+                        seq,
+                        kind: e.kind,
+                        target_seq: e.target_seq,
+                        author_id: e.sender.id,
+                        author: e.sender.username.clone(),
+                        body: e.body.to_owned(),
+                        created_at: e.now,
+                        edited_at: None,
+                        deleted: false,
+                        client_id: e.client_id.to_owned(),
+                    },
+                    created: true,
+                })
+            }
+
+            async fn history(
+                &self,
+                conversation: ConversationId,
+                before: Option<Seq>,
+                limit: i64,
+            ) -> StoreResult<Vec<MessageView>> {
+                let rows: Vec<MessageRow> = sqlx::query_as(&statements::history())
+                    .bind(conversation.0)
+                    .bind(before.unwrap_or(i64::MAX))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut messages = rows
+                    .into_iter()
+                    .map(MessageView::try_from)
+                    .collect::<Result<Vec<_>, _>>()?;
+                messages.reverse();
+                Ok(messages)
+            }
+
+            async fn messages_after(
+                &self,
+                conversation: ConversationId,
+                after: Seq,
+                limit: i64,
+            ) -> StoreResult<Vec<MessageView>> {
+                let rows: Vec<MessageRow> = sqlx::query_as(&statements::messages_after())
+                    .bind(conversation.0)
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(MessageView::try_from)
+                    .collect::<Result<_, _>>()?)
+            }
+        }
+    };
+}
+pub(crate) use impl_event_store;

@@ -1,0 +1,141 @@
+//! Sign-in sessions: the cookie's hash, expiry, revocation and the session list.
+
+/// A session's `last_seen_at` is written at most this often (a write per request would
+/// serialize every request on SQLite's write lock).
+pub const LAST_SEEN_RESOLUTION_MS: i64 = 60_000;
+
+macro_rules! impl_session_store {
+    ($store:ty) => {
+        #[async_trait]
+        impl SessionStore for $store {
+            async fn create_session(&self, s: NewSession<'_>) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, user_agent, client_addr) \
+                     VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
+                )
+                .bind(s.id)
+                .bind(s.token_hash)
+                .bind(s.user_id.0)
+                .bind(s.now)
+                .bind(s.expires_at)
+                .bind(s.user_agent)
+                .bind(s.client_addr)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn session_by_token(
+                &self,
+                token_hash: &[u8],
+                now: i64,
+            ) -> StoreResult<Option<SessionRecord>> {
+                let row: Option<SessionRow> = sqlx::query_as(
+                    "SELECT s.id AS session_id, u.id AS user_id, u.username, s.last_seen_at \
+                     FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(r) = row else {
+                    return Ok(None);
+                };
+                if now - r.last_seen_at > sessions::LAST_SEEN_RESOLUTION_MS {
+                    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+                        .bind(now)
+                        .bind(&r.session_id)
+                        .execute(&self.pool)
+                        .await?;
+                }
+                Ok(Some(SessionRecord {
+                    session_id: r.session_id,
+                    user: UserView {
+                        id: UserId(r.user_id),
+                        username: r.username,
+                    },
+                }))
+            }
+
+            async fn session_owner(
+                &self,
+                session_id: &str,
+                now: i64,
+            ) -> StoreResult<Option<UserId>> {
+                let found: Option<i64> = sqlx::query_scalar(
+                    "SELECT user_id FROM sessions WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2",
+                )
+                .bind(session_id)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(found.map(UserId))
+            }
+
+            async fn revoke_session(
+                &self,
+                token_hash: &[u8],
+                now: i64,
+            ) -> StoreResult<Option<String>> {
+                Ok(sqlx::query_scalar(
+                    "UPDATE sessions SET revoked_at = $1 \
+                     WHERE token_hash = $2 AND revoked_at IS NULL RETURNING id",
+                )
+                .bind(now)
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn sessions_for(&self, user: UserId, now: i64) -> StoreResult<Vec<SessionInfo>> {
+                let rows: Vec<SessionInfoRow> = sqlx::query_as(
+                    "SELECT id, user_agent, client_addr, created_at, last_seen_at FROM sessions \
+                     WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
+                     ORDER BY last_seen_at DESC, created_at DESC",
+                )
+                .bind(user.0)
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(SessionInfo::from).collect())
+            }
+
+            async fn revoke_session_by_id(
+                &self,
+                user: UserId,
+                session_id: &str,
+                now: i64,
+            ) -> StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE sessions SET revoked_at = $1 \
+                     WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(session_id)
+                .bind(user.0)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn revoke_sessions_except(
+                &self,
+                user: UserId,
+                keep: Option<&str>,
+                now: i64,
+            ) -> StoreResult<Vec<String>> {
+                Ok(sqlx::query_scalar(
+                    "UPDATE sessions SET revoked_at = $1 \
+                     WHERE user_id = $2 AND revoked_at IS NULL AND id IS DISTINCT FROM $3 RETURNING id",
+                )
+                .bind(now)
+                .bind(user.0)
+                .bind(keep)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+        }
+    };
+}
+pub(crate) use impl_session_store;

@@ -1,0 +1,137 @@
+//! The store contract: every behaviour of [`Store`] the app and the gateway rely on, written
+//! once as `async fn behaviour(store: Arc<dyn Store>)` and run against every backend, each
+//! (behaviour, backend) pair its own test (`sqlite::sessions_expire`, ...). A new backend
+//! passes this suite before the app may use it.
+//!
+//! Timestamps are fixed (around [`fixtures::T0`]), never the clock: expiry is decided by the
+//! `now` the test passes, as the store's callers do.
+
+mod support;
+
+#[path = "store_contract/accounts.rs"]
+mod accounts;
+#[path = "store_contract/events.rs"]
+mod events;
+#[path = "store_contract/fixtures.rs"]
+mod fixtures;
+#[path = "store_contract/invites.rs"]
+mod invites;
+#[path = "store_contract/rooms.rs"]
+mod rooms;
+#[path = "store_contract/side_nav.rs"]
+mod side_nav;
+
+use palaver::server::{Store, StoreError};
+use std::sync::Arc;
+use support::PgDatabase;
+
+#[derive(Debug, Clone, Copy)]
+// Postgres is built only once the macro invocation below lists it.
+#[allow(dead_code)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Keeps the backend's storage alive for the test and removes it afterwards.
+struct Guard {
+    _dir: Option<tempfile::TempDir>,
+    _database: Option<PgDatabase>,
+}
+
+/// A fresh, migrated, empty store of the backend.
+async fn open(backend: Backend) -> (Arc<dyn Store>, Guard) {
+    let (url, guard) = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("x.db").display());
+            let guard = Guard {
+                _dir: Some(dir),
+                _database: None,
+            };
+            (url, guard)
+        }
+        Backend::Postgres => {
+            let database = PgDatabase::create("palaver_contract_").await;
+            let guard = Guard {
+                _dir: None,
+                _database: Some(database),
+            };
+            (
+                guard
+                    ._database
+                    .as_ref()
+                    .map(|d| d.url.clone())
+                    .unwrap_or_default(),
+                guard,
+            )
+        }
+    };
+    let store = connect_store(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{backend:?} store at {url}: {e}"));
+    (store, guard)
+}
+
+/// Stands in for `palaver::server::store::connect` until it exists: the backend is chosen by
+/// the URL's scheme.
+async fn connect_store(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    palaver::server::store::connect(url, palaver::server::store::DEFAULT_POOL_SIZE).await
+}
+
+/// `contract! { backends [module => Backend, ...] cases [file::behaviour, ...] }` makes one
+/// `#[tokio::test]` per backend and behaviour, named `module::behaviour`.
+macro_rules! contract {
+    (backends [$($module:ident => $backend:ident),+ $(,)?] cases $cases:tt) => {
+        $( contract!(@backend $module $backend $cases); )+
+    };
+    (@backend $module:ident $backend:ident [$($file:ident :: $case:ident),+ $(,)?]) => {
+        mod $module {
+            $(
+                // Two workers: concurrent writers really run at once, as on the server.
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let (store, _guard) = super::open(super::Backend::$backend).await;
+                    super::$file::$case(store).await;
+                }
+            )+
+        }
+    };
+}
+
+contract! {
+    // Add `postgres => Postgres` once palaver::server::store::connect opens a PostgresStore.
+    backends [sqlite => Sqlite, postgres => Postgres]
+    cases [
+        accounts::sign_up_refuses_a_taken_username_whatever_its_case,
+        accounts::sign_up_refuses_a_look_alike_of_an_existing_name,
+        accounts::password_hashes_are_read_and_replaced_by_user_id,
+        accounts::a_session_is_found_by_its_token_hash_until_it_expires,
+        accounts::a_revoked_session_is_invisible,
+        accounts::revoking_the_other_sessions_keeps_the_current_one,
+        events::seqs_have_no_gaps_under_eight_concurrent_writers,
+        events::a_retried_client_id_returns_the_stored_event_without_taking_a_seq,
+        events::only_the_author_edits_a_message,
+        events::the_author_or_a_moderator_deletes_and_deleted_stays_deleted,
+        events::a_removed_member_can_no_longer_append,
+        events::appending_to_a_deleted_conversation_is_not_found,
+        events::history_pages_cover_every_visible_event_once_in_order,
+        events::messages_after_pages_through_every_event_kind,
+        side_nav::the_side_nav_lists_conversations_newest_activity_first_with_a_preview,
+        side_nav::unread_counts_others_messages_after_the_read_position_up_to_the_cap,
+        side_nav::mark_read_moves_forward_only_and_never_past_the_last_seq,
+        invites::an_invite_is_live_until_revoked_expired_or_used_up,
+        invites::joining_with_an_invite_consumes_a_use_and_honours_max_uses,
+        invites::a_join_at_the_member_cap_is_full_and_writes_nothing,
+        invites::joining_again_answers_already_member_without_using_the_invite,
+        invites::a_banned_member_cannot_rejoin_until_the_ban_is_lifted,
+        invites::a_public_room_is_joined_without_an_invite_only_while_public,
+        rooms::set_role_changes_members_but_never_to_or_from_owner,
+        rooms::ownership_moves_to_a_member_and_the_old_owner_becomes_admin,
+        rooms::members_are_listed_owner_first_then_admins_then_by_name,
+        rooms::audit_entries_page_newest_first_with_action_and_actor_filters,
+        rooms::deleting_a_conversation_returns_its_members_and_leaves_nothing_behind,
+        rooms::conversation_ids_are_never_reused,
+        rooms::create_conversation_once_creates_only_once_per_flag,
+    ]
+}

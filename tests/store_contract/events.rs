@@ -1,0 +1,398 @@
+//! The event sequence: gap-free seqs, idempotent client ids, edits and deletions, who may
+//! append, and reading it back (history pages backwards, resume forwards).
+
+use crate::fixtures::{add_member, append, conversation, event, say, seqs, user, T0};
+use palaver::model::EventKind;
+use palaver::server::{Store, StoreError};
+use palaver::Seq;
+use std::sync::Arc;
+
+pub async fn seqs_have_no_gaps_under_eight_concurrent_writers(store: Arc<dyn Store>) {
+    const WRITERS: usize = 8;
+    const EACH: usize = 50;
+    let owner = user(&*store, "owner").await;
+    let id = conversation(&*store, &owner, "busy").await;
+    let mut writers = vec![owner.clone()];
+    for i in 1..WRITERS {
+        let writer = user(&*store, &format!("writer{i}")).await;
+        add_member(&*store, id, &owner, &writer).await;
+        writers.push(writer);
+    }
+
+    let tasks: Vec<_> = writers
+        .into_iter()
+        .map(|writer| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::with_capacity(EACH);
+                for n in 0..EACH {
+                    let client_id = format!("{}-{n}", writer.username);
+                    let inserted = append(
+                        &*store,
+                        event(
+                            id,
+                            &writer,
+                            EventKind::Message,
+                            None,
+                            &client_id,
+                            &client_id,
+                        ),
+                    )
+                    .await
+                    .expect("append under contention");
+                    assert!(inserted.created);
+                    mine.push(inserted.message.seq);
+                }
+                mine
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for task in tasks {
+        let mine = task.await.expect("writer task");
+        assert!(
+            mine.windows(2).all(|w| w[0] < w[1]),
+            "one writer's seqs increase: {mine:?}"
+        );
+        all.extend(mine);
+    }
+
+    let total = (WRITERS * EACH) as Seq;
+    all.sort_unstable();
+    assert_eq!(
+        all,
+        (1..=total).collect::<Vec<_>>(),
+        "each seq handed out once"
+    );
+    let stored = store.messages_after(id, 0, 1_000).await.unwrap();
+    assert_eq!(seqs(&stored), (1..=total).collect::<Vec<_>>());
+    let summary = store
+        .conversation_summary(id, owner.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(summary.last_seq, total);
+}
+
+pub async fn a_retried_client_id_returns_the_stored_event_without_taking_a_seq(
+    store: Arc<dyn Store>,
+) {
+    let alice = user(&*store, "alice").await;
+    let bob = user(&*store, "bob").await;
+    let id = conversation(&*store, &alice, "retries").await;
+    add_member(&*store, id, &alice, &bob).await;
+    let first = say(&*store, id, &alice, "hello").await;
+    assert_eq!(first.seq, 1);
+
+    let mut retry = event(
+        id,
+        &alice,
+        EventKind::Message,
+        None,
+        "c-hello",
+        "hello again",
+    );
+    retry.now = T0 + 50;
+    let again = append(&*store, retry).await.unwrap();
+    assert!(!again.created);
+    assert_eq!(
+        again.message, first,
+        "the stored event, not the retry's text or time"
+    );
+
+    assert_eq!(
+        say(&*store, id, &alice, "world").await.seq,
+        2,
+        "no seq was taken"
+    );
+    // Client ids are the sender's own: Bob may use the same one.
+    let bobs = append(
+        &*store,
+        event(id, &bob, EventKind::Message, None, "c-hello", "hi"),
+    )
+    .await
+    .unwrap();
+    assert!(bobs.created);
+    assert_eq!(bobs.message.seq, 3);
+
+    // A retried edit is not applied twice.
+    let edit = event(id, &alice, EventKind::Edit, Some(1), "e-1", "hello, edited");
+    assert!(append(&*store, edit).await.unwrap().created);
+    let edit = event(
+        id,
+        &alice,
+        EventKind::Edit,
+        Some(1),
+        "e-1",
+        "something else",
+    );
+    let retried = append(&*store, edit).await.unwrap();
+    assert!(!retried.created);
+    assert_eq!(
+        (retried.message.seq, retried.message.kind),
+        (4, EventKind::Edit)
+    );
+    let history = store.history(id, None, 10).await.unwrap();
+    assert_eq!(history[0].body, "hello, edited");
+    assert_eq!(
+        seqs(&store.messages_after(id, 0, 10).await.unwrap()),
+        [1, 2, 3, 4]
+    );
+}
+
+pub async fn only_the_author_edits_a_message(store: Arc<dyn Store>) {
+    let alice = user(&*store, "alice").await;
+    let bob = user(&*store, "bob").await;
+    let id = conversation(&*store, &alice, "edits").await;
+    add_member(&*store, id, &alice, &bob).await;
+    say(&*store, id, &bob, "draft").await;
+
+    let by_owner = event(id, &alice, EventKind::Edit, Some(1), "e-a", "rewritten");
+    let mut as_moderator = event(id, &alice, EventKind::Edit, Some(1), "e-m", "rewritten");
+    as_moderator.moderator = true;
+    for (who, attempt) in [("owner", by_owner), ("moderator", as_moderator)] {
+        assert!(
+            matches!(append(&*store, attempt).await, Err(StoreError::Forbidden)),
+            "an {who} does not edit someone else's message"
+        );
+    }
+    let missing = event(id, &bob, EventKind::Edit, Some(99), "e-x", "nothing there");
+    assert!(matches!(
+        append(&*store, missing).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let mut edit = event(id, &bob, EventKind::Edit, Some(1), "e-1", "final");
+    edit.now = T0 + 5;
+    let edited = append(&*store, edit).await.unwrap();
+    assert!(edited.created);
+    assert_eq!(edited.message.seq, 2, "refused edits took no seq");
+    assert_eq!(edited.message.kind, EventKind::Edit);
+    assert_eq!(edited.message.target_seq, Some(1));
+    assert_eq!(edited.message.body, "final");
+
+    // An edit event is not itself a message to edit.
+    let of_edit = event(id, &bob, EventKind::Edit, Some(2), "e-2", "meta");
+    assert!(matches!(
+        append(&*store, of_edit).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let history = store.history(id, None, 10).await.unwrap();
+    assert_eq!(
+        seqs(&history),
+        [1],
+        "edits are not shown as events of their own"
+    );
+    assert_eq!(history[0].body, "final");
+    assert_eq!(history[0].edited_at, Some(T0 + 5));
+    assert!(!history[0].deleted);
+}
+
+pub async fn the_author_or_a_moderator_deletes_and_deleted_stays_deleted(store: Arc<dyn Store>) {
+    let alice = user(&*store, "alice").await;
+    let bob = user(&*store, "bob").await;
+    let carol = user(&*store, "carol").await;
+    let id = conversation(&*store, &alice, "deletions").await;
+    add_member(&*store, id, &alice, &bob).await;
+    add_member(&*store, id, &alice, &carol).await;
+    say(&*store, id, &bob, "secret").await;
+    let edit = event(id, &bob, EventKind::Edit, Some(1), "e-1", "secret, edited");
+    append(&*store, edit).await.unwrap();
+
+    let by_member = event(id, &carol, EventKind::Delete, Some(1), "d-c", "");
+    assert!(matches!(
+        append(&*store, by_member).await,
+        Err(StoreError::Forbidden)
+    ));
+    let mut by_moderator = event(id, &alice, EventKind::Delete, Some(1), "d-a", "");
+    by_moderator.moderator = true;
+    let deleted = append(&*store, by_moderator).await.unwrap();
+    assert!(deleted.created);
+    assert_eq!(
+        (deleted.message.seq, deleted.message.kind),
+        (3, EventKind::Delete)
+    );
+
+    let history = store.history(id, None, 10).await.unwrap();
+    assert_eq!(seqs(&history), [1]);
+    assert!(history[0].deleted);
+    assert_eq!(history[0].body, "", "the text is gone");
+    let events = store.messages_after(id, 0, 10).await.unwrap();
+    assert_eq!(seqs(&events), [1, 2, 3]);
+    assert_eq!(events[1].kind, EventKind::Edit);
+    assert_eq!(
+        events[1].body, "",
+        "the edit's copy of the text is gone too"
+    );
+    assert_eq!(events[2].target_seq, Some(1));
+
+    let mut moderated = event(id, &alice, EventKind::Delete, Some(1), "d-a2", "");
+    moderated.moderator = true;
+    let again = [
+        event(id, &bob, EventKind::Edit, Some(1), "e-2", "back again"),
+        event(id, &bob, EventKind::Delete, Some(1), "d-b", ""),
+        moderated,
+    ];
+    for attempt in again {
+        let kind = attempt.kind;
+        assert!(
+            matches!(append(&*store, attempt).await, Err(StoreError::Forbidden)),
+            "{kind:?} of a deleted message"
+        );
+    }
+    let history = store.history(id, None, 10).await.unwrap();
+    assert!(history[0].deleted && history[0].body.is_empty());
+
+    // Authors delete their own.
+    say(&*store, id, &carol, "oops").await;
+    let own = event(id, &carol, EventKind::Delete, Some(4), "d-own", "");
+    assert_eq!(append(&*store, own).await.unwrap().message.seq, 5);
+}
+
+pub async fn a_removed_member_can_no_longer_append(store: Arc<dyn Store>) {
+    let alice = user(&*store, "alice").await;
+    let bob = user(&*store, "bob").await;
+    let id = conversation(&*store, &alice, "removals").await;
+    add_member(&*store, id, &alice, &bob).await;
+    say(&*store, id, &bob, "before").await;
+
+    assert!(store.remove_member(id, bob.id, None).await.unwrap());
+    assert!(
+        !store.remove_member(id, bob.id, None).await.unwrap(),
+        "only once"
+    );
+
+    for attempt in [
+        event(id, &bob, EventKind::Message, None, "after", "after"),
+        event(id, &bob, EventKind::Edit, Some(1), "e-after", "changed"),
+        event(id, &bob, EventKind::Delete, Some(1), "d-after", ""),
+    ] {
+        let kind = attempt.kind;
+        assert!(
+            matches!(append(&*store, attempt).await, Err(StoreError::NotMember)),
+            "{kind:?} after removal"
+        );
+    }
+    // The chat layer records the departure after the membership row is gone.
+    let leave = event(id, &bob, EventKind::Leave, None, "leave-1", "removed");
+    let left = append(&*store, leave).await.unwrap();
+    assert_eq!((left.message.seq, left.message.kind), (2, EventKind::Leave));
+    assert_eq!(say(&*store, id, &alice, "still here").await.seq, 3);
+}
+
+pub async fn appending_to_a_deleted_conversation_is_not_found(store: Arc<dyn Store>) {
+    let alice = user(&*store, "alice").await;
+    let id = conversation(&*store, &alice, "doomed").await;
+    say(&*store, id, &alice, "last words").await;
+
+    store.delete_conversation(id, T0 + 1).await.unwrap();
+
+    for attempt in [
+        event(id, &alice, EventKind::Message, None, "after", "after"),
+        event(id, &alice, EventKind::Leave, None, "leave", ""),
+    ] {
+        assert!(matches!(
+            append(&*store, attempt).await,
+            Err(StoreError::NotFound)
+        ));
+    }
+    let never = palaver::ConversationId(id.0 + 1_000);
+    let attempt = event(never, &alice, EventKind::Message, None, "x", "x");
+    assert!(matches!(
+        append(&*store, attempt).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+/// Bob joins, 20 messages, an edit, 3 messages, Bob leaves: seqs 1..=26, 22 not visible.
+async fn busy_conversation(store: &dyn Store) -> (palaver::ConversationId, Vec<Seq>) {
+    let alice = user(store, "alice").await;
+    let bob = user(store, "bob").await;
+    let id = conversation(store, &alice, "history").await;
+    add_member(store, id, &alice, &bob).await;
+    append(store, event(id, &bob, EventKind::Join, None, "join", ""))
+        .await
+        .unwrap();
+    for n in 0..20 {
+        let who = if n % 2 == 0 { &alice } else { &bob };
+        say(store, id, who, &format!("message {n}")).await;
+    }
+    let edit = event(
+        id,
+        &alice,
+        EventKind::Edit,
+        Some(2),
+        "e-2",
+        "message 0, edited",
+    );
+    append(store, edit).await.unwrap();
+    for n in 20..23 {
+        say(store, id, &alice, &format!("message {n}")).await;
+    }
+    append(store, event(id, &bob, EventKind::Leave, None, "leave", ""))
+        .await
+        .unwrap();
+    let visible = (1..=26).filter(|&s| s != 22).collect();
+    (id, visible)
+}
+
+pub async fn history_pages_cover_every_visible_event_once_in_order(store: Arc<dyn Store>) {
+    let (id, visible) = busy_conversation(&*store).await;
+
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = store.history(id, before, 4).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 4);
+        assert!(page.windows(2).all(|w| w[0].seq < w[1].seq), "oldest first");
+        before = Some(page[0].seq);
+        seen.splice(0..0, page);
+    }
+
+    assert_eq!(seqs(&seen), visible);
+    assert_eq!(seen.first().map(|m| m.kind), Some(EventKind::Join));
+    assert_eq!(seen.last().map(|m| m.kind), Some(EventKind::Leave));
+    assert_eq!(
+        seen[1].body, "message 0, edited",
+        "messages carry their current text"
+    );
+    assert_eq!(
+        seqs(&store.history(id, None, 3).await.unwrap()),
+        [24, 25, 26]
+    );
+    assert_eq!(
+        seqs(&store.history(id, Some(23), 2).await.unwrap()),
+        [20, 21]
+    );
+    assert!(store.history(id, Some(1), 10).await.unwrap().is_empty());
+}
+
+pub async fn messages_after_pages_through_every_event_kind(store: Arc<dyn Store>) {
+    let (id, _) = busy_conversation(&*store).await;
+
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.messages_after(id, after, 5).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 5);
+        after = page.last().unwrap().seq;
+        seen.extend(page);
+    }
+
+    assert_eq!(seqs(&seen), (1..=26).collect::<Vec<_>>());
+    let edit = &seen[21];
+    assert_eq!((edit.kind, edit.target_seq), (EventKind::Edit, Some(2)));
+    assert_eq!(edit.body, "message 0, edited");
+    assert_eq!(
+        seqs(&store.messages_after(id, 23, 100).await.unwrap()),
+        [24, 25, 26]
+    );
+    assert!(store.messages_after(id, 26, 100).await.unwrap().is_empty());
+}
