@@ -243,7 +243,7 @@ impl Connection {
         };
         // Subscribe before saying ready: anything published from now on reaches this socket,
         // and anything before it the client fetches with `sync`.
-        let mut personal = conn.gateway.chat.hub().subscribe(Topic::User(conn.user.id));
+        let mut personal = conn.gateway.chat.subscribe(Topic::User(conn.user.id));
         match conn.gateway.chat.conversation_ids(conn.user.id).await {
             Ok(ids) => ids.into_iter().for_each(|id| conn.subscribe(id)),
             Err(e) => {
@@ -278,7 +278,7 @@ impl Connection {
 
     fn subscribe(&mut self, id: ConversationId) {
         if !self.subscriptions.contains_key(&id) {
-            let rx = self.gateway.chat.hub().subscribe(Topic::Conversation(id));
+            let rx = self.gateway.chat.subscribe(Topic::Conversation(id));
             self.subscriptions.insert(id, BroadcastStream::new(rx));
         }
     }
@@ -326,7 +326,8 @@ impl Connection {
                         // The user's own departure, in order with the conversation's events:
                         // nothing of it after this one reaches the socket, whether or not the
                         // personal notice arrives (SECURITY 29).
-                        let departed = event.left == Some(self.user.id);
+                        let departed =
+                            matches!(&event, HubEvent::MemberLeft { user, .. } if *user == self.user.id);
                         let flow = self.forward(event).await;
                         if departed {
                             self.unsubscribe(id);
@@ -340,23 +341,21 @@ impl Connection {
                     }
                 },
                 event = personal.recv() => match event {
-                    Ok(event) if event.ended_sessions.is_some() => {
-                        let ended = event.ended_sessions.as_deref().unwrap_or_default();
-                        if ended.contains(&self.session_id) {
-                            let _ = self.forward(event).await;
+                    Ok(HubEvent::SessionsEnded { sessions, payload }) => {
+                        if sessions.contains(&self.session_id) {
+                            let _ = self.forward(HubEvent::Frame { payload }).await;
                             Flow::Close(close::SESSION_ENDED, "session ended")
                         } else {
                             Flow::Continue
                         }
                     }
                     Ok(event) => {
-                        if let Some(id) = event.subscribe {
-                            self.subscribe(id);
-                        }
-                        if let Some(id) = event.unsubscribe {
-                            // Removed from the conversation: nothing more of it reaches
-                            // this socket, from this event on.
-                            self.unsubscribe(id);
+                        match &event {
+                            HubEvent::Subscribe { conversation, .. } => self.subscribe(*conversation),
+                            // Removed from the conversation: nothing more of it reaches this
+                            // socket, from this event on.
+                            HubEvent::Unsubscribe { conversation, .. } => self.unsubscribe(*conversation),
+                            _ => {}
                         }
                         self.forward(event).await
                     }
@@ -398,14 +397,17 @@ impl Connection {
     }
 
     async fn forward(&mut self, event: HubEvent) -> Flow {
-        if let Some((id, seq)) = event.seq {
-            let sent = self.sent.entry(id).or_insert(0);
-            if seq <= *sent {
+        if let HubEvent::Sequenced {
+            conversation, seq, ..
+        } = &event
+        {
+            let sent = self.sent.entry(*conversation).or_insert(0);
+            if *seq <= *sent {
                 return Flow::Continue;
             }
-            *sent = seq;
+            *sent = *seq;
         }
-        let Ok(text) = Utf8Bytes::try_from(event.payload) else {
+        let Ok(text) = Utf8Bytes::try_from(event.payload().clone()) else {
             return Flow::Continue;
         };
         if write(&mut self.sink, Message::Text(text)).await {

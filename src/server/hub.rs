@@ -14,35 +14,50 @@ pub enum Topic {
     User(UserId),
 }
 
-/// One event, serialized once: every subscriber gets a clone of the same `Bytes`.
+/// One event, serialized once: every subscriber gets a clone of the same `Bytes` (the JSON
+/// text of a `ServerFrame`), plus what the socket must do besides forwarding it.
 #[derive(Debug, Clone)]
-pub struct HubEvent {
-    /// The JSON text of a `ServerFrame`.
-    pub payload: Bytes,
-    /// Set for message events, so a lagging subscriber knows where to resync from.
-    pub seq: Option<(ConversationId, Seq)>,
-    /// Set when the receiving user's sockets should start listening to a conversation.
-    pub subscribe: Option<ConversationId>,
-    /// Set when the receiving user's sockets must stop listening to a conversation.
-    pub unsubscribe: Option<ConversationId>,
-    /// On a conversation's channel: this user is no longer a member. Their sockets forward
-    /// this event and nothing after it from that conversation.
-    pub left: Option<UserId>,
-    /// Set when sessions were signed out: the user's sockets opened under one of them send
-    /// `payload` and close. Other sockets ignore the event.
-    pub ended_sessions: Option<Arc<[String]>>,
+pub enum HubEvent {
+    /// An event of a conversation's sequence: a lagging subscriber resyncs from `seq`.
+    Sequenced {
+        conversation: ConversationId,
+        seq: Seq,
+        payload: Bytes,
+    },
+    /// Forwarded as it is (typing, presence, member and conversation updates, read
+    /// positions).
+    Frame { payload: Bytes },
+    /// On a conversation's channel: `user` is no longer a member. Their sockets forward this
+    /// event and nothing after it from that conversation.
+    MemberLeft { user: UserId, payload: Bytes },
+    /// On a user's channel: their sockets start listening to `conversation`.
+    Subscribe {
+        conversation: ConversationId,
+        payload: Bytes,
+    },
+    /// On a user's channel: their sockets stop listening to `conversation`.
+    Unsubscribe {
+        conversation: ConversationId,
+        payload: Bytes,
+    },
+    /// On a user's channel: sockets opened under one of `sessions` send `payload` and
+    /// close; the user's other sockets ignore it.
+    SessionsEnded {
+        sessions: Arc<[String]>,
+        payload: Bytes,
+    },
 }
 
 impl HubEvent {
-    /// An event carrying `payload` and nothing else.
-    pub fn new(payload: Bytes) -> Self {
-        Self {
-            payload,
-            seq: None,
-            subscribe: None,
-            unsubscribe: None,
-            left: None,
-            ended_sessions: None,
+    /// The frame to forward.
+    pub fn payload(&self) -> &Bytes {
+        match self {
+            HubEvent::Sequenced { payload, .. }
+            | HubEvent::Frame { payload }
+            | HubEvent::MemberLeft { payload, .. }
+            | HubEvent::Subscribe { payload, .. }
+            | HubEvent::Unsubscribe { payload, .. }
+            | HubEvent::SessionsEnded { payload, .. } => payload,
         }
     }
 }
@@ -108,7 +123,9 @@ mod tests {
     use super::*;
 
     fn event(text: &'static str) -> HubEvent {
-        HubEvent::new(Bytes::from_static(text.as_bytes()))
+        HubEvent::Frame {
+            payload: Bytes::from_static(text.as_bytes()),
+        }
     }
 
     #[tokio::test]
@@ -119,10 +136,10 @@ mod tests {
         let mut b = hub.subscribe(topic);
         hub.publish(topic, event("hello"));
         let (ea, eb) = (a.recv().await.unwrap(), b.recv().await.unwrap());
-        assert_eq!(ea.payload, "hello");
+        assert_eq!(ea.payload(), "hello");
         assert_eq!(
-            ea.payload.as_ptr(),
-            eb.payload.as_ptr(),
+            ea.payload().as_ptr(),
+            eb.payload().as_ptr(),
             "payload must be shared, not copied"
         );
     }

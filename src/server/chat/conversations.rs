@@ -146,13 +146,13 @@ impl Chat {
             .update_conversation(id, title, public)
             .await?
             .ok_or(CoreError::NotFound("Conversation"))?;
-        self.hub.publish(
+        self.publish(
             Topic::Conversation(id),
-            HubEvent::new(frame_bytes(&ServerFrame::ConversationUpdated {
+            &ServerFrame::ConversationUpdated {
                 conversation_id: id,
                 title,
                 public,
-            })),
+            },
         );
         Ok(())
     }

@@ -165,12 +165,12 @@ impl Chat {
             JoinOutcome::Invalid => return Err(invalid),
             JoinOutcome::Banned => return Err(CoreError::Banned),
         };
-        self.hub.publish(
+        self.publish(
             Topic::Conversation(id),
-            HubEvent::new(frame_bytes(&ServerFrame::MemberJoined {
+            &ServerFrame::MemberJoined {
                 conversation_id: id,
                 member,
-            })),
+            },
         );
         let client_id = format!("join-{}", auth::random_token(12));
         self.append(who, id, EventKind::Join, None, &client_id, "")
@@ -183,10 +183,14 @@ impl Chat {
 
     /// Tells the user's open sockets about a conversation they now belong to.
     pub(super) fn publish_added(&self, user: UserId, summary: &ConversationSummary) {
-        let mut event = HubEvent::new(frame_bytes(&ServerFrame::ConversationAdded {
-            conversation: summary.clone(),
-        }));
-        event.subscribe = Some(summary.id);
-        self.hub.publish(Topic::User(user), event);
+        self.hub.publish(
+            Topic::User(user),
+            HubEvent::Subscribe {
+                conversation: summary.id,
+                payload: frame_bytes(&ServerFrame::ConversationAdded {
+                    conversation: summary.clone(),
+                }),
+            },
+        );
     }
 }

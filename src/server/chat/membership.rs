@@ -76,23 +76,31 @@ impl Chat {
         // On the conversation's own channel, in order with its messages: a socket of the
         // departed user stops forwarding the conversation at this event, even if the personal
         // notice below is lost to a lagging channel (SECURITY 29).
-        let mut left = HubEvent::new(frame_bytes(&ServerFrame::MemberLeft {
-            conversation_id: id,
-            user_id: user.id,
-        }));
-        left.left = Some(user.id);
-        self.hub.publish(Topic::Conversation(id), left);
+        self.hub.publish(
+            Topic::Conversation(id),
+            HubEvent::MemberLeft {
+                user: user.id,
+                payload: frame_bytes(&ServerFrame::MemberLeft {
+                    conversation_id: id,
+                    user_id: user.id,
+                }),
+            },
+        );
         self.publish_removed(user.id, id, reason);
         Ok(())
     }
 
     pub(super) fn publish_removed(&self, user: UserId, id: ConversationId, reason: RemovalReason) {
-        let mut removed = HubEvent::new(frame_bytes(&ServerFrame::ConversationRemoved {
-            conversation_id: id,
-            reason,
-        }));
-        removed.unsubscribe = Some(id);
-        self.hub.publish(Topic::User(user), removed);
+        self.hub.publish(
+            Topic::User(user),
+            HubEvent::Unsubscribe {
+                conversation: id,
+                payload: frame_bytes(&ServerFrame::ConversationRemoved {
+                    conversation_id: id,
+                    reason,
+                }),
+            },
+        );
     }
 
     pub(super) async fn target_member(
@@ -177,12 +185,12 @@ impl Chat {
         user: UserId,
     ) -> Result<(), CoreError> {
         if let Some(member) = self.store.member(id, user).await? {
-            self.hub.publish(
+            self.publish(
                 Topic::Conversation(id),
-                HubEvent::new(frame_bytes(&ServerFrame::MemberUpdated {
+                &ServerFrame::MemberUpdated {
                     conversation_id: id,
                     member,
-                })),
+                },
             );
         }
         Ok(())

@@ -153,10 +153,14 @@ impl Chat {
             })?;
         if inserted.created {
             let m = &inserted.message;
-            let mut event =
-                HubEvent::new(frame_bytes(&ServerFrame::Message { message: m.clone() }));
-            event.seq = Some((id, m.seq));
-            self.hub.publish(Topic::Conversation(id), event);
+            self.hub.publish(
+                Topic::Conversation(id),
+                HubEvent::Sequenced {
+                    conversation: id,
+                    seq: m.seq,
+                    payload: frame_bytes(&ServerFrame::Message { message: m.clone() }),
+                },
+            );
         }
         Ok((inserted.message, inserted.created))
     }
@@ -174,12 +178,12 @@ impl Chat {
         self.require_member(id, who.id).await?;
         let (stored, moved) = self.store.mark_read(id, who.id, seq).await?;
         if moved {
-            self.hub.publish(
+            self.publish(
                 Topic::User(who.id),
-                HubEvent::new(frame_bytes(&ServerFrame::ReadUpTo {
+                &ServerFrame::ReadUpTo {
                     conversation_id: id,
                     seq: stored,
-                })),
+                },
             );
         }
         Ok(stored)
@@ -204,12 +208,12 @@ impl Chat {
             return Ok(());
         }
         self.require_member(id, who.id).await?;
-        self.hub.publish(
+        self.publish(
             Topic::Conversation(id),
-            HubEvent::new(frame_bytes(&ServerFrame::Typing {
+            &ServerFrame::Typing {
                 conversation_id: id,
                 user: who.clone(),
-            })),
+            },
         );
         Ok(())
     }

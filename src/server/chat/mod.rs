@@ -146,9 +146,6 @@ impl Chat {
         }
     }
 
-    pub fn hub(&self) -> &Arc<dyn Hub> {
-        &self.hub
-    }
 
     pub fn config(&self) -> &ChatConfig {
         &self.config
@@ -173,6 +170,24 @@ fn check_client_id(client_id: &str) -> Result<(), CoreError> {
 
 pub fn frame_bytes(frame: &ServerFrame) -> Bytes {
     Bytes::from(frame.to_json())
+}
+
+impl Chat {
+    /// Publishes `frame` to `topic` as a plain event (forwarded as it is).
+    fn publish(&self, topic: Topic, frame: &ServerFrame) {
+        self.hub.publish(
+            topic,
+            HubEvent::Frame {
+                payload: frame_bytes(frame),
+            },
+        );
+    }
+
+    /// Subscribes to what reaches the sockets of `user` or the members of a conversation.
+    /// The gateway listens through here, never to the hub directly.
+    pub fn subscribe(&self, topic: Topic) -> tokio::sync::broadcast::Receiver<HubEvent> {
+        self.hub.subscribe(topic)
+    }
 }
 
 fn truncate(s: &str, max: usize) -> &str {

@@ -93,13 +93,13 @@ impl Chat {
             return;
         };
         for id in ids {
-            self.hub.publish(
+            self.publish(
                 Topic::Conversation(id),
-                HubEvent::new(frame_bytes(&ServerFrame::Presence {
+                &ServerFrame::Presence {
                     conversation_id: id,
                     user_id: user,
                     online,
-                })),
+                },
             );
         }
     }

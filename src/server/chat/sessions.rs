@@ -106,13 +106,17 @@ impl Chat {
 
     /// Tells the user's sockets opened under `sessions` to close.
     pub(super) fn end_sessions(&self, user: UserId, sessions: Vec<String>, message: &str) {
-        let mut event = HubEvent::new(frame_bytes(&ServerFrame::error(
-            crate::protocol::ErrorCode::Unauthenticated,
-            message,
-            None,
-        )));
-        event.ended_sessions = Some(sessions.into());
-        self.hub.publish(Topic::User(user), event);
+        self.hub.publish(
+            Topic::User(user),
+            HubEvent::SessionsEnded {
+                sessions: sessions.into(),
+                payload: frame_bytes(&ServerFrame::error(
+                    crate::protocol::ErrorCode::Unauthenticated,
+                    message,
+                    None,
+                )),
+            },
+        );
     }
 
     pub async fn session_active(&self, session_id: &str) -> Result<bool, CoreError> {
