@@ -96,7 +96,7 @@ reliability: setup
 
 # Built with the dev profile so it reuses the test build; SQLite itself is optimised there.
 bench: setup
-	$(ENV) cargo bench $(SSR_PACKAGES) --bench scale --profile dev
+	$(ENV) cargo bench $(SSR_PACKAGES) --bench scale --bench appends --profile dev
 
 clean-data:
 	rm -rf data target/e2e-data-*

@@ -11,6 +11,7 @@ pub mod error;
 pub mod ids;
 pub mod model;
 pub mod navigation;
+pub mod permissions;
 pub mod protocol;
 pub mod text;
 pub mod validate;

@@ -126,6 +126,7 @@ contract! {
         invites::joining_again_answers_already_member_without_using_the_invite,
         invites::a_banned_member_cannot_rejoin_until_the_ban_is_lifted,
         invites::a_public_room_is_joined_without_an_invite_only_while_public,
+        invites::joining_and_leaving_write_their_events_with_the_membership,
         rooms::set_role_changes_members_but_never_to_or_from_owner,
         rooms::ownership_moves_to_a_member_and_the_old_owner_becomes_admin,
         rooms::members_are_listed_owner_first_then_admins_then_by_name,

@@ -1,7 +1,9 @@
 //! The event sequence: gap-free seqs, idempotent client ids, edits and deletions, who may
 //! append, and reading it back (history pages backwards, resume forwards).
 
-use crate::fixtures::{add_member, append, conversation, event, say, seqs, user, T0};
+use crate::fixtures::{
+    add_member, append, conversation, event, last_seq, leave, remove, say, seqs, user, T0,
+};
 use palaver::model::EventKind;
 use palaver::server::{Store, StoreError};
 use palaver::Seq;
@@ -18,6 +20,13 @@ pub async fn seqs_have_no_gaps_under_eight_concurrent_writers(store: Arc<dyn Sto
         add_member(&*store, id, &owner, &writer).await;
         writers.push(writer);
     }
+    // Each join wrote its `join` event: the writers' seqs follow them.
+    let base = last_seq(&*store, id, &owner).await;
+    assert_eq!(
+        base,
+        (WRITERS - 1) as Seq,
+        "one join event per added writer"
+    );
 
     let tasks: Vec<_> = writers
         .into_iter()
@@ -58,20 +67,23 @@ pub async fn seqs_have_no_gaps_under_eight_concurrent_writers(store: Arc<dyn Sto
     }
 
     let total = (WRITERS * EACH) as Seq;
+    let last = base + total;
     all.sort_unstable();
     assert_eq!(
         all,
-        (1..=total).collect::<Vec<_>>(),
-        "each seq handed out once"
+        (base + 1..=last).collect::<Vec<_>>(),
+        "each seq after the joins handed out once"
     );
     let stored = store.messages_after(id, 0, 1_000).await.unwrap();
-    assert_eq!(seqs(&stored), (1..=total).collect::<Vec<_>>());
-    let summary = store
-        .conversation_summary(id, owner.id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(summary.last_seq, total);
+    assert_eq!(
+        seqs(&stored),
+        (1..=last).collect::<Vec<_>>(),
+        "joins and messages, no gap"
+    );
+    let (joins, messages) = stored.split_at(base as usize);
+    assert!(joins.iter().all(|e| e.kind == EventKind::Join));
+    assert!(messages.iter().all(|e| e.kind == EventKind::Message));
+    assert_eq!(last_seq(&*store, id, &owner).await, last);
 }
 
 pub async fn a_retried_client_id_returns_the_stored_event_without_taking_a_seq(
@@ -81,8 +93,9 @@ pub async fn a_retried_client_id_returns_the_stored_event_without_taking_a_seq(
     let bob = user(&*store, "bob").await;
     let id = conversation(&*store, &alice, "retries").await;
     add_member(&*store, id, &alice, &bob).await;
+    let base = last_seq(&*store, id, &alice).await;
     let first = say(&*store, id, &alice, "hello").await;
-    assert_eq!(first.seq, 1);
+    assert_eq!(first.seq, base + 1);
 
     let mut retry = event(
         id,
@@ -102,7 +115,7 @@ pub async fn a_retried_client_id_returns_the_stored_event_without_taking_a_seq(
 
     assert_eq!(
         say(&*store, id, &alice, "world").await.seq,
-        2,
+        base + 2,
         "no seq was taken"
     );
     // Client ids are the sender's own: Bob may use the same one.
@@ -113,16 +126,23 @@ pub async fn a_retried_client_id_returns_the_stored_event_without_taking_a_seq(
     .await
     .unwrap();
     assert!(bobs.created);
-    assert_eq!(bobs.message.seq, 3);
+    assert_eq!(bobs.message.seq, base + 3);
 
     // A retried edit is not applied twice.
-    let edit = event(id, &alice, EventKind::Edit, Some(1), "e-1", "hello, edited");
+    let edit = event(
+        id,
+        &alice,
+        EventKind::Edit,
+        Some(first.seq),
+        "e-1",
+        "hello, edited",
+    );
     assert!(append(&*store, edit).await.unwrap().created);
     let edit = event(
         id,
         &alice,
         EventKind::Edit,
-        Some(1),
+        Some(first.seq),
         "e-1",
         "something else",
     );
@@ -130,13 +150,14 @@ pub async fn a_retried_client_id_returns_the_stored_event_without_taking_a_seq(
     assert!(!retried.created);
     assert_eq!(
         (retried.message.seq, retried.message.kind),
-        (4, EventKind::Edit)
+        (base + 4, EventKind::Edit)
     );
     let history = store.history(id, None, 10).await.unwrap();
-    assert_eq!(history[0].body, "hello, edited");
+    let hello = history.iter().find(|m| m.seq == first.seq).expect("hello");
+    assert_eq!(hello.body, "hello, edited");
     assert_eq!(
         seqs(&store.messages_after(id, 0, 10).await.unwrap()),
-        [1, 2, 3, 4]
+        (1..=base + 4).collect::<Vec<_>>()
     );
 }
 
@@ -145,10 +166,12 @@ pub async fn only_the_author_edits_a_message(store: Arc<dyn Store>) {
     let bob = user(&*store, "bob").await;
     let id = conversation(&*store, &alice, "edits").await;
     add_member(&*store, id, &alice, &bob).await;
-    say(&*store, id, &bob, "draft").await;
+    let base = last_seq(&*store, id, &alice).await;
+    let draft = say(&*store, id, &bob, "draft").await.seq;
+    assert_eq!(draft, base + 1);
 
-    let by_owner = event(id, &alice, EventKind::Edit, Some(1), "e-a", "rewritten");
-    let mut as_moderator = event(id, &alice, EventKind::Edit, Some(1), "e-m", "rewritten");
+    let by_owner = event(id, &alice, EventKind::Edit, Some(draft), "e-a", "rewritten");
+    let mut as_moderator = event(id, &alice, EventKind::Edit, Some(draft), "e-m", "rewritten");
     as_moderator.moderator = true;
     for (who, attempt) in [("owner", by_owner), ("moderator", as_moderator)] {
         assert!(
@@ -161,18 +184,31 @@ pub async fn only_the_author_edits_a_message(store: Arc<dyn Store>) {
         append(&*store, missing).await,
         Err(StoreError::NotFound)
     ));
+    // Nor is a join event a message to edit, even one's own.
+    let of_join = event(id, &bob, EventKind::Edit, Some(base), "e-j", "joined!");
+    assert!(matches!(
+        append(&*store, of_join).await,
+        Err(StoreError::NotFound)
+    ));
 
-    let mut edit = event(id, &bob, EventKind::Edit, Some(1), "e-1", "final");
+    let mut edit = event(id, &bob, EventKind::Edit, Some(draft), "e-1", "final");
     edit.now = T0 + 5;
     let edited = append(&*store, edit).await.unwrap();
     assert!(edited.created);
-    assert_eq!(edited.message.seq, 2, "refused edits took no seq");
+    assert_eq!(edited.message.seq, draft + 1, "refused edits took no seq");
     assert_eq!(edited.message.kind, EventKind::Edit);
-    assert_eq!(edited.message.target_seq, Some(1));
+    assert_eq!(edited.message.target_seq, Some(draft));
     assert_eq!(edited.message.body, "final");
 
     // An edit event is not itself a message to edit.
-    let of_edit = event(id, &bob, EventKind::Edit, Some(2), "e-2", "meta");
+    let of_edit = event(
+        id,
+        &bob,
+        EventKind::Edit,
+        Some(edited.message.seq),
+        "e-2",
+        "meta",
+    );
     assert!(matches!(
         append(&*store, of_edit).await,
         Err(StoreError::NotFound)
@@ -181,12 +217,13 @@ pub async fn only_the_author_edits_a_message(store: Arc<dyn Store>) {
     let history = store.history(id, None, 10).await.unwrap();
     assert_eq!(
         seqs(&history),
-        [1],
-        "edits are not shown as events of their own"
+        (1..=base).chain([draft]).collect::<Vec<_>>(),
+        "the joins and the message: edits are not shown as events of their own"
     );
-    assert_eq!(history[0].body, "final");
-    assert_eq!(history[0].edited_at, Some(T0 + 5));
-    assert!(!history[0].deleted);
+    let message = history.last().unwrap();
+    assert_eq!(message.body, "final");
+    assert_eq!(message.edited_at, Some(T0 + 5));
+    assert!(!message.deleted);
 }
 
 pub async fn the_author_or_a_moderator_deletes_and_deleted_stays_deleted(store: Arc<dyn Store>) {
@@ -196,42 +233,56 @@ pub async fn the_author_or_a_moderator_deletes_and_deleted_stays_deleted(store: 
     let id = conversation(&*store, &alice, "deletions").await;
     add_member(&*store, id, &alice, &bob).await;
     add_member(&*store, id, &alice, &carol).await;
-    say(&*store, id, &bob, "secret").await;
-    let edit = event(id, &bob, EventKind::Edit, Some(1), "e-1", "secret, edited");
+    let base = last_seq(&*store, id, &alice).await;
+    let secret = say(&*store, id, &bob, "secret").await.seq;
+    assert_eq!(secret, base + 1);
+    let edit = event(
+        id,
+        &bob,
+        EventKind::Edit,
+        Some(secret),
+        "e-1",
+        "secret, edited",
+    );
     append(&*store, edit).await.unwrap();
 
-    let by_member = event(id, &carol, EventKind::Delete, Some(1), "d-c", "");
+    let by_member = event(id, &carol, EventKind::Delete, Some(secret), "d-c", "");
     assert!(matches!(
         append(&*store, by_member).await,
         Err(StoreError::Forbidden)
     ));
-    let mut by_moderator = event(id, &alice, EventKind::Delete, Some(1), "d-a", "");
+    let mut by_moderator = event(id, &alice, EventKind::Delete, Some(secret), "d-a", "");
     by_moderator.moderator = true;
     let deleted = append(&*store, by_moderator).await.unwrap();
     assert!(deleted.created);
     assert_eq!(
         (deleted.message.seq, deleted.message.kind),
-        (3, EventKind::Delete)
+        (base + 3, EventKind::Delete)
     );
 
     let history = store.history(id, None, 10).await.unwrap();
-    assert_eq!(seqs(&history), [1]);
-    assert!(history[0].deleted);
-    assert_eq!(history[0].body, "", "the text is gone");
+    assert_eq!(
+        seqs(&history),
+        (1..=base).chain([secret]).collect::<Vec<_>>()
+    );
+    let message = history.last().unwrap();
+    assert!(message.deleted);
+    assert_eq!(message.body, "", "the text is gone");
     let events = store.messages_after(id, 0, 10).await.unwrap();
-    assert_eq!(seqs(&events), [1, 2, 3]);
+    assert_eq!(seqs(&events), (1..=base + 3).collect::<Vec<_>>());
+    let events = &events[base as usize..];
     assert_eq!(events[1].kind, EventKind::Edit);
     assert_eq!(
         events[1].body, "",
         "the edit's copy of the text is gone too"
     );
-    assert_eq!(events[2].target_seq, Some(1));
+    assert_eq!(events[2].target_seq, Some(secret));
 
-    let mut moderated = event(id, &alice, EventKind::Delete, Some(1), "d-a2", "");
+    let mut moderated = event(id, &alice, EventKind::Delete, Some(secret), "d-a2", "");
     moderated.moderator = true;
     let again = [
-        event(id, &bob, EventKind::Edit, Some(1), "e-2", "back again"),
-        event(id, &bob, EventKind::Delete, Some(1), "d-b", ""),
+        event(id, &bob, EventKind::Edit, Some(secret), "e-2", "back again"),
+        event(id, &bob, EventKind::Delete, Some(secret), "d-b", ""),
         moderated,
     ];
     for attempt in again {
@@ -242,12 +293,15 @@ pub async fn the_author_or_a_moderator_deletes_and_deleted_stays_deleted(store: 
         );
     }
     let history = store.history(id, None, 10).await.unwrap();
-    assert!(history[0].deleted && history[0].body.is_empty());
+    let message = history.last().unwrap();
+    assert_eq!(message.seq, secret);
+    assert!(message.deleted && message.body.is_empty());
 
     // Authors delete their own.
-    say(&*store, id, &carol, "oops").await;
-    let own = event(id, &carol, EventKind::Delete, Some(4), "d-own", "");
-    assert_eq!(append(&*store, own).await.unwrap().message.seq, 5);
+    let oops = say(&*store, id, &carol, "oops").await.seq;
+    assert_eq!(oops, base + 4);
+    let own = event(id, &carol, EventKind::Delete, Some(oops), "d-own", "");
+    assert_eq!(append(&*store, own).await.unwrap().message.seq, base + 5);
 }
 
 pub async fn a_removed_member_can_no_longer_append(store: Arc<dyn Store>) {
@@ -255,18 +309,30 @@ pub async fn a_removed_member_can_no_longer_append(store: Arc<dyn Store>) {
     let bob = user(&*store, "bob").await;
     let id = conversation(&*store, &alice, "removals").await;
     add_member(&*store, id, &alice, &bob).await;
-    say(&*store, id, &bob, "before").await;
+    let before = say(&*store, id, &bob, "before").await.seq;
 
-    assert!(store.remove_member(id, bob.id, None).await.unwrap());
-    assert!(
-        !store.remove_member(id, bob.id, None).await.unwrap(),
-        "only once"
+    // The store records the departure with the removal, after everything Bob wrote.
+    let left = leave(&*store, id, &bob, None, "removed")
+        .await
+        .unwrap()
+        .expect("bob was a member");
+    assert_eq!(
+        (left.seq, left.kind, left.author_id),
+        (before + 1, EventKind::Leave, bob.id)
     );
+    assert!(!remove(&*store, id, &bob, None).await.unwrap(), "only once");
 
     for attempt in [
         event(id, &bob, EventKind::Message, None, "after", "after"),
-        event(id, &bob, EventKind::Edit, Some(1), "e-after", "changed"),
-        event(id, &bob, EventKind::Delete, Some(1), "d-after", ""),
+        event(
+            id,
+            &bob,
+            EventKind::Edit,
+            Some(before),
+            "e-after",
+            "changed",
+        ),
+        event(id, &bob, EventKind::Delete, Some(before), "d-after", ""),
     ] {
         let kind = attempt.kind;
         assert!(
@@ -274,11 +340,15 @@ pub async fn a_removed_member_can_no_longer_append(store: Arc<dyn Store>) {
             "{kind:?} after removal"
         );
     }
-    // The chat layer records the departure after the membership row is gone.
-    let leave = event(id, &bob, EventKind::Leave, None, "leave-1", "removed");
-    let left = append(&*store, leave).await.unwrap();
-    assert_eq!((left.message.seq, left.message.kind), (2, EventKind::Leave));
-    assert_eq!(say(&*store, id, &alice, "still here").await.seq, 3);
+    assert_eq!(
+        last_seq(&*store, id, &alice).await,
+        left.seq,
+        "neither the second removal nor the refused appends took a seq"
+    );
+    assert_eq!(
+        say(&*store, id, &alice, "still here").await.seq,
+        left.seq + 1
+    );
 }
 
 pub async fn appending_to_a_deleted_conversation_is_not_found(store: Arc<dyn Store>) {
@@ -305,15 +375,14 @@ pub async fn appending_to_a_deleted_conversation_is_not_found(store: Arc<dyn Sto
     ));
 }
 
-/// Bob joins, 20 messages, an edit, 3 messages, Bob leaves: seqs 1..=26, 22 not visible.
+/// Bob joins, 20 messages, an edit, 3 messages, Bob leaves: seqs 1..=26, 22 not visible. The
+/// join and the leave are the ones the store writes with the membership.
 async fn busy_conversation(store: &dyn Store) -> (palaver::ConversationId, Vec<Seq>) {
     let alice = user(store, "alice").await;
     let bob = user(store, "bob").await;
     let id = conversation(store, &alice, "history").await;
     add_member(store, id, &alice, &bob).await;
-    append(store, event(id, &bob, EventKind::Join, None, "join", ""))
-        .await
-        .unwrap();
+    assert_eq!(last_seq(store, id, &alice).await, 1, "Bob's join");
     for n in 0..20 {
         let who = if n % 2 == 0 { &alice } else { &bob };
         say(store, id, who, &format!("message {n}")).await;
@@ -330,9 +399,8 @@ async fn busy_conversation(store: &dyn Store) -> (palaver::ConversationId, Vec<S
     for n in 20..23 {
         say(store, id, &alice, &format!("message {n}")).await;
     }
-    append(store, event(id, &bob, EventKind::Leave, None, "leave", ""))
-        .await
-        .unwrap();
+    assert!(remove(store, id, &bob, None).await.unwrap());
+    assert_eq!(last_seq(store, id, &alice).await, 26, "Bob's leave");
     let visible = (1..=26).filter(|&s| s != 22).collect();
     (id, visible)
 }
@@ -354,8 +422,9 @@ pub async fn history_pages_cover_every_visible_event_once_in_order(store: Arc<dy
     }
 
     assert_eq!(seqs(&seen), visible);
-    assert_eq!(seen.first().map(|m| m.kind), Some(EventKind::Join));
-    assert_eq!(seen.last().map(|m| m.kind), Some(EventKind::Leave));
+    let ends = |m: Option<&palaver::model::MessageView>| m.map(|m| (m.kind, m.author.clone()));
+    assert_eq!(ends(seen.first()), Some((EventKind::Join, "bob".into())));
+    assert_eq!(ends(seen.last()), Some((EventKind::Leave, "bob".into())));
     assert_eq!(
         seen[1].body, "message 0, edited",
         "messages carry their current text"
@@ -387,6 +456,17 @@ pub async fn messages_after_pages_through_every_event_kind(store: Arc<dyn Store>
     }
 
     assert_eq!(seqs(&seen), (1..=26).collect::<Vec<_>>());
+    let kinds: Vec<_> = seen.iter().map(|m| m.kind).collect();
+    let mut expected = vec![EventKind::Join];
+    expected.extend([EventKind::Message; 20]);
+    expected.push(EventKind::Edit);
+    expected.extend([EventKind::Message; 3]);
+    expected.push(EventKind::Leave);
+    assert_eq!(kinds, expected, "the join and the leave among them");
+    assert_eq!(
+        (seen[0].author.as_str(), seen[25].author.as_str()),
+        ("bob", "bob")
+    );
     let edit = &seen[21];
     assert_eq!((edit.kind, edit.target_seq), (EventKind::Edit, Some(2)));
     assert_eq!(edit.body, "message 0, edited");

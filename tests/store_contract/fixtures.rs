@@ -1,7 +1,9 @@
 //! The few steps most behaviours start from: an account, a conversation, a member, a message.
 
 use palaver::model::{EventKind, MessageView, UserView};
-use palaver::server::store::{Inserted, InviteLimits, JoinOutcome, JoinVia, NewEvent, NewUser};
+use palaver::server::store::{
+    Ban, Inserted, InviteLimits, JoinOutcome, JoinVia, Leave, NewEvent, NewUser,
+};
 use palaver::server::{Store, StoreError};
 use palaver::{ConversationId, Seq, Username};
 
@@ -47,10 +49,7 @@ pub async fn add_member(store: &dyn Store, id: ConversationId, by: &UserView, us
         .create_invite(id, &code, by.id, T0, limits)
         .await
         .expect("create invite");
-    match store
-        .join(JoinVia::Invite(&code), user.id, T0, NO_CAP)
-        .await
-    {
+    match join_via(store, JoinVia::Invite(&code), user, T0, NO_CAP).await {
         Ok(JoinOutcome::Joined(..)) => {}
         other => panic!("joining {id} as {}: {other:?}", user.username),
     }
@@ -97,4 +96,61 @@ pub async fn say(store: &dyn Store, id: ConversationId, who: &UserView, body: &s
 /// The seqs of events, in the order given.
 pub fn seqs(events: &[MessageView]) -> Vec<Seq> {
     events.iter().map(|m| m.seq).collect()
+}
+
+/// A client id no other event of the test has used (the chat layer uses random ones).
+pub fn event_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!("membership-{}", N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Joins as the chat layer does, with a fresh client id for the `join` event.
+pub async fn join_via(
+    store: &dyn Store,
+    via: JoinVia<'_>,
+    who: &UserView,
+    now: i64,
+    cap: i64,
+) -> Result<JoinOutcome, StoreError> {
+    store.join(via, who, &event_id(), now, cap).await
+}
+
+/// Removes as the chat layer does (a `leave` event with it); true when `who` was a member.
+pub async fn remove(
+    store: &dyn Store,
+    id: ConversationId,
+    who: &UserView,
+    ban: Option<Ban>,
+) -> Result<bool, StoreError> {
+    Ok(leave(store, id, who, ban, "").await?.is_some())
+}
+
+/// Removes `who` with a `leave` event carrying `body`; the event, or None when `who` was not
+/// a member.
+pub async fn leave(
+    store: &dyn Store,
+    id: ConversationId,
+    who: &UserView,
+    ban: Option<Ban>,
+    body: &str,
+) -> Result<Option<MessageView>, StoreError> {
+    let event_id = event_id();
+    let leave = Leave {
+        event_id: &event_id,
+        body,
+        now: T0 + 50,
+    };
+    store.remove_member(id, who, ban, leave).await
+}
+
+/// The conversation's last seq, as `viewer` (a member) sees it in the side nav: what setup
+/// (joins included) has taken, so that a test's own events are counted from it.
+pub async fn last_seq(store: &dyn Store, id: ConversationId, viewer: &UserView) -> Seq {
+    store
+        .conversation_summary(id, viewer.id)
+        .await
+        .expect("conversation summary")
+        .unwrap_or_else(|| panic!("{} is a member of {id}", viewer.username))
+        .last_seq
 }

@@ -1,7 +1,11 @@
 //! Invite links, joins (by invite or into a public room), the member cap, and bans.
 
-use crate::fixtures::{add_member, conversation, event, user, NO_CAP, T0};
-use palaver::model::{EventKind, InviteInfo, InvitePreview, PublicRoom, Role};
+use crate::fixtures::{
+    add_member, conversation, event, join_via, last_seq, leave, remove, user, NO_CAP, T0,
+};
+use palaver::model::{
+    EventKind, InviteInfo, InvitePreview, MessageView, PublicRoom, Role, UserView,
+};
 use palaver::server::store::{Ban, InviteLimits, JoinOutcome, JoinVia};
 use palaver::server::{Store, StoreError};
 use palaver::{ConversationId, UserId};
@@ -27,9 +31,8 @@ async fn invite(
         .expect("create invite")
 }
 
-async fn join(store: &dyn Store, code: &[u8], user: UserId, cap: i64) -> JoinOutcome {
-    store
-        .join(JoinVia::Invite(code), user, T0 + 1, cap)
+async fn join(store: &dyn Store, code: &[u8], user: &UserView, cap: i64) -> JoinOutcome {
+    join_via(store, JoinVia::Invite(code), user, T0 + 1, cap)
         .await
         .expect("join")
 }
@@ -99,7 +102,7 @@ pub async fn an_invite_is_live_until_revoked_expired_or_used_up(store: Arc<dyn S
 
     let once = invite(&*store, id, b"code-2", alice.id, limits(None, Some(1))).await;
     assert!(matches!(
-        join(&*store, b"code-2", bob.id, NO_CAP).await,
+        join(&*store, b"code-2", &bob, NO_CAP).await,
         JoinOutcome::Joined(..)
     ));
     assert_eq!(
@@ -162,8 +165,8 @@ pub async fn joining_with_an_invite_consumes_a_use_and_honours_max_uses(store: A
     let id = conversation(&*store, &alice, "Room").await;
     let twice = invite(&*store, id, b"twice", alice.id, limits(None, Some(2))).await;
 
-    match join(&*store, b"twice", bob.id, NO_CAP).await {
-        JoinOutcome::Joined(joined, member) => {
+    match join(&*store, b"twice", &bob, NO_CAP).await {
+        JoinOutcome::Joined(joined, member, _) => {
             assert_eq!(joined, id);
             assert_eq!(
                 (member.user, member.role, member.joined_at),
@@ -174,12 +177,12 @@ pub async fn joining_with_an_invite_consumes_a_use_and_honours_max_uses(store: A
     }
     assert_eq!(uses(&*store, id, twice.id).await, 1);
     assert!(matches!(
-        join(&*store, b"twice", carol.id, NO_CAP).await,
+        join(&*store, b"twice", &carol, NO_CAP).await,
         JoinOutcome::Joined(..)
     ));
     assert_eq!(uses(&*store, id, twice.id).await, 2);
     assert!(matches!(
-        join(&*store, b"twice", dave.id, NO_CAP).await,
+        join(&*store, b"twice", &dave, NO_CAP).await,
         JoinOutcome::Invalid
     ));
     assert_eq!(uses(&*store, id, twice.id).await, 2);
@@ -194,17 +197,17 @@ pub async fn joining_with_an_invite_consumes_a_use_and_honours_max_uses(store: A
     )
     .await;
     assert!(matches!(
-        join(&*store, b"expired", dave.id, NO_CAP).await,
+        join(&*store, b"expired", &dave, NO_CAP).await,
         JoinOutcome::Invalid
     ));
     let revoked = invite(&*store, id, b"revoked", alice.id, limits(None, None)).await;
     store.revoke_invite(id, revoked.id, T0).await.unwrap();
     assert!(matches!(
-        join(&*store, b"revoked", dave.id, NO_CAP).await,
+        join(&*store, b"revoked", &dave, NO_CAP).await,
         JoinOutcome::Invalid
     ));
     assert!(matches!(
-        join(&*store, b"unknown", dave.id, NO_CAP).await,
+        join(&*store, b"unknown", &dave, NO_CAP).await,
         JoinOutcome::Invalid
     ));
     assert_eq!(store.members(id).await.unwrap().len(), 3);
@@ -217,12 +220,12 @@ pub async fn a_join_at_the_member_cap_is_full_and_writes_nothing(store: Arc<dyn 
     let id = conversation(&*store, &alice, "Small").await;
     let link = invite(&*store, id, b"link", alice.id, limits(None, None)).await;
     assert!(matches!(
-        join(&*store, b"link", bob.id, 2).await,
+        join(&*store, b"link", &bob, 2).await,
         JoinOutcome::Joined(..)
     ));
 
     assert!(matches!(
-        join(&*store, b"link", carol.id, 2).await,
+        join(&*store, b"link", &carol, 2).await,
         JoinOutcome::Full
     ));
     assert_eq!(
@@ -237,13 +240,12 @@ pub async fn a_join_at_the_member_cap_is_full_and_writes_nothing(store: Arc<dyn 
         .update_conversation(id, None, Some(true))
         .await
         .unwrap();
-    let public = store
-        .join(JoinVia::Public(id), carol.id, T0, 2)
+    let public = join_via(&*store, JoinVia::Public(id), &carol, T0, 2)
         .await
         .unwrap();
     assert!(matches!(public, JoinOutcome::Full));
     assert!(matches!(
-        join(&*store, b"link", carol.id, 3).await,
+        join(&*store, b"link", &carol, 3).await,
         JoinOutcome::Joined(..)
     ));
 }
@@ -253,10 +255,10 @@ pub async fn joining_again_answers_already_member_without_using_the_invite(store
     let bob = user(&*store, "bob").await;
     let id = conversation(&*store, &alice, "Room").await;
     let link = invite(&*store, id, b"link", alice.id, limits(None, Some(5))).await;
-    join(&*store, b"link", bob.id, NO_CAP).await;
+    join(&*store, b"link", &bob, NO_CAP).await;
 
     for who in [&bob, &alice] {
-        match join(&*store, b"link", who.id, NO_CAP).await {
+        match join(&*store, b"link", &who, NO_CAP).await {
             JoinOutcome::AlreadyMember(joined) => assert_eq!(joined, id),
             other => panic!("{}: expected AlreadyMember, got {other:?}", who.username),
         }
@@ -267,8 +269,7 @@ pub async fn joining_again_answers_already_member_without_using_the_invite(store
         .update_conversation(id, None, Some(true))
         .await
         .unwrap();
-    let again = store
-        .join(JoinVia::Public(id), bob.id, T0, 1)
+    let again = join_via(&*store, JoinVia::Public(id), &bob, T0, 1)
         .await
         .unwrap();
     assert!(matches!(again, JoinOutcome::AlreadyMember(joined) if joined == id));
@@ -282,17 +283,14 @@ pub async fn a_banned_member_cannot_rejoin_until_the_ban_is_lifted(store: Arc<dy
     let id = conversation(&*store, &alice, "Room").await;
     let link = invite(&*store, id, b"link", alice.id, limits(None, None)).await;
     for who in [&bob, &carol] {
-        join(&*store, b"link", who.id, NO_CAP).await;
+        join(&*store, b"link", &who, NO_CAP).await;
     }
 
     let ban = |at| Some(Ban { by: alice.id, at });
-    assert!(store.remove_member(id, bob.id, ban(T0 + 5)).await.unwrap());
-    assert!(store
-        .remove_member(id, carol.id, ban(T0 + 6))
-        .await
-        .unwrap());
+    assert!(remove(&*store, id, &bob, ban(T0 + 5)).await.unwrap());
+    assert!(remove(&*store, id, &carol, ban(T0 + 6)).await.unwrap());
     assert!(
-        !store.remove_member(id, dave.id, ban(T0 + 7)).await.unwrap(),
+        !remove(&*store, id, &dave, ban(T0 + 7)).await.unwrap(),
         "not a member"
     );
     let bans = store.bans(id).await.unwrap();
@@ -317,7 +315,7 @@ pub async fn a_banned_member_cannot_rejoin_until_the_ban_is_lifted(store: Arc<dy
     );
 
     assert!(matches!(
-        join(&*store, b"link", bob.id, NO_CAP).await,
+        join(&*store, b"link", &bob, NO_CAP).await,
         JoinOutcome::Banned
     ));
     assert_eq!(
@@ -329,8 +327,7 @@ pub async fn a_banned_member_cannot_rejoin_until_the_ban_is_lifted(store: Arc<dy
         .update_conversation(id, None, Some(true))
         .await
         .unwrap();
-    let public = store
-        .join(JoinVia::Public(id), bob.id, T0, NO_CAP)
+    let public = join_via(&*store, JoinVia::Public(id), &bob, T0, NO_CAP)
         .await
         .unwrap();
     assert!(matches!(public, JoinOutcome::Banned));
@@ -340,15 +337,15 @@ pub async fn a_banned_member_cannot_rejoin_until_the_ban_is_lifted(store: Arc<dy
     assert!(!store.lift_ban(id, bob.id).await.unwrap(), "only once");
     assert_eq!(store.bans(id).await.unwrap().len(), 1);
     assert!(matches!(
-        join(&*store, b"link", bob.id, NO_CAP).await,
+        join(&*store, b"link", &bob, NO_CAP).await,
         JoinOutcome::Joined(..)
     ));
 
     // A removal without a ban leaves the way back open.
     add_member(&*store, id, &alice, &dave).await;
-    assert!(store.remove_member(id, dave.id, None).await.unwrap());
+    assert!(remove(&*store, id, &dave, None).await.unwrap());
     assert!(matches!(
-        join(&*store, b"link", dave.id, NO_CAP).await,
+        join(&*store, b"link", &dave, NO_CAP).await,
         JoinOutcome::Joined(..)
     ));
 }
@@ -358,10 +355,20 @@ pub async fn a_public_room_is_joined_without_an_invite_only_while_public(store: 
     let bob = user(&*store, "bob").await;
     let carol = user(&*store, "carol").await;
     let id = conversation(&*store, &alice, "Lobby").await;
-    let public_join = |who: UserId| store.join(JoinVia::Public(id), who, T0 + 1, NO_CAP);
+    let store = &*store;
+    async fn public_join(
+        store: &dyn Store,
+        id: ConversationId,
+        who: &UserView,
+    ) -> Result<JoinOutcome, StoreError> {
+        join_via(store, JoinVia::Public(id), who, T0 + 1, NO_CAP).await
+    }
 
     assert!(
-        matches!(public_join(bob.id).await.unwrap(), JoinOutcome::Invalid),
+        matches!(
+            public_join(store, id, &bob).await.unwrap(),
+            JoinOutcome::Invalid
+        ),
         "private"
     );
     assert!(store.public_rooms(bob.id, 10).await.unwrap().is_empty());
@@ -388,7 +395,7 @@ pub async fn a_public_room_is_joined_without_an_invite_only_while_public(store: 
         .collect();
     assert_eq!(row, [(id, "Lobby", 1, T0, false)]);
     assert!(matches!(
-        public_join(bob.id).await.unwrap(),
+        public_join(store, id, &bob).await.unwrap(),
         JoinOutcome::Joined(..)
     ));
     let rooms = store.public_rooms(bob.id, 10).await.unwrap();
@@ -424,7 +431,7 @@ pub async fn a_public_room_is_joined_without_an_invite_only_while_public(store: 
         Some(("Hall".into(), false))
     );
     assert!(matches!(
-        public_join(carol.id).await.unwrap(),
+        public_join(store, id, &carol).await.unwrap(),
         JoinOutcome::Invalid
     ));
     assert_eq!(ids(store.public_rooms(bob.id, 10).await.unwrap()), [older]);
@@ -434,5 +441,176 @@ pub async fn a_public_room_is_joined_without_an_invite_only_while_public(store: 
             .await
             .unwrap(),
         None
+    );
+}
+
+/// The conversation's last event, as a client resuming from just before it would read it.
+async fn last_event(store: &dyn Store, id: ConversationId, viewer: &UserView) -> MessageView {
+    let last = last_seq(store, id, viewer).await;
+    let mut events = store.messages_after(id, last - 1, 10).await.unwrap();
+    assert_eq!(events.len(), 1, "one event at the last seq {last}");
+    events.remove(0)
+}
+
+/// `what` left `last` the conversation's last event.
+async fn wrote_nothing(
+    store: &dyn Store,
+    id: ConversationId,
+    viewer: &UserView,
+    last: &MessageView,
+    what: &str,
+) {
+    assert_eq!(
+        last_seq(store, id, viewer).await,
+        last.seq,
+        "{what} wrote no event"
+    );
+    assert_eq!(last_event(store, id, viewer).await, *last, "{what}");
+}
+
+pub async fn joining_and_leaving_write_their_events_with_the_membership(store: Arc<dyn Store>) {
+    let alice = user(&*store, "alice").await;
+    let [bob, carol, dave] = [
+        user(&*store, "bob").await,
+        user(&*store, "carol").await,
+        user(&*store, "dave").await,
+    ];
+    let id = conversation(&*store, &alice, "Room").await;
+    let link = invite(&*store, id, b"link", alice.id, limits(None, None)).await;
+    assert_eq!(last_seq(&*store, id, &alice).await, 0, "a new conversation");
+
+    // A join by invite: the membership and its `join` event, the conversation's last.
+    let joined = match join(&*store, b"link", &bob, NO_CAP).await {
+        JoinOutcome::Joined(joined, member, event) => {
+            assert_eq!((joined, member.user), (id, bob.clone()));
+            event
+        }
+        other => panic!("expected Joined, got {other:?}"),
+    };
+    assert_eq!(
+        (joined.conversation_id, joined.seq, joined.kind),
+        (id, 1, EventKind::Join)
+    );
+    assert_eq!(
+        (joined.author_id, joined.author.as_str(), joined.created_at),
+        (bob.id, "bob", T0 + 1)
+    );
+    assert_eq!(
+        last_event(&*store, id, &alice).await,
+        joined,
+        "stored as returned"
+    );
+    let history = store.history(id, None, 10).await.unwrap();
+    assert_eq!(history.last(), Some(&joined), "a visible event");
+
+    // Into a public room likewise.
+    store
+        .update_conversation(id, None, Some(true))
+        .await
+        .unwrap();
+    let public = match join_via(&*store, JoinVia::Public(id), &carol, T0 + 2, NO_CAP)
+        .await
+        .unwrap()
+    {
+        JoinOutcome::Joined(_, _, event) => event,
+        other => panic!("expected Joined, got {other:?}"),
+    };
+    assert_eq!(
+        (public.seq, public.kind, public.author_id),
+        (2, EventKind::Join, carol.id)
+    );
+    assert_eq!(last_event(&*store, id, &alice).await, public);
+
+    // A refused join writes no event: the last seq stays where it was.
+    assert!(matches!(
+        join(&*store, b"link", &bob, NO_CAP).await,
+        JoinOutcome::AlreadyMember(_)
+    ));
+    wrote_nothing(&*store, id, &alice, &public, "AlreadyMember").await;
+    assert!(matches!(
+        join(&*store, b"link", &dave, 3).await,
+        JoinOutcome::Full
+    ));
+    let full = join_via(&*store, JoinVia::Public(id), &dave, T0 + 3, 3)
+        .await
+        .unwrap();
+    assert!(matches!(full, JoinOutcome::Full));
+    wrote_nothing(&*store, id, &alice, &public, "Full").await;
+    assert!(matches!(
+        join(&*store, b"no-such-code", &dave, NO_CAP).await,
+        JoinOutcome::Invalid
+    ));
+    let other = conversation(&*store, &alice, "Private").await;
+    let private = join_via(&*store, JoinVia::Public(other), &dave, T0 + 3, NO_CAP)
+        .await
+        .unwrap();
+    assert!(matches!(private, JoinOutcome::Invalid));
+    assert_eq!(last_seq(&*store, other, &alice).await, 0);
+    wrote_nothing(&*store, id, &alice, &public, "Invalid").await;
+
+    // A removal: the membership goes and its `leave` event is the last, with the body given.
+    let ban = Some(Ban {
+        by: alice.id,
+        at: T0 + 4,
+    });
+    let left = leave(&*store, id, &bob, ban, "removed")
+        .await
+        .unwrap()
+        .expect("bob was a member");
+    assert_eq!(
+        (
+            left.conversation_id,
+            left.seq,
+            left.kind,
+            left.body.as_str()
+        ),
+        (id, 3, EventKind::Leave, "removed")
+    );
+    assert_eq!((left.author_id, left.author.as_str()), (bob.id, "bob"));
+    assert_eq!(store.member(id, bob.id).await.unwrap(), None);
+    assert_eq!(last_event(&*store, id, &alice).await, left);
+    let history = store.history(id, None, 10).await.unwrap();
+    assert_eq!(history.last(), Some(&left), "a visible event");
+
+    // Removing a non-member writes nothing; nor does a banned member's join.
+    assert!(leave(&*store, id, &bob, None, "again")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(matches!(
+        join(&*store, b"link", &bob, NO_CAP).await,
+        JoinOutcome::Banned
+    ));
+    let banned = join_via(&*store, JoinVia::Public(id), &bob, T0 + 5, NO_CAP)
+        .await
+        .unwrap();
+    assert!(matches!(banned, JoinOutcome::Banned));
+    wrote_nothing(&*store, id, &alice, &left, "Banned").await;
+
+    // Leaving of one's own accord (no ban, no body), then the next join takes the next seq.
+    let gone = leave(&*store, id, &carol, None, "")
+        .await
+        .unwrap()
+        .expect("carol was a member");
+    assert_eq!(
+        (gone.seq, gone.kind, gone.author_id, gone.body.as_str()),
+        (4, EventKind::Leave, carol.id, "")
+    );
+    assert_eq!(last_event(&*store, id, &alice).await, gone);
+    assert!(store.lift_ban(id, bob.id).await.unwrap());
+    match join(&*store, b"link", &bob, NO_CAP).await {
+        JoinOutcome::Joined(_, _, event) => {
+            assert_eq!(
+                (event.seq, event.kind, event.author_id),
+                (5, EventKind::Join, bob.id)
+            );
+            assert_eq!(last_event(&*store, id, &alice).await, event);
+        }
+        other => panic!("expected Joined, got {other:?}"),
+    }
+    assert_eq!(
+        uses(&*store, id, link.id).await,
+        2,
+        "only the two joins by invite"
     );
 }

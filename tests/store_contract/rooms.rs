@@ -1,7 +1,7 @@
 //! Running a conversation: roles and ownership, the member list, the audit log, deletion, and
 //! the once-only conversation of a fresh instance.
 
-use crate::fixtures::{add_member, append, conversation, event, say, user, T0};
+use crate::fixtures::{add_member, append, conversation, event, join_via, remove, say, user, T0};
 use palaver::model::{EventKind, Role};
 use palaver::server::store::{AuditFilter, AuditRecord, Ban, InviteLimits, JoinOutcome, JoinVia};
 use palaver::server::{Store, StoreError};
@@ -232,7 +232,7 @@ pub async fn deleting_a_conversation_returns_its_members_and_leaves_nothing_behi
         by: alice.id,
         at: T0,
     });
-    store.remove_member(id, carol.id, ban).await.unwrap();
+    remove(&*store, id, &carol, ban).await.unwrap();
     let no_limits = InviteLimits {
         expires_at: None,
         max_uses: None,
@@ -274,8 +274,7 @@ pub async fn deleting_a_conversation_returns_its_members_and_leaves_nothing_behi
     let listed = store.conversations_for(alice.id).await.unwrap();
     assert_eq!(listed.iter().map(|c| c.id).collect::<Vec<_>>(), [kept]);
     assert!(store.public_rooms(bob.id, 10).await.unwrap().is_empty());
-    let rejoin = store
-        .join(JoinVia::Public(id), carol.id, T0, 100)
+    let rejoin = join_via(&*store, JoinVia::Public(id), &carol, T0, 100)
         .await
         .unwrap();
     assert!(matches!(rejoin, JoinOutcome::Invalid));

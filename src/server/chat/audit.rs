@@ -45,7 +45,7 @@ impl Chat {
         action: Option<&str>,
         actor: Option<&str>,
     ) -> Result<AuditPage, CoreError> {
-        self.require_role(id, who.id, Role::Owner).await?;
+        self.require(id, who.id, Action::ReadAuditLog).await?;
         fn blank(s: Option<&str>) -> Option<&str> {
             s.map(str::trim).filter(|s| !s.is_empty())
         }

@@ -47,25 +47,17 @@ impl Chat {
             .ok_or(CoreError::NotMember)
     }
 
-    /// Like [`Self::require_member`], and the role must be at least `needed` (owner > admin
-    /// > member).
-    pub async fn require_role(
+    /// Like [`Self::require_member`], and the role must allow `action` (the rules are in
+    /// [`crate::permissions`]).
+    pub async fn require(
         &self,
         conversation: ConversationId,
         user: UserId,
-        needed: Role,
+        action: Action,
     ) -> Result<Role, CoreError> {
         let role = self.require_member(conversation, user).await?;
-        let allowed = match needed {
-            Role::Owner => role == Role::Owner,
-            Role::Admin => role.can_moderate(),
-            Role::Member => true,
-        };
-        if !allowed {
-            return Err(CoreError::Forbidden(match needed {
-                Role::Owner => "Only the owner can do that.",
-                _ => "Only owners and admins can do that.",
-            }));
+        if !permissions::may(role, action) {
+            return Err(CoreError::Forbidden(action.refusal()));
         }
         Ok(role)
     }
@@ -111,7 +103,7 @@ impl Chat {
         title: &str,
     ) -> Result<(), CoreError> {
         let title = ConversationTitle::parse(title)?;
-        self.require_role(id, who.user.id, Role::Admin).await?;
+        self.require(id, who.user.id, Action::Rename).await?;
         self.limits.action(who.user.id)?;
         self.update(id, Some(title.as_str()), None).await?;
         self.audit_as(who, "renamed", Some(id), None, Some(title.as_str()))
@@ -126,7 +118,7 @@ impl Chat {
         id: ConversationId,
         public: bool,
     ) -> Result<(), CoreError> {
-        self.require_role(id, who.user.id, Role::Owner).await?;
+        self.require(id, who.user.id, Action::SetPublic).await?;
         self.limits.action(who.user.id)?;
         self.update(id, None, Some(public)).await?;
         let detail = if public { "public" } else { "invite only" };
@@ -165,7 +157,8 @@ impl Chat {
         id: ConversationId,
         confirm: &str,
     ) -> Result<(), CoreError> {
-        self.require_role(id, who.user.id, Role::Owner).await?;
+        self.require(id, who.user.id, Action::DeleteConversation)
+            .await?;
         self.limits.action(who.user.id)?;
         let title = self
             .store
@@ -177,9 +170,8 @@ impl Chat {
             return Err(ValidationError::DeleteConfirmation.into());
         }
         // Holding the ordering lock: no message is appended half-way through the deletion.
-        let stripe = (id.0.unsigned_abs() % self.send_locks.len() as u64) as usize;
         let members = {
-            let _ordered = self.send_locks[stripe].lock().await;
+            let _ordered = self.ordering_lock(id).await;
             self.store
                 .delete_conversation(id, now_ms())
                 .await

@@ -21,7 +21,7 @@ impl Chat {
                 return Err(ValidationError::InviteUses(INVITE_MAX_USES).into());
             }
         }
-        self.require_role(id, who.user.id, Role::Admin).await?;
+        self.require(id, who.user.id, Action::ManageInvites).await?;
         self.limits.invite(who.user.id)?;
         let code = auth::random_token(32);
         let now = now_ms();
@@ -59,7 +59,7 @@ impl Chat {
         who: &UserView,
         id: ConversationId,
     ) -> Result<Vec<InviteInfo>, CoreError> {
-        self.require_role(id, who.id, Role::Admin).await?;
+        self.require(id, who.id, Action::ManageInvites).await?;
         self.store
             .invites(id, now_ms())
             .await
@@ -73,7 +73,7 @@ impl Chat {
         id: ConversationId,
         invite_id: i64,
     ) -> Result<(), CoreError> {
-        self.require_role(id, who.user.id, Role::Admin).await?;
+        self.require(id, who.user.id, Action::ManageInvites).await?;
         self.limits.action(who.user.id)?;
         found(
             self.store.revoke_invite(id, invite_id, now_ms()).await,
@@ -154,12 +154,23 @@ impl Chat {
         invalid: CoreError,
     ) -> Result<ConversationId, CoreError> {
         self.limits.membership(who.id)?;
+        // The conversation's ordering lock, so that the join event leaves in seq order with
+        // the conversation's messages.
+        let target = match via {
+            JoinVia::Public(id) => Some(id),
+            JoinVia::Invite(hash) => self.store.invite_conversation(hash).await?,
+        };
+        let Some(target) = target else {
+            return Err(invalid);
+        };
+        let _ordered = self.ordering_lock(target).await;
+        let event_id = format!("join-{}", auth::random_token(12));
         let outcome = self
             .store
-            .join(via, who.id, now_ms(), self.config.max_members)
+            .join(via, who, &event_id, now_ms(), self.config.max_members)
             .await?;
-        let (id, member) = match outcome {
-            JoinOutcome::Joined(id, member) => (id, member),
+        let (id, member, joined) = match outcome {
+            JoinOutcome::Joined(id, member, event) => (id, member, event),
             JoinOutcome::AlreadyMember(id) => return Ok(id),
             JoinOutcome::Full => return Err(CoreError::ConversationFull(self.config.max_members)),
             JoinOutcome::Invalid => return Err(invalid),
@@ -172,9 +183,8 @@ impl Chat {
                 member,
             },
         );
-        let client_id = format!("join-{}", auth::random_token(12));
-        self.append(who, id, EventKind::Join, None, &client_id, "")
-            .await?;
+        self.publish_event(&joined);
+        drop(_ordered);
         if let Some(summary) = self.store.conversation_summary(id, who.id).await? {
             self.publish_added(who.id, &summary);
         }

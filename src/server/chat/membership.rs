@@ -6,7 +6,7 @@ impl Chat {
     /// Leaves a conversation. The owner cannot leave (there would be nobody to run it):
     /// they transfer ownership or delete the conversation.
     pub async fn leave(&self, who: &UserView, id: ConversationId) -> Result<(), CoreError> {
-        if self.require_member(id, who.id).await? == Role::Owner {
+        if !permissions::may(self.require_member(id, who.id).await?, Action::Leave) {
             return Err(CoreError::OwnerCannotLeave);
         }
         self.limits.membership(who.id)?;
@@ -22,24 +22,17 @@ impl Chat {
         id: ConversationId,
         target: UserId,
     ) -> Result<(), CoreError> {
-        let my_role = self.require_role(id, who.user.id, Role::Admin).await?;
+        let my_role = self.require_member(id, who.user.id).await?;
+        if !permissions::at_least(my_role, Role::Admin) {
+            return Err(CoreError::Forbidden("Only owners and admins can do that."));
+        }
         self.limits.action(who.user.id)?;
         let member = self.target_member(id, target).await?;
-        if target == who.user.id {
-            return Err(CoreError::Forbidden(
-                "You cannot remove yourself; leave the conversation instead.",
-            ));
-        }
-        let allowed = match member.role {
-            Role::Owner => false,
-            Role::Admin => my_role == Role::Owner,
-            Role::Member => true,
-        };
-        if !allowed {
-            return Err(CoreError::Forbidden(match member.role {
-                Role::Owner => "The owner cannot be removed.",
-                _ => "Only the owner can remove an admin.",
-            }));
+        let is_self = target == who.user.id;
+        if let Some(why) =
+            permissions::member_refusal(my_role, is_self, member.role, MemberAction::Remove)
+        {
+            return Err(CoreError::Forbidden(why));
         }
         let ban = Ban {
             by: who.user.id,
@@ -52,9 +45,10 @@ impl Chat {
         Ok(())
     }
 
-    /// Takes `user` out of the conversation: the membership row goes first, so from that
-    /// instant no read or write of theirs passes `require_member`; then a `leave` event in
-    /// the sequence and the live notices (their sockets unsubscribe on the personal event).
+    /// Takes `user` out of the conversation in one store call: the membership row, the ban
+    /// and the `leave` event in the sequence commit together, so from that instant no read or
+    /// write of theirs passes `require_member` and no failure can leave one without the
+    /// other. Then the live notices (their sockets unsubscribe on the personal event).
     pub(super) async fn drop_member(
         &self,
         id: ConversationId,
@@ -62,17 +56,23 @@ impl Chat {
         reason: RemovalReason,
         ban: Option<Ban>,
     ) -> Result<(), CoreError> {
-        if !self.store.remove_member(id, user.id, ban).await? {
-            return Err(CoreError::NotMember);
-        }
-        let client_id = format!("leave-{}", auth::random_token(12));
-        let body = if reason == RemovalReason::Removed {
-            "removed"
-        } else {
-            ""
+        let event_id = format!("leave-{}", auth::random_token(12));
+        let leave = Leave {
+            event_id: &event_id,
+            body: if reason == RemovalReason::Removed {
+                "removed"
+            } else {
+                ""
+            },
+            now: now_ms(),
         };
-        self.append(user, id, EventKind::Leave, None, &client_id, body)
-            .await?;
+        let _ordered = self.ordering_lock(id).await;
+        let left = self
+            .store
+            .remove_member(id, user, ban, leave)
+            .await?
+            .ok_or(CoreError::NotMember)?;
+        self.publish_event(&left);
         // On the conversation's own channel, in order with its messages: a socket of the
         // departed user stops forwarding the conversation at this event, even if the personal
         // notice below is lost to a lagging channel (SECURITY 29).
@@ -122,7 +122,7 @@ impl Chat {
         target: UserId,
         role: Role,
     ) -> Result<(), CoreError> {
-        self.require_role(id, who.user.id, Role::Owner).await?;
+        self.require(id, who.user.id, Action::SetRoles).await?;
         self.limits.action(who.user.id)?;
         if role == Role::Owner {
             return Err(CoreError::Forbidden(
@@ -157,7 +157,8 @@ impl Chat {
         id: ConversationId,
         target: UserId,
     ) -> Result<(), CoreError> {
-        self.require_role(id, who.user.id, Role::Owner).await?;
+        self.require(id, who.user.id, Action::TransferOwnership)
+            .await?;
         self.limits.action(who.user.id)?;
         let member = self.target_member(id, target).await?;
         if target == who.user.id {
@@ -202,7 +203,7 @@ impl Chat {
         who: &UserView,
         id: ConversationId,
     ) -> Result<Vec<BanInfo>, CoreError> {
-        self.require_role(id, who.id, Role::Admin).await?;
+        self.require(id, who.id, Action::ManageBans).await?;
         Ok(self.store.bans(id).await?)
     }
 
@@ -214,7 +215,7 @@ impl Chat {
         id: ConversationId,
         user: UserId,
     ) -> Result<(), CoreError> {
-        self.require_role(id, who.user.id, Role::Admin).await?;
+        self.require(id, who.user.id, Action::ManageBans).await?;
         self.limits.action(who.user.id)?;
         let name = self.store.user_by_id(user).await?.map(|u| u.username);
         found(self.store.lift_ban(id, user).await, "Ban")?;

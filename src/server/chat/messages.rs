@@ -98,7 +98,7 @@ impl Chat {
             Some(seq),
             client_id,
             "",
-            role.can_moderate(),
+            permissions::may(role, Action::DeleteOthersMessages),
         )
         .await
     }
@@ -129,8 +129,7 @@ impl Chat {
         body: &str,
         moderator: bool,
     ) -> Result<(MessageView, bool), CoreError> {
-        let stripe = (id.0.unsigned_abs() % self.send_locks.len() as u64) as usize;
-        let _ordered = self.send_locks[stripe].lock().await;
+        let _ordered = self.ordering_lock(id).await;
         let inserted = self
             .store
             .append_event(NewEvent {
@@ -152,17 +151,32 @@ impl Chat {
                 e => CoreError::from(e),
             })?;
         if inserted.created {
-            let m = &inserted.message;
-            self.hub.publish(
-                Topic::Conversation(id),
-                HubEvent::Sequenced {
-                    conversation: id,
-                    seq: m.seq,
-                    payload: frame_bytes(&ServerFrame::Message { message: m.clone() }),
-                },
-            );
+            self.publish_event(&inserted.message);
         }
         Ok((inserted.message, inserted.created))
+    }
+
+    /// Sends to one conversation are serialized so that events leave in seq order. Striped
+    /// rather than one lock per conversation: bounded memory, and SQLite serializes writers
+    /// anyway. Held across the store call's await, hence tokio's mutex.
+    pub(super) async fn ordering_lock(
+        &self,
+        id: ConversationId,
+    ) -> tokio::sync::MutexGuard<'_, ()> {
+        let stripe = (id.0.unsigned_abs() % self.send_locks.len() as u64) as usize;
+        self.send_locks[stripe].lock().await
+    }
+
+    /// Publishes an event of the conversation's sequence (call under its ordering lock).
+    pub(super) fn publish_event(&self, m: &MessageView) {
+        self.hub.publish(
+            Topic::Conversation(m.conversation_id),
+            HubEvent::Sequenced {
+                conversation: m.conversation_id,
+                seq: m.seq,
+                payload: frame_bytes(&ServerFrame::Message { message: m.clone() }),
+            },
+        );
     }
 
     /// Records that the caller has read up to `seq`; their other sockets follow. Rate

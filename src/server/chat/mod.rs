@@ -7,7 +7,7 @@ use super::hub::{Hub, HubEvent, Topic};
 use super::limits::{Limits, LimitsConfig};
 use super::now_ms;
 use super::store::{
-    AuditFilter, AuditRecord, Ban, InviteLimits, JoinOutcome, JoinVia, NewEvent, NewSession,
+    AuditFilter, AuditRecord, Ban, InviteLimits, JoinOutcome, JoinVia, Leave, NewEvent, NewSession,
     NewUser, Store, StoreError,
 };
 #[allow(unused_imports)]
@@ -21,6 +21,7 @@ use crate::model::{
     HistoryPage, InviteInfo, InvitePreview, MessageView, PublicRoom, Role, SessionInfo, UserView,
     WsTicket, INVITE_DEFAULT_TTL_HOURS, INVITE_MAX_TTL_HOURS, INVITE_MAX_USES,
 };
+use crate::permissions::{self, Action, MemberAction};
 use crate::protocol::{RemovalReason, ServerFrame};
 use crate::validate::{
     ConversationTitle, InviteCode, MessageBody, Password, Username, ValidationError,
@@ -36,6 +37,8 @@ mod membership;
 mod messages;
 mod presence;
 mod sessions;
+#[cfg(test)]
+mod tests;
 
 pub use presence::SocketSlot;
 
@@ -90,9 +93,7 @@ pub struct Chat {
     hub: Arc<dyn Hub>,
     tokens: TokenKeys,
     config: ChatConfig,
-    /// Sends to one conversation are serialized so that events leave in seq order. Striped
-    /// rather than one lock per conversation: bounded memory, and SQLite serializes writers
-    /// anyway. Held across the insert's await, hence tokio's mutex.
+    /// One lock per stripe of conversations (see `ordering_lock`).
     send_locks: Vec<tokio::sync::Mutex<()>>,
     /// Open sockets per user on this node. Held only for a counter update (std mutex).
     presence: std::sync::Mutex<std::collections::HashMap<UserId, usize>>,
@@ -145,7 +146,6 @@ impl Chat {
             config,
         }
     }
-
 
     pub fn config(&self) -> &ChatConfig {
         &self.config

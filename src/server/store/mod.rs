@@ -62,7 +62,8 @@ pub struct Inserted {
 /// What came of a request to join a conversation.
 #[derive(Debug, Clone)]
 pub enum JoinOutcome {
-    Joined(ConversationId, Member),
+    /// Joined: the new member and their `join` event, written in one transaction.
+    Joined(ConversationId, Member, MessageView),
     AlreadyMember(ConversationId),
     /// The conversation has reached its member cap; nothing was written.
     Full,
@@ -90,6 +91,15 @@ pub struct AuditFilter<'a> {
     /// Actor username, compared case-insensitively.
     pub actor: Option<&'a str>,
     pub limit: i64,
+}
+
+/// The `leave` event a removal writes with it: its client id and body (`removed` when an
+/// owner or admin removed the member, empty when they left).
+#[derive(Debug, Clone, Copy)]
+pub struct Leave<'a> {
+    pub event_id: &'a str,
+    pub body: &'a str,
+    pub now: i64,
 }
 
 /// Set when a removal bans the member: by whom, when (Unix ms).

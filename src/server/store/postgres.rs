@@ -53,6 +53,6 @@ impl_user_store!(PostgresStore);
 impl_session_store!(PostgresStore);
 impl_conversation_store!(PostgresStore, sqlx::Postgres);
 impl_member_store!(PostgresStore, sqlx::Postgres);
-impl_event_store!(PostgresStore);
+impl_event_store!(PostgresStore, sqlx::Postgres);
 impl_invite_store!(PostgresStore);
 impl_audit_store!(PostgresStore);

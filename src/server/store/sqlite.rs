@@ -73,6 +73,6 @@ impl_user_store!(SqliteStore);
 impl_session_store!(SqliteStore);
 impl_conversation_store!(SqliteStore, sqlx::Sqlite);
 impl_member_store!(SqliteStore, sqlx::Sqlite);
-impl_event_store!(SqliteStore);
+impl_event_store!(SqliteStore, sqlx::Sqlite);
 impl_invite_store!(SqliteStore);
 impl_audit_store!(SqliteStore);

@@ -115,14 +115,15 @@ pub trait MemberStore: Send + Sync {
         user: UserId,
         seq: Seq,
     ) -> StoreResult<(Seq, bool)>;
-    /// Removes a member (false when they were not one) and, with `ban`, records the ban in
-    /// the same transaction.
+    /// Removes a member and, in the same transaction, records the ban (with `ban`) and
+    /// appends their `leave` event, which it returns; None when they were not a member.
     async fn remove_member(
         &self,
         conversation: ConversationId,
-        user: UserId,
+        user: &UserView,
         ban: Option<Ban>,
-    ) -> StoreResult<bool>;
+        leave: Leave<'_>,
+    ) -> StoreResult<Option<MessageView>>;
     /// Members removed and still banned, newest first.
     async fn bans(&self, conversation: ConversationId) -> StoreResult<Vec<BanInfo>>;
     /// Lifts a ban; false when there was none.
@@ -134,11 +135,13 @@ pub trait MemberStore: Send + Sync {
         user: UserId,
     ) -> StoreResult<Option<Member>>;
     /// Adds the user as a member unless the conversation already has `cap` members, in one
-    /// transaction with the invite use it consumes.
+    /// transaction with the invite use it consumes and their `join` event (client id
+    /// `event_id`).
     async fn join(
         &self,
         via: JoinVia<'_>,
-        user: UserId,
+        user: &UserView,
+        event_id: &str,
         now: i64,
         cap: i64,
     ) -> StoreResult<JoinOutcome>;

@@ -3,11 +3,16 @@
 //! catching up.
 
 macro_rules! impl_event_store {
-    ($store:ty) => {
-        #[async_trait]
-        impl EventStore for $store {
-            async fn append_event(&self, e: NewEvent<'_>) -> StoreResult<Inserted> {
-                let mut tx = self.pool.begin().await?;
+    ($store:ty, $db:ty) => {
+        impl $store {
+            /// Appends `e` inside the caller's transaction and returns it, or the event stored
+            /// earlier under the same (conversation, sender, client id) with `created: false`,
+            /// in which case the caller must roll back (the seq claimed here is given back).
+            /// Errors leave the transaction to be rolled back by the caller (dropping it).
+            pub(crate) async fn append_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                e: &NewEvent<'_>,
+            ) -> StoreResult<Inserted> {
                 // Claim the next seq first. This write takes the lock at the start of the
                 // transaction (SQLite's write lock, the conversation row's lock in
                 // PostgreSQL), so concurrent writers queue and seqs stay gap-free: a rollback
@@ -21,7 +26,7 @@ macro_rules! impl_event_store {
                 .bind(matches!(e.kind, EventKind::Message | EventKind::Join))
                 .bind(e.now)
                 .bind(e.conversation_id.0)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
                 let Some(seq) = seq else {
                     return Err(StoreError::NotFound);
@@ -33,11 +38,9 @@ macro_rules! impl_event_store {
                 .bind(e.conversation_id.0)
                 .bind(e.sender.id.0)
                 .bind(e.client_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
                 if let Some(row) = existing {
-                    // A retry of a stored event: undo the seq claim by rolling back.
-                    tx.rollback().await?;
                     return Ok(Inserted {
                         message: MessageView::try_from(row)?,
                         created: false,
@@ -47,60 +50,12 @@ macro_rules! impl_event_store {
                 // committed after the caller's check is seen here, so nothing is written
                 // after it.
                 if matches!(e.kind, EventKind::Message | EventKind::Edit | EventKind::Delete)
-                    && !Self::is_member(&mut tx, e.conversation_id.0, e.sender.id).await?
+                    && !Self::is_member(tx, e.conversation_id.0, e.sender.id).await?
                 {
-                    tx.rollback().await?;
                     return Err(StoreError::NotMember);
                 }
                 if let (EventKind::Edit | EventKind::Delete, Some(target)) = (e.kind, e.target_seq) {
-                    let deleting = e.kind == EventKind::Delete;
-                    // Only the author changes a message (moderators may delete), and a
-                    // deleted one stays deleted.
-                    let changed = sqlx::query(
-                        "UPDATE messages SET \
-                             body = CASE WHEN $1 THEN '' ELSE $2 END, \
-                             edited_at = CASE WHEN $1 THEN edited_at ELSE $3 END, \
-                             deleted_at = CASE WHEN $1 THEN $3 ELSE deleted_at END \
-                         WHERE conversation_id = $4 AND seq = $5 AND (sender_id = $6 OR $7) \
-                             AND kind = 'message' AND deleted_at IS NULL",
-                    )
-                    .bind(deleting)
-                    .bind(e.body)
-                    .bind(e.now)
-                    .bind(e.conversation_id.0)
-                    .bind(target)
-                    .bind(e.sender.id.0)
-                    .bind(e.moderator && deleting)
-                    .execute(&mut *tx)
-                    .await?;
-                    if changed.rows_affected() == 0 {
-                        let exists: bool = sqlx::query_scalar(
-                            "SELECT EXISTS (SELECT 1 FROM messages \
-                             WHERE conversation_id = $1 AND seq = $2 AND kind = 'message')",
-                        )
-                        .bind(e.conversation_id.0)
-                        .bind(target)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        tx.rollback().await?;
-                        return Err(if exists {
-                            StoreError::Forbidden
-                        } else {
-                            StoreError::NotFound
-                        });
-                    }
-                    if deleting {
-                        // The edits held the text too: blank them with the message
-                        // (SECURITY 32).
-                        sqlx::query(
-                            "UPDATE messages SET body = '' \
-                             WHERE conversation_id = $1 AND target_seq = $2 AND kind = 'edit'",
-                        )
-                        .bind(e.conversation_id.0)
-                        .bind(target)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
+                    Self::apply_to_target(tx, e, target).await?;
                 }
                 sqlx::query(
                     "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at, kind, target_seq) \
@@ -114,12 +69,8 @@ macro_rules! impl_event_store {
                 .bind(e.now)
                 .bind(e.kind.as_str())
                 .bind(e.target_seq)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
-                tx.commit().await?;
-                if e.kind == EventKind::Delete {
-                    self.after_deletion().await;
-                }
                 Ok(Inserted {
                     message: MessageView {
                         conversation_id: e.conversation_id,
@@ -136,6 +87,78 @@ macro_rules! impl_event_store {
                     },
                     created: true,
                 })
+            }
+
+            /// An edit or deletion changes its target: only the author's (moderators may
+            /// delete), and a deleted message stays deleted.
+            async fn apply_to_target(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                e: &NewEvent<'_>,
+                target: Seq,
+            ) -> StoreResult<()> {
+                let deleting = e.kind == EventKind::Delete;
+                let changed = sqlx::query(
+                    "UPDATE messages SET \
+                         body = CASE WHEN $1 THEN '' ELSE $2 END, \
+                         edited_at = CASE WHEN $1 THEN edited_at ELSE $3 END, \
+                         deleted_at = CASE WHEN $1 THEN $3 ELSE deleted_at END \
+                     WHERE conversation_id = $4 AND seq = $5 AND (sender_id = $6 OR $7) \
+                         AND kind = 'message' AND deleted_at IS NULL",
+                )
+                .bind(deleting)
+                .bind(e.body)
+                .bind(e.now)
+                .bind(e.conversation_id.0)
+                .bind(target)
+                .bind(e.sender.id.0)
+                .bind(e.moderator && deleting)
+                .execute(&mut **tx)
+                .await?;
+                if changed.rows_affected() == 0 {
+                    let exists: bool = sqlx::query_scalar(
+                        "SELECT EXISTS (SELECT 1 FROM messages \
+                         WHERE conversation_id = $1 AND seq = $2 AND kind = 'message')",
+                    )
+                    .bind(e.conversation_id.0)
+                    .bind(target)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                    return Err(if exists {
+                        StoreError::Forbidden
+                    } else {
+                        StoreError::NotFound
+                    });
+                }
+                if deleting {
+                    // The edits held the text too: blank them with the message (SECURITY 32).
+                    sqlx::query(
+                        "UPDATE messages SET body = '' \
+                         WHERE conversation_id = $1 AND target_seq = $2 AND kind = 'edit'",
+                    )
+                    .bind(e.conversation_id.0)
+                    .bind(target)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl EventStore for $store {
+            async fn append_event(&self, e: NewEvent<'_>) -> StoreResult<Inserted> {
+                let mut tx = self.pool.begin().await?;
+                let inserted = Self::append_in(&mut tx, &e).await?;
+                if !inserted.created {
+                    // A retry of a stored event: undo the seq claim.
+                    tx.rollback().await?;
+                    return Ok(inserted);
+                }
+                tx.commit().await?;
+                if e.kind == EventKind::Delete {
+                    self.after_deletion().await;
+                }
+                Ok(inserted)
             }
 
             async fn history(

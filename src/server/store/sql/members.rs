@@ -113,9 +113,11 @@ macro_rules! impl_member_store {
             async fn remove_member(
                 &self,
                 conversation: ConversationId,
-                user: UserId,
+                who: &UserView,
                 ban: Option<Ban>,
-            ) -> StoreResult<bool> {
+                leave: Leave<'_>,
+            ) -> StoreResult<Option<MessageView>> {
+                let user = who.id;
                 let mut tx = self.pool.begin().await?;
                 let done =
                     sqlx::query("DELETE FROM members WHERE conversation_id = $1 AND user_id = $2")
@@ -125,7 +127,7 @@ macro_rules! impl_member_store {
                         .await?;
                 if done.rows_affected() == 0 {
                     tx.rollback().await?;
-                    return Ok(false);
+                    return Ok(None);
                 }
                 if let Some(ban) = ban {
                     sqlx::query(
@@ -140,8 +142,22 @@ macro_rules! impl_member_store {
                     .execute(&mut *tx)
                     .await?;
                 }
+                let left = Self::append_in(
+                    &mut tx,
+                    &NewEvent {
+                        conversation_id: conversation,
+                        kind: EventKind::Leave,
+                        target_seq: None,
+                        sender: who,
+                        client_id: leave.event_id,
+                        body: leave.body,
+                        now: leave.now,
+                        moderator: false,
+                    },
+                )
+                .await?;
                 tx.commit().await?;
-                Ok(true)
+                Ok(Some(left.message))
             }
 
             async fn bans(&self, conversation: ConversationId) -> StoreResult<Vec<BanInfo>> {
@@ -195,10 +211,12 @@ macro_rules! impl_member_store {
             async fn join(
                 &self,
                 via: JoinVia<'_>,
-                user: UserId,
+                who: &UserView,
+                event_id: &str,
                 now: i64,
                 cap: i64,
             ) -> StoreResult<JoinOutcome> {
+                let user = who.id;
                 // The first statement writes (a no-op update), so the count, the insert and
                 // the invite's use happen under one lock (SQLite's write lock, PostgreSQL's
                 // row lock) and two joiners cannot both take the last place.
@@ -275,8 +293,26 @@ macro_rules! impl_member_store {
                     .fetch_one(&mut *tx)
                     .await?;
                 let member = Member::try_from(row)?;
+                let joined = Self::append_in(
+                    &mut tx,
+                    &NewEvent {
+                        conversation_id: ConversationId(conversation),
+                        kind: EventKind::Join,
+                        target_seq: None,
+                        sender: who,
+                        client_id: event_id,
+                        body: "",
+                        now,
+                        moderator: false,
+                    },
+                )
+                .await?;
                 tx.commit().await?;
-                Ok(JoinOutcome::Joined(ConversationId(conversation), member))
+                Ok(JoinOutcome::Joined(
+                    ConversationId(conversation),
+                    member,
+                    joined.message,
+                ))
             }
 
             async fn set_role(

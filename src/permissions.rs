@@ -1,0 +1,184 @@
+//! Who may do what in a conversation: roles owner > admin > member, each with the least it
+//! needs (OWASP ASVS V8, SECURITY 20). The one place the rules are written: `Chat` enforces
+//! them on every call, and the UI shows only what they allow.
+
+use crate::model::Role;
+
+/// Something a member does to the conversation itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Invite links: create, list, revoke.
+    ManageInvites,
+    /// Rename the conversation.
+    Rename,
+    /// Delete other members' messages.
+    DeleteOthersMessages,
+    /// See and lift bans.
+    ManageBans,
+    /// List the conversation in the public directory, or take it out.
+    SetPublic,
+    /// Promote and demote admins.
+    SetRoles,
+    TransferOwnership,
+    ReadAuditLog,
+    DeleteConversation,
+    /// The owner cannot leave: there would be nobody to run the conversation.
+    Leave,
+}
+
+impl Action {
+    /// The least role that may do it.
+    pub fn needs(self) -> Role {
+        match self {
+            Action::ManageInvites
+            | Action::Rename
+            | Action::DeleteOthersMessages
+            | Action::ManageBans => Role::Admin,
+            Action::SetPublic
+            | Action::SetRoles
+            | Action::TransferOwnership
+            | Action::ReadAuditLog
+            | Action::DeleteConversation => Role::Owner,
+            Action::Leave => Role::Member,
+        }
+    }
+
+    /// Why it is refused to someone below [`Action::needs`].
+    pub fn refusal(self) -> &'static str {
+        match self.needs() {
+            Role::Owner => "Only the owner can do that.",
+            _ => "Only owners and admins can do that.",
+        }
+    }
+}
+
+/// Whether `role` may do `action`.
+pub fn may(role: Role, action: Action) -> bool {
+    match action {
+        Action::Leave => role != Role::Owner,
+        _ => at_least(role, action.needs()),
+    }
+}
+
+/// owner > admin > member.
+pub fn at_least(role: Role, needed: Role) -> bool {
+    match needed {
+        Role::Owner => role == Role::Owner,
+        Role::Admin => role.can_moderate(),
+        Role::Member => true,
+    }
+}
+
+/// Something a member does to another member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberAction {
+    MakeAdmin,
+    RemoveAdmin,
+    MakeOwner,
+    /// Remove (which bans until lifted).
+    Remove,
+}
+
+/// What a viewer with role `me` may do to a member with role `target`: the owner promotes,
+/// demotes, hands ownership to and removes anyone else; admins remove plain members; nobody
+/// acts on themselves or on the owner.
+pub fn member_actions(me: Option<Role>, is_self: bool, target: Role) -> Vec<MemberAction> {
+    use MemberAction::*;
+    if is_self {
+        return Vec::new();
+    }
+    match (me, target) {
+        (Some(Role::Owner), Role::Admin) => vec![RemoveAdmin, MakeOwner, Remove],
+        (Some(Role::Owner), Role::Member) => vec![MakeAdmin, MakeOwner, Remove],
+        (Some(Role::Admin), Role::Member) => vec![Remove],
+        _ => Vec::new(),
+    }
+}
+
+/// Why `action` on a member with role `target` is refused to `me` (None when allowed).
+pub fn member_refusal(
+    me: Role,
+    is_self: bool,
+    target: Role,
+    action: MemberAction,
+) -> Option<&'static str> {
+    if member_actions(Some(me), is_self, target).contains(&action) {
+        return None;
+    }
+    Some(match (action, is_self, target) {
+        (MemberAction::Remove, true, _) => {
+            "You cannot remove yourself; leave the conversation instead."
+        }
+        (MemberAction::MakeOwner, true, _) => "You already own this conversation.",
+        (MemberAction::Remove, false, Role::Owner) => "The owner cannot be removed.",
+        (MemberAction::Remove, false, Role::Admin) => "Only the owner can remove an admin.",
+        (_, _, Role::Owner) => "The owner's role changes only by transferring ownership.",
+        _ if me == Role::Owner => "That change does not apply to this member.",
+        _ if matches!(action, MemberAction::Remove) => "Only owners and admins can do that.",
+        _ => "Only the owner can do that.",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Role::*;
+
+    #[test]
+    fn each_action_needs_its_least_role() {
+        for action in [Action::ManageInvites, Action::Rename, Action::ManageBans] {
+            assert!(may(Owner, action) && may(Admin, action) && !may(Member, action));
+        }
+        for action in [
+            Action::SetPublic,
+            Action::SetRoles,
+            Action::TransferOwnership,
+            Action::ReadAuditLog,
+            Action::DeleteConversation,
+        ] {
+            assert!(may(Owner, action) && !may(Admin, action) && !may(Member, action));
+        }
+        assert!(
+            !may(Owner, Action::Leave) && may(Admin, Action::Leave) && may(Member, Action::Leave)
+        );
+    }
+
+    #[test]
+    fn the_owner_manages_everyone_else_and_admins_plain_members() {
+        use MemberAction::*;
+        assert_eq!(
+            member_actions(Some(Owner), false, Member),
+            [MakeAdmin, MakeOwner, Remove]
+        );
+        assert_eq!(
+            member_actions(Some(Owner), false, Admin),
+            [RemoveAdmin, MakeOwner, Remove]
+        );
+        assert_eq!(member_actions(Some(Admin), false, Member), [Remove]);
+        for target in [Owner, Admin, Member] {
+            assert!(member_actions(Some(Member), false, target).is_empty());
+            assert!(member_actions(None, false, target).is_empty());
+            assert!(member_actions(Some(Owner), true, target).is_empty());
+        }
+        assert!(member_actions(Some(Admin), false, Admin).is_empty());
+        assert!(member_actions(Some(Admin), false, Owner).is_empty());
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        use MemberAction::*;
+        assert_eq!(
+            member_refusal(Admin, false, Admin, Remove),
+            Some("Only the owner can remove an admin.")
+        );
+        assert_eq!(
+            member_refusal(Owner, false, Owner, Remove),
+            Some("The owner cannot be removed.")
+        );
+        assert_eq!(
+            member_refusal(Owner, true, Owner, Remove),
+            Some("You cannot remove yourself; leave the conversation instead.")
+        );
+        assert_eq!(member_refusal(Owner, false, Member, Remove), None);
+    }
+}
