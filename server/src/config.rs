@@ -36,11 +36,11 @@ pub struct Config {
     pub jwt_key: Option<String>,
 
     /// Lifetime of WebSocket tokens in seconds (at most 900).
-    #[arg(long, env = "PALAVER_TOKEN_TTL_SECS", default_value_t = 600)]
+    #[arg(long, env = "PALAVER_TOKEN_TTL_SECS", default_value_t = 600, value_parser = clap::value_parser!(i64).range(1..=900))]
     pub token_ttl_secs: i64,
 
     /// Lifetime of a sign-in session in days.
-    #[arg(long, env = "PALAVER_SESSION_DAYS", default_value_t = 30)]
+    #[arg(long, env = "PALAVER_SESSION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=3650))]
     pub session_days: i64,
 
     /// Further origins allowed to make state-changing requests (comma-separated), e.g. when
@@ -54,32 +54,32 @@ pub struct Config {
 
     /// Seconds a WebSocket may stay silent (no frame, no pong) before it is closed; pings go
     /// out every 5/12 of it (25 s for the default).
-    #[arg(long, env = "PALAVER_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    #[arg(long, env = "PALAVER_IDLE_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub idle_timeout_secs: u64,
 
     /// Members one conversation may have.
-    #[arg(long, env = "PALAVER_MAX_MEMBERS", default_value_t = 10_000)]
+    #[arg(long, env = "PALAVER_MAX_MEMBERS", default_value_t = 10_000, value_parser = clap::value_parser!(i64).range(1..=1_000_000))]
     pub max_members: i64,
 
     /// Messages (sends, edits, deletions) one user may post per minute.
-    #[arg(long, env = "PALAVER_MESSAGES_PER_MINUTE", default_value_t = 60)]
+    #[arg(long, env = "PALAVER_MESSAGES_PER_MINUTE", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
     pub messages_per_minute: u32,
 
     /// WebSockets one user may hold open at once (tabs and devices).
-    #[arg(long, env = "PALAVER_SOCKETS_PER_USER", default_value_t = 20)]
+    #[arg(long, env = "PALAVER_SOCKETS_PER_USER", default_value_t = 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000))]
     pub sockets_per_user: usize,
 
     /// Conversations one user may create per hour.
-    #[arg(long, env = "PALAVER_CONVERSATIONS_PER_HOUR", default_value_t = 30)]
+    #[arg(long, env = "PALAVER_CONVERSATIONS_PER_HOUR", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
     pub conversations_per_hour: u32,
 
     /// Accounts one client address may create per hour.
-    #[arg(long, env = "PALAVER_SIGN_UPS_PER_HOUR", default_value_t = 10)]
+    #[arg(long, env = "PALAVER_SIGN_UPS_PER_HOUR", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub sign_ups_per_hour: u32,
 
     /// Failed sign-ins allowed per account and per client address in 15 minutes; more are
     /// answered 429 until the window passes.
-    #[arg(long, env = "PALAVER_SIGN_IN_FAILURES", default_value_t = 5)]
+    #[arg(long, env = "PALAVER_SIGN_IN_FAILURES", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub sign_in_failures: u32,
 
     /// Seconds a client may take to send a request's headers; slower connections are closed
@@ -128,30 +128,30 @@ impl std::fmt::Debug for Config {
 impl Config {
     /// A configuration for tests: everything in `data_dir`, a random port.
     pub fn for_tests(data_dir: PathBuf) -> Self {
-        Config {
-            listen: "127.0.0.1:0".parse().expect("valid address"),
-            public_origin: None,
-            data_dir,
-            database_url: None,
-            db_pool_size: 8,
-            jwt_key: None,
-            token_ttl_secs: 600,
-            session_days: 30,
-            allowed_origins: Vec::new(),
-            site_root: PathBuf::from("target/site"),
-            idle_timeout_secs: 60,
-            max_members: 10_000,
+        // Through the real flag parser, so tests cannot hold a value the binary would refuse.
+        let data_dir = data_dir.display().to_string();
+        let mut config = Config::try_parse_from([
+            "palaver",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            &data_dir,
+            "--db-pool-size",
+            "8",
             // Tests create many users, conversations and messages from one address in
             // seconds; the limits have their own tests with the defaults.
-            messages_per_minute: 100_000,
-            sockets_per_user: 20,
-            conversations_per_hour: 10_000,
-            sign_ups_per_hour: 10_000,
-            sign_in_failures: 5,
-            header_timeout_secs: 10,
-            connections_per_address: 0,
-            rate_scale: 1_000,
-        }
+            "--messages-per-minute",
+            "100000",
+            "--conversations-per-hour",
+            "10000",
+            "--sign-ups-per-hour",
+            "10000",
+            "--connections-per-address",
+            "0",
+        ])
+        .expect("the test flags parse");
+        config.rate_scale = 1_000;
+        config
     }
 
     pub fn limits(&self) -> palaver::server::limits::LimitsConfig {
@@ -170,5 +170,33 @@ impl Config {
         self.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("palaver.db").display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_range_values_are_refused_with_their_range() {
+        for (flag, value) in [
+            ("--token-ttl-secs", "901"),
+            ("--token-ttl-secs", "0"),
+            ("--session-days", "0"),
+            ("--idle-timeout-secs", "0"),
+            ("--max-members", "0"),
+            ("--sockets-per-user", "0"),
+            ("--sign-in-failures", "0"),
+            ("--header-timeout-secs", "0"),
+            ("--db-pool-size", "0"),
+        ] {
+            let err = Config::try_parse_from(["palaver", flag, value])
+                .err()
+                .unwrap_or_else(|| panic!("{flag} {value} was accepted"));
+            let text = err.to_string();
+            assert!(text.contains(flag), "{text}");
+            assert!(text.contains("not in"), "the message gives the range: {text}");
+        }
+        assert!(Config::try_parse_from(["palaver", "--token-ttl-secs", "900"]).is_ok());
     }
 }

@@ -2,7 +2,7 @@
 //! the once-only conversation of a fresh instance.
 
 use crate::fixtures::{add_member, append, conversation, event, join_via, remove, say, user, T0};
-use palaver::model::{EventKind, Role};
+use palaver::model::{AuditAction, EventKind, Role};
 use palaver::server::store::{AuditFilter, AuditRecord, Ban, InviteLimits, JoinOutcome, JoinVia};
 use palaver::server::{Store, StoreError};
 use palaver::{ConversationId, UserId};
@@ -126,7 +126,11 @@ pub async fn audit_entries_page_newest_first_with_action_and_actor_filters(store
     let alice = user(&*store, "alice").await;
     let id = conversation(&*store, &alice, "Room").await;
     let other = conversation(&*store, &alice, "Other").await;
-    let actions = ["invite_created", "member_removed", "title_changed"];
+    let actions = [
+        AuditAction::InviteCreated,
+        AuditAction::MemberRemoved,
+        AuditAction::Renamed,
+    ];
     let actors = ["alice", "Bob"];
     for n in 0..9_usize {
         store
@@ -147,7 +151,7 @@ pub async fn audit_entries_page_newest_first_with_action_and_actor_filters(store
     for conversation_id in [Some(other), None] {
         let record = AuditRecord {
             at: T0 + 100,
-            action: "title_changed",
+            action: AuditAction::Renamed,
             actor_name: Some("alice"),
             conversation_id,
             ..AuditRecord::default()
@@ -188,7 +192,7 @@ pub async fn audit_entries_page_newest_first_with_action_and_actor_filters(store
     );
     let newest = &all[0];
     assert_eq!(newest.at, T0 + 8);
-    assert_eq!(newest.action, "title_changed");
+    assert_eq!(newest.action, "renamed");
     assert_eq!(newest.actor.as_deref(), Some("alice"));
     assert_eq!(newest.target.as_deref(), Some("target"));
     assert_eq!(newest.client_addr.as_deref(), Some("192.0.2.7"));
@@ -248,7 +252,7 @@ pub async fn deleting_a_conversation_returns_its_members_and_leaves_nothing_behi
     say(&*store, id, &bob, "hello").await;
     let record = AuditRecord {
         at: T0,
-        action: "conversation_deleted",
+        action: AuditAction::ConversationDeleted,
         conversation_id: Some(id),
         ..AuditRecord::default()
     };

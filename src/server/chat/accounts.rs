@@ -32,7 +32,7 @@ impl Chat {
                 e => CoreError::from(e),
             })?;
         self.audit(AuditRecord {
-            action: "sign_up",
+            action: AuditAction::SignUp,
             actor_id: Some(user.id),
             actor_name: Some(&user.username),
             client_addr: meta.client_addr.as_deref(),
@@ -73,7 +73,7 @@ impl Chat {
         match (ok, user) {
             (true, Some(user)) => {
                 self.audit(AuditRecord {
-                    action: "sign_in",
+                    action: AuditAction::SignIn,
                     actor_id: Some(user.id),
                     actor_name: Some(&user.username),
                     client_addr: addr,
@@ -117,7 +117,7 @@ impl Chat {
 
     pub(super) async fn sign_in_failed(&self, username: &str, meta: &ClientMeta) {
         self.audit(AuditRecord {
-            action: "sign_in_failed",
+            action: AuditAction::SignInFailed,
             actor_name: Some(truncate(username, 64)),
             client_addr: meta.client_addr.as_deref(),
             ..Default::default()
@@ -173,7 +173,7 @@ impl Chat {
         if !current_ok {
             self.audit_as(
                 who,
-                "password_check_failed",
+                AuditAction::PasswordCheckFailed,
                 None,
                 None,
                 Some("change password"),
@@ -185,7 +185,7 @@ impl Chat {
             .await
             .map_err(auth_failure)?;
         self.store.set_password_hash(who.user.id, &hash).await?;
-        self.audit_as(who, "password_changed", None, None, None)
+        self.audit_as(who, AuditAction::PasswordChanged, None, None, None)
             .await;
         self.end_other_sessions(who).await
     }

@@ -14,7 +14,7 @@ impl Chat {
     pub(super) async fn audit_as(
         &self,
         who: &SessionUser,
-        action: &str,
+        action: AuditAction,
         conversation: Option<ConversationId>,
         target: Option<&UserView>,
         detail: Option<&str>,

@@ -106,8 +106,14 @@ impl Chat {
         self.require(id, who.user.id, Action::Rename).await?;
         self.limits.action(who.user.id)?;
         self.update(id, Some(title.as_str()), None).await?;
-        self.audit_as(who, "renamed", Some(id), None, Some(title.as_str()))
-            .await;
+        self.audit_as(
+            who,
+            AuditAction::Renamed,
+            Some(id),
+            None,
+            Some(title.as_str()),
+        )
+        .await;
         Ok(())
     }
 
@@ -122,8 +128,14 @@ impl Chat {
         self.limits.action(who.user.id)?;
         self.update(id, None, Some(public)).await?;
         let detail = if public { "public" } else { "invite only" };
-        self.audit_as(who, "visibility_changed", Some(id), None, Some(detail))
-            .await;
+        self.audit_as(
+            who,
+            AuditAction::VisibilityChanged,
+            Some(id),
+            None,
+            Some(detail),
+        )
+        .await;
         Ok(())
     }
 
@@ -180,8 +192,14 @@ impl Chat {
                     e => CoreError::from(e),
                 })?
         };
-        self.audit_as(who, "conversation_deleted", Some(id), None, Some(&title))
-            .await;
+        self.audit_as(
+            who,
+            AuditAction::ConversationDeleted,
+            Some(id),
+            None,
+            Some(&title),
+        )
+        .await;
         for user in members {
             self.publish_removed(user, id, RemovalReason::Deleted);
         }

@@ -40,7 +40,7 @@ impl Chat {
             .await?;
         self.audit_as(
             who,
-            "invite_created",
+            AuditAction::InviteCreated,
             Some(id),
             None,
             Some(&format!("invite #{}", info.id)),
@@ -81,7 +81,7 @@ impl Chat {
         )?;
         self.audit_as(
             who,
-            "invite_revoked",
+            AuditAction::InviteRevoked,
             Some(id),
             None,
             Some(&format!("invite #{invite_id}")),

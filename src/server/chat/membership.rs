@@ -40,8 +40,14 @@ impl Chat {
         };
         self.drop_member(id, &member.user, RemovalReason::Removed, Some(ban))
             .await?;
-        self.audit_as(who, "member_removed", Some(id), Some(&member.user), None)
-            .await;
+        self.audit_as(
+            who,
+            AuditAction::MemberRemoved,
+            Some(id),
+            Some(&member.user),
+            None,
+        )
+        .await;
         Ok(())
     }
 
@@ -141,7 +147,7 @@ impl Chat {
         found(self.store.set_role(id, target, role).await, "Member")?;
         self.audit_as(
             who,
-            "role_changed",
+            AuditAction::RoleChanged,
             Some(id),
             Some(&member.user),
             Some(&format!("{} -> {}", member.role.as_str(), role.as_str())),
@@ -170,7 +176,7 @@ impl Chat {
         )?;
         self.audit_as(
             who,
-            "ownership_transferred",
+            AuditAction::OwnershipTransferred,
             Some(id),
             Some(&member.user),
             None,
@@ -220,7 +226,7 @@ impl Chat {
         let name = self.store.user_by_id(user).await?.map(|u| u.username);
         found(self.store.lift_ban(id, user).await, "Ban")?;
         let target = name.map(|username| UserView { id: user, username });
-        self.audit_as(who, "ban_lifted", Some(id), target.as_ref(), None)
+        self.audit_as(who, AuditAction::BanLifted, Some(id), target.as_ref(), None)
             .await;
         Ok(())
     }

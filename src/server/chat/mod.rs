@@ -17,9 +17,9 @@ use super::store::{
 use crate::error::CoreError;
 use crate::ids::{ConversationId, Seq, UserId};
 use crate::model::{
-    AuditPage, BanInfo, ConversationDetail, ConversationSummary, CreatedInvite, EventKind,
-    HistoryPage, InviteInfo, InvitePreview, MessageView, PublicRoom, Role, SessionInfo, UserView,
-    WsTicket, INVITE_DEFAULT_TTL_HOURS, INVITE_MAX_TTL_HOURS, INVITE_MAX_USES,
+    AuditAction, AuditPage, BanInfo, ConversationDetail, ConversationSummary, CreatedInvite,
+    EventKind, HistoryPage, InviteInfo, InvitePreview, MessageView, PublicRoom, Role, SessionInfo,
+    UserView, WsTicket, INVITE_DEFAULT_TTL_HOURS, INVITE_MAX_TTL_HOURS, INVITE_MAX_USES,
 };
 use crate::permissions::{self, Action, MemberAction};
 use crate::protocol::{RemovalReason, ServerFrame};

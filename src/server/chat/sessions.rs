@@ -30,7 +30,8 @@ impl Chat {
             .revoke_session(&auth::secret_hash(cookie_secret), now_ms())
             .await?;
         if let Some(id) = ended {
-            self.audit_as(who, "sign_out", None, None, None).await;
+            self.audit_as(who, AuditAction::SignOut, None, None, None)
+                .await;
             self.end_sessions(who.user.id, vec![id], "You signed out.");
         }
         Ok(())
@@ -63,7 +64,7 @@ impl Chat {
                 .await,
             "Session",
         )?;
-        self.audit_as(who, "session_revoked", None, None, None)
+        self.audit_as(who, AuditAction::SessionRevoked, None, None, None)
             .await;
         self.end_sessions(
             who.user.id,
@@ -89,7 +90,7 @@ impl Chat {
         if n > 0 {
             self.audit_as(
                 who,
-                "sessions_revoked",
+                AuditAction::SessionsRevoked,
                 None,
                 None,
                 Some(&format!("{n} sessions")),

@@ -4,7 +4,7 @@
 
 use crate::ids::{ConversationId, Seq, UserId};
 use crate::model::{
-    AuditEntry, BanInfo, ConversationSummary, EventKind, InviteInfo, InvitePreview, Member,
+    AuditAction, AuditEntry, BanInfo, ConversationSummary, EventKind, InviteInfo, InvitePreview, Member,
     MessageView, PublicRoom, Role, SessionInfo, UserView,
 };
 use async_trait::async_trait;
@@ -120,7 +120,7 @@ pub enum JoinVia<'a> {
 #[derive(Debug, Default)]
 pub struct AuditRecord<'a> {
     pub at: i64,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub actor_id: Option<UserId>,
     pub actor_name: Option<&'a str>,
     pub target_user_id: Option<UserId>,

@@ -11,7 +11,7 @@ macro_rules! impl_audit_store {
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(r.at)
-                .bind(r.action)
+                .bind(r.action.as_str())
                 .bind(r.actor_id.map(|u| u.0))
                 .bind(r.actor_name)
                 .bind(r.target_user_id.map(|u| u.0))
