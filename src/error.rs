@@ -1,6 +1,7 @@
 //! The core's error type. User-facing variants carry a specific message; `Internal` carries
 //! detail for the log only and is shown to users as a short generic message.
 
+use crate::protocol::ErrorCode;
 use crate::validate::ValidationError;
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +55,37 @@ pub enum CoreError {
 impl CoreError {
     pub fn internal(e: impl std::fmt::Display) -> Self {
         CoreError::Internal(e.to_string())
+    }
+
+    /// The code a WebSocket `error` frame carries for this error: one mapping, kept beside
+    /// the variants so a new one cannot compile without a code. Clients branch on the code
+    /// and show the message.
+    /// - `Forbidden`: the caller may not do this (a ban, a role, someone else's message, a
+    ///   full conversation, a wrong current password).
+    /// - `NotFound`: it does not exist for the caller, or no longer (a spent invite, a room
+    ///   that is not public: no more is revealed than that).
+    /// - `InvalidMessage`: the input breaks a rule, a taken or look-alike name included.
+    /// - `RateLimited`: any wait, a rate limit or a busy server; the frame carries
+    ///   `retry_after_secs`.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            CoreError::Invalid(_) | CoreError::UsernameTaken | CoreError::UsernameLookalike(_) => {
+                ErrorCode::InvalidMessage
+            }
+            CoreError::BadCredentials | CoreError::Unauthenticated => ErrorCode::Unauthenticated,
+            CoreError::NotMember => ErrorCode::NotMember,
+            CoreError::NotYours
+            | CoreError::OwnerCannotLeave
+            | CoreError::Forbidden(_)
+            | CoreError::ConversationFull(_)
+            | CoreError::WrongPassword
+            | CoreError::Banned => ErrorCode::Forbidden,
+            CoreError::NotFound(_) | CoreError::InviteInvalid | CoreError::NotPublic => {
+                ErrorCode::NotFound
+            }
+            CoreError::RateLimited { .. } | CoreError::Busy { .. } => ErrorCode::RateLimited,
+            CoreError::Internal(_) => ErrorCode::Internal,
+        }
     }
 }
 

@@ -176,14 +176,18 @@ pub enum RemovalReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
+    /// The frame is not one the server understands (not JSON, unknown type, wrong fields).
     BadFrame,
+    /// No valid token, or the caller is not signed in.
     Unauthenticated,
+    /// The input broke a rule (an empty or too long body, a bad client id); the message says
+    /// which.
     InvalidMessage,
     NotMember,
     NotFound,
-    /// Editing or deleting someone else's message, or one that cannot change.
+    /// Not allowed: someone else's message or one that cannot change, a role too low, a ban.
     Forbidden,
-    /// Too many messages too fast: wait `retry_after_secs`.
+    /// Too many requests too fast, or the server is busy: wait `retry_after_secs`.
     RateLimited,
     Internal,
 }

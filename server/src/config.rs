@@ -195,7 +195,10 @@ mod tests {
                 .unwrap_or_else(|| panic!("{flag} {value} was accepted"));
             let text = err.to_string();
             assert!(text.contains(flag), "{text}");
-            assert!(text.contains("not in"), "the message gives the range: {text}");
+            assert!(
+                text.contains("not in"),
+                "the message gives the range: {text}"
+            );
         }
         assert!(Config::try_parse_from(["palaver", "--token-ttl-secs", "900"]).is_ok());
     }

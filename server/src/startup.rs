@@ -55,6 +55,13 @@ impl FromRef<ServerState> for LeptosOptions {
     }
 }
 
+/// The /ws gateway takes only its own part of the state, so it never imports this module.
+impl FromRef<ServerState> for Gateway {
+    fn from_ref(state: &ServerState) -> Self {
+        state.gateway.clone()
+    }
+}
+
 pub struct Application {
     listener: TcpListener,
     router: Router,

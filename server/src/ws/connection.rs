@@ -1,0 +1,251 @@
+//! An authenticated socket: what it listens to and its event loop.
+//!
+//! A socket listens to one hub channel per conversation its user belongs to and to the
+//! user's personal channel (new and ended memberships, signed-out sessions). It also pings,
+//! drops a client that has gone quiet, re-checks its session, and closes when its token
+//! expires unless the client renewed it.
+//!
+//! # A socket that lags resyncs or closes, never skips
+//!
+//! The hub's channels are fixed-size rings, so a socket that reads too slowly loses events.
+//! Each kind of loss has one answer, fixed by the channel it happened on:
+//! - A conversation channel lagged: the socket reads what it missed back from the database,
+//!   from the last seq it sent ([`Catchup::Lagged`]). That read re-checks membership: if the
+//!   user is no longer a member, the socket unsubscribes and sends `conversation_removed`
+//!   instead; if the read fails, the socket closes with [`close::RESYNC`].
+//! - The personal channel lagged: what was lost (a removal, a new membership, a signed-out
+//!   session) cannot be read back, so the socket closes with [`close::RESYNC`] (4009). The
+//!   client reconnects, which re-reads memberships and resumes from its last seq.
+//! - The user's own departure (`HubEvent::MemberLeft` for this user on a conversation
+//!   channel) is forwarded, then the subscription is dropped: nothing of that conversation
+//!   after it reaches the socket, whether or not the personal notice arrives (SECURITY 29).
+//!
+//! The matches on both channels' results and on the personal channel's events have no
+//! catch-all arm, so a new kind of error or event does not compile until someone decides
+//! what a socket does with it.
+
+use super::frames::Catchup;
+use super::handshake::{self, Identity};
+use super::writes::{close_with, send_frame, write, Sink};
+use super::Gateway;
+use axum::extract::ws::{Message, WebSocket};
+use futures::stream::SplitStream;
+use futures::StreamExt;
+use palaver::model::UserView;
+use palaver::protocol::{close, ErrorCode, ServerFrame};
+use palaver::server::{HubEvent, Topic};
+use palaver::{ConversationId, Seq, UserId};
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::Receiver;
+use tokio::time::{interval, Instant, MissedTickBehavior};
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::StreamMap;
+
+/// How often a socket re-checks that its session is still signed in.
+const SESSION_CHECK_EVERY: Duration = Duration::from_secs(15);
+
+pub(super) struct Connection {
+    pub gateway: Gateway,
+    pub sink: Sink,
+    pub user: UserView,
+    pub session_id: String,
+    /// When the current token expires (Unix seconds). The socket is closed then unless the
+    /// client renews: a stolen socket cannot outlive the token that opened it.
+    pub expires_at: i64,
+    /// The newest seq this socket has sent per conversation: duplicates are skipped and a
+    /// lagging subscription is resynced from here.
+    pub sent: HashMap<ConversationId, Seq>,
+    subscriptions: StreamMap<ConversationId, BroadcastStream<HubEvent>>,
+}
+
+/// What the event loop does after one event.
+pub(super) enum Flow {
+    Continue,
+    Close(u16, &'static str),
+}
+
+/// Serves one upgraded socket, from its `auth` frame to its close.
+pub(super) async fn serve(gateway: Gateway, socket: WebSocket, handshake_user: UserId) {
+    let (mut sink, mut stream) = socket.split();
+    let Some(Identity {
+        user,
+        session_id,
+        expires_at,
+    }) = handshake::identify(&gateway, &mut sink, &mut stream, handshake_user).await
+    else {
+        return;
+    };
+    let mut conn = Connection {
+        gateway,
+        sink,
+        user,
+        session_id,
+        expires_at,
+        sent: HashMap::new(),
+        subscriptions: StreamMap::new(),
+    };
+    // Subscribe before saying ready: anything published from now on reaches this socket,
+    // and anything before it the client fetches with `sync`.
+    let mut personal = conn.gateway.chat.subscribe(Topic::User(conn.user.id));
+    match conn.gateway.chat.conversation_ids(conn.user.id).await {
+        Ok(ids) => ids.into_iter().for_each(|id| conn.subscribe(id)),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot load memberships for socket");
+            close_with(&mut conn.sink, 1011, "internal error").await;
+            return;
+        }
+    }
+    let ready = ServerFrame::Ready {
+        user: conn.user.clone(),
+        expires_at: conn.expires_at * 1000,
+    };
+    if !send_frame(&mut conn.sink, &ready).await {
+        return;
+    }
+    conn.gateway.chat.socket_opened(conn.user.id).await;
+    let reason = conn.run(&mut stream, &mut personal).await;
+    conn.gateway.chat.socket_closed(conn.user.id).await;
+    if let Some((code, text)) = reason {
+        close_with(&mut conn.sink, code, text).await;
+    }
+}
+
+impl Connection {
+    pub(super) fn unsubscribe(&mut self, id: ConversationId) {
+        self.subscriptions.remove(&id);
+        self.sent.remove(&id);
+    }
+
+    fn subscribe(&mut self, id: ConversationId) {
+        if !self.subscriptions.contains_key(&id) {
+            let rx = self.gateway.chat.subscribe(Topic::Conversation(id));
+            self.subscriptions.insert(id, BroadcastStream::new(rx));
+        }
+    }
+
+    /// The socket's event loop. Returns the close code to send, if any.
+    async fn run(
+        &mut self,
+        stream: &mut SplitStream<WebSocket>,
+        personal: &mut Receiver<HubEvent>,
+    ) -> Option<(u16, &'static str)> {
+        let mut ping = interval(self.gateway.ping_every());
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut session_check = interval(SESSION_CHECK_EVERY);
+        session_check.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut last_heard = Instant::now();
+        let shutdown = self.gateway.shutdown.clone();
+        loop {
+            let expiry = tokio::time::sleep(until_unix(self.expires_at));
+            let flow = tokio::select! {
+                _ = shutdown.cancelled() => Flow::Close(close::GOING_AWAY, "server shutting down"),
+                _ = expiry => Flow::Close(close::TOKEN_EXPIRED, "token expired"),
+                incoming = stream.next() => {
+                    last_heard = Instant::now();
+                    match incoming {
+                        Some(Ok(Message::Text(text))) => self.on_text(&text).await,
+                        Some(Ok(Message::Binary(_))) => {
+                            self.reply(&ServerFrame::error(ErrorCode::BadFrame, "Frames must be JSON text.", None)).await
+                        }
+                        Some(Ok(Message::Close(_))) | None => return None,
+                        Some(Ok(_)) => Flow::Continue,
+                        Some(Err(e)) => {
+                            tracing::debug!(error = %e, "socket read error");
+                            if super::frame_too_big(e) {
+                                Flow::Close(close::TOO_BIG, "frame too large")
+                            } else {
+                                return None;
+                            }
+                        }
+                    }
+                }
+                Some((id, event)) = self.subscriptions.next() => self.on_conversation(id, event).await,
+                event = personal.recv() => self.on_personal(event).await,
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > self.gateway.idle_limit {
+                        Flow::Close(close::POLICY, "idle timeout")
+                    } else if !write(&mut self.sink, Message::Ping(Default::default())).await {
+                        return None;
+                    } else {
+                        Flow::Continue
+                    }
+                }
+                _ = session_check.tick() => match self.gateway.chat.session_active(&self.session_id).await {
+                    Ok(false) => Flow::Close(close::SESSION_ENDED, "session ended"),
+                    _ => Flow::Continue,
+                },
+            };
+            if let Flow::Close(code, reason) = flow {
+                return Some((code, reason));
+            }
+        }
+    }
+
+    /// One event, or a lag, on the channel of conversation `id`.
+    async fn on_conversation(
+        &mut self,
+        id: ConversationId,
+        event: Result<HubEvent, BroadcastStreamRecvError>,
+    ) -> Flow {
+        match event {
+            Ok(event) => {
+                // The user's own departure, in order with the conversation's events:
+                // nothing of it after this one reaches the socket, whether or not the
+                // personal notice arrives (SECURITY 29).
+                let departed =
+                    matches!(&event, HubEvent::MemberLeft { user, .. } if *user == self.user.id);
+                let flow = self.forward(event).await;
+                if departed {
+                    self.unsubscribe(id);
+                }
+                flow
+            }
+            Err(BroadcastStreamRecvError::Lagged(skipped)) => {
+                tracing::warn!(conversation = %id, skipped, "subscriber lagged; resyncing from the database");
+                let after = self.sent.get(&id).copied().unwrap_or(0);
+                self.sync(id, after, Catchup::Lagged).await
+            }
+        }
+    }
+
+    /// One event, or a lag, on the user's personal channel.
+    async fn on_personal(&mut self, event: Result<HubEvent, RecvError>) -> Flow {
+        let event = match event {
+            Ok(event) => event,
+            // Events for this user were lost (a removal, a new membership, a signed-out
+            // session): what the socket believes is stale. Closing makes the client
+            // reconnect, which re-reads memberships and resumes from its last seq.
+            Err(RecvError::Lagged(skipped)) => {
+                tracing::warn!(user = %self.user.id, skipped, "personal channel lagged; closing for a resync");
+                return Flow::Close(close::RESYNC, "fell behind; reconnect");
+            }
+            Err(RecvError::Closed) => return Flow::Close(1011, "internal error"),
+        };
+        match &event {
+            HubEvent::SessionsEnded { sessions, .. } => {
+                if !sessions.contains(&self.session_id) {
+                    return Flow::Continue;
+                }
+                let _ = self.forward(event).await;
+                return Flow::Close(close::SESSION_ENDED, "session ended");
+            }
+            HubEvent::Subscribe { conversation, .. } => self.subscribe(*conversation),
+            // Removed from the conversation: nothing more of it reaches this socket, from
+            // this event on.
+            HubEvent::Unsubscribe { conversation, .. } => self.unsubscribe(*conversation),
+            HubEvent::Sequenced { .. } | HubEvent::Frame { .. } | HubEvent::MemberLeft { .. } => {}
+        }
+        self.forward(event).await
+    }
+}
+
+/// Time from now until the Unix second `at` (zero if it has passed).
+fn until_unix(at: i64) -> Duration {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Duration::from_secs(at.max(0) as u64).saturating_sub(now)
+}

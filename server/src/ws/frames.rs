@@ -1,0 +1,220 @@
+//! What the client sends, once authenticated. Every frame acts as the socket's verified user;
+//! ids in a frame only name what to act on, and the core re-checks membership and roles on
+//! every one.
+
+use super::connection::{Connection, Flow};
+use super::writes::error_frame;
+use palaver::model::MessageView;
+use palaver::protocol::{close, ClientFrame, ErrorCode, RemovalReason, ServerFrame, SYNC_BATCH};
+use palaver::{ConversationId, CoreError, Seq};
+
+/// Why messages are read back from the database.
+pub(super) enum Catchup {
+    /// The client's `sync`: one batch, then a `synced` frame saying whether more wait.
+    Asked,
+    /// A subscription lagged: everything since the last seq sent, until caught up. A socket
+    /// that cannot catch up closes rather than skip (see `connection`).
+    Lagged,
+}
+
+impl Connection {
+    pub(super) async fn on_text(&mut self, text: &str) -> Flow {
+        let frame = match serde_json::from_str::<ClientFrame>(text) {
+            Ok(f) => f,
+            Err(e) => {
+                return self
+                    .reply(&ServerFrame::error(
+                        ErrorCode::BadFrame,
+                        format!("Malformed frame: {e}"),
+                        None,
+                    ))
+                    .await
+            }
+        };
+        match frame {
+            ClientFrame::Renew { token } => match self.gateway.chat.renew_allowed(self.user.id) {
+                Ok(()) => self.renew(&token).await,
+                Err(e) => self.reply(&error_frame(e, None)).await,
+            },
+            ClientFrame::Auth { .. } => {
+                self.reply(&ServerFrame::error(
+                    ErrorCode::BadFrame,
+                    "Already authenticated.",
+                    None,
+                ))
+                .await
+            }
+            ClientFrame::Send {
+                conversation_id,
+                client_id,
+                body,
+            } => {
+                let result = self
+                    .gateway
+                    .chat
+                    .send_message(&self.user, conversation_id, &client_id, &body)
+                    .await;
+                self.acknowledge(conversation_id, client_id, result).await
+            }
+            ClientFrame::Sync {
+                conversation_id,
+                after_seq,
+            } => match self.gateway.chat.sync_allowed(self.user.id) {
+                Ok(()) => {
+                    self.sync(conversation_id, after_seq.max(0), Catchup::Asked)
+                        .await
+                }
+                Err(e) => self.reply(&error_frame(e, None)).await,
+            },
+            ClientFrame::Edit {
+                conversation_id,
+                seq,
+                client_id,
+                body,
+            } => {
+                let result = self
+                    .gateway
+                    .chat
+                    .edit_message(&self.user, conversation_id, seq, &client_id, &body)
+                    .await;
+                self.acknowledge(conversation_id, client_id, result).await
+            }
+            ClientFrame::Delete {
+                conversation_id,
+                seq,
+                client_id,
+            } => {
+                let result = self
+                    .gateway
+                    .chat
+                    .delete_message(&self.user, conversation_id, seq, &client_id)
+                    .await;
+                self.acknowledge(conversation_id, client_id, result).await
+            }
+            ClientFrame::Read {
+                conversation_id,
+                seq,
+            } => {
+                let result = self
+                    .gateway
+                    .chat
+                    .mark_read(&self.user, conversation_id, seq)
+                    .await;
+                self.quietly(result.map(drop)).await
+            }
+            ClientFrame::Typing { conversation_id } => {
+                let result = self.gateway.chat.typing(&self.user, conversation_id).await;
+                self.quietly(result).await
+            }
+        }
+    }
+
+    /// Frames that need no answer unless they fail.
+    async fn quietly(&mut self, result: Result<(), CoreError>) -> Flow {
+        match result {
+            Ok(()) => Flow::Continue,
+            Err(e) => self.reply(&error_frame(e, None)).await,
+        }
+    }
+
+    /// Answers a send, edit or delete: `ack` with the stored seq, or an `error` naming the
+    /// client id so the client can mark that one message as failed.
+    async fn acknowledge(
+        &mut self,
+        conversation_id: ConversationId,
+        client_id: String,
+        result: Result<(MessageView, bool), CoreError>,
+    ) -> Flow {
+        let frame = match result {
+            Ok((m, _created)) => ServerFrame::Ack {
+                conversation_id,
+                client_id,
+                seq: m.seq,
+                created_at: m.created_at,
+            },
+            Err(e) => error_frame(e, Some(client_id)),
+        };
+        self.reply(&frame).await
+    }
+
+    /// Accepts a fresh token for the same user and session holder; anything else ends the
+    /// socket, since it means the client is confused or hostile.
+    async fn renew(&mut self, token: &str) -> Flow {
+        match self.gateway.chat.verify_ws_token(token).await {
+            Ok(id) if id.user_id == self.user.id => {
+                self.expires_at = id.expires_at;
+                self.session_id = id.session_id;
+                self.reply(&ServerFrame::Renewed {
+                    expires_at: id.expires_at * 1000,
+                })
+                .await
+            }
+            Ok(_) | Err(_) => {
+                let _ = self
+                    .reply(&ServerFrame::error(
+                        ErrorCode::Unauthenticated,
+                        "Invalid token for this socket.",
+                        None,
+                    ))
+                    .await;
+                Flow::Close(close::POLICY, "invalid token")
+            }
+        }
+    }
+
+    /// Sends the messages after `after` from the database, as [`Catchup`] says: one batch
+    /// for the client's `sync`, everything for a lag resync.
+    pub(super) async fn sync(&mut self, id: ConversationId, after: Seq, why: Catchup) -> Flow {
+        let mut after = after;
+        loop {
+            let batch = match self
+                .gateway
+                .chat
+                .messages_after(self.user.id, id, after, SYNC_BATCH)
+                .await
+            {
+                Ok(b) => b,
+                Err(e) => return self.sync_failed(id, e, &why).await,
+            };
+            let complete = (batch.len() as i64) < SYNC_BATCH;
+            for message in batch {
+                after = message.seq;
+                let sent = self.sent.entry(id).or_insert(0);
+                *sent = (*sent).max(message.seq);
+                if let Flow::Close(c, r) = self.reply(&ServerFrame::Message { message }).await {
+                    return Flow::Close(c, r);
+                }
+            }
+            if complete || matches!(why, Catchup::Asked) {
+                return self
+                    .reply(&ServerFrame::Synced {
+                        conversation_id: id,
+                        last_seq: after,
+                        complete,
+                    })
+                    .await;
+            }
+        }
+    }
+
+    /// A client's `sync` that fails is answered with an error frame. A lag resync cannot
+    /// just report and carry on, since the events it was to replace would be skipped.
+    async fn sync_failed(&mut self, id: ConversationId, e: CoreError, why: &Catchup) -> Flow {
+        match (why, e) {
+            (Catchup::Asked, e) => self.reply(&error_frame(e, None)).await,
+            (Catchup::Lagged, CoreError::NotMember) => {
+                // Lagged past the departure: stop forwarding and say so.
+                self.unsubscribe(id);
+                self.reply(&ServerFrame::ConversationRemoved {
+                    conversation_id: id,
+                    reason: RemovalReason::Removed,
+                })
+                .await
+            }
+            (Catchup::Lagged, e) => {
+                tracing::warn!(conversation = %id, error = %e, "cannot resync a lagged subscriber; closing");
+                Flow::Close(close::RESYNC, "fell behind; reconnect")
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Putting frames on the wire. Every write is bounded in time, a failed write ends the
+//! socket, and every core error becomes an `error` frame in one place, so no path can leak
+//! internal detail to a client.
+
+use super::connection::{Connection, Flow};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures::stream::SplitSink;
+use futures::SinkExt;
+use palaver::protocol::{ErrorCode, ServerFrame};
+use palaver::server::HubEvent;
+use palaver::CoreError;
+use std::time::Duration;
+use tokio::time::timeout;
+
+/// A write that takes longer than this means the client stopped reading: drop it.
+pub(super) const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Close code for "the connection broke" (never sent on the wire).
+pub(super) const ABNORMAL: u16 = 1006;
+
+pub(super) type Sink = SplitSink<WebSocket, Message>;
+
+/// Writes one message, giving up after [`WRITE_TIMEOUT`]: a client that stops reading fills
+/// its TCP window and would otherwise hold this task (and its place in memory) forever. Its
+/// broadcast receiver meanwhile lags within a fixed-size ring, and is dropped with it.
+pub(super) async fn write(sink: &mut Sink, message: Message) -> bool {
+    matches!(timeout(WRITE_TIMEOUT, sink.send(message)).await, Ok(Ok(())))
+}
+
+pub(super) async fn send_frame(sink: &mut Sink, frame: &ServerFrame) -> bool {
+    write(sink, Message::Text(frame.to_json().into())).await
+}
+
+pub(super) async fn close_with(sink: &mut Sink, code: u16, reason: &'static str) {
+    if code == ABNORMAL {
+        // The connection is already broken: there is nobody to send a close frame to.
+        return;
+    }
+    let frame = CloseFrame {
+        code,
+        reason: Utf8Bytes::from_static(reason),
+    };
+    if write(sink, Message::Close(Some(frame))).await {
+        let _ = timeout(WRITE_TIMEOUT, sink.close()).await;
+    }
+}
+
+impl Connection {
+    /// Sends a frame of the socket's own (an answer, a resynced message).
+    pub(super) async fn reply(&mut self, frame: &ServerFrame) -> Flow {
+        flow(send_frame(&mut self.sink, frame).await)
+    }
+
+    /// Forwards a hub event's frame as it is (serialized once, shared by every subscriber),
+    /// skipping a sequenced event this socket has already sent: a resync may have covered it.
+    pub(super) async fn forward(&mut self, event: HubEvent) -> Flow {
+        if let HubEvent::Sequenced {
+            conversation, seq, ..
+        } = &event
+        {
+            let sent = self.sent.entry(*conversation).or_insert(0);
+            if *seq <= *sent {
+                return Flow::Continue;
+            }
+            *sent = *seq;
+        }
+        let Ok(text) = Utf8Bytes::try_from(event.payload().clone()) else {
+            return Flow::Continue;
+        };
+        flow(write(&mut self.sink, Message::Text(text)).await)
+    }
+}
+
+/// A write that failed or timed out means the client is gone or not reading: stop.
+fn flow(written: bool) -> Flow {
+    if written {
+        Flow::Continue
+    } else {
+        Flow::Close(ABNORMAL, "write failed")
+    }
+}
+
+/// The `error` frame for a core error. The code is the core's own ([`CoreError::code`]);
+/// waits (rate limits, a busy server) say how long in `retry_after_secs`; an internal error
+/// is logged with its detail and answered with a generic message.
+pub(super) fn error_frame(e: CoreError, client_id: Option<String>) -> ServerFrame {
+    let retry_after_secs = match &e {
+        CoreError::Internal(detail) => {
+            tracing::error!(error = %detail, "internal error on socket");
+            return ServerFrame::error(
+                ErrorCode::Internal,
+                "Something went wrong on our side. Please try again.",
+                client_id,
+            );
+        }
+        CoreError::RateLimited {
+            retry_after_secs, ..
+        }
+        | CoreError::Busy { retry_after_secs } => Some(*retry_after_secs),
+        _ => None,
+    };
+    ServerFrame::Error {
+        code: e.code(),
+        message: e.to_string(),
+        client_id,
+        retry_after_secs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_carry_retry_after_and_internal_detail_stays_in_the_log() {
+        let busy = error_frame(
+            CoreError::Busy {
+                retry_after_secs: 3,
+            },
+            None,
+        );
+        assert!(matches!(
+            busy,
+            ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                retry_after_secs: Some(3),
+                ..
+            }
+        ));
+        let ServerFrame::Error { code, message, .. } =
+            error_frame(CoreError::internal("db password is hunter2"), None)
+        else {
+            panic!("an internal error must be an error frame");
+        };
+        assert_eq!(code, ErrorCode::Internal);
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+}
