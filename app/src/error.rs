@@ -29,6 +29,12 @@ pub enum AppError {
         message: String,
         retry_after_secs: u64,
     },
+    /// The server is overloaded for a moment: the message says when to retry.
+    #[error("{message}")]
+    Busy {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The request never got a proper answer (network down, server restarting).
@@ -54,6 +60,7 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::Busy { .. } => "busy",
             AppError::Internal => "internal",
             AppError::Transport(_) => "transport",
         }
@@ -67,6 +74,9 @@ impl From<AppError> for WireError {
             message: e.to_string(),
             retry_after_secs: match e {
                 AppError::RateLimited {
+                    retry_after_secs, ..
+                }
+                | AppError::Busy {
                     retry_after_secs, ..
                 } => Some(retry_after_secs),
                 _ => None,
@@ -85,6 +95,10 @@ impl From<WireError> for AppError {
             "not_found" => AppError::NotFound(w.message),
             "conflict" => AppError::Conflict(w.message),
             "rate_limited" => AppError::RateLimited {
+                message: w.message,
+                retry_after_secs: w.retry_after_secs.unwrap_or(1),
+            },
+            "busy" => AppError::Busy {
                 message: w.message,
                 retry_after_secs: w.retry_after_secs.unwrap_or(1),
             },
@@ -107,9 +121,7 @@ impl FromServerFnError for AppError {
                 | ServerFnErrorErr::Deserialization(_)
                 | ServerFnErrorErr::MissingArg(_)
         ) {
-            if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-                res.set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-            }
+            ssr::error_status(http::StatusCode::UNPROCESSABLE_ENTITY);
         }
         match value {
             ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => {
@@ -121,6 +133,9 @@ impl FromServerFnError for AppError {
         }
     }
 }
+
+#[cfg(feature = "ssr")]
+pub use ssr::error_status;
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -137,8 +152,36 @@ mod ssr {
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
                 AppError::Conflict(_) => StatusCode::CONFLICT,
                 AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
             }
+        }
+    }
+
+    fn retry_after(secs: u64) {
+        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            res.insert_header(http::header::RETRY_AFTER, secs.into());
+        }
+    }
+
+    /// Sets the error's HTTP status, except on a plain form post (a browser before the app
+    /// has hydrated, `Accept: text/html` with a `Referer`): leptos_axum answers that with a
+    /// redirect back to the page carrying the error, which the page then shows, and a status
+    /// set here would replace the redirect with a raw JSON body.
+    pub fn error_status(status: StatusCode) {
+        use leptos::prelude::use_context;
+        let plain_form = use_context::<http::request::Parts>().is_some_and(|p| {
+            p.headers.contains_key(http::header::REFERER)
+                && p.headers
+                    .get(http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|a| a.contains("text/html"))
+        });
+        if plain_form {
+            return;
+        }
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(status);
         }
     }
 
@@ -146,14 +189,17 @@ mod ssr {
         fn from(e: CoreError) -> Self {
             let app = match e {
                 CoreError::Invalid(v) => AppError::Invalid(v.to_string()),
-                CoreError::UsernameTaken => AppError::Conflict(e.to_string()),
+                CoreError::UsernameTaken | CoreError::UsernameLookalike(_) => {
+                    AppError::Conflict(e.to_string())
+                }
                 CoreError::BadCredentials => AppError::BadCredentials,
                 CoreError::Unauthenticated => AppError::Unauthenticated,
                 CoreError::NotMember
                 | CoreError::NotYours
                 | CoreError::OwnerCannotLeave
                 | CoreError::Forbidden(_)
-                | CoreError::WrongPassword => AppError::Forbidden(e.to_string()),
+                | CoreError::WrongPassword
+                | CoreError::Banned => AppError::Forbidden(e.to_string()),
                 CoreError::NotFound(_) | CoreError::InviteInvalid | CoreError::NotPublic => {
                     AppError::NotFound(e.to_string())
                 }
@@ -161,12 +207,15 @@ mod ssr {
                 CoreError::RateLimited {
                     retry_after_secs, ..
                 } => {
-                    if let Some(res) =
-                        leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
-                    {
-                        res.insert_header(http::header::RETRY_AFTER, retry_after_secs.into());
-                    }
+                    retry_after(retry_after_secs);
                     AppError::RateLimited {
+                        message: e.to_string(),
+                        retry_after_secs,
+                    }
+                }
+                CoreError::Busy { retry_after_secs } => {
+                    retry_after(retry_after_secs);
+                    AppError::Busy {
                         message: e.to_string(),
                         retry_after_secs,
                     }
@@ -177,9 +226,7 @@ mod ssr {
                 }
             };
             // Give HTTP clients a status that matches; the JSON body carries the message.
-            if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-                res.set_status(app.status());
-            }
+            error_status(app.status());
             app
         }
     }

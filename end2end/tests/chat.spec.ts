@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import {
+  acceptInvite,
   bubble,
   composer,
   conversationHeading,
@@ -55,7 +56,9 @@ test('two people chat live through an invite link', async ({ browser, baseURL })
   await pageB.getByRole('link', { name: 'Create an account to join', exact: true }).click();
   await pageB.waitForURL((url) => url.pathname === '/signup');
   await submitSignUp(pageB, bob);
-  await pageB.waitForURL((url) => url.pathname === conversationPath);
+  // Back on the invite, now signed in: joining still takes a click.
+  await pageB.waitForURL((url) => url.pathname.startsWith('/invite/'));
+  await acceptInvite(pageB, conversationPath);
   await expect(conversationHeading(pageB, TITLE)).toBeVisible();
   await waitHydrated(pageB);
   await waitConnected(pageA);

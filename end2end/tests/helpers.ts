@@ -112,10 +112,24 @@ export async function headerInviteLink(page: Page): Promise<string> {
   return field.inputValue();
 }
 
-/** Opens `link` as `page`'s user and waits until the conversation at `path` is live. */
+/** The invite page's join button, shown to a signed-in person who is not yet a member. */
+export const joinButton = (page: Page) => page.getByRole('button', { name: 'Join conversation', exact: true });
+
+/**
+ * Accepts the invite on screen: opening a link never joins by itself (a foreign page could
+ * send a signed-in person there), the person clicks "Join conversation".
+ */
+export async function acceptInvite(page: Page, path: string): Promise<void> {
+  await expect(joinButton(page)).toBeVisible();
+  await waitHydrated(page);
+  await joinButton(page).click();
+  await page.waitForURL((url) => url.pathname === path);
+}
+
+/** Opens `link` as `page`'s user, joins, and waits until the conversation at `path` is live. */
 export async function joinWith(page: Page, link: string, path: string, title: string): Promise<void> {
   await page.goto(link);
-  await page.waitForURL((url) => url.pathname === path);
+  await acceptInvite(page, path);
   await expect(conversationHeading(page, title)).toBeVisible();
   await waitHydrated(page);
   await waitConnected(page);

@@ -4,6 +4,7 @@ import {
   composer,
   conversationHeading,
   createConversation,
+  joinWith,
   messageList,
   screenshotPath,
   signUp,
@@ -26,10 +27,7 @@ async function twoPeople(browser: Browser, baseURL: string | undefined, title: s
   await pageA.getByRole('button', { name: 'Invite', exact: true }).click();
   const link = await pageA.getByLabel('Invite link', { exact: true }).inputValue();
   await signUp(pageB, bob);
-  await pageB.goto(link);
-  await pageB.waitForURL((url) => url.pathname === path);
-  await expect(conversationHeading(pageB, title)).toBeVisible();
-  await waitHydrated(pageB);
+  await joinWith(pageB, link, path, title);
   await waitConnected(pageA);
   await waitConnected(pageB);
   const close = async () => {

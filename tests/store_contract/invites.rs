@@ -258,7 +258,7 @@ pub async fn joining_again_answers_already_member_without_using_the_invite(store
     join(&*store, b"link", &bob, NO_CAP).await;
 
     for who in [&bob, &alice] {
-        match join(&*store, b"link", &who, NO_CAP).await {
+        match join(&*store, b"link", who, NO_CAP).await {
             JoinOutcome::AlreadyMember(joined) => assert_eq!(joined, id),
             other => panic!("{}: expected AlreadyMember, got {other:?}", who.username),
         }
@@ -283,7 +283,7 @@ pub async fn a_banned_member_cannot_rejoin_until_the_ban_is_lifted(store: Arc<dy
     let id = conversation(&*store, &alice, "Room").await;
     let link = invite(&*store, id, b"link", alice.id, limits(None, None)).await;
     for who in [&bob, &carol] {
-        join(&*store, b"link", &who, NO_CAP).await;
+        join(&*store, b"link", who, NO_CAP).await;
     }
 
     let ban = |at| Some(Ban { by: alice.id, at });

@@ -4,28 +4,17 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use palaver::model::{
-    AuditEntry, ConversationDetail, ConversationSummary, CreatedInvite, HistoryPage, InviteInfo,
-    InvitePreview, PublicRoom, Role, SessionInfo, UserView, WsTicket,
+    AuditPage, BanInfo, ConversationDetail, ConversationSummary, CreatedInvite, HistoryPage,
+    InviteInfo, InvitePreview, PublicRoom, Role, SessionInfo, UserView, WsTicket,
 };
 use palaver::{ConversationId, Seq, UserId};
 
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-/// Where to go after signing in: only same-site paths, so `next` cannot become an open redirect.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.starts_with("/\\")
-                && !n.contains(['\r', '\n']) =>
-        {
-            n.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
-}
+/// Where to go after signing in: the core's rule, shared with the browser (see
+/// [`palaver::navigation::safe_next`]).
+pub use palaver::navigation::safe_next;
 
 #[server(prefix = "/api", endpoint = "sign_up")]
 pub async fn sign_up(
@@ -164,10 +153,18 @@ pub async fn revoke_invite(id: ConversationId, invite_id: i64) -> Result<(), App
         .map_err(ssr::fail)
 }
 
+/// What an invite link leads to; for a member of its conversation, `member: true` (the page
+/// then opens the conversation).
 #[server(prefix = "/api", endpoint = "invite")]
 pub async fn get_invite(code: String) -> Result<InvitePreview, AppError> {
+    ssr::no_store();
     let state = ssr::state()?;
-    state.chat.invite_preview(&code).await.map_err(ssr::fail)
+    let viewer = ssr::session().await?.map(|s| s.user.id);
+    state
+        .chat
+        .invite_preview(&code, viewer)
+        .await
+        .map_err(ssr::fail)
 }
 
 #[server(prefix = "/api", endpoint = "accept_invite")]
@@ -283,12 +280,42 @@ pub async fn remove_member(id: ConversationId, user_id: UserId) -> Result<(), Ap
         .map_err(ssr::fail)
 }
 
-/// The conversation's audit log. Owner only.
+/// A page of the conversation's audit log, newest first. Owner only. `before`: the previous
+/// page's `older`; `action` and `actor` (a username) filter it.
 #[server(prefix = "/api", endpoint = "audit_log")]
-pub async fn audit_log(id: ConversationId) -> Result<Vec<AuditEntry>, AppError> {
+pub async fn audit_log(
+    id: ConversationId,
+    before: Option<i64>,
+    action: Option<String>,
+    actor: Option<String>,
+) -> Result<AuditPage, AppError> {
     let state = ssr::state()?;
     let who = ssr::require_session().await?;
-    state.chat.audit_log(&who.user, id).await.map_err(ssr::fail)
+    state
+        .chat
+        .audit_log(&who.user, id, before, action.as_deref(), actor.as_deref())
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Members removed from the conversation and still banned. Owners and admins.
+#[server(prefix = "/api", endpoint = "bans")]
+pub async fn list_bans(id: ConversationId) -> Result<Vec<BanInfo>, AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state.chat.bans(&who.user, id).await.map_err(ssr::fail)
+}
+
+/// Lets a removed member join again. Owners and admins.
+#[server(prefix = "/api", endpoint = "lift_ban")]
+pub async fn lift_ban(id: ConversationId, user_id: UserId) -> Result<(), AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .lift_ban(&who, id, user_id)
+        .await
+        .map_err(ssr::fail)
 }
 
 /// Where the caller is signed in.
@@ -332,26 +359,4 @@ pub async fn change_password(current: String, new: String) -> Result<usize, AppE
         .change_password(&who, &current, &new)
         .await
         .map_err(ssr::fail)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn next_accepts_local_paths_only() {
-        assert_eq!(safe_next(Some("/invite/abc")), "/invite/abc");
-        assert_eq!(safe_next(Some("/c/3?x=1")), "/c/3?x=1");
-        for bad in [
-            "https://evil.example",
-            "//evil.example",
-            "/\\evil.example",
-            "javascript:alert(1)",
-            "",
-            "/a\r\nSet-Cookie: x",
-        ] {
-            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
-        }
-        assert_eq!(safe_next(None), "/");
-    }
 }

@@ -38,9 +38,7 @@ pub fn fail(e: CoreError) -> AppError {
 
 /// Returns `e` after setting the HTTP status that goes with it.
 pub fn reject(e: AppError) -> AppError {
-    if let Some(res) = use_context::<ResponseOptions>() {
-        res.set_status(e.status());
-    }
+    crate::error::error_status(e.status());
     e
 }
 

@@ -10,7 +10,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
-use palaver::validate::TITLE_MAX;
+use palaver::validate::TITLE_MAX_BYTES;
 
 #[component]
 pub fn ChatShell() -> impl IntoView {
@@ -142,7 +142,7 @@ fn Sidebar() -> impl IntoView {
                     id="new-title"
                     name="title"
                     placeholder="New conversation…"
-                    maxlength=TITLE_MAX
+                    maxlength=TITLE_MAX_BYTES
                     required
                     autocomplete="off"
                 />

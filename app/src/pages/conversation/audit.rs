@@ -1,14 +1,18 @@
-//! The audit log, newest first, for the owner: who did what to whom, from where.
+//! The audit log, newest first, for the owner: who did what to whom, from where. The server
+//! filters it by action and actor and hands it out a page (200 entries) at a time; "Show
+//! older entries" appends the next page under the rows already shown.
 
+use super::audit_filter::{AuditFilter, Filter};
 use crate::api::audit_log;
 use crate::components::Alert;
 use crate::time::{full, use_tz_offset};
 use leptos::prelude::*;
-use palaver::model::AuditEntry;
+use leptos::task::spawn_local;
+use palaver::model::{AuditEntry, AuditPage};
 use palaver::ConversationId;
 
 /// "role_changed" -> "Role changed".
-fn humanize(action: &str) -> String {
+pub(super) fn humanize(action: &str) -> String {
     let spaced = action.replace('_', " ");
     let mut chars = spaced.chars();
     match chars.next() {
@@ -17,50 +21,128 @@ fn humanize(action: &str) -> String {
     }
 }
 
+fn count(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "entry" } else { "entries" })
+}
+
 #[component]
 pub fn AuditSection(id: ConversationId) -> impl IntoView {
-    let entries = Resource::new(|| (), move |_| audit_log(id));
+    let filter = RwSignal::new(Filter::default());
+    let first = Resource::new(
+        move || filter.get(),
+        move |f| audit_log(id, None, f.action(), f.actor()),
+    );
+    // Pages fetched with "Show older entries", oldest last. Cleared whenever the first page is
+    // asked for again; `epoch` then changes too, so a page still on its way for the old
+    // filter is dropped instead of being appended under the new one.
+    let older = RwSignal::new(Vec::<AuditPage>::new());
+    let epoch = RwSignal::new(0u32);
+    let loading = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let restart = move || {
+        older.set(Vec::new());
+        epoch.update(|e| *e += 1);
+        loading.set(false);
+        error.set(None);
+    };
+    let on_filter = Callback::new(move |f: Filter| {
+        if filter.with_untracked(|now| *now == f) {
+            return;
+        }
+        restart();
+        filter.set(f);
+    });
+    let refresh = move |_| {
+        restart();
+        first.refetch();
+    };
+    let load_older = Callback::new(move |before: i64| {
+        let (f, started) = (filter.get_untracked(), epoch.get_untracked());
+        loading.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result = audit_log(id, Some(before), f.action(), f.actor()).await;
+            if epoch.try_get_untracked() != Some(started) {
+                return;
+            }
+            match result {
+                Ok(page) => older.update(|pages| pages.push(page)),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+            loading.set(false);
+        });
+    });
     view! {
         <section class="settings-section" aria-labelledby="audit-title">
             <div class="section-head">
                 <h3 id="audit-title">"Audit log"</h3>
-                <button type="button" class="ghost" on:click=move |_| entries.refetch()>"Refresh"</button>
+                <button type="button" class="ghost" on:click=refresh>"Refresh"</button>
             </div>
+            <AuditFilter on_apply=on_filter />
             <Transition fallback=|| view! { <p class="hint">"Loading the audit log…"</p> }>
                 {move || Suspend::new(async move {
-                    match entries.await {
-                        Ok(list) if list.is_empty() => view! { <p class="hint">"Nothing recorded yet."</p> }.into_any(),
-                        Ok(list) => view! { <AuditTable list /> }.into_any(),
+                    match first.await {
+                        Ok(page) if page.entries.is_empty() => {
+                            let text = if filter.with_untracked(Filter::is_empty) {
+                                "Nothing recorded yet."
+                            } else {
+                                "No entries match these filters."
+                            };
+                            view! { <p class="hint" role="status">{text}</p> }.into_any()
+                        }
+                        Ok(page) => view! { <AuditPages first=page older loading load_older /> }.into_any(),
                         Err(e) => view! { <Alert message=Some(e.to_string()) /> }.into_any(),
                     }
                 })}
             </Transition>
+            <Alert message=error />
         </section>
     }
 }
 
+/// The first page's rows, the older pages' rows under them, and the button for the next.
 #[component]
-fn AuditTable(list: Vec<AuditEntry>) -> impl IntoView {
+fn AuditPages(
+    first: AuditPage,
+    older: RwSignal<Vec<AuditPage>>,
+    loading: RwSignal<bool>,
+    load_older: Callback<i64>,
+) -> impl IntoView {
     let offset = use_tz_offset();
-    let dash = || "—".to_owned();
-    let rows = list
-        .into_iter()
-        .map(|e| {
-            let at = e.at;
-            view! {
-                <tr>
-                    <td class="nowrap">{move || full(at, offset.get())}</td>
-                    <td>{humanize(&e.action)}</td>
-                    <td>{e.actor.unwrap_or_else(dash)}</td>
-                    <td>{e.target.unwrap_or_else(dash)}</td>
-                    <td>{e.detail.unwrap_or_else(dash)}</td>
-                    <td class="nowrap">{e.client_addr.unwrap_or_else(dash)}</td>
-                </tr>
-            }
+    let first_count = first.entries.len();
+    let first_older = first.older;
+    // Where the next page starts: after the last page shown.
+    let next = move || older.with(|p| p.last().map_or(first_older, |p| p.older));
+    let shown =
+        move || first_count + older.with(|p| p.iter().map(|p| p.entries.len()).sum::<usize>());
+    let older_rows = move || {
+        older.with(|pages| {
+            pages
+                .iter()
+                .flat_map(|p| p.entries.iter().cloned())
+                .collect::<Vec<_>>()
         })
+    };
+    let rows = first
+        .entries
+        .into_iter()
+        .map(|e| row(e, offset))
         .collect_view();
+    // The button goes away with the last page; its focus moves to the line saying so rather
+    // than falling back to the top of the document.
+    let status = NodeRef::<leptos::html::P>::new();
+    Effect::new(move |had_more: Option<bool>| {
+        let more = next().is_some();
+        if had_more == Some(true) && !more {
+            if let Some(p) = status.get_untracked() {
+                let _ = p.focus();
+            }
+        }
+        more
+    });
     view! {
-        <div class="table-wrap">
+        // Wider than a phone: the table scrolls sideways, so it takes keyboard focus to do so.
+        <div class="table-wrap" role="region" aria-label="Audit log entries" tabindex="0">
             <table class="audit">
                 <caption class="sr-only">"Audit log of this conversation"</caption>
                 <thead>
@@ -73,20 +155,61 @@ fn AuditTable(list: Vec<AuditEntry>) -> impl IntoView {
                         <th scope="col">"Address"</th>
                     </tr>
                 </thead>
-                <tbody>{rows}</tbody>
+                <tbody>
+                    {rows}
+                    <For each=older_rows key=|e| e.id children=move |e| row(e, offset) />
+                </tbody>
             </table>
         </div>
+        <div class="audit-more">
+            <p class="hint" role="status" tabindex="-1" node_ref=status>
+                {move || match next() {
+                    Some(_) => format!("Showing the newest {}.", count(shown())),
+                    None => format!("Showing all {}.", count(shown())),
+                }}
+            </p>
+            {move || next().map(|before| view! {
+                <button
+                    type="button"
+                    disabled=move || loading.get()
+                    on:click=move |_| load_older.run(before)
+                >
+                    {move || if loading.get() { "Loading older entries…" } else { "Show older entries" }}
+                </button>
+            })}
+        </div>
+    }
+}
+
+fn row(e: AuditEntry, offset: RwSignal<i64>) -> impl IntoView {
+    let dash = || "—".to_owned();
+    let at = e.at;
+    view! {
+        <tr>
+            <td class="nowrap">{move || full(at, offset.get())}</td>
+            <td>{humanize(&e.action)}</td>
+            <td>{e.actor.unwrap_or_else(dash)}</td>
+            <td>{e.target.unwrap_or_else(dash)}</td>
+            <td>{e.detail.unwrap_or_else(dash)}</td>
+            <td class="nowrap">{e.client_addr.unwrap_or_else(dash)}</td>
+        </tr>
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::humanize;
+    use super::{count, humanize};
 
     #[test]
     fn actions_read_as_words() {
         assert_eq!(humanize("role_changed"), "Role changed");
         assert_eq!(humanize("renamed"), "Renamed");
         assert_eq!(humanize(""), "");
+    }
+
+    #[test]
+    fn counts_agree_in_number() {
+        assert_eq!(count(1), "1 entry");
+        assert_eq!(count(200), "200 entries");
     }
 }

@@ -58,9 +58,9 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
                 on:keydown=on_keydown
                 aria-describedby="composer-count"
             ></textarea>
-            <span id="composer-count" class="count" class:over=move || text.with(|t| t.chars().count() > MESSAGE_MAX)>
+            <span id="composer-count" class="count" class:over=move || text.with(|t| palaver::text::graphemes(t) > MESSAGE_MAX)>
                 {move || {
-                    let n = text.with(|t| t.chars().count());
+                    let n = text.with(|t| palaver::text::graphemes(t));
                     (n > MESSAGE_MAX - 500).then(|| format!("{n}/{MESSAGE_MAX}"))
                 }}
             </span>

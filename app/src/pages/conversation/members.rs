@@ -1,7 +1,7 @@
 //! The member list: who is in the conversation and who is online, and for owners and admins
-//! what they may do to whom. The rules mirror the server's (`Chat::set_role`,
-//! `transfer_ownership`, `remove_member`), which enforces them regardless: the list only
-//! avoids offering what would be refused.
+//! what they may do to whom. The rules are the core's (`palaver::permissions`), the same the
+//! server enforces whatever the UI shows: the list only avoids offering what would be
+//! refused.
 
 use crate::api::{remove_member, set_role, transfer_ownership};
 use crate::components::Alert;
@@ -10,17 +10,16 @@ use crate::pages::shell::initial;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palaver::model::{Member, Role};
+use palaver::permissions::{member_actions, MemberAction};
 use palaver::{ConversationId, UserId};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum MemberAction {
-    MakeAdmin,
-    RemoveAdmin,
-    MakeOwner,
-    Remove,
+/// How an action on a member reads in the menu.
+trait Presented: Copy {
+    fn label(self) -> &'static str;
+    fn confirmation(self, name: &str) -> Option<String>;
 }
 
-impl MemberAction {
+impl Presented for MemberAction {
     fn label(self) -> &'static str {
         match self {
             MemberAction::MakeAdmin => "Make admin",
@@ -36,25 +35,11 @@ impl MemberAction {
             MemberAction::MakeOwner => {
                 Some(format!("Make {name} the owner? You will become an admin."))
             }
-            MemberAction::Remove => Some(format!("Remove {name} from this conversation?")),
+            MemberAction::Remove => Some(format!(
+                "Remove {name} from this conversation? They cannot join again until an owner or admin lifts the ban."
+            )),
             MemberAction::MakeAdmin | MemberAction::RemoveAdmin => None,
         }
-    }
-}
-
-/// What a viewer with role `me` may do to a member with role `target`: the owner promotes,
-/// demotes, hands over ownership to and removes anyone else; admins remove plain members;
-/// nobody acts on themselves or on the owner.
-fn allowed(me: Option<Role>, is_self: bool, target: Role) -> Vec<MemberAction> {
-    use MemberAction::*;
-    if is_self {
-        return Vec::new();
-    }
-    match (me, target) {
-        (Some(Role::Owner), Role::Admin) => vec![RemoveAdmin, MakeOwner, Remove],
-        (Some(Role::Owner), Role::Member) => vec![MakeAdmin, MakeOwner, Remove],
-        (Some(Role::Admin), Role::Member) => vec![Remove],
-        _ => Vec::new(),
     }
 }
 
@@ -98,7 +83,7 @@ fn MemberRow(m: Member, id: ConversationId, my_role: Memo<Option<Role>>) -> impl
     let is_self = user == live.me_id();
     let target = m.role;
     let online = move || room.online.with(|o| o.contains(&user));
-    let actions = move || allowed(my_role.get(), is_self, target);
+    let actions = move || member_actions(my_role.get(), is_self, target);
     let open = RwSignal::new(false);
     let confirming = RwSignal::new(None::<MemberAction>);
     let busy = RwSignal::new(false);
@@ -211,40 +196,5 @@ fn MemberRow(m: Member, id: ConversationId, my_role: Memo<Option<Role>>) -> impl
             {menu}
             <Alert message=error />
         </li>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{allowed, MemberAction::*};
-    use palaver::model::Role::*;
-
-    #[test]
-    fn the_owner_manages_everyone_else() {
-        assert_eq!(
-            allowed(Some(Owner), false, Member),
-            [MakeAdmin, MakeOwner, Remove]
-        );
-        assert_eq!(
-            allowed(Some(Owner), false, Admin),
-            [RemoveAdmin, MakeOwner, Remove]
-        );
-        assert!(allowed(Some(Owner), true, Owner).is_empty());
-    }
-
-    #[test]
-    fn admins_remove_plain_members_only() {
-        assert_eq!(allowed(Some(Admin), false, Member), [Remove]);
-        assert!(allowed(Some(Admin), false, Admin).is_empty());
-        assert!(allowed(Some(Admin), false, Owner).is_empty());
-        assert!(allowed(Some(Admin), true, Admin).is_empty());
-    }
-
-    #[test]
-    fn members_and_outsiders_manage_nobody() {
-        for target in [Owner, Admin, Member] {
-            assert!(allowed(Some(Member), false, target).is_empty());
-            assert!(allowed(None, false, target).is_empty());
-        }
     }
 }

@@ -2,6 +2,8 @@
 //! list, the composer (or why it is gone) and the member list.
 
 mod audit;
+mod audit_filter;
+mod bans;
 mod composer;
 mod invite;
 mod invites;

@@ -1,9 +1,9 @@
 //! The settings panel, for owners and admins: rename (admins too), public listing (owner),
-//! invite links (admins too), the audit log (owner) and deletion (owner). Each section shows
-//! only for the roles the server allows, following the viewer's live role; the server
-//! checks again on every call.
+//! invite links and removed members (admins too), the audit log (owner) and deletion
+//! (owner). Each section shows only for the roles the server allows, following the viewer's
+//! live role; the server checks again on every call.
 
-use super::{audit::AuditSection, invites::InvitesSection};
+use super::{audit::AuditSection, bans::BansSection, invites::InvitesSection};
 use crate::api::{set_public, DeleteConversation, RenameConversation};
 use crate::components::{action_error, Alert};
 use crate::live::use_room;
@@ -11,7 +11,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palaver::model::Role;
-use palaver::validate::TITLE_MAX;
+use palaver::validate::TITLE_MAX_BYTES;
 use palaver::ConversationId;
 
 #[component]
@@ -35,6 +35,7 @@ pub fn SettingsPanel(
                 <VisibilitySection id />
             </Show>
             <InvitesSection id />
+            <BansSection id />
             <Show when=owner>
                 <AuditSection id />
                 <DangerZone id />
@@ -59,7 +60,7 @@ fn RenameSection(id: ConversationId) -> impl IntoView {
                     id="rename-title-input"
                     name="title"
                     value=room.title.get_untracked()
-                    maxlength=TITLE_MAX
+                    maxlength=TITLE_MAX_BYTES
                     required
                     autocomplete="off"
                 />
