@@ -378,14 +378,18 @@ async fn a_dropped_socket_with_late_acks_resumes_and_retries_without_gaps_or_dup
             }
         }
     }
-    // A second broadcast would follow its ack closely; Carol's traffic never lets this
-    // socket fall silent, so watch for a fixed while.
-    let watch_until = Instant::now() + Duration::from_millis(300);
-    while let Some(f) = alice_ws
-        .next_json_within(watch_until.saturating_duration_since(Instant::now()))
-        .await
-    {
-        record(&f);
+    // A second broadcast of a retry is published before its ack is sent. A fresh message
+    // sent now is published after all of them, and one conversation's events reach a socket
+    // in the order published: every broadcast of a retry arrives before this one's. (Its
+    // own ack is not a retry's.)
+    alice_ws
+        .send_json(&send_frame(conv, "marker", "after the retries"))
+        .await;
+    let before_marker = alice_ws
+        .frames_before(|f| f["type"] == "message" && f["message"]["client_id"] == "marker")
+        .await;
+    for f in before_marker.iter().filter(|f| f["client_id"] != "marker") {
+        record(f);
     }
 
     let bob_seen_before_resume = bob_view.seen.len();

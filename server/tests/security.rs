@@ -468,11 +468,19 @@ impl Action {
     }
 }
 
+/// One of the four roles every action is tried as, with a conversation of its own (`home`)
+/// whose `sync` ends every probe over the socket (see `perform`).
+struct Actor {
+    client: Client,
+    id: i64,
+    home: i64,
+}
+
 struct Cast {
-    owner: Client,
-    admin: Client,
-    member: Client,
-    outsider: Client,
+    owner: Actor,
+    admin: Actor,
+    member: Actor,
+    outsider: Actor,
     /// A plain member and an admin to act upon.
     target_member: Client,
     target_admin: Client,
@@ -483,19 +491,75 @@ struct Cast {
     banned_id: i64,
 }
 
-struct Fixture {
-    conv: i64,
-    /// A message by the target member.
-    seq: i64,
-    invite_id: i64,
+async fn signed_up_with_id(app: &TestApp, name: &str) -> (Client, i64) {
+    let client = app.signed_up(name).await.0;
+    let id = client.user_id().await;
+    (client, id)
 }
 
-async fn fixture(cast: &Cast) -> Fixture {
-    let conv = cast.owner.create_conversation("Matrix").await;
-    let code = cast.owner.invite(conv).await;
+impl Actor {
+    async fn new(app: &TestApp, name: &str) -> Actor {
+        let (client, id) = signed_up_with_id(app, name).await;
+        let home = client.create_conversation("Home").await;
+        Actor { client, id, home }
+    }
+}
+
+impl Cast {
+    fn actor(&self, who: Who) -> &Actor {
+        match who {
+            Who::Owner => &self.owner,
+            Who::Admin => &self.admin,
+            Who::Member => &self.member,
+            Who::Outsider => &self.outsider,
+        }
+    }
+}
+
+/// The body of the message `Send` tries to post.
+const SEND_BODY: &str = "sent by the actor";
+
+struct Fixture {
+    conv: i64,
+    /// A message by the target member, the conversation's last event.
+    seq: i64,
+    invite_id: i64,
+    /// The target member's socket, open from before the action: what reaches the members.
+    watcher: Socket,
+    /// Before the action: every member's (id, role), and the read positions of the actor
+    /// (None for a non-member) and of the target member.
+    members: Vec<(i64, String)>,
+    actor_last_read: Option<Value>,
+    target_last_read: Value,
+}
+
+/// Where `c` has read up to in `conv`; None when they are not a member.
+async fn read_position(c: &Client, conv: i64) -> Option<Value> {
+    let r = c.call("conversation", &[("id", &conv.to_string())]).await;
+    (r.status == 200).then(|| r.body["last_read_seq"].clone())
+}
+
+fn member_roles(detail: &Value) -> Vec<(i64, String)> {
+    let mut roles: Vec<(i64, String)> = detail["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| {
+            let role = m["role"].as_str().expect("role").to_owned();
+            (m["user"]["id"].as_i64().expect("user id"), role)
+        })
+        .collect();
+    roles.sort();
+    roles
+}
+
+async fn fixture(cast: &Cast, actor: &Actor) -> Fixture {
+    let owner = &cast.owner.client;
+    let conv = owner.create_conversation("Matrix").await;
+    let code = owner.invite(conv).await;
     for c in [
-        &cast.admin,
-        &cast.member,
+        &cast.admin.client,
+        &cast.member.client,
         &cast.target_member,
         &cast.target_admin,
         &cast.banned,
@@ -505,19 +569,15 @@ async fn fixture(cast: &Cast) -> Fixture {
             .ok::<Value>();
     }
     let convs = conv.to_string();
-    cast.owner
+    owner
         .call(
             "remove_member",
             &[("id", &convs), ("user_id", &cast.banned_id.to_string())],
         )
         .await
         .ok::<Value>();
-    for (c, uid) in [
-        (&cast.admin, cast.admin.user_id().await),
-        (&cast.target_admin, cast.target_admin_id),
-    ] {
-        let _ = c;
-        cast.owner
+    for uid in [cast.admin.id, cast.target_admin_id] {
+        owner
             .call(
                 "set_role",
                 &[
@@ -529,22 +589,38 @@ async fn fixture(cast: &Cast) -> Fixture {
             .await
             .ok::<Value>();
     }
-    let mut ws = cast.target_member.socket().await;
-    let ack = ws
+    let mut watcher = cast.target_member.socket().await;
+    let ack = watcher
         .send_message(conv, &unique("m"), "target's message")
         .await;
     let seq = ack["seq"].as_i64().unwrap();
-    let invites: Vec<Value> = cast.owner.call("invites", &[("id", &convs)]).await.ok();
+    let invites: Vec<Value> = owner.call("invites", &[("id", &convs)]).await.ok();
+    let detail: Value = owner.call("conversation", &[("id", &convs)]).await.ok();
     Fixture {
         conv,
         seq,
         invite_id: invites[0]["id"].as_i64().unwrap(),
+        watcher,
+        members: member_roles(&detail),
+        actor_last_read: read_position(&actor.client, conv).await,
+        target_last_read: read_position(&cast.target_member, conv)
+            .await
+            .expect("the target is a member"),
     }
 }
 
-/// Performs `action` as `c`; Ok(()) when it went through, Err(why) when refused. A refusal
+/// A refusal carries nothing but the error: `{code, message}` (and a retry delay).
+fn carries_data(body: &Value) -> bool {
+    body.as_object().is_none_or(|o| {
+        o.keys()
+            .any(|k| !["code", "message", "retry_after_secs"].contains(&k.as_str()))
+    })
+}
+
+/// Performs `action` as `actor`; Ok(()) when it went through, Err(why) when refused. A refusal
 /// must also leak nothing: the reply is an error and carries no conversation data.
-async fn perform(c: &Client, action: Action, cast: &Cast, f: &Fixture) -> Result<(), String> {
+async fn perform(actor: &Actor, action: Action, cast: &Cast, f: &Fixture) -> Result<(), String> {
+    let c = &actor.client;
     let id = f.conv.to_string();
     let target = cast.target_member_id.to_string();
     let target_admin = cast.target_admin_id.to_string();
@@ -554,9 +630,8 @@ async fn perform(c: &Client, action: Action, cast: &Cast, f: &Fixture) -> Result
         if (200..300).contains(&r.status) {
             Ok(())
         } else if [403, 404].contains(&r.status) {
-            let leaked = r.body.get("messages").is_some() || r.body.get("members").is_some();
-            if leaked {
-                Err("LEAK".to_owned())
+            if carries_data(&r.body) {
+                Err(format!("LEAK {}", r.body))
             } else {
                 Err(format!("{} {}", r.status, r.message()))
             }
@@ -564,26 +639,31 @@ async fn perform(c: &Client, action: Action, cast: &Cast, f: &Fixture) -> Result
             Err(format!("UNEXPECTED {} {}", r.status, r.body))
         }
     };
-    let ws_frame = |frame: Value, answer_expected: bool| async move {
+    // One frame on a fresh socket, then the probe: a `sync` of the actor's own conversation.
+    // A socket's frames are handled in order, so whatever the server answers to `frame` (an
+    // ack, a `synced`, an error; typing and read answer only errors) arrives before the
+    // probe's `synced`: no answer by then means none is coming.
+    let ws_frame = |frame: Value, answer: Option<&'static str>| async move {
         let mut ws = c.socket().await;
         ws.send_json(&frame).await;
-        loop {
-            match ws
-                .next_json_within(Duration::from_millis(if answer_expected {
-                    5000
-                } else {
-                    400
-                }))
-                .await
-            {
-                None => return Ok(()),
-                Some(f) if f["type"] == "error" => {
-                    return Err(format!("ws {}", f["code"]));
+        ws.send_json(&json!({"type": "sync", "conversation_id": actor.home, "after_seq": 0}))
+            .await;
+        let got = ws
+            .frames_before(|g| g["type"] == "synced" && g["conversation_id"] == actor.home)
+            .await;
+        let of_conv = |g: &&Value| g["conversation_id"] == f.conv;
+        let leaked = got
+            .iter()
+            .any(|g| g["type"] == "message" && g["message"]["conversation_id"] == f.conv);
+        match got.iter().find(|g| g["type"] == "error") {
+            Some(_) if leaked => Err(format!("LEAK {got:?}")),
+            Some(e) => Err(format!("ws {}", e["code"])),
+            None => match answer {
+                Some(kind) if !got.iter().filter(of_conv).any(|g| g["type"] == kind) => {
+                    Err(format!("UNEXPECTED no {kind}: {got:?}"))
                 }
-                Some(f) if f["type"] == "ack" || f["type"] == "synced" => return Ok(()),
-                Some(f) if f["type"] == "message" && !answer_expected => return Ok(()),
-                Some(_) => continue,
-            }
+                _ => Ok(()),
+            },
         }
     };
     match action {
@@ -591,39 +671,39 @@ async fn perform(c: &Client, action: Action, cast: &Cast, f: &Fixture) -> Result
         Action::ReadDetail => http("conversation", vec![("id", id)]).await,
         Action::Send => {
             ws_frame(
-                json!({"type":"send","conversation_id":f.conv,"client_id":unique("s"),"body":"hi"}),
-                true,
+                json!({"type":"send","conversation_id":f.conv,"client_id":unique("s"),"body":SEND_BODY}),
+                Some("ack"),
             )
             .await
         }
         Action::Sync => {
             ws_frame(
                 json!({"type":"sync","conversation_id":f.conv,"after_seq":0}),
-                true,
+                Some("synced"),
             )
             .await
         }
         Action::Typing => {
-            ws_frame(json!({"type":"typing","conversation_id":f.conv}), false).await
+            ws_frame(json!({"type":"typing","conversation_id":f.conv}), None).await
         }
         Action::MarkRead => {
             ws_frame(
                 json!({"type":"read","conversation_id":f.conv,"seq":f.seq}),
-                false,
+                None,
             )
             .await
         }
         Action::EditOthersMessage => {
             ws_frame(
                 json!({"type":"edit","conversation_id":f.conv,"seq":f.seq,"client_id":unique("e"),"body":"pwned"}),
-                true,
+                Some("ack"),
             )
             .await
         }
         Action::DeleteOthersMessage => {
             ws_frame(
                 json!({"type":"delete","conversation_id":f.conv,"seq":f.seq,"client_id":unique("d")}),
-                true,
+                Some("ack"),
             )
             .await
         }
@@ -685,84 +765,134 @@ async fn perform(c: &Client, action: Action, cast: &Cast, f: &Fixture) -> Result
     }
 }
 
-/// Checks that a refused action changed nothing it targets.
-async fn unchanged(action: Action, cast: &Cast, f: &Fixture) -> bool {
+/// Checks that a refused action changed nothing it targets; Err says what changed.
+async fn unchanged(
+    action: Action,
+    actor: &Actor,
+    cast: &Cast,
+    f: &mut Fixture,
+) -> Result<(), String> {
     let id = f.conv.to_string();
-    let detail: Value = cast.owner.call("conversation", &[("id", &id)]).await.ok();
-    let role_of = |uid: i64| {
-        detail["members"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["user"]["id"] == uid)
-            .map(|m| m["role"].as_str().unwrap().to_owned())
-    };
+    let owner = &cast.owner.client;
+    let detail = owner.call("conversation", &[("id", &id)]).await;
+    if detail.status != 200 {
+        return Err(format!("the conversation is gone: {}", detail.body));
+    }
+    let detail = detail.body;
+    let history: Value = owner.history(f.conv).await.ok();
+    let events = history["messages"].as_array().unwrap();
+    let check = |kept: bool, what: &str| if kept { Ok(()) } else { Err(what.to_owned()) };
     match action {
-        Action::RemoveMember | Action::Promote | Action::TransferOwnership => {
-            role_of(cast.target_member_id).as_deref() == Some("member")
-        }
-        Action::RemoveAdmin | Action::Demote => {
-            role_of(cast.target_admin_id).as_deref() == Some("admin")
-        }
-        Action::Rename => detail["title"] == "Matrix",
-        Action::SetPublic => detail["public"] == false,
-        Action::EditOthersMessage | Action::DeleteOthersMessage => {
-            let h: Value = cast.owner.history(f.conv).await.ok();
-            h["messages"]
-                .as_array()
-                .unwrap()
+        // Reads have nothing to change; `perform` checked that the refusal carried no data.
+        Action::ReadHistory
+        | Action::ReadDetail
+        | Action::Sync
+        | Action::ListInvites
+        | Action::AuditLog
+        | Action::ListBans => Ok(()),
+        Action::Send => check(
+            events
                 .iter()
-                .any(|m| m["seq"] == f.seq && m["body"] == "target's message")
+                .all(|m| m["author_id"] != actor.id && m["body"] != SEND_BODY),
+            "a message was stored",
+        ),
+        Action::Typing => {
+            // A member's socket hears its own notice after the refused one would have been
+            // published (the actor's probe answered after the frame was handled), and one
+            // conversation's events reach a socket in the order published.
+            f.watcher
+                .send_json(&json!({"type": "typing", "conversation_id": f.conv}))
+                .await;
+            let heard = f
+                .watcher
+                .frames_before(|g| {
+                    g["type"] == "typing" && g["user"]["id"] == cast.target_member_id
+                })
+                .await;
+            check(
+                heard.iter().all(|g| g["type"] != "typing"),
+                "the typing notice reached a member",
+            )
         }
-        Action::LiftBan => {
-            let bans: Vec<Value> = cast.owner.call("bans", &[("id", &id)]).await.ok();
-            bans.iter().any(|b| b["user_id"] == cast.banned_id)
+        Action::MarkRead => {
+            let actor_now = read_position(&actor.client, f.conv).await;
+            let target_now = read_position(&cast.target_member, f.conv).await;
+            check(
+                actor_now == f.actor_last_read && target_now.as_ref() == Some(&f.target_last_read),
+                "a read position was written",
+            )
+        }
+        Action::EditOthersMessage | Action::DeleteOthersMessage => check(
+            events.last().is_some_and(|m| {
+                m["seq"] == f.seq
+                    && m["body"] == "target's message"
+                    && m["deleted"] != true
+                    && m["edited_at"].is_null()
+            }),
+            "the message changed or an event followed it",
+        ),
+        Action::CreateInvite => {
+            let invites: Vec<Value> = owner.call("invites", &[("id", &id)]).await.ok();
+            check(invites.len() == 1, "an invite was created")
         }
         Action::RevokeInvite => {
-            let inv: Vec<Value> = cast.owner.call("invites", &[("id", &id)]).await.ok();
-            inv.iter()
-                .any(|i| i["id"] == f.invite_id && i["revoked"] == false)
+            let invites: Vec<Value> = owner.call("invites", &[("id", &id)]).await.ok();
+            check(
+                invites
+                    .iter()
+                    .any(|i| i["id"] == f.invite_id && i["revoked"] == false),
+                "the invite was revoked",
+            )
         }
-        _ => true,
+        Action::RemoveMember
+        | Action::RemoveAdmin
+        | Action::Promote
+        | Action::Demote
+        | Action::TransferOwnership
+        | Action::Leave => check(
+            member_roles(&detail) == f.members,
+            "the members or their roles changed",
+        ),
+        Action::Rename => check(detail["title"] == "Matrix", "the title changed"),
+        Action::SetPublic => check(detail["public"] == false, "the room became public"),
+        Action::DeleteConversation => check(
+            events.iter().any(|m| m["seq"] == f.seq),
+            "the messages are gone",
+        ),
+        Action::LiftBan => {
+            let bans: Vec<Value> = owner.call("bans", &[("id", &id)]).await.ok();
+            check(
+                bans.iter().any(|b| b["user_id"] == cast.banned_id),
+                "the ban was lifted",
+            )
+        }
     }
 }
 
 #[tokio::test]
 async fn security_every_role_and_action_pair_is_enforced() {
     let app = spawn_app().await;
-    let mut clients = Vec::new();
-    for name in [
-        "owner", "admin", "member", "outsider", "tmember", "tadmin", "banned",
-    ] {
-        clients.push(app.signed_up(name).await.0);
-    }
-    let target_member_id = clients[4].user_id().await;
-    let target_admin_id = clients[5].user_id().await;
-    let banned_id = clients[6].user_id().await;
-    let mut it = clients.into_iter();
+    let (target_member, target_member_id) = signed_up_with_id(&app, "tmember").await;
+    let (target_admin, target_admin_id) = signed_up_with_id(&app, "tadmin").await;
+    let (banned, banned_id) = signed_up_with_id(&app, "banned").await;
     let cast = Cast {
-        owner: it.next().unwrap(),
-        admin: it.next().unwrap(),
-        member: it.next().unwrap(),
-        outsider: it.next().unwrap(),
-        target_member: it.next().unwrap(),
-        target_admin: it.next().unwrap(),
+        owner: Actor::new(&app, "owner").await,
+        admin: Actor::new(&app, "admin").await,
+        member: Actor::new(&app, "member").await,
+        outsider: Actor::new(&app, "outsider").await,
+        target_member,
+        target_admin,
         target_member_id,
         target_admin_id,
-        banned: it.next().unwrap(),
+        banned,
         banned_id,
     };
     let (mut denied_tried, mut denied_ok, mut allowed_tried, mut allowed_ok) = (0, 0, 0, 0);
     let mut failures = Vec::new();
     for action in Action::ALL {
         for who in [Who::Owner, Who::Admin, Who::Member, Who::Outsider] {
-            let f = fixture(&cast).await;
-            let actor = match who {
-                Who::Owner => &cast.owner,
-                Who::Admin => &cast.admin,
-                Who::Member => &cast.member,
-                Who::Outsider => &cast.outsider,
-            };
+            let actor = cast.actor(who);
+            let mut f = fixture(&cast, actor).await;
             let result = perform(actor, action, &cast, &f).await;
             if action.allowed(who) {
                 allowed_tried += 1;
@@ -774,10 +904,11 @@ async fn security_every_role_and_action_pair_is_enforced() {
                 denied_tried += 1;
                 match result {
                     Err(e) if !e.starts_with("LEAK") && !e.starts_with("UNEXPECTED") => {
-                        if unchanged(action, &cast, &f).await {
-                            denied_ok += 1;
-                        } else {
-                            failures.push(format!("{who:?} {action:?} refused but changed state"));
+                        match unchanged(action, actor, &cast, &mut f).await {
+                            Ok(()) => denied_ok += 1,
+                            Err(what) => {
+                                failures.push(format!("{who:?} {action:?} refused but {what}"))
+                            }
                         }
                     }
                     other => failures.push(format!("{who:?} {action:?} allowed: {other:?}")),

@@ -371,6 +371,21 @@ impl Socket {
         }
     }
 
+    /// Reads frames until one satisfies `is_marker`; returns the frames that came before it.
+    /// Proves absence without a timeout: the server writes a socket's events of one
+    /// conversation in the order they were published, so whatever was published before the
+    /// marker is among the frames returned (panics if the marker takes more than 5 s).
+    pub async fn frames_before(&mut self, is_marker: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let mut before = Vec::new();
+        loop {
+            let f = self.next_json().await;
+            if is_marker(&f) {
+                return before;
+            }
+            before.push(f);
+        }
+    }
+
     /// The next ordinary message written by `author` (skipping echoes, joins and the rest).
     pub async fn next_message_from(&mut self, author: &str) -> Value {
         loop {
