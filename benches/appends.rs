@@ -39,7 +39,10 @@ async fn main() {
         "\n{:<12} {:>8} {:>10} {:>12} {:>14}",
         "store", "writers", "messages", "seconds", "messages/s"
     );
-    for (name, url) in [("SQLite", sqlite_url.as_str()), ("PostgreSQL", pg_url.as_str())] {
+    for (name, url) in [
+        ("SQLite", sqlite_url.as_str()),
+        ("PostgreSQL", pg_url.as_str()),
+    ] {
         let store = store::connect(url, 16).await.expect("store opens");
         for writers in [1usize, 8] {
             let (n, secs) = run(store.clone(), writers).await;
@@ -91,7 +94,13 @@ async fn run(store: Arc<dyn Store>, writers: usize) -> (usize, f64) {
         .expect("invite");
     for m in &members[1..] {
         store
-            .join(JoinVia::Invite(&code), m, &format!("join-{}", m.id), 0, i64::MAX)
+            .join(
+                JoinVia::Invite(&code),
+                m,
+                &format!("join-{}", m.id),
+                0,
+                i64::MAX,
+            )
             .await
             .expect("join");
     }

@@ -4,8 +4,8 @@
 
 use crate::ids::{ConversationId, Seq, UserId};
 use crate::model::{
-    AuditAction, AuditEntry, BanInfo, ConversationSummary, EventKind, InviteInfo, InvitePreview, Member,
-    MessageView, PublicRoom, Role, SessionInfo, UserView,
+    AuditAction, AuditEntry, BanInfo, ConversationSummary, EventKind, InviteInfo, InvitePreview,
+    Member, MessageView, PublicRoom, Role, SessionInfo, UserView,
 };
 use async_trait::async_trait;
 
