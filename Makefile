@@ -16,13 +16,13 @@ ENV := . scripts/env.sh &&
 SSR_PACKAGES := -p palaver -p palaver-app -p palaver-server --features palaver/server,palaver-app/ssr
 ARGS ?=
 
-.PHONY: help setup build run test e2e fmt lint unit reliability security postgres bench clean-data site playwright
+.PHONY: help setup build run test e2e fmt lint unit reliability security postgres bench clean-data site playwright playwright-postgres
 
 help:
 	@echo 'make setup       install the toolchain pieces that are missing (scripts/setup.sh)'
 	@echo 'make build       setup + cargo leptos build --release (target/release/palaver, target/site)'
 	@echo 'make run         build + serve on http://127.0.0.1:3000, data in ./data (extra flags: ARGS=...)'
-	@echo 'make test        setup, fmt check, clippy (ssr + hydrate), cargo test, release build, Playwright'
+	@echo 'make test        setup, fmt check, clippy (ssr + hydrate), the suites on SQLite and PostgreSQL, benches, release build, Playwright on both'
 	@echo 'make e2e         build + Playwright only'
 	@echo 'make lint        fmt check + clippy (ssr + hydrate)'
 	@echo 'make unit        cargo test for palaver, palaver-app, palaver-server'
@@ -43,7 +43,7 @@ run: build
 
 # Fail fast: make stops at the first step that fails and exits non-zero. The store suites
 # (unit, security, the kill -9 run) run on SQLite, then again on PostgreSQL.
-test: setup lint unit reliability security postgres bench site playwright
+test: setup lint unit reliability security postgres bench site playwright playwright-postgres
 
 e2e: build playwright
 
@@ -106,4 +106,14 @@ site:
 	$(ENV) cargo leptos build --release
 
 playwright:
+	@echo "== browser suite, store: sqlite =="
 	cd end2end && npx --no-install playwright test
+
+# The browser suite again with the server on PostgreSQL, in a fresh database.
+PG_ADMIN ?= postgres://postgres@127.0.0.1:5432/postgres
+E2E_PG_URL := $(patsubst %/postgres,%/palaver_e2e,$(PG_ADMIN))
+playwright-postgres:
+	@echo "== browser suite, store: postgres =="
+	psql "$(PG_ADMIN)" -qc "DROP DATABASE IF EXISTS palaver_e2e WITH (FORCE)" -c "CREATE DATABASE palaver_e2e"
+	cd end2end && PALAVER_DATABASE_URL="$(E2E_PG_URL)" npx --no-install playwright test
+	psql "$(PG_ADMIN)" -qc "DROP DATABASE IF EXISTS palaver_e2e WITH (FORCE)"
