@@ -7,6 +7,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
+/// Largest request body accepted (server-function arguments are small forms).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
 /// Origins allowed to make state-changing requests.
 #[derive(Debug, Clone)]
 pub struct OriginPolicy {
@@ -136,7 +139,7 @@ pub async fn utf8_forms(req: Request<Body>, next: Next) -> Response {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, crate::startup::MAX_BODY_BYTES).await {
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(b) => b,
         Err(_) => {
             return (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.").into_response()

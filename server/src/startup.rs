@@ -4,6 +4,7 @@ use crate::config::Config;
 use crate::keys;
 use crate::middleware::{
     cross_site_guard, no_store_unless_static, security_headers, utf8_forms, OriginPolicy,
+    MAX_BODY_BYTES,
 };
 use crate::serve::{serve, ServeOptions};
 use crate::ws::{ws_handler, Gateway};
@@ -29,8 +30,6 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// Largest request body accepted (server-function arguments are small forms).
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]

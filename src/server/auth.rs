@@ -7,17 +7,7 @@ use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-#[derive(Debug, thiserror::Error)]
-pub enum AuthError {
-    #[error("password hashing failed: {0}")]
-    Hash(String),
-    #[error("blocking task failed: {0}")]
-    Join(String),
-    /// More password hashes are waiting than [`super::hashing::QUEUE_PER_CORE`] per core
-    /// allows.
-    #[error("too many password checks waiting")]
-    Busy,
-}
+pub use super::hashing::AuthError;
 
 /// Hashes a password (Argon2id, OWASP's minimum m = 19 MiB, t = 2, p = 1) on the hashing
 /// threads; `Busy` when too many are waiting (see [`super::hashing`]).

@@ -8,12 +8,23 @@
 //! threads). The PHC strings are built and parsed with the `password-hash` types, and the
 //! comparison is its constant-time `Output` equality.
 
-use super::auth::AuthError;
 use argon2::password_hash::{
     rand_core::OsRng, Output, ParamsString, PasswordHash, Salt, SaltString,
 };
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::cell::RefCell;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error("blocking task failed: {0}")]
+    Join(String),
+    /// More password hashes are waiting than [`QUEUE_PER_CORE`] per core
+    /// allows.
+    #[error("too many password checks waiting")]
+    Busy,
+}
 
 /// Hashes waiting for a core, per core, before more are refused: a burst queues for at most
 /// about this many hash times (tens of milliseconds each).
@@ -157,7 +168,8 @@ pub fn dummy_hash() -> Result<String, AuthError> {
     if let Some(h) = DUMMY.get() {
         return Ok(h.clone());
     }
-    let made = hash(super::auth::random_token(32).as_bytes())?;
+    // A random salt string is as good a random password as any.
+    let made = hash(SaltString::generate(&mut OsRng).as_str().as_bytes())?;
     Ok(DUMMY.get_or_init(|| made).clone())
 }
 

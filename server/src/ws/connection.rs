@@ -24,11 +24,10 @@
 //! catch-all arm, so a new kind of error or event does not compile until someone decides
 //! what a socket does with it.
 
-use super::frames::Catchup;
 use super::handshake::{self, Identity};
-use super::writes::{close_with, send_frame, write, Sink};
+use super::writes::{close_with, flow, send_frame, write, Flow, Sink};
 use super::Gateway;
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use futures::stream::SplitStream;
 use futures::StreamExt;
 use palaver::model::UserView;
@@ -59,12 +58,6 @@ pub(super) struct Connection {
     /// lagging subscription is resynced from here.
     pub sent: HashMap<ConversationId, Seq>,
     subscriptions: StreamMap<ConversationId, BroadcastStream<HubEvent>>,
-}
-
-/// What the event loop does after one event.
-pub(super) enum Flow {
-    Continue,
-    Close(u16, &'static str),
 }
 
 /// Serves one upgraded socket, from its `auth` frame to its close.
@@ -248,4 +241,39 @@ fn until_unix(at: i64) -> Duration {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     Duration::from_secs(at.max(0) as u64).saturating_sub(now)
+}
+
+/// Why messages are read back from the database.
+pub(super) enum Catchup {
+    /// The client's `sync`: one batch, then a `synced` frame saying whether more wait.
+    Asked,
+    /// A subscription lagged: everything since the last seq sent, until caught up. A socket
+    /// that cannot catch up closes rather than skip (see `connection`).
+    Lagged,
+}
+
+impl Connection {
+    /// Sends a frame of the socket's own (an answer, a resynced message).
+    pub(super) async fn reply(&mut self, frame: &ServerFrame) -> Flow {
+        flow(send_frame(&mut self.sink, frame).await)
+    }
+
+    /// Forwards a hub event's frame as it is (serialized once, shared by every subscriber),
+    /// skipping a sequenced event this socket has already sent: a resync may have covered it.
+    pub(super) async fn forward(&mut self, event: HubEvent) -> Flow {
+        if let HubEvent::Sequenced {
+            conversation, seq, ..
+        } = &event
+        {
+            let sent = self.sent.entry(*conversation).or_insert(0);
+            if *seq <= *sent {
+                return Flow::Continue;
+            }
+            *sent = *seq;
+        }
+        let Ok(text) = Utf8Bytes::try_from(event.payload().clone()) else {
+            return Flow::Continue;
+        };
+        flow(write(&mut self.sink, Message::Text(text)).await)
+    }
 }

@@ -2,20 +2,11 @@
 //! ids in a frame only name what to act on, and the core re-checks membership and roles on
 //! every one.
 
-use super::connection::{Connection, Flow};
-use super::writes::error_frame;
+use super::connection::{Catchup, Connection};
+use super::writes::{error_frame, Flow};
 use palaver::model::MessageView;
 use palaver::protocol::{close, ClientFrame, ErrorCode, RemovalReason, ServerFrame, SYNC_BATCH};
 use palaver::{ConversationId, CoreError, Seq};
-
-/// Why messages are read back from the database.
-pub(super) enum Catchup {
-    /// The client's `sync`: one batch, then a `synced` frame saying whether more wait.
-    Asked,
-    /// A subscription lagged: everything since the last seq sent, until caught up. A socket
-    /// that cannot catch up closes rather than skip (see `connection`).
-    Lagged,
-}
 
 impl Connection {
     pub(super) async fn on_text(&mut self, text: &str) -> Flow {

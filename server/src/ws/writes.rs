@@ -2,12 +2,10 @@
 //! socket, and every core error becomes an `error` frame in one place, so no path can leak
 //! internal detail to a client.
 
-use super::connection::{Connection, Flow};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures::stream::SplitSink;
 use futures::SinkExt;
 use palaver::protocol::{ErrorCode, ServerFrame};
-use palaver::server::HubEvent;
 use palaver::CoreError;
 use std::time::Duration;
 use tokio::time::timeout;
@@ -45,34 +43,14 @@ pub(super) async fn close_with(sink: &mut Sink, code: u16, reason: &'static str)
     }
 }
 
-impl Connection {
-    /// Sends a frame of the socket's own (an answer, a resynced message).
-    pub(super) async fn reply(&mut self, frame: &ServerFrame) -> Flow {
-        flow(send_frame(&mut self.sink, frame).await)
-    }
-
-    /// Forwards a hub event's frame as it is (serialized once, shared by every subscriber),
-    /// skipping a sequenced event this socket has already sent: a resync may have covered it.
-    pub(super) async fn forward(&mut self, event: HubEvent) -> Flow {
-        if let HubEvent::Sequenced {
-            conversation, seq, ..
-        } = &event
-        {
-            let sent = self.sent.entry(*conversation).or_insert(0);
-            if *seq <= *sent {
-                return Flow::Continue;
-            }
-            *sent = *seq;
-        }
-        let Ok(text) = Utf8Bytes::try_from(event.payload().clone()) else {
-            return Flow::Continue;
-        };
-        flow(write(&mut self.sink, Message::Text(text)).await)
-    }
+/// What the event loop does after one event.
+pub(super) enum Flow {
+    Continue,
+    Close(u16, &'static str),
 }
 
 /// A write that failed or timed out means the client is gone or not reading: stop.
-fn flow(written: bool) -> Flow {
+pub(super) fn flow(written: bool) -> Flow {
     if written {
         Flow::Continue
     } else {

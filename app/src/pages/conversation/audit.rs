@@ -2,7 +2,7 @@
 //! filters it by action and actor and hands it out a page (200 entries) at a time; "Show
 //! older entries" appends the next page under the rows already shown.
 
-use super::audit_filter::{AuditFilter, Filter};
+use super::audit_filter::{humanize, AuditFilter, Filter};
 use crate::api::audit_log;
 use crate::components::Alert;
 use crate::time::{full, use_tz_offset};
@@ -10,16 +10,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palaver::model::{AuditEntry, AuditPage};
 use palaver::ConversationId;
-
-/// "role_changed" -> "Role changed".
-pub(super) fn humanize(action: &str) -> String {
-    let spaced = action.replace('_', " ");
-    let mut chars = spaced.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
 
 fn count(n: usize) -> String {
     format!("{n} {}", if n == 1 { "entry" } else { "entries" })
@@ -198,7 +188,8 @@ fn row(e: AuditEntry, offset: RwSignal<i64>) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::{count, humanize};
+    use super::count;
+    use crate::pages::conversation::audit_filter::humanize;
 
     #[test]
     fn actions_read_as_words() {

@@ -1,7 +1,6 @@
 //! The audit log's filters: an action and who did it. Picking an action applies at once; the
 //! username applies on Enter or with the Filter button, not on every keystroke.
 
-use super::audit::humanize;
 use leptos::prelude::*;
 
 /// The conversation actions the log records, as the server names them, in the menu's order.
@@ -90,6 +89,16 @@ pub fn AuditFilter(on_apply: Callback<Filter>) -> impl IntoView {
             </div>
             <button type="submit">"Filter"</button>
         </form>
+    }
+}
+
+/// "role_changed" -> "Role changed".
+pub(super) fn humanize(action: &str) -> String {
+    let spaced = action.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
