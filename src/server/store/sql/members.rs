@@ -9,9 +9,20 @@ pub fn invite_live(n: usize) -> String {
     )
 }
 
-/// Binds: conversation, user.
-pub const MEMBER_SELECT: &str = "SELECT u.id, u.username, m.role, m.joined_at FROM members m \
-     JOIN users u ON u.id = m.user_id WHERE m.conversation_id = $1 AND m.user_id = $2";
+/// A member's row (see [`MemberRow`](super::super::rows::MemberRow)) of conversation `$1`,
+/// narrowed and ordered by `rest`.
+pub fn member_select(rest: &str) -> String {
+    use super::super::rows::MEMBER_COLUMNS;
+    format!(
+        "SELECT {MEMBER_COLUMNS} FROM members m JOIN users u ON u.id = m.user_id \
+         WHERE m.conversation_id = $1 {rest}"
+    )
+}
+
+/// One member. Binds: conversation, user.
+pub fn one_member() -> String {
+    member_select("AND m.user_id = $2")
+}
 
 macro_rules! impl_member_store {
     ($store:ty, $db:ty) => {
@@ -183,12 +194,10 @@ macro_rules! impl_member_store {
             }
 
             async fn members(&self, conversation: ConversationId) -> StoreResult<Vec<Member>> {
-                let rows: Vec<MemberRow> = sqlx::query_as(
-                    "SELECT u.id, u.username, m.role, m.joined_at FROM members m \
-                     JOIN users u ON u.id = m.user_id WHERE m.conversation_id = $1 \
-                     ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, \
+                let rows: Vec<MemberRow> = sqlx::query_as(&members::member_select(
+                    "ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, \
                          u.username_key",
-                )
+                ))
                 .bind(conversation.0)
                 .fetch_all(&self.pool)
                 .await?;
@@ -200,7 +209,7 @@ macro_rules! impl_member_store {
                 conversation: ConversationId,
                 user: UserId,
             ) -> StoreResult<Option<Member>> {
-                let row: Option<MemberRow> = sqlx::query_as(members::MEMBER_SELECT)
+                let row: Option<MemberRow> = sqlx::query_as(&members::one_member())
                     .bind(conversation.0)
                     .bind(user.0)
                     .fetch_optional(&self.pool)
@@ -287,7 +296,7 @@ macro_rules! impl_member_store {
                         .execute(&mut *tx)
                         .await?;
                 }
-                let row: MemberRow = sqlx::query_as(members::MEMBER_SELECT)
+                let row: MemberRow = sqlx::query_as(&members::one_member())
                     .bind(conversation)
                     .bind(user.0)
                     .fetch_one(&mut *tx)
