@@ -219,7 +219,7 @@ impl Chat {
         who: &UserView,
         id: ConversationId,
     ) -> Result<ConversationId, CoreError> {
-        self.join(who, JoinVia::Public(id), CoreError::NotPublic)
+        self.join(who, JoinVia::Public(id), Some(id), CoreError::NotPublic)
             .await
     }
 }

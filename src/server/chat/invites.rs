@@ -140,26 +140,31 @@ impl Chat {
     ) -> Result<ConversationId, CoreError> {
         let code = InviteCode::parse(code).map_err(|_| CoreError::InviteInvalid)?;
         let hash = auth::secret_hash(code.as_str());
-        if let Some(id) = self.member_of_invite(who.id, &hash).await? {
-            return Ok(id);
+        let target = self.store.invite_conversation(&hash).await?;
+        if let Some(id) = target {
+            if self.store.role_of(id, who.id).await?.is_some() {
+                return Ok(id);
+            }
         }
-        self.join(who, JoinVia::Invite(&hash), CoreError::InviteInvalid)
-            .await
+        self.join(
+            who,
+            JoinVia::Invite(&hash),
+            target,
+            CoreError::InviteInvalid,
+        )
+        .await
     }
 
     pub(super) async fn join(
         &self,
         who: &UserView,
         via: JoinVia<'_>,
+        target: Option<ConversationId>,
         invalid: CoreError,
     ) -> Result<ConversationId, CoreError> {
         self.limits.membership(who.id)?;
-        // The conversation's ordering lock, so that the join event leaves in seq order with
-        // the conversation's messages.
-        let target = match via {
-            JoinVia::Public(id) => Some(id),
-            JoinVia::Invite(hash) => self.store.invite_conversation(hash).await?,
-        };
+        // `target` is the conversation `via` leads to, known to the caller: its ordering lock
+        // makes the join event leave in seq order with the conversation's messages.
         let Some(target) = target else {
             return Err(invalid);
         };
