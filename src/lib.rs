@@ -7,6 +7,7 @@
 //! Data flows one way: app (server functions) or server (/ws) -> core -> store/hub. The core
 //! never imports the app or the server crate.
 
+pub mod device;
 pub mod error;
 pub mod ids;
 pub mod model;
@@ -14,13 +15,15 @@ pub mod navigation;
 pub mod permissions;
 pub mod protocol;
 pub mod text;
+pub mod time;
 pub mod validate;
 
 #[cfg(feature = "server")]
 pub mod server;
 
 pub use error::CoreError;
-pub use ids::{ConversationId, Seq, UserId};
+pub use ids::{ConversationId, InviteId, Seq, SessionId, UserId};
+pub use time::Timestamp;
 pub use validate::{
     ConversationTitle, InviteCode, MessageBody, Password, Username, ValidationError,
 };

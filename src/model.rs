@@ -1,7 +1,8 @@
 //! Views the server hands to the UI (server functions) and to WebSocket clients.
 //! Timestamps are Unix milliseconds (UTC); the browser formats them in local time.
 
-use crate::ids::{ConversationId, Seq, UserId};
+use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
+use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,9 +105,9 @@ pub struct MessageView {
     pub author_id: UserId,
     pub author: String,
     pub body: String,
-    pub created_at: i64,
+    pub created_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub edited_at: Option<i64>,
+    pub edited_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
     /// The sender's idempotency key; lets the sender match an echo to its pending bubble.
@@ -118,7 +119,7 @@ pub struct MessageView {
 pub struct ConversationSummary {
     pub id: ConversationId,
     pub title: String,
-    pub last_activity_at: i64,
+    pub last_activity_at: Timestamp,
     pub last_seq: Seq,
     pub last_message: Option<MessagePreview>,
     /// Messages by others after the user's read position (capped at [`UNREAD_CAP`]).
@@ -158,7 +159,7 @@ impl MessagePreview {
 pub struct Member {
     pub user: UserView,
     pub role: Role,
-    pub joined_at: i64,
+    pub joined_at: Timestamp,
 }
 
 /// What the conversation page needs besides the history.
@@ -204,8 +205,7 @@ pub struct BanInfo {
     pub username: String,
     /// Who removed them, when that account still exists.
     pub banned_by: Option<String>,
-    /// Unix milliseconds.
-    pub banned_at: i64,
+    pub banned_at: Timestamp,
 }
 
 /// Security events the audit log records. Stored (and filtered) by [`AuditAction::as_str`].
@@ -303,7 +303,7 @@ pub struct CreatedInvite {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WsTicket {
     pub token: String,
-    pub expires_at: i64,
+    pub expires_at: Timestamp,
 }
 
 /// A row of the public room directory.
@@ -312,7 +312,7 @@ pub struct PublicRoom {
     pub id: ConversationId,
     pub title: String,
     pub member_count: i64,
-    pub last_activity_at: i64,
+    pub last_activity_at: Timestamp,
     /// Whether the caller is already a member.
     pub joined: bool,
 }
@@ -328,10 +328,10 @@ pub const INVITE_MAX_USES: i64 = 100_000;
 /// again after creation: only its hash is stored).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InviteInfo {
-    pub id: i64,
+    pub id: InviteId,
     pub created_by: String,
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
     pub max_uses: Option<i64>,
     pub uses: i64,
     pub revoked: bool,
@@ -342,12 +342,12 @@ pub struct InviteInfo {
 /// A signed-in session of the caller, for the "where you're signed in" list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
-    pub id: String,
+    pub id: SessionId,
     /// A short description of the browser or client, from its User-Agent.
     pub device: String,
     pub client_addr: Option<String>,
-    pub created_at: i64,
-    pub last_seen_at: i64,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
     /// The session making this request.
     pub current: bool,
 }
@@ -356,64 +356,10 @@ pub struct SessionInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub id: i64,
-    pub at: i64,
+    pub at: Timestamp,
     pub action: String,
     pub actor: Option<String>,
     pub target: Option<String>,
     pub detail: Option<String>,
     pub client_addr: Option<String>,
-}
-
-/// "Firefox on Linux" from a User-Agent string; the raw string when nothing is recognised.
-pub fn describe_device(user_agent: Option<&str>) -> String {
-    let Some(ua) = user_agent.filter(|u| !u.trim().is_empty()) else {
-        return "Unknown device".to_owned();
-    };
-    let browser = [
-        ("Edg/", "Edge"),
-        ("OPR/", "Opera"),
-        ("Firefox/", "Firefox"),
-        ("Chrome/", "Chrome"),
-        ("Chromium/", "Chromium"),
-        ("Safari/", "Safari"),
-    ]
-    .iter()
-    .find(|(needle, _)| ua.contains(needle))
-    .map(|(_, name)| *name);
-    let os = [
-        ("Android", "Android"),
-        ("iPhone", "iOS"),
-        ("iPad", "iPadOS"),
-        ("Windows", "Windows"),
-        ("Mac OS X", "macOS"),
-        ("CrOS", "ChromeOS"),
-        ("Linux", "Linux"),
-    ]
-    .iter()
-    .find(|(needle, _)| ua.contains(needle))
-    .map(|(_, name)| *name);
-    match (browser, os) {
-        (Some(b), Some(o)) => format!("{b} on {o}"),
-        (Some(b), None) => b.to_owned(),
-        (None, Some(o)) => format!("Browser on {o}"),
-        (None, None) => ua.chars().take(60).collect(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::describe_device;
-
-    #[test]
-    fn devices_are_described_from_the_user_agent() {
-        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
-        assert_eq!(describe_device(Some(chrome)), "Chrome on Linux");
-        let firefox =
-            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0";
-        assert_eq!(describe_device(Some(firefox)), "Firefox on Windows");
-        let safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1";
-        assert_eq!(describe_device(Some(safari)), "Safari on iOS");
-        assert_eq!(describe_device(Some("curl/8.5.0")), "curl/8.5.0");
-        assert_eq!(describe_device(None), "Unknown device");
-    }
 }

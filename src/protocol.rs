@@ -7,6 +7,7 @@
 
 use crate::ids::{ConversationId, Seq, UserId};
 use crate::model::{ConversationSummary, Member, MessageView, UserView};
+use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// Seconds a socket may stay open without a valid `auth` frame.
@@ -83,11 +84,11 @@ pub enum ServerFrame {
     Ready {
         user: UserView,
         /// When the socket's token expires (Unix ms): renew before then or be closed with 4001.
-        expires_at: i64,
+        expires_at: Timestamp,
     },
     /// A `renew` was accepted; the socket now lives until `expires_at` (Unix ms).
     Renewed {
-        expires_at: i64,
+        expires_at: Timestamp,
     },
     Message {
         message: MessageView,
@@ -97,7 +98,7 @@ pub enum ServerFrame {
         conversation_id: ConversationId,
         client_id: String,
         seq: Seq,
-        created_at: i64,
+        created_at: Timestamp,
     },
     /// The answer to `sync` ends here; `complete` is false when more are waiting.
     Synced {

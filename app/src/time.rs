@@ -2,6 +2,7 @@
 //! viewer's local time (the offset signal flips after hydration, so the markup matches first).
 
 use leptos::prelude::*;
+use palaver::Timestamp;
 
 /// Minutes east of UTC for the viewer; 0 until the browser reports its own.
 #[derive(Clone, Copy)]
@@ -47,8 +48,8 @@ struct Parts {
     minute: i64,
 }
 
-fn parts(ms: i64, offset_min: i64) -> Parts {
-    let secs = ms.div_euclid(1000) + offset_min * 60;
+fn parts(at: Timestamp, offset_min: i64) -> Parts {
+    let secs = at.as_millis().div_euclid(1000) + offset_min * 60;
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
@@ -62,14 +63,14 @@ fn parts(ms: i64, offset_min: i64) -> Parts {
 }
 
 /// "14:05".
-pub fn clock(ms: i64, offset_min: i64) -> String {
-    let p = parts(ms, offset_min);
+pub fn clock(at: Timestamp, offset_min: i64) -> String {
+    let p = parts(at, offset_min);
     format!("{:02}:{:02}", p.hour, p.minute)
 }
 
 /// "2026-11-22 14:05" for tooltips and the `datetime` attribute's human twin.
-pub fn full(ms: i64, offset_min: i64) -> String {
-    let p = parts(ms, offset_min);
+pub fn full(at: Timestamp, offset_min: i64) -> String {
+    let p = parts(at, offset_min);
     format!(
         "{}-{:02}-{:02} {:02}:{:02}",
         p.year, p.month, p.day, p.hour, p.minute
@@ -77,8 +78,8 @@ pub fn full(ms: i64, offset_min: i64) -> String {
 }
 
 /// RFC 3339 in UTC, for `<time datetime>`.
-pub fn iso(ms: i64) -> String {
-    let p = parts(ms, 0);
+pub fn iso(at: Timestamp) -> String {
+    let p = parts(at, 0);
     format!(
         "{}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         p.year,
@@ -86,15 +87,15 @@ pub fn iso(ms: i64) -> String {
         p.day,
         p.hour,
         p.minute,
-        ms.div_euclid(1000).rem_euclid(60)
+        at.as_millis().div_euclid(1000).rem_euclid(60)
     )
 }
 
 /// The side nav's short stamp: time today, else the date.
-pub fn short(ms: i64, now_ms: i64, offset_min: i64) -> String {
-    let (a, b) = (parts(ms, offset_min), parts(now_ms, offset_min));
+pub fn short(at: Timestamp, now: Timestamp, offset_min: i64) -> String {
+    let (a, b) = (parts(at, offset_min), parts(now, offset_min));
     if (a.year, a.month, a.day) == (b.year, b.month, b.day) {
-        clock(ms, offset_min)
+        clock(at, offset_min)
     } else {
         format!("{}-{:02}-{:02}", a.year, a.month, a.day)
     }
@@ -107,19 +108,19 @@ mod tests {
     #[test]
     fn formats_known_instants() {
         // 2026-11-22T21:49:31Z
-        let ms = 1_795_384_171_000;
+        let ms = Timestamp(1_795_384_171_000);
         assert_eq!(iso(ms), "2026-11-22T21:49:31Z");
         assert_eq!(clock(ms, 0), "21:49");
         assert_eq!(clock(ms, 120), "23:49");
         assert_eq!(full(ms, 180), "2026-11-23 00:49");
-        assert_eq!(iso(0), "1970-01-01T00:00:00Z");
-        assert_eq!(iso(951_782_400_000), "2000-02-29T00:00:00Z");
+        assert_eq!(iso(Timestamp(0)), "1970-01-01T00:00:00Z");
+        assert_eq!(iso(Timestamp(951_782_400_000)), "2000-02-29T00:00:00Z");
     }
 
     #[test]
     fn short_shows_time_today_and_date_otherwise() {
-        let now = 1_795_384_171_000;
-        assert_eq!(short(now - 60_000, now, 0), "21:48");
-        assert_eq!(short(now - 86_400_000, now, 0), "2026-11-21");
+        let now = Timestamp(1_795_384_171_000);
+        assert_eq!(short(now.plus_ms(-60_000), now, 0), "21:48");
+        assert_eq!(short(now.plus_ms(-86_400_000), now, 0), "2026-11-21");
     }
 }

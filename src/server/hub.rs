@@ -1,7 +1,7 @@
 //! Fan-out of live events to subscribers. [`LocalHub`] serves one process; a NATS-backed hub
 //! implements the same trait to carry events between nodes.
 
-use crate::ids::{ConversationId, Seq, UserId};
+use crate::ids::{ConversationId, Seq, SessionId, UserId};
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -43,7 +43,7 @@ pub enum HubEvent {
     /// On a user's channel: sockets opened under one of `sessions` send `payload` and
     /// close; the user's other sockets ignore it.
     SessionsEnded {
-        sessions: Arc<[String]>,
+        sessions: Arc<[SessionId]>,
         payload: Bytes,
     },
 }

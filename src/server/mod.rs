@@ -14,11 +14,3 @@ pub use store::{postgres, sqlite};
 pub use chat::{Chat, ChatConfig, ClientMeta, SessionUser, SocketSlot};
 pub use hub::{Hub, HubEvent, LocalHub, Topic};
 pub use store::{Store, StoreError};
-
-/// Milliseconds since the Unix epoch, the one clock the core stores.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}

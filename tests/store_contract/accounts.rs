@@ -1,9 +1,9 @@
 //! Accounts and sessions.
 
-use crate::fixtures::{sign_up, user, T0};
+use crate::fixtures::{at, sign_up, user, T0};
 use palaver::server::store::NewSession;
 use palaver::server::{Store, StoreError};
-use palaver::UserId;
+use palaver::{SessionId, Timestamp, UserId};
 use std::sync::Arc;
 
 pub async fn sign_up_refuses_a_taken_username_whatever_its_case(store: Arc<dyn Store>) {
@@ -65,15 +65,19 @@ pub async fn password_hashes_are_read_and_replaced_by_user_id(store: Arc<dyn Sto
     );
 }
 
+fn sid(id: &str) -> SessionId {
+    SessionId(id.to_owned())
+}
+
 /// Creates a session `id` for `user` whose cookie hash is `id`'s bytes, expiring at `expires`.
 async fn session(store: &dyn Store, id: &str, user: UserId, now: i64, expires: i64) {
     store
         .create_session(NewSession {
-            id,
+            id: &SessionId(id.to_owned()),
             token_hash: id.as_bytes(),
             user_id: user,
-            now,
-            expires_at: expires,
+            now: Timestamp(now),
+            expires_at: Timestamp(expires),
             user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"),
             client_addr: Some("192.0.2.1"),
         })
@@ -86,27 +90,34 @@ pub async fn a_session_is_found_by_its_token_hash_until_it_expires(store: Arc<dy
     session(&*store, "s1", alice.id, T0, T0 + 1_000).await;
 
     let record = store
-        .session_by_token(b"s1", T0 + 999)
+        .session_by_token(b"s1", at(999))
         .await
         .unwrap()
         .expect("live");
-    assert_eq!(record.session_id, "s1");
+    assert_eq!(record.session_id.as_str(), "s1");
     assert_eq!(record.user, alice);
     assert_eq!(
-        store.session_owner("s1", T0 + 999).await.unwrap(),
+        store.session_owner(&sid("s1"), at(999)).await.unwrap(),
         Some(alice.id)
     );
-    assert!(store.session_by_token(b"s2", T0).await.unwrap().is_none());
-
-    // Expired at expires_at itself.
     assert!(store
-        .session_by_token(b"s1", T0 + 1_000)
+        .session_by_token(b"s2", at(0))
         .await
         .unwrap()
         .is_none());
-    assert_eq!(store.session_owner("s1", T0 + 1_000).await.unwrap(), None);
+
+    // Expired at expires_at itself.
     assert!(store
-        .sessions_for(alice.id, T0 + 1_000)
+        .session_by_token(b"s1", at(1_000))
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store.session_owner(&sid("s1"), at(1_000)).await.unwrap(),
+        None
+    );
+    assert!(store
+        .sessions_for(alice.id, at(1_000))
         .await
         .unwrap()
         .is_empty());
@@ -117,26 +128,22 @@ pub async fn a_revoked_session_is_invisible(store: Arc<dyn Store>) {
     session(&*store, "s1", alice.id, T0, T0 + 60_000).await;
 
     assert_eq!(
-        store
-            .revoke_session(b"s1", T0 + 1)
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("s1")
+        store.revoke_session(b"s1", at(1)).await.unwrap(),
+        Some(sid("s1"))
     );
     assert_eq!(
-        store.revoke_session(b"s1", T0 + 2).await.unwrap(),
+        store.revoke_session(b"s1", at(2)).await.unwrap(),
         None,
         "only once"
     );
     assert!(store
-        .session_by_token(b"s1", T0 + 3)
+        .session_by_token(b"s1", at(3))
         .await
         .unwrap()
         .is_none());
-    assert_eq!(store.session_owner("s1", T0 + 3).await.unwrap(), None);
+    assert_eq!(store.session_owner(&sid("s1"), at(3)).await.unwrap(), None);
     assert!(store
-        .sessions_for(alice.id, T0 + 3)
+        .sessions_for(alice.id, at(3))
         .await
         .unwrap()
         .is_empty());
@@ -150,59 +157,59 @@ pub async fn revoking_the_other_sessions_keeps_the_current_one(store: Arc<dyn St
     session(&*store, "a3", alice.id, T0 + 2, T0 + 60_000).await;
     session(&*store, "b1", bob.id, T0, T0 + 60_000).await;
     let ids = |list: Vec<palaver::model::SessionInfo>| -> Vec<String> {
-        list.into_iter().map(|s| s.id).collect()
+        list.into_iter().map(|s| s.id.0).collect()
     };
     // Most recently seen first.
     assert_eq!(
-        ids(store.sessions_for(alice.id, T0 + 10).await.unwrap()),
+        ids(store.sessions_for(alice.id, at(10)).await.unwrap()),
         ["a3", "a2", "a1"]
     );
 
     assert!(
         !store
-            .revoke_session_by_id(bob.id, "a3", T0 + 10)
+            .revoke_session_by_id(bob.id, &sid("a3"), at(10))
             .await
             .unwrap(),
         "not Bob's"
     );
     assert!(store
-        .revoke_session_by_id(alice.id, "a3", T0 + 10)
+        .revoke_session_by_id(alice.id, &sid("a3"), at(10))
         .await
         .unwrap());
     assert!(!store
-        .revoke_session_by_id(alice.id, "a3", T0 + 11)
+        .revoke_session_by_id(alice.id, &sid("a3"), at(11))
         .await
         .unwrap());
     let mut revoked = store
-        .revoke_sessions_except(alice.id, Some("a1"), T0 + 12)
+        .revoke_sessions_except(alice.id, Some(&sid("a1")), at(12))
         .await
         .unwrap();
     revoked.sort();
-    assert_eq!(revoked, ["a2"]);
+    assert_eq!(revoked, [sid("a2")]);
     assert_eq!(
-        ids(store.sessions_for(alice.id, T0 + 13).await.unwrap()),
+        ids(store.sessions_for(alice.id, at(13)).await.unwrap()),
         ["a1"]
     );
     assert_eq!(
-        ids(store.sessions_for(bob.id, T0 + 13).await.unwrap()),
+        ids(store.sessions_for(bob.id, at(13)).await.unwrap()),
         ["b1"]
     );
 
     // Without a session to keep (a password reset), all of them go.
     assert_eq!(
         store
-            .revoke_sessions_except(alice.id, None, T0 + 14)
+            .revoke_sessions_except(alice.id, None, at(14))
             .await
             .unwrap(),
-        ["a1"]
+        [sid("a1")]
     );
     assert!(store
-        .sessions_for(alice.id, T0 + 15)
+        .sessions_for(alice.id, at(15))
         .await
         .unwrap()
         .is_empty());
     assert!(store
-        .session_by_token(b"b1", T0 + 15)
+        .session_by_token(b"b1", at(15))
         .await
         .unwrap()
         .is_some());

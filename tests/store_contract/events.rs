@@ -2,7 +2,7 @@
 //! append, and reading it back (history pages backwards, resume forwards).
 
 use crate::fixtures::{
-    add_member, append, conversation, event, last_seq, leave, remove, say, seqs, user, T0,
+    add_member, append, at, conversation, event, last_seq, leave, remove, say, seqs, user,
 };
 use palaver::model::EventKind;
 use palaver::server::{Store, StoreError};
@@ -24,7 +24,7 @@ pub async fn seqs_have_no_gaps_under_eight_concurrent_writers(store: Arc<dyn Sto
     let base = last_seq(&*store, id, &owner).await;
     assert_eq!(
         base,
-        (WRITERS - 1) as Seq,
+        Seq((WRITERS - 1) as i64),
         "one join event per added writer"
     );
 
@@ -66,21 +66,21 @@ pub async fn seqs_have_no_gaps_under_eight_concurrent_writers(store: Arc<dyn Sto
         all.extend(mine);
     }
 
-    let total = (WRITERS * EACH) as Seq;
-    let last = base + total;
+    let total = (WRITERS * EACH) as i64;
+    let last = base.plus(total);
     all.sort_unstable();
     assert_eq!(
         all,
-        (base + 1..=last).collect::<Vec<_>>(),
+        (base.0 + 1..=last.0).map(Seq).collect::<Vec<_>>(),
         "each seq after the joins handed out once"
     );
-    let stored = store.messages_after(id, 0, 1_000).await.unwrap();
+    let stored = store.messages_after(id, Seq(0), 1_000).await.unwrap();
     assert_eq!(
         seqs(&stored),
-        (1..=last).collect::<Vec<_>>(),
+        (1..=last.0).collect::<Vec<_>>(),
         "joins and messages, no gap"
     );
-    let (joins, messages) = stored.split_at(base as usize);
+    let (joins, messages) = stored.split_at(base.0 as usize);
     assert!(joins.iter().all(|e| e.kind == EventKind::Join));
     assert!(messages.iter().all(|e| e.kind == EventKind::Message));
     assert_eq!(last_seq(&*store, id, &owner).await, last);
@@ -95,7 +95,7 @@ pub async fn a_retried_client_id_returns_the_stored_event_without_taking_a_seq(
     add_member(&*store, id, &alice, &bob).await;
     let base = last_seq(&*store, id, &alice).await;
     let first = say(&*store, id, &alice, "hello").await;
-    assert_eq!(first.seq, base + 1);
+    assert_eq!(first.seq, base.plus(1));
 
     let mut retry = event(
         id,
@@ -105,7 +105,7 @@ pub async fn a_retried_client_id_returns_the_stored_event_without_taking_a_seq(
         "c-hello",
         "hello again",
     );
-    retry.now = T0 + 50;
+    retry.now = at(50);
     let again = append(&*store, retry).await.unwrap();
     assert!(!again.created);
     assert_eq!(
@@ -115,7 +115,7 @@ pub async fn a_retried_client_id_returns_the_stored_event_without_taking_a_seq(
 
     assert_eq!(
         say(&*store, id, &alice, "world").await.seq,
-        base + 2,
+        base.plus(2),
         "no seq was taken"
     );
     // Client ids are the sender's own: Bob may use the same one.
@@ -126,7 +126,7 @@ pub async fn a_retried_client_id_returns_the_stored_event_without_taking_a_seq(
     .await
     .unwrap();
     assert!(bobs.created);
-    assert_eq!(bobs.message.seq, base + 3);
+    assert_eq!(bobs.message.seq, base.plus(3));
 
     // A retried edit is not applied twice.
     let edit = event(
@@ -150,14 +150,14 @@ pub async fn a_retried_client_id_returns_the_stored_event_without_taking_a_seq(
     assert!(!retried.created);
     assert_eq!(
         (retried.message.seq, retried.message.kind),
-        (base + 4, EventKind::Edit)
+        (base.plus(4), EventKind::Edit)
     );
     let history = store.history(id, None, 10).await.unwrap();
     let hello = history.iter().find(|m| m.seq == first.seq).expect("hello");
     assert_eq!(hello.body, "hello, edited");
     assert_eq!(
-        seqs(&store.messages_after(id, 0, 10).await.unwrap()),
-        (1..=base + 4).collect::<Vec<_>>()
+        seqs(&store.messages_after(id, Seq(0), 10).await.unwrap()),
+        (1..=base.0 + 4).collect::<Vec<_>>()
     );
 }
 
@@ -168,7 +168,7 @@ pub async fn only_the_author_edits_a_message(store: Arc<dyn Store>) {
     add_member(&*store, id, &alice, &bob).await;
     let base = last_seq(&*store, id, &alice).await;
     let draft = say(&*store, id, &bob, "draft").await.seq;
-    assert_eq!(draft, base + 1);
+    assert_eq!(draft, base.plus(1));
 
     let by_owner = event(id, &alice, EventKind::Edit, Some(draft), "e-a", "rewritten");
     let mut as_moderator = event(id, &alice, EventKind::Edit, Some(draft), "e-m", "rewritten");
@@ -179,7 +179,14 @@ pub async fn only_the_author_edits_a_message(store: Arc<dyn Store>) {
             "an {who} does not edit someone else's message"
         );
     }
-    let missing = event(id, &bob, EventKind::Edit, Some(99), "e-x", "nothing there");
+    let missing = event(
+        id,
+        &bob,
+        EventKind::Edit,
+        Some(Seq(99)),
+        "e-x",
+        "nothing there",
+    );
     assert!(matches!(
         append(&*store, missing).await,
         Err(StoreError::NotFound)
@@ -192,10 +199,14 @@ pub async fn only_the_author_edits_a_message(store: Arc<dyn Store>) {
     ));
 
     let mut edit = event(id, &bob, EventKind::Edit, Some(draft), "e-1", "final");
-    edit.now = T0 + 5;
+    edit.now = at(5);
     let edited = append(&*store, edit).await.unwrap();
     assert!(edited.created);
-    assert_eq!(edited.message.seq, draft + 1, "refused edits took no seq");
+    assert_eq!(
+        edited.message.seq,
+        draft.plus(1),
+        "refused edits took no seq"
+    );
     assert_eq!(edited.message.kind, EventKind::Edit);
     assert_eq!(edited.message.target_seq, Some(draft));
     assert_eq!(edited.message.body, "final");
@@ -217,12 +228,12 @@ pub async fn only_the_author_edits_a_message(store: Arc<dyn Store>) {
     let history = store.history(id, None, 10).await.unwrap();
     assert_eq!(
         seqs(&history),
-        (1..=base).chain([draft]).collect::<Vec<_>>(),
+        (1..=base.0).chain([draft.0]).collect::<Vec<_>>(),
         "the joins and the message: edits are not shown as events of their own"
     );
     let message = history.last().unwrap();
     assert_eq!(message.body, "final");
-    assert_eq!(message.edited_at, Some(T0 + 5));
+    assert_eq!(message.edited_at, Some(at(5)));
     assert!(!message.deleted);
 }
 
@@ -235,7 +246,7 @@ pub async fn the_author_or_a_moderator_deletes_and_deleted_stays_deleted(store: 
     add_member(&*store, id, &alice, &carol).await;
     let base = last_seq(&*store, id, &alice).await;
     let secret = say(&*store, id, &bob, "secret").await.seq;
-    assert_eq!(secret, base + 1);
+    assert_eq!(secret, base.plus(1));
     let edit = event(
         id,
         &bob,
@@ -257,20 +268,20 @@ pub async fn the_author_or_a_moderator_deletes_and_deleted_stays_deleted(store: 
     assert!(deleted.created);
     assert_eq!(
         (deleted.message.seq, deleted.message.kind),
-        (base + 3, EventKind::Delete)
+        (base.plus(3), EventKind::Delete)
     );
 
     let history = store.history(id, None, 10).await.unwrap();
     assert_eq!(
         seqs(&history),
-        (1..=base).chain([secret]).collect::<Vec<_>>()
+        (1..=base.0).chain([secret.0]).collect::<Vec<_>>()
     );
     let message = history.last().unwrap();
     assert!(message.deleted);
     assert_eq!(message.body, "", "the text is gone");
-    let events = store.messages_after(id, 0, 10).await.unwrap();
-    assert_eq!(seqs(&events), (1..=base + 3).collect::<Vec<_>>());
-    let events = &events[base as usize..];
+    let events = store.messages_after(id, Seq(0), 10).await.unwrap();
+    assert_eq!(seqs(&events), (1..=base.0 + 3).collect::<Vec<_>>());
+    let events = &events[base.0 as usize..];
     assert_eq!(events[1].kind, EventKind::Edit);
     assert_eq!(
         events[1].body, "",
@@ -299,9 +310,12 @@ pub async fn the_author_or_a_moderator_deletes_and_deleted_stays_deleted(store: 
 
     // Authors delete their own.
     let oops = say(&*store, id, &carol, "oops").await.seq;
-    assert_eq!(oops, base + 4);
+    assert_eq!(oops, base.plus(4));
     let own = event(id, &carol, EventKind::Delete, Some(oops), "d-own", "");
-    assert_eq!(append(&*store, own).await.unwrap().message.seq, base + 5);
+    assert_eq!(
+        append(&*store, own).await.unwrap().message.seq,
+        base.plus(5)
+    );
 }
 
 pub async fn a_removed_member_can_no_longer_append(store: Arc<dyn Store>) {
@@ -318,7 +332,7 @@ pub async fn a_removed_member_can_no_longer_append(store: Arc<dyn Store>) {
         .expect("bob was a member");
     assert_eq!(
         (left.seq, left.kind, left.author_id),
-        (before + 1, EventKind::Leave, bob.id)
+        (before.plus(1), EventKind::Leave, bob.id)
     );
     assert!(!remove(&*store, id, &bob, None).await.unwrap(), "only once");
 
@@ -347,7 +361,7 @@ pub async fn a_removed_member_can_no_longer_append(store: Arc<dyn Store>) {
     );
     assert_eq!(
         say(&*store, id, &alice, "still here").await.seq,
-        left.seq + 1
+        left.seq.plus(1)
     );
 }
 
@@ -356,7 +370,7 @@ pub async fn appending_to_a_deleted_conversation_is_not_found(store: Arc<dyn Sto
     let id = conversation(&*store, &alice, "doomed").await;
     say(&*store, id, &alice, "last words").await;
 
-    store.delete_conversation(id, T0 + 1).await.unwrap();
+    store.delete_conversation(id, at(1)).await.unwrap();
 
     for attempt in [
         event(id, &alice, EventKind::Message, None, "after", "after"),
@@ -377,12 +391,12 @@ pub async fn appending_to_a_deleted_conversation_is_not_found(store: Arc<dyn Sto
 
 /// Bob joins, 20 messages, an edit, 3 messages, Bob leaves: seqs 1..=26, 22 not visible. The
 /// join and the leave are the ones the store writes with the membership.
-async fn busy_conversation(store: &dyn Store) -> (palaver::ConversationId, Vec<Seq>) {
+async fn busy_conversation(store: &dyn Store) -> (palaver::ConversationId, Vec<i64>) {
     let alice = user(store, "alice").await;
     let bob = user(store, "bob").await;
     let id = conversation(store, &alice, "history").await;
     add_member(store, id, &alice, &bob).await;
-    assert_eq!(last_seq(store, id, &alice).await, 1, "Bob's join");
+    assert_eq!(last_seq(store, id, &alice).await, Seq(1), "Bob's join");
     for n in 0..20 {
         let who = if n % 2 == 0 { &alice } else { &bob };
         say(store, id, who, &format!("message {n}")).await;
@@ -391,7 +405,7 @@ async fn busy_conversation(store: &dyn Store) -> (palaver::ConversationId, Vec<S
         id,
         &alice,
         EventKind::Edit,
-        Some(2),
+        Some(Seq(2)),
         "e-2",
         "message 0, edited",
     );
@@ -400,7 +414,7 @@ async fn busy_conversation(store: &dyn Store) -> (palaver::ConversationId, Vec<S
         say(store, id, &alice, &format!("message {n}")).await;
     }
     assert!(remove(store, id, &bob, None).await.unwrap());
-    assert_eq!(last_seq(store, id, &alice).await, 26, "Bob's leave");
+    assert_eq!(last_seq(store, id, &alice).await, Seq(26), "Bob's leave");
     let visible = (1..=26).filter(|&s| s != 22).collect();
     (id, visible)
 }
@@ -434,10 +448,14 @@ pub async fn history_pages_cover_every_visible_event_once_in_order(store: Arc<dy
         [24, 25, 26]
     );
     assert_eq!(
-        seqs(&store.history(id, Some(23), 2).await.unwrap()),
+        seqs(&store.history(id, Some(Seq(23)), 2).await.unwrap()),
         [20, 21]
     );
-    assert!(store.history(id, Some(1), 10).await.unwrap().is_empty());
+    assert!(store
+        .history(id, Some(Seq(1)), 10)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 pub async fn messages_after_pages_through_every_event_kind(store: Arc<dyn Store>) {
@@ -446,12 +464,12 @@ pub async fn messages_after_pages_through_every_event_kind(store: Arc<dyn Store>
     let mut seen = Vec::new();
     let mut after = 0;
     loop {
-        let page = store.messages_after(id, after, 5).await.unwrap();
+        let page = store.messages_after(id, Seq(after), 5).await.unwrap();
         if page.is_empty() {
             break;
         }
         assert!(page.len() <= 5);
-        after = page.last().unwrap().seq;
+        after = page.last().unwrap().seq.0;
         seen.extend(page);
     }
 
@@ -468,11 +486,18 @@ pub async fn messages_after_pages_through_every_event_kind(store: Arc<dyn Store>
         ("bob", "bob")
     );
     let edit = &seen[21];
-    assert_eq!((edit.kind, edit.target_seq), (EventKind::Edit, Some(2)));
+    assert_eq!(
+        (edit.kind, edit.target_seq),
+        (EventKind::Edit, Some(Seq(2)))
+    );
     assert_eq!(edit.body, "message 0, edited");
     assert_eq!(
-        seqs(&store.messages_after(id, 23, 100).await.unwrap()),
+        seqs(&store.messages_after(id, Seq(23), 100).await.unwrap()),
         [24, 25, 26]
     );
-    assert!(store.messages_after(id, 26, 100).await.unwrap().is_empty());
+    assert!(store
+        .messages_after(id, Seq(26), 100)
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -5,10 +5,15 @@ use palaver::server::store::{
     Ban, Inserted, InviteLimits, JoinOutcome, JoinVia, Leave, NewEvent, NewUser,
 };
 use palaver::server::{Store, StoreError};
-use palaver::{ConversationId, Seq, Username};
+use palaver::{ConversationId, Seq, Timestamp, Username};
 
 /// 2023-11-14T22:13:20Z: every time in the suite is this plus a few milliseconds.
 pub const T0: i64 = 1_700_000_000_000;
+
+/// `ms` milliseconds after [`T0`].
+pub fn at(ms: i64) -> Timestamp {
+    Timestamp(T0 + ms)
+}
 
 /// A member cap no test reaches unless it means to.
 pub const NO_CAP: i64 = 1_000;
@@ -21,7 +26,7 @@ pub async fn sign_up(store: &dyn Store, name: &str) -> Result<UserView, StoreErr
             key: &username.key(),
             skeleton: &username.skeleton(),
             password_hash: "$argon2id$not-a-real-hash",
-            now: T0,
+            now: at(0),
         })
         .await
 }
@@ -32,7 +37,7 @@ pub async fn user(store: &dyn Store, name: &str) -> UserView {
 
 pub async fn conversation(store: &dyn Store, owner: &UserView, title: &str) -> ConversationId {
     store
-        .create_conversation(owner.id, title, false, T0)
+        .create_conversation(owner.id, title, false, at(0))
         .await
         .expect("create conversation")
         .id
@@ -46,7 +51,7 @@ pub async fn add_member(store: &dyn Store, id: ConversationId, by: &UserView, us
         max_uses: None,
     };
     store
-        .create_invite(id, &code, by.id, T0, limits)
+        .create_invite(id, &code, by.id, at(0), limits)
         .await
         .expect("create invite");
     match join_via(store, JoinVia::Invite(&code), user, T0, NO_CAP).await {
@@ -71,7 +76,7 @@ pub fn event<'a>(
         sender,
         client_id,
         body,
-        now: T0,
+        now: at(0),
         moderator: false,
     }
 }
@@ -93,9 +98,9 @@ pub async fn say(store: &dyn Store, id: ConversationId, who: &UserView, body: &s
     inserted.message
 }
 
-/// The seqs of events, in the order given.
-pub fn seqs(events: &[MessageView]) -> Vec<Seq> {
-    events.iter().map(|m| m.seq).collect()
+/// The seqs of events as plain numbers, in the order given (to compare with ranges).
+pub fn seqs(events: &[MessageView]) -> Vec<i64> {
+    events.iter().map(|m| m.seq.0).collect()
 }
 
 /// A client id no other event of the test has used (the chat layer uses random ones).
@@ -113,7 +118,7 @@ pub async fn join_via(
     now: i64,
     cap: i64,
 ) -> Result<JoinOutcome, StoreError> {
-    store.join(via, who, &event_id(), now, cap).await
+    store.join(via, who, &event_id(), Timestamp(now), cap).await
 }
 
 /// Removes as the chat layer does (a `leave` event with it); true when `who` was a member.
@@ -139,7 +144,7 @@ pub async fn leave(
     let leave = Leave {
         event_id: &event_id,
         body,
-        now: T0 + 50,
+        now: at(50),
     };
     store.remove_member(id, who, ban, leave).await
 }

@@ -1,19 +1,19 @@
 //! Invite links, joins (by invite or into a public room), the member cap, and bans.
 
 use crate::fixtures::{
-    add_member, conversation, event, join_via, last_seq, leave, remove, user, NO_CAP, T0,
+    add_member, at, conversation, event, join_via, last_seq, leave, remove, user, NO_CAP, T0,
 };
 use palaver::model::{
     EventKind, InviteInfo, InvitePreview, MessageView, PublicRoom, Role, UserView,
 };
 use palaver::server::store::{Ban, InviteLimits, JoinOutcome, JoinVia};
 use palaver::server::{Store, StoreError};
-use palaver::{ConversationId, UserId};
+use palaver::{ConversationId, InviteId, Seq, Timestamp, UserId};
 use std::sync::Arc;
 
 fn limits(expires_at: Option<i64>, max_uses: Option<i64>) -> InviteLimits {
     InviteLimits {
-        expires_at,
+        expires_at: expires_at.map(Timestamp),
         max_uses,
     }
 }
@@ -26,7 +26,7 @@ async fn invite(
     l: InviteLimits,
 ) -> InviteInfo {
     store
-        .create_invite(id, code, by, T0, l)
+        .create_invite(id, code, by, at(0), l)
         .await
         .expect("create invite")
 }
@@ -37,8 +37,8 @@ async fn join(store: &dyn Store, code: &[u8], user: &UserView, cap: i64) -> Join
         .expect("join")
 }
 
-async fn uses(store: &dyn Store, id: ConversationId, invite: i64) -> i64 {
-    let all = store.invites(id, T0).await.unwrap();
+async fn uses(store: &dyn Store, id: ConversationId, invite: InviteId) -> i64 {
+    let all = store.invites(id, at(0)).await.unwrap();
     all.iter().find(|i| i.id == invite).expect("listed").uses
 }
 
@@ -62,7 +62,7 @@ pub async fn an_invite_is_live_until_revoked_expired_or_used_up(store: Arc<dyn S
             expiring.created_at,
             expiring.expires_at
         ),
-        ("alice", T0, Some(T0 + 1_000))
+        ("alice", at(0), Some(at(1_000)))
     );
     assert_eq!(
         (
@@ -74,7 +74,7 @@ pub async fn an_invite_is_live_until_revoked_expired_or_used_up(store: Arc<dyn S
         (None, 0, false, true)
     );
     assert_eq!(
-        store.invite_target(b"code-1", T0 + 999).await.unwrap(),
+        store.invite_target(b"code-1", at(999)).await.unwrap(),
         Some(InvitePreview {
             conversation_id: id,
             title: "Room".into(),
@@ -84,7 +84,7 @@ pub async fn an_invite_is_live_until_revoked_expired_or_used_up(store: Arc<dyn S
         })
     );
     assert_eq!(
-        store.invite_target(b"code-1", T0 + 1_000).await.unwrap(),
+        store.invite_target(b"code-1", at(1_000)).await.unwrap(),
         None,
         "expired"
     );
@@ -95,7 +95,7 @@ pub async fn an_invite_is_live_until_revoked_expired_or_used_up(store: Arc<dyn S
     );
     assert!(matches!(
         store
-            .create_invite(other, b"code-1", alice.id, T0, limits(None, None))
+            .create_invite(other, b"code-1", alice.id, at(0), limits(None, None))
             .await,
         Err(StoreError::Conflict)
     ));
@@ -106,32 +106,29 @@ pub async fn an_invite_is_live_until_revoked_expired_or_used_up(store: Arc<dyn S
         JoinOutcome::Joined(..)
     ));
     assert_eq!(
-        store.invite_target(b"code-2", T0 + 2).await.unwrap(),
+        store.invite_target(b"code-2", at(2)).await.unwrap(),
         None,
         "used up"
     );
 
     let revoked = invite(&*store, id, b"code-3", alice.id, limits(None, None)).await;
     assert!(
-        !store
-            .revoke_invite(other, revoked.id, T0 + 3)
-            .await
-            .unwrap(),
+        !store.revoke_invite(other, revoked.id, at(3)).await.unwrap(),
         "not Other's"
     );
-    assert!(store.revoke_invite(id, revoked.id, T0 + 3).await.unwrap());
+    assert!(store.revoke_invite(id, revoked.id, at(3)).await.unwrap());
     assert!(
-        !store.revoke_invite(id, revoked.id, T0 + 4).await.unwrap(),
+        !store.revoke_invite(id, revoked.id, at(4)).await.unwrap(),
         "only once"
     );
     assert_eq!(
-        store.invite_target(b"code-3", T0 + 5).await.unwrap(),
+        store.invite_target(b"code-3", at(5)).await.unwrap(),
         None,
         "revoked"
     );
 
     assert_eq!(
-        store.invite_target(b"no-such-code", T0).await.unwrap(),
+        store.invite_target(b"no-such-code", at(0)).await.unwrap(),
         None
     );
     assert_eq!(
@@ -139,7 +136,7 @@ pub async fn an_invite_is_live_until_revoked_expired_or_used_up(store: Arc<dyn S
         None
     );
     // Newest first, each with the state it has at `now`.
-    let listed = store.invites(id, T0 + 1_000).await.unwrap();
+    let listed = store.invites(id, at(1_000)).await.unwrap();
     let state: Vec<_> = listed
         .iter()
         .map(|i| (i.id, i.uses, i.revoked, i.active))
@@ -152,7 +149,7 @@ pub async fn an_invite_is_live_until_revoked_expired_or_used_up(store: Arc<dyn S
             (expiring.id, 0, false, false),
         ]
     );
-    assert!(store.invites(other, T0).await.unwrap().is_empty());
+    assert!(store.invites(other, at(0)).await.unwrap().is_empty());
 }
 
 pub async fn joining_with_an_invite_consumes_a_use_and_honours_max_uses(store: Arc<dyn Store>) {
@@ -170,7 +167,7 @@ pub async fn joining_with_an_invite_consumes_a_use_and_honours_max_uses(store: A
             assert_eq!(joined, id);
             assert_eq!(
                 (member.user, member.role, member.joined_at),
-                (bob.clone(), Role::Member, T0 + 1)
+                (bob.clone(), Role::Member, at(1))
             );
         }
         other => panic!("expected Joined, got {other:?}"),
@@ -201,7 +198,7 @@ pub async fn joining_with_an_invite_consumes_a_use_and_honours_max_uses(store: A
         JoinOutcome::Invalid
     ));
     let revoked = invite(&*store, id, b"revoked", alice.id, limits(None, None)).await;
-    store.revoke_invite(id, revoked.id, T0).await.unwrap();
+    store.revoke_invite(id, revoked.id, at(0)).await.unwrap();
     assert!(matches!(
         join(&*store, b"revoked", &dave, NO_CAP).await,
         JoinOutcome::Invalid
@@ -287,10 +284,10 @@ pub async fn a_banned_member_cannot_rejoin_until_the_ban_is_lifted(store: Arc<dy
     }
 
     let ban = |at| Some(Ban { by: alice.id, at });
-    assert!(remove(&*store, id, &bob, ban(T0 + 5)).await.unwrap());
-    assert!(remove(&*store, id, &carol, ban(T0 + 6)).await.unwrap());
+    assert!(remove(&*store, id, &bob, ban(at(5))).await.unwrap());
+    assert!(remove(&*store, id, &carol, ban(at(6))).await.unwrap());
     assert!(
-        !remove(&*store, id, &dave, ban(T0 + 7)).await.unwrap(),
+        !remove(&*store, id, &dave, ban(at(7))).await.unwrap(),
         "not a member"
     );
     let bans = store.bans(id).await.unwrap();
@@ -308,8 +305,8 @@ pub async fn a_banned_member_cannot_rejoin_until_the_ban_is_lifted(store: Arc<dy
     assert_eq!(
         listed,
         [
-            (carol.id, "carol", Some("alice"), T0 + 6),
-            (bob.id, "bob", Some("alice"), T0 + 5),
+            (carol.id, "carol", Some("alice"), at(6)),
+            (bob.id, "bob", Some("alice"), at(5)),
         ],
         "newest first; no ban for someone who was not a member"
     );
@@ -393,7 +390,7 @@ pub async fn a_public_room_is_joined_without_an_invite_only_while_public(store: 
             )
         })
         .collect();
-    assert_eq!(row, [(id, "Lobby", 1, T0, false)]);
+    assert_eq!(row, [(id, "Lobby", 1, at(0), false)]);
     assert!(matches!(
         public_join(store, id, &bob).await.unwrap(),
         JoinOutcome::Joined(..)
@@ -403,7 +400,7 @@ pub async fn a_public_room_is_joined_without_an_invite_only_while_public(store: 
 
     // Most recently active first.
     let older = store
-        .create_conversation(alice.id, "Older", true, T0 - 10)
+        .create_conversation(alice.id, "Older", true, Timestamp(T0 - 10))
         .await
         .unwrap()
         .id;
@@ -415,7 +412,7 @@ pub async fn a_public_room_is_joined_without_an_invite_only_while_public(store: 
         [id, older]
     );
     let mut m = event(older, &alice, EventKind::Message, None, "m", "m");
-    m.now = T0 + 100;
+    m.now = at(100);
     store.append_event(m).await.unwrap();
     assert_eq!(
         ids(store.public_rooms(bob.id, 10).await.unwrap()),
@@ -447,7 +444,7 @@ pub async fn a_public_room_is_joined_without_an_invite_only_while_public(store: 
 /// The conversation's last event, as a client resuming from just before it would read it.
 async fn last_event(store: &dyn Store, id: ConversationId, viewer: &UserView) -> MessageView {
     let last = last_seq(store, id, viewer).await;
-    let mut events = store.messages_after(id, last - 1, 10).await.unwrap();
+    let mut events = store.messages_after(id, last.plus(-1), 10).await.unwrap();
     assert_eq!(events.len(), 1, "one event at the last seq {last}");
     events.remove(0)
 }
@@ -477,7 +474,11 @@ pub async fn joining_and_leaving_write_their_events_with_the_membership(store: A
     ];
     let id = conversation(&*store, &alice, "Room").await;
     let link = invite(&*store, id, b"link", alice.id, limits(None, None)).await;
-    assert_eq!(last_seq(&*store, id, &alice).await, 0, "a new conversation");
+    assert_eq!(
+        last_seq(&*store, id, &alice).await,
+        Seq(0),
+        "a new conversation"
+    );
 
     // A join by invite: the membership and its `join` event, the conversation's last.
     let joined = match join(&*store, b"link", &bob, NO_CAP).await {
@@ -489,11 +490,11 @@ pub async fn joining_and_leaving_write_their_events_with_the_membership(store: A
     };
     assert_eq!(
         (joined.conversation_id, joined.seq, joined.kind),
-        (id, 1, EventKind::Join)
+        (id, Seq(1), EventKind::Join)
     );
     assert_eq!(
         (joined.author_id, joined.author.as_str(), joined.created_at),
-        (bob.id, "bob", T0 + 1)
+        (bob.id, "bob", at(1))
     );
     assert_eq!(
         last_event(&*store, id, &alice).await,
@@ -517,7 +518,7 @@ pub async fn joining_and_leaving_write_their_events_with_the_membership(store: A
     };
     assert_eq!(
         (public.seq, public.kind, public.author_id),
-        (2, EventKind::Join, carol.id)
+        (Seq(2), EventKind::Join, carol.id)
     );
     assert_eq!(last_event(&*store, id, &alice).await, public);
 
@@ -545,13 +546,13 @@ pub async fn joining_and_leaving_write_their_events_with_the_membership(store: A
         .await
         .unwrap();
     assert!(matches!(private, JoinOutcome::Invalid));
-    assert_eq!(last_seq(&*store, other, &alice).await, 0);
+    assert_eq!(last_seq(&*store, other, &alice).await, Seq(0));
     wrote_nothing(&*store, id, &alice, &public, "Invalid").await;
 
     // A removal: the membership goes and its `leave` event is the last, with the body given.
     let ban = Some(Ban {
         by: alice.id,
-        at: T0 + 4,
+        at: at(4),
     });
     let left = leave(&*store, id, &bob, ban, "removed")
         .await
@@ -564,7 +565,7 @@ pub async fn joining_and_leaving_write_their_events_with_the_membership(store: A
             left.kind,
             left.body.as_str()
         ),
-        (id, 3, EventKind::Leave, "removed")
+        (id, Seq(3), EventKind::Leave, "removed")
     );
     assert_eq!((left.author_id, left.author.as_str()), (bob.id, "bob"));
     assert_eq!(store.member(id, bob.id).await.unwrap(), None);
@@ -594,7 +595,7 @@ pub async fn joining_and_leaving_write_their_events_with_the_membership(store: A
         .expect("carol was a member");
     assert_eq!(
         (gone.seq, gone.kind, gone.author_id, gone.body.as_str()),
-        (4, EventKind::Leave, carol.id, "")
+        (Seq(4), EventKind::Leave, carol.id, "")
     );
     assert_eq!(last_event(&*store, id, &alice).await, gone);
     assert!(store.lift_ban(id, bob.id).await.unwrap());
@@ -602,7 +603,7 @@ pub async fn joining_and_leaving_write_their_events_with_the_membership(store: A
         JoinOutcome::Joined(_, _, event) => {
             assert_eq!(
                 (event.seq, event.kind, event.author_id),
-                (5, EventKind::Join, bob.id)
+                (Seq(5), EventKind::Join, bob.id)
             );
             assert_eq!(last_event(&*store, id, &alice).await, event);
         }

@@ -1,11 +1,13 @@
 //! Running a conversation: roles and ownership, the member list, the audit log, deletion, and
 //! the once-only conversation of a fresh instance.
 
-use crate::fixtures::{add_member, append, conversation, event, join_via, remove, say, user, T0};
+use crate::fixtures::{
+    add_member, append, at, conversation, event, join_via, remove, say, user, T0,
+};
 use palaver::model::{AuditAction, EventKind, Role};
 use palaver::server::store::{AuditFilter, AuditRecord, Ban, InviteLimits, JoinOutcome, JoinVia};
 use palaver::server::{Store, StoreError};
-use palaver::{ConversationId, UserId};
+use palaver::{ConversationId, Seq, UserId};
 use std::sync::Arc;
 
 pub async fn set_role_changes_members_but_never_to_or_from_owner(store: Arc<dyn Store>) {
@@ -115,7 +117,7 @@ pub async fn members_are_listed_owner_first_then_admins_then_by_name(store: Arc<
         store.member(id, zed.user.id).await.unwrap().as_ref(),
         Some(zed)
     );
-    assert_eq!(zed.joined_at, T0);
+    assert_eq!(zed.joined_at, at(0));
     assert_eq!(
         store.member(id, UserId(zed.user.id.0 + 100)).await.unwrap(),
         None
@@ -135,7 +137,7 @@ pub async fn audit_entries_page_newest_first_with_action_and_actor_filters(store
     for n in 0..9_usize {
         store
             .audit(AuditRecord {
-                at: T0 + n as i64,
+                at: at(n as i64),
                 action: actions[n % 3],
                 actor_id: Some(alice.id),
                 actor_name: Some(actors[n % 2]),
@@ -150,7 +152,7 @@ pub async fn audit_entries_page_newest_first_with_action_and_actor_filters(store
     }
     for conversation_id in [Some(other), None] {
         let record = AuditRecord {
-            at: T0 + 100,
+            at: at(100),
             action: AuditAction::Renamed,
             actor_name: Some("alice"),
             conversation_id,
@@ -191,14 +193,14 @@ pub async fn audit_entries_page_newest_first_with_action_and_actor_filters(store
             .collect::<Vec<_>>()
     );
     let newest = &all[0];
-    assert_eq!(newest.at, T0 + 8);
+    assert_eq!(newest.at, at(8));
     assert_eq!(newest.action, "renamed");
     assert_eq!(newest.actor.as_deref(), Some("alice"));
     assert_eq!(newest.target.as_deref(), Some("target"));
     assert_eq!(newest.client_addr.as_deref(), Some("192.0.2.7"));
 
     let at = |entries: Vec<palaver::model::AuditEntry>| -> Vec<i64> {
-        entries.iter().map(|e| e.at - T0).collect()
+        entries.iter().map(|e| e.at.ms_since(at(0))).collect()
     };
     let removed = read(None, Some("member_removed"), None, 10).await.unwrap();
     assert_eq!(at(removed), [7, 4, 1]);
@@ -234,7 +236,7 @@ pub async fn deleting_a_conversation_returns_its_members_and_leaves_nothing_behi
     add_member(&*store, id, &alice, &carol).await;
     let ban = Some(Ban {
         by: alice.id,
-        at: T0,
+        at: at(0),
     });
     remove(&*store, id, &carol, ban).await.unwrap();
     let no_limits = InviteLimits {
@@ -242,7 +244,7 @@ pub async fn deleting_a_conversation_returns_its_members_and_leaves_nothing_behi
         max_uses: None,
     };
     store
-        .create_invite(id, b"link", alice.id, T0, no_limits)
+        .create_invite(id, b"link", alice.id, at(0), no_limits)
         .await
         .unwrap();
     store
@@ -251,24 +253,28 @@ pub async fn deleting_a_conversation_returns_its_members_and_leaves_nothing_behi
         .unwrap();
     say(&*store, id, &bob, "hello").await;
     let record = AuditRecord {
-        at: T0,
+        at: at(0),
         action: AuditAction::ConversationDeleted,
         conversation_id: Some(id),
         ..AuditRecord::default()
     };
     store.audit(record).await.unwrap();
 
-    let mut members = store.delete_conversation(id, T0 + 9).await.unwrap();
+    let mut members = store.delete_conversation(id, at(9)).await.unwrap();
     members.sort();
     assert_eq!(members, [alice.id, bob.id]);
 
-    assert!(store.messages_after(id, 0, 100).await.unwrap().is_empty());
+    assert!(store
+        .messages_after(id, Seq(0), 100)
+        .await
+        .unwrap()
+        .is_empty());
     assert!(store.history(id, None, 100).await.unwrap().is_empty());
     assert!(store.members(id).await.unwrap().is_empty());
     assert_eq!(store.role_of(id, alice.id).await.unwrap(), None);
     assert!(store.bans(id).await.unwrap().is_empty());
-    assert!(store.invites(id, T0).await.unwrap().is_empty());
-    assert_eq!(store.invite_target(b"link", T0).await.unwrap(), None);
+    assert!(store.invites(id, at(0)).await.unwrap().is_empty());
+    assert_eq!(store.invite_target(b"link", at(0)).await.unwrap(), None);
     assert_eq!(store.invite_conversation(b"link").await.unwrap(), None);
     assert_eq!(
         store.conversation_summary(id, alice.id).await.unwrap(),
@@ -289,12 +295,12 @@ pub async fn deleting_a_conversation_returns_its_members_and_leaves_nothing_behi
     ));
 
     assert!(matches!(
-        store.delete_conversation(id, T0 + 10).await,
+        store.delete_conversation(id, at(10)).await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
         store
-            .delete_conversation(ConversationId(id.0 + 1_000), T0)
+            .delete_conversation(ConversationId(id.0 + 1_000), at(0))
             .await,
         Err(StoreError::NotFound)
     ));
@@ -314,7 +320,7 @@ pub async fn conversation_ids_are_never_reused(store: Arc<dyn Store>) {
 
     // Deleting the newest is the case where SQLite would hand its id out again.
     for _ in 0..2 {
-        store.delete_conversation(newest, T0 + 1).await.unwrap();
+        store.delete_conversation(newest, at(1)).await.unwrap();
         let next = conversation(&*store, &alice, "next").await;
         assert!(next > newest, "{next} after deleting {newest}");
         newest = next;
@@ -326,14 +332,14 @@ pub async fn create_conversation_once_creates_only_once_per_flag(store: Arc<dyn 
     let bob = user(&*store, "bob").await;
 
     let general = store
-        .create_conversation_once("general_created", alice.id, "General", true, T0)
+        .create_conversation_once("general_created", alice.id, "General", true, at(0))
         .await
         .unwrap()
         .expect("the first time");
     assert_eq!((general.title.as_str(), general.public), ("General", true));
     assert_eq!(
         (general.last_seq, general.unread, general.last_activity_at),
-        (0, 0, T0)
+        (Seq(0), 0, at(0))
     );
     assert_eq!(general.last_message, None);
     assert_eq!(
@@ -342,22 +348,22 @@ pub async fn create_conversation_once_creates_only_once_per_flag(store: Arc<dyn 
     );
 
     let again = store
-        .create_conversation_once("general_created", bob.id, "General", true, T0 + 1)
+        .create_conversation_once("general_created", bob.id, "General", true, at(1))
         .await
         .unwrap();
     assert!(again.is_none());
     assert!(store.conversations_for(bob.id).await.unwrap().is_empty());
 
     // Not even after the first one is gone.
-    store.delete_conversation(general.id, T0 + 2).await.unwrap();
+    store.delete_conversation(general.id, at(2)).await.unwrap();
     let after_deletion = store
-        .create_conversation_once("general_created", alice.id, "General", true, T0 + 3)
+        .create_conversation_once("general_created", alice.id, "General", true, at(3))
         .await
         .unwrap();
     assert!(after_deletion.is_none());
 
     let other = store
-        .create_conversation_once("other_flag", bob.id, "Other", false, T0 + 4)
+        .create_conversation_once("other_flag", bob.id, "Other", false, at(4))
         .await
         .unwrap();
     assert!(other.is_some_and(|c| c.id > general.id && !c.public));

@@ -1,10 +1,10 @@
 //! The side nav: conversations of a user, newest activity first, with a preview of the last
 //! message, unread counts, and read positions.
 
-use crate::fixtures::{add_member, append, conversation, event, last_seq, say, user, T0};
+use crate::fixtures::{add_member, append, at, conversation, event, last_seq, say, user};
 use palaver::model::{EventKind, MessagePreview, Role, UNREAD_CAP};
 use palaver::server::{Store, StoreError};
-use palaver::{ConversationId, UserId};
+use palaver::{ConversationId, Seq, UserId};
 use std::sync::Arc;
 
 async fn unread(store: &dyn Store, id: ConversationId, user: UserId) -> i64 {
@@ -44,12 +44,12 @@ pub async fn the_side_nav_lists_conversations_newest_activity_first_with_a_previ
             listed[0].last_seq,
             listed[0].public
         ),
-        ("second", 0, false)
+        ("second", Seq(0), false)
     );
     assert_eq!(listed[0].last_message, None);
 
     let mut m = event(second, &alice, EventKind::Message, None, "s1", "in second");
-    m.now = T0 + 5;
+    m.now = at(5);
     append(&*store, m).await.unwrap();
     let mut m = event(
         first,
@@ -59,37 +59,37 @@ pub async fn the_side_nav_lists_conversations_newest_activity_first_with_a_previ
         "f1",
         "two\n   lines",
     );
-    m.now = T0 + 10;
+    m.now = at(10);
     append(&*store, m).await.unwrap();
     // Edits and deletions change no activity time.
     let mut edit = event(
         second,
         &alice,
         EventKind::Edit,
-        Some(1),
+        Some(Seq(1)),
         "s1-e",
         "in second, edited",
     );
-    edit.now = T0 + 20;
+    edit.now = at(20);
     append(&*store, edit).await.unwrap();
 
     let listed = store.conversations_for(alice.id).await.unwrap();
     assert_eq!(order(listed.clone()), [first, second]);
-    assert_eq!(listed[0].last_activity_at, T0 + 10);
-    assert_eq!(listed[0].last_seq, 1);
+    assert_eq!(listed[0].last_activity_at, at(10));
+    assert_eq!(listed[0].last_seq, Seq(1));
     assert_eq!(
         listed[0].last_message,
         Some(MessagePreview::new("alice".into(), "two lines"))
     );
-    assert_eq!(listed[1].last_seq, 2);
+    assert_eq!(listed[1].last_seq, Seq(2));
     assert_eq!(
         listed[1].last_message.as_ref().map(|p| p.body.as_str()),
         Some("in second, edited")
     );
 
     // A deleted message is no preview; an older one takes its place, or none.
-    let mut delete = event(first, &alice, EventKind::Delete, Some(1), "f1-d", "");
-    delete.now = T0 + 30;
+    let mut delete = event(first, &alice, EventKind::Delete, Some(Seq(1)), "f1-d", "");
+    delete.now = at(30);
     append(&*store, delete).await.unwrap();
     let summary = store
         .conversation_summary(first, alice.id)
@@ -97,7 +97,7 @@ pub async fn the_side_nav_lists_conversations_newest_activity_first_with_a_previ
         .unwrap()
         .unwrap();
     assert_eq!(summary.last_message, None);
-    assert_eq!(summary.last_activity_at, T0 + 10);
+    assert_eq!(summary.last_activity_at, at(10));
 
     assert!(store.conversations_for(bob.id).await.unwrap().is_empty());
     assert_eq!(
@@ -141,7 +141,7 @@ pub async fn unread_counts_others_messages_after_the_read_position_up_to_the_cap
     add_member(&*store, id, &alice, &carol).await;
     assert_eq!(
         last_seq(&*store, id, &alice).await,
-        before_carol + 1,
+        before_carol.plus(1),
         "Carol's join event"
     );
     assert_eq!(unread(&*store, id, alice.id).await, 1);
@@ -162,32 +162,41 @@ pub async fn mark_read_moves_forward_only_and_never_past_the_last_seq(store: Arc
     let id = conversation(&*store, &alice, "reads").await;
     assert_eq!(
         store.membership(id, alice.id).await.unwrap(),
-        Some((Role::Owner, 0))
+        Some((Role::Owner, Seq(0)))
     );
     for n in 0..5 {
         say(&*store, id, &alice, &format!("m{n}")).await;
     }
 
-    assert_eq!(store.mark_read(id, alice.id, 3).await.unwrap(), (3, true));
     assert_eq!(
-        store.mark_read(id, alice.id, 2).await.unwrap(),
-        (3, false),
+        store.mark_read(id, alice.id, Seq(3)).await.unwrap(),
+        (Seq(3), true)
+    );
+    assert_eq!(
+        store.mark_read(id, alice.id, Seq(2)).await.unwrap(),
+        (Seq(3), false),
         "never back"
     );
-    assert_eq!(store.mark_read(id, alice.id, 3).await.unwrap(), (3, false));
     assert_eq!(
-        store.mark_read(id, alice.id, 99).await.unwrap(),
-        (5, true),
+        store.mark_read(id, alice.id, Seq(3)).await.unwrap(),
+        (Seq(3), false)
+    );
+    assert_eq!(
+        store.mark_read(id, alice.id, Seq(99)).await.unwrap(),
+        (Seq(5), true),
         "clamped to the last seq"
     );
-    assert_eq!(store.mark_read(id, alice.id, 6).await.unwrap(), (5, false));
+    assert_eq!(
+        store.mark_read(id, alice.id, Seq(6)).await.unwrap(),
+        (Seq(5), false)
+    );
     assert_eq!(
         store.membership(id, alice.id).await.unwrap(),
-        Some((Role::Owner, 5))
+        Some((Role::Owner, Seq(5)))
     );
 
     assert!(matches!(
-        store.mark_read(id, bob.id, 1).await,
+        store.mark_read(id, bob.id, Seq(1)).await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(store.membership(id, bob.id).await.unwrap(), None);

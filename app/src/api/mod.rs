@@ -7,7 +7,7 @@ use palaver::model::{
     AuditPage, BanInfo, ConversationDetail, ConversationSummary, CreatedInvite, HistoryPage,
     InviteInfo, InvitePreview, PublicRoom, Role, SessionInfo, UserView, WsTicket,
 };
-use palaver::{ConversationId, Seq, UserId};
+use palaver::{ConversationId, InviteId, Seq, SessionId, UserId};
 
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -143,7 +143,7 @@ pub async fn list_invites(id: ConversationId) -> Result<Vec<InviteInfo>, AppErro
 }
 
 #[server(prefix = "/api", endpoint = "revoke_invite")]
-pub async fn revoke_invite(id: ConversationId, invite_id: i64) -> Result<(), AppError> {
+pub async fn revoke_invite(id: ConversationId, invite_id: InviteId) -> Result<(), AppError> {
     let state = ssr::state()?;
     let who = ssr::require_session().await?;
     state
@@ -327,7 +327,7 @@ pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "revoke_session")]
-pub async fn revoke_session(session_id: String) -> Result<(), AppError> {
+pub async fn revoke_session(session_id: SessionId) -> Result<(), AppError> {
     let state = ssr::state()?;
     let who = ssr::require_session().await?;
     state

@@ -10,7 +10,7 @@ use gloo_net::websocket::{futures::WebSocket, Message};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palaver::protocol::{ClientFrame, ServerFrame};
-use palaver::{ConversationId, Seq};
+use palaver::{ConversationId, Seq, Timestamp};
 use std::collections::HashMap;
 
 /// How long a send may wait for its acknowledgement before the composer reports a failure.
@@ -28,10 +28,10 @@ pub struct Handle {
     outgoing: StoredValue<Option<mpsc::UnboundedSender<String>>, LocalStorage>,
     pending: StoredValue<Pending, LocalStorage>,
     /// When the open socket's token expires (Unix ms).
-    expires_at: StoredValue<i64>,
+    expires_at: StoredValue<Timestamp>,
     /// Bumped on every connection, so a renewal timer of an old one stops.
     generation: StoredValue<u64>,
-    last_typing: StoredValue<i64>,
+    last_typing: StoredValue<Timestamp>,
     last_read: StoredValue<Option<(ConversationId, Seq)>>,
     /// Wakes the outbox sender.
     kick: StoredValue<Option<mpsc::UnboundedSender<()>>, LocalStorage>,
@@ -42,9 +42,9 @@ impl Handle {
         Self {
             outgoing: StoredValue::new_local(None),
             pending: StoredValue::new_local(HashMap::new()),
-            expires_at: StoredValue::new(0),
+            expires_at: StoredValue::new(Timestamp::EPOCH),
             generation: StoredValue::new(0),
-            last_typing: StoredValue::new(0),
+            last_typing: StoredValue::new(Timestamp::EPOCH),
             last_read: StoredValue::new(None),
             kick: StoredValue::new_local(None),
         }
@@ -106,7 +106,7 @@ impl Handle {
     /// Tells the others the user is typing, at most once per [`TYPING_EVERY_MS`].
     pub fn typing(&self, conversation_id: ConversationId) {
         let now = super::now_ms();
-        if now - self.last_typing.get_value() >= TYPING_EVERY_MS {
+        if now.ms_since(self.last_typing.get_value()) >= TYPING_EVERY_MS {
             self.last_typing.set_value(now);
             self.push(&ClientFrame::Typing { conversation_id });
         }
@@ -170,7 +170,7 @@ fn keep_token_fresh(live: Live, generation: u64) {
             let Some(expires_at) = live.socket.expires_at.try_get_value() else {
                 return;
             };
-            let remaining = expires_at - super::now_ms();
+            let remaining = expires_at.ms_since(super::now_ms());
             let wait = (remaining - (remaining / 3).min(60_000)).max(500);
             gloo_timers::future::TimeoutFuture::new(wait as u32).await;
             if live.socket.generation.try_get_value() != Some(generation) {

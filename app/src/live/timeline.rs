@@ -41,7 +41,7 @@ impl Timeline {
         has_older: bool,
         read_marker: Seq,
     ) -> Self {
-        let last_seq = messages.last().map_or(0, |m| m.seq);
+        let last_seq = messages.last().map_or(Seq::ZERO, |m| m.seq);
         Timeline {
             conversation: Some(conversation),
             messages,
@@ -64,7 +64,7 @@ impl Timeline {
             return Applied::Duplicate;
         }
         // A timeline that has shown nothing yet starts wherever the server's stream starts.
-        if event.seq != self.last_seq + 1 && self.last_seq != 0 {
+        if event.seq != self.last_seq.next() && self.last_seq != Seq::ZERO {
             return Applied::Gap {
                 after: self.last_seq,
             };
@@ -95,7 +95,7 @@ impl Timeline {
 
     /// Older history fetched with "load older": only what is not shown yet.
     pub fn prepend(&mut self, older: Vec<MessageView>, has_older: bool) {
-        let first = self.first_seq().unwrap_or(Seq::MAX);
+        let first = self.first_seq().unwrap_or(Seq(i64::MAX));
         let mut merged: Vec<MessageView> = older.into_iter().filter(|m| m.seq < first).collect();
         merged.append(&mut self.messages);
         self.messages = merged;
@@ -114,33 +114,33 @@ impl Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use palaver::UserId;
+    use palaver::{Timestamp, UserId};
 
     const CONV: ConversationId = ConversationId(1);
 
-    fn event(seq: Seq, kind: EventKind, target: Option<Seq>, body: &str) -> MessageView {
+    fn event(seq: i64, kind: EventKind, target: Option<i64>, body: &str) -> MessageView {
         MessageView {
             conversation_id: CONV,
-            seq,
+            seq: Seq(seq),
             kind,
-            target_seq: target,
+            target_seq: target.map(Seq),
             author_id: UserId(7),
             author: "ann".into(),
             body: body.into(),
-            created_at: seq * 1000,
+            created_at: Timestamp(seq * 1000),
             edited_at: None,
             deleted: false,
             client_id: format!("c{seq}"),
         }
     }
 
-    fn msg(seq: Seq, body: &str) -> MessageView {
+    fn msg(seq: i64, body: &str) -> MessageView {
         event(seq, EventKind::Message, None, body)
     }
 
     #[test]
     fn next_event_is_appended_and_redeliveries_are_ignored() {
-        let mut t = Timeline::new(CONV, vec![msg(1, "a")], false, 0);
+        let mut t = Timeline::new(CONV, vec![msg(1, "a")], false, Seq::ZERO);
         assert_eq!(t.apply(msg(2, "b")), Applied::Shown);
         assert_eq!(t.apply(msg(2, "b")), Applied::Duplicate);
         assert_eq!(t.apply(msg(1, "a")), Applied::Duplicate);
@@ -149,18 +149,18 @@ mod tests {
 
     #[test]
     fn a_gap_is_reported_and_nothing_is_shown_out_of_order() {
-        let mut t = Timeline::new(CONV, vec![msg(1, "a")], false, 0);
-        assert_eq!(t.apply(msg(3, "c")), Applied::Gap { after: 1 });
+        let mut t = Timeline::new(CONV, vec![msg(1, "a")], false, Seq::ZERO);
+        assert_eq!(t.apply(msg(3, "c")), Applied::Gap { after: Seq(1) });
         assert_eq!(t.messages.len(), 1);
         assert_eq!(t.apply(msg(2, "b")), Applied::Shown);
         assert_eq!(t.apply(msg(3, "c")), Applied::Shown);
-        let seqs: Vec<Seq> = t.messages.iter().map(|m| m.seq).collect();
+        let seqs: Vec<i64> = t.messages.iter().map(|m| m.seq.0).collect();
         assert_eq!(seqs, [1, 2, 3]);
     }
 
     #[test]
     fn edits_and_deletions_change_their_target_and_advance_the_position() {
-        let mut t = Timeline::new(CONV, vec![msg(1, "helo"), msg(2, "bye")], false, 0);
+        let mut t = Timeline::new(CONV, vec![msg(1, "helo"), msg(2, "bye")], false, Seq::ZERO);
         assert_eq!(
             t.apply(event(3, EventKind::Edit, Some(1), "hello")),
             Applied::Shown
@@ -170,7 +170,7 @@ mod tests {
             Applied::Shown
         );
         assert_eq!(t.messages[0].body, "hello");
-        assert_eq!(t.messages[0].edited_at, Some(3000));
+        assert_eq!(t.messages[0].edited_at, Some(Timestamp(3000)));
         assert!(t.messages[1].deleted);
         assert_eq!(t.messages[1].body, "");
         assert_eq!(
@@ -178,23 +178,23 @@ mod tests {
             2,
             "edit and delete events are not shown themselves"
         );
-        assert_eq!(t.last_seq, 4);
+        assert_eq!(t.last_seq, Seq(4));
     }
 
     #[test]
     fn edits_of_messages_not_loaded_only_advance_the_position() {
-        let mut t = Timeline::new(CONV, vec![msg(10, "x")], true, 0);
+        let mut t = Timeline::new(CONV, vec![msg(10, "x")], true, Seq::ZERO);
         assert_eq!(
             t.apply(event(11, EventKind::Edit, Some(3), "old one")),
             Applied::Shown
         );
-        assert_eq!(t.last_seq, 11);
+        assert_eq!(t.last_seq, Seq(11));
         assert_eq!(t.messages[0].body, "x");
     }
 
     #[test]
     fn other_conversations_are_left_alone() {
-        let mut t = Timeline::new(CONV, vec![], false, 0);
+        let mut t = Timeline::new(CONV, vec![], false, Seq::ZERO);
         let mut other = msg(1, "x");
         other.conversation_id = ConversationId(2);
         assert_eq!(t.apply(other), Applied::OtherConversation);
@@ -202,9 +202,9 @@ mod tests {
 
     #[test]
     fn prepend_keeps_order_and_skips_overlap() {
-        let mut t = Timeline::new(CONV, vec![msg(3, "c"), msg(4, "d")], true, 0);
+        let mut t = Timeline::new(CONV, vec![msg(3, "c"), msg(4, "d")], true, Seq::ZERO);
         t.prepend(vec![msg(1, "a"), msg(2, "b"), msg(3, "c")], false);
-        let seqs: Vec<Seq> = t.messages.iter().map(|m| m.seq).collect();
+        let seqs: Vec<i64> = t.messages.iter().map(|m| m.seq.0).collect();
         assert_eq!(seqs, [1, 2, 3, 4]);
         assert!(!t.has_older);
     }
@@ -219,8 +219,8 @@ mod tests {
             CONV,
             vec![msg(1, "a"), msg(2, "b"), mine, join, msg(5, "e")],
             false,
-            2,
+            Seq(2),
         );
-        assert_eq!(t.first_unread(me), Some(5));
+        assert_eq!(t.first_unread(me), Some(Seq(5)));
     }
 }

@@ -33,7 +33,7 @@ use futures::StreamExt;
 use palaver::model::UserView;
 use palaver::protocol::{close, ErrorCode, ServerFrame};
 use palaver::server::{HubEvent, Topic};
-use palaver::{ConversationId, Seq, UserId};
+use palaver::{ConversationId, Seq, SessionId, Timestamp, UserId};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -50,10 +50,10 @@ pub(super) struct Connection {
     pub gateway: Gateway,
     pub sink: Sink,
     pub user: UserView,
-    pub session_id: String,
-    /// When the current token expires (Unix seconds). The socket is closed then unless the
+    pub session_id: SessionId,
+    /// When the current token expires. The socket is closed then unless the
     /// client renews: a stolen socket cannot outlive the token that opened it.
-    pub expires_at: i64,
+    pub expires_at: Timestamp,
     /// The newest seq this socket has sent per conversation: duplicates are skipped and a
     /// lagging subscription is resynced from here.
     pub sent: HashMap<ConversationId, Seq>,
@@ -93,7 +93,7 @@ pub(super) async fn serve(gateway: Gateway, socket: WebSocket, handshake_user: U
     }
     let ready = ServerFrame::Ready {
         user: conn.user.clone(),
-        expires_at: conn.expires_at * 1000,
+        expires_at: conn.expires_at,
     };
     if !send_frame(&mut conn.sink, &ready).await {
         return;
@@ -132,7 +132,7 @@ impl Connection {
         let mut last_heard = Instant::now();
         let shutdown = self.gateway.shutdown.clone();
         loop {
-            let expiry = tokio::time::sleep(until_unix(self.expires_at));
+            let expiry = tokio::time::sleep(until(self.expires_at));
             let flow = tokio::select! {
                 _ = shutdown.cancelled() => Flow::Close(close::GOING_AWAY, "server shutting down"),
                 _ = expiry => Flow::Close(close::TOKEN_EXPIRED, "token expired"),
@@ -198,7 +198,7 @@ impl Connection {
             }
             Err(BroadcastStreamRecvError::Lagged(skipped)) => {
                 tracing::warn!(conversation = %id, skipped, "subscriber lagged; resyncing from the database");
-                let after = self.sent.get(&id).copied().unwrap_or(0);
+                let after = self.sent.get(&id).copied().unwrap_or(Seq::ZERO);
                 self.sync(id, after, Catchup::Lagged).await
             }
         }
@@ -236,11 +236,8 @@ impl Connection {
 }
 
 /// Time from now until the Unix second `at` (zero if it has passed).
-fn until_unix(at: i64) -> Duration {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    Duration::from_secs(at.max(0) as u64).saturating_sub(now)
+fn until(at: Timestamp) -> Duration {
+    Duration::from_millis(at.ms_since(Timestamp::now()).max(0) as u64)
 }
 
 /// Why messages are read back from the database.
@@ -265,7 +262,7 @@ impl Connection {
             conversation, seq, ..
         } = &event
         {
-            let sent = self.sent.entry(*conversation).or_insert(0);
+            let sent = self.sent.entry(*conversation).or_insert(Seq::ZERO);
             if *seq <= *sent {
                 return Flow::Continue;
             }

@@ -52,7 +52,7 @@ impl Connection {
                 after_seq,
             } => match self.gateway.chat.sync_allowed(self.user.id) {
                 Ok(()) => {
-                    self.sync(conversation_id, after_seq.max(0), Catchup::Asked)
+                    self.sync(conversation_id, after_seq.max(Seq::ZERO), Catchup::Asked)
                         .await
                 }
                 Err(e) => self.reply(&error_frame(e, None)).await,
@@ -136,7 +136,7 @@ impl Connection {
                 self.expires_at = id.expires_at;
                 self.session_id = id.session_id;
                 self.reply(&ServerFrame::Renewed {
-                    expires_at: id.expires_at * 1000,
+                    expires_at: id.expires_at,
                 })
                 .await
             }
@@ -170,7 +170,7 @@ impl Connection {
             let complete = (batch.len() as i64) < SYNC_BATCH;
             for message in batch {
                 after = message.seq;
-                let sent = self.sent.entry(id).or_insert(0);
+                let sent = self.sent.entry(id).or_insert(Seq::ZERO);
                 *sent = (*sent).max(message.seq);
                 if let Flow::Close(c, r) = self.reply(&ServerFrame::Message { message }).await {
                     return Flow::Close(c, r);

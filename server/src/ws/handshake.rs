@@ -13,7 +13,7 @@ use futures::StreamExt;
 use palaver::model::UserView;
 use palaver::protocol::{close, ClientFrame, ErrorCode, ServerFrame, AUTH_TIMEOUT_SECS};
 use palaver::server::Chat;
-use palaver::{CoreError, UserId};
+use palaver::{CoreError, SessionId, Timestamp, UserId};
 use palaver_app::api::ssr::SESSION_COOKIE;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -23,9 +23,9 @@ use tokio::time::timeout;
 pub(super) struct Identity {
     pub user: UserView,
     /// The session the token was issued under: the socket closes when it is signed out.
-    pub session_id: String,
-    /// When the token expires (Unix seconds).
-    pub expires_at: i64,
+    pub session_id: SessionId,
+    /// When the token expires.
+    pub expires_at: Timestamp,
 }
 
 /// Who may open a socket: the browser's session cookie (sent with the handshake, same

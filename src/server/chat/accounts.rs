@@ -23,7 +23,7 @@ impl Chat {
                 key: &username.key(),
                 skeleton: &username.skeleton(),
                 password_hash: &hash,
-                now: now_ms(),
+                now: Timestamp::now(),
             })
             .await
             .map_err(|e| match e {
@@ -48,7 +48,13 @@ impl Chat {
     /// does not bring it back.
     pub(super) async fn ensure_general_room(&self, first_user: &UserView) -> Result<(), CoreError> {
         self.store
-            .create_conversation_once("general_room", first_user.id, GENERAL_ROOM, true, now_ms())
+            .create_conversation_once(
+                "general_room",
+                first_user.id,
+                GENERAL_ROOM,
+                true,
+                Timestamp::now(),
+            )
             .await?;
         Ok(())
     }
@@ -132,15 +138,15 @@ impl Chat {
         meta: &ClientMeta,
     ) -> Result<NewLogin, CoreError> {
         let secret = auth::random_token(32);
-        let session_id = auth::random_token(16);
-        let now = now_ms();
+        let session_id = SessionId(auth::random_token(16));
+        let now = Timestamp::now();
         self.store
             .create_session(NewSession {
                 id: &session_id,
                 token_hash: &auth::secret_hash(&secret),
                 user_id: user.id,
                 now,
-                expires_at: now + self.config.session_lifetime_ms,
+                expires_at: now.plus_ms(self.config.session_lifetime_ms),
                 user_agent: meta.user_agent.as_deref().map(|s| truncate(s, 256)),
                 client_addr: meta.client_addr.as_deref(),
             })

@@ -5,7 +5,7 @@ use super::*;
 impl Chat {
     /// Records an audit line. A failure to record is logged, never shown to the user.
     pub(super) async fn audit(&self, mut record: AuditRecord<'_>) {
-        record.at = now_ms();
+        record.at = Timestamp::now();
         if let Err(e) = self.store.audit(record).await {
             tracing::error!(error = %e, "cannot write the audit log");
         }

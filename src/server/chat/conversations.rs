@@ -12,7 +12,7 @@ impl Chat {
         self.limits.conversation(who.id)?;
         let summary = self
             .store
-            .create_conversation(who.id, title.as_str(), false, now_ms())
+            .create_conversation(who.id, title.as_str(), false, Timestamp::now())
             .await?;
         self.publish_added(who.id, &summary);
         Ok(summary)
@@ -185,7 +185,7 @@ impl Chat {
         let members = {
             let _ordered = self.ordering_lock(id).await;
             self.store
-                .delete_conversation(id, now_ms())
+                .delete_conversation(id, Timestamp::now())
                 .await
                 .map_err(|e| match e {
                     StoreError::NotFound => CoreError::NotFound("Conversation"),

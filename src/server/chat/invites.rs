@@ -24,7 +24,7 @@ impl Chat {
         self.require(id, who.user.id, Action::ManageInvites).await?;
         self.limits.invite(who.user.id)?;
         let code = auth::random_token(32);
-        let now = now_ms();
+        let now = Timestamp::now();
         let info = self
             .store
             .create_invite(
@@ -33,7 +33,7 @@ impl Chat {
                 who.user.id,
                 now,
                 InviteLimits {
-                    expires_at: (hours > 0).then(|| now + hours * 3_600_000),
+                    expires_at: (hours > 0).then(|| now.plus_ms(hours * 3_600_000)),
                     max_uses,
                 },
             )
@@ -61,7 +61,7 @@ impl Chat {
     ) -> Result<Vec<InviteInfo>, CoreError> {
         self.require(id, who.id, Action::ManageInvites).await?;
         self.store
-            .invites(id, now_ms())
+            .invites(id, Timestamp::now())
             .await
             .map_err(CoreError::from)
     }
@@ -71,12 +71,14 @@ impl Chat {
         &self,
         who: &SessionUser,
         id: ConversationId,
-        invite_id: i64,
+        invite_id: InviteId,
     ) -> Result<(), CoreError> {
         self.require(id, who.user.id, Action::ManageInvites).await?;
         self.limits.action(who.user.id)?;
         found(
-            self.store.revoke_invite(id, invite_id, now_ms()).await,
+            self.store
+                .revoke_invite(id, invite_id, Timestamp::now())
+                .await,
             "Invite",
         )?;
         self.audit_as(
@@ -115,7 +117,7 @@ impl Chat {
             }
         }
         self.store
-            .invite_target(&hash, now_ms())
+            .invite_target(&hash, Timestamp::now())
             .await?
             .ok_or(CoreError::InviteInvalid)
     }
@@ -172,7 +174,13 @@ impl Chat {
         let event_id = format!("join-{}", auth::random_token(12));
         let outcome = self
             .store
-            .join(via, who, &event_id, now_ms(), self.config.max_members)
+            .join(
+                via,
+                who,
+                &event_id,
+                Timestamp::now(),
+                self.config.max_members,
+            )
             .await?;
         let (id, member, joined) = match outcome {
             JoinOutcome::Joined(id, member, event) => (id, member, event),

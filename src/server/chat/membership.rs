@@ -36,7 +36,7 @@ impl Chat {
         }
         let ban = Ban {
             by: who.user.id,
-            at: now_ms(),
+            at: Timestamp::now(),
         };
         self.drop_member(id, &member.user, RemovalReason::Removed, Some(ban))
             .await?;
@@ -70,7 +70,7 @@ impl Chat {
             } else {
                 ""
             },
-            now: now_ms(),
+            now: Timestamp::now(),
         };
         let _ordered = self.ordering_lock(id).await;
         let left = self

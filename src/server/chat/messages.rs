@@ -139,7 +139,7 @@ impl Chat {
                 sender: who,
                 client_id,
                 body,
-                now: now_ms(),
+                now: Timestamp::now(),
                 moderator,
             })
             .await

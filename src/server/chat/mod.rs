@@ -5,7 +5,7 @@
 use super::auth::{self, TokenError, TokenIdentity, TokenKeys};
 use super::hub::{Hub, HubEvent, Topic};
 use super::limits::{Limits, LimitsConfig};
-use super::now_ms;
+
 use super::store::{
     AuditFilter, AuditRecord, Ban, InviteLimits, JoinOutcome, JoinVia, Leave, NewEvent, NewSession,
     NewUser, Store, StoreError,
@@ -15,7 +15,7 @@ use super::store::{
     AuditStore, ConversationStore, EventStore, InviteStore, MemberStore, SessionStore, UserStore,
 };
 use crate::error::CoreError;
-use crate::ids::{ConversationId, Seq, UserId};
+use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
 use crate::model::{
     AuditAction, AuditPage, BanInfo, ConversationDetail, ConversationSummary, CreatedInvite,
     EventKind, HistoryPage, InviteInfo, InvitePreview, MessageView, PublicRoom, Role, SessionInfo,
@@ -23,6 +23,7 @@ use crate::model::{
 };
 use crate::permissions::{self, Action, MemberAction};
 use crate::protocol::{RemovalReason, ServerFrame};
+use crate::time::Timestamp;
 use crate::validate::{
     ConversationTitle, InviteCode, MessageBody, Password, Username, ValidationError,
 };
@@ -77,7 +78,7 @@ pub struct ClientMeta {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionUser {
     pub user: UserView,
-    pub session_id: String,
+    pub session_id: SessionId,
     /// The address the current request came from, for the audit log.
     pub client_addr: Option<String>,
 }

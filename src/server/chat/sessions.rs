@@ -14,7 +14,7 @@ impl Chat {
         }
         let found = self
             .store
-            .session_by_token(&auth::secret_hash(cookie_secret), now_ms())
+            .session_by_token(&auth::secret_hash(cookie_secret), Timestamp::now())
             .await?;
         Ok(found.map(|s| SessionUser {
             user: s.user,
@@ -27,7 +27,7 @@ impl Chat {
     pub async fn sign_out(&self, who: &SessionUser, cookie_secret: &str) -> Result<(), CoreError> {
         let ended = self
             .store
-            .revoke_session(&auth::secret_hash(cookie_secret), now_ms())
+            .revoke_session(&auth::secret_hash(cookie_secret), Timestamp::now())
             .await?;
         if let Some(id) = ended {
             self.audit_as(who, AuditAction::SignOut, None, None, None)
@@ -39,7 +39,10 @@ impl Chat {
 
     /// The caller's live sessions, the current one marked.
     pub async fn sessions(&self, who: &SessionUser) -> Result<Vec<SessionInfo>, CoreError> {
-        let mut list = self.store.sessions_for(who.user.id, now_ms()).await?;
+        let mut list = self
+            .store
+            .sessions_for(who.user.id, Timestamp::now())
+            .await?;
         for s in &mut list {
             s.current = s.id == who.session_id;
         }
@@ -50,17 +53,17 @@ impl Chat {
     pub async fn revoke_session(
         &self,
         who: &SessionUser,
-        session_id: &str,
+        session_id: &SessionId,
     ) -> Result<(), CoreError> {
         self.limits.action(who.user.id)?;
-        if session_id == who.session_id {
+        if *session_id == who.session_id {
             return Err(CoreError::Forbidden(
                 "To end this session, sign out instead.",
             ));
         }
         found(
             self.store
-                .revoke_session_by_id(who.user.id, session_id, now_ms())
+                .revoke_session_by_id(who.user.id, session_id, Timestamp::now())
                 .await,
             "Session",
         )?;
@@ -68,7 +71,7 @@ impl Chat {
             .await;
         self.end_sessions(
             who.user.id,
-            vec![session_id.to_owned()],
+            vec![session_id.clone()],
             "This session was signed out from another device.",
         );
         Ok(())
@@ -84,7 +87,7 @@ impl Chat {
     pub(super) async fn end_other_sessions(&self, who: &SessionUser) -> Result<usize, CoreError> {
         let ended = self
             .store
-            .revoke_sessions_except(who.user.id, Some(&who.session_id), now_ms())
+            .revoke_sessions_except(who.user.id, Some(&who.session_id), Timestamp::now())
             .await?;
         let n = ended.len();
         if n > 0 {
@@ -106,7 +109,7 @@ impl Chat {
     }
 
     /// Tells the user's sockets opened under `sessions` to close.
-    pub(super) fn end_sessions(&self, user: UserId, sessions: Vec<String>, message: &str) {
+    pub(super) fn end_sessions(&self, user: UserId, sessions: Vec<SessionId>, message: &str) {
         self.hub.publish(
             Topic::User(user),
             HubEvent::SessionsEnded {
@@ -120,10 +123,10 @@ impl Chat {
         );
     }
 
-    pub async fn session_active(&self, session_id: &str) -> Result<bool, CoreError> {
+    pub async fn session_active(&self, session_id: &SessionId) -> Result<bool, CoreError> {
         Ok(self
             .store
-            .session_owner(session_id, now_ms())
+            .session_owner(session_id, Timestamp::now())
             .await?
             .is_some())
     }
@@ -131,18 +134,22 @@ impl Chat {
     pub fn issue_ws_ticket(&self, who: &SessionUser) -> Result<WsTicket, CoreError> {
         let (token, exp) = self
             .tokens
-            .issue(who.user.id, &who.session_id, now_ms() / 1000)
+            .issue(who.user.id, &who.session_id, Timestamp::now())
             .map_err(CoreError::internal)?;
         Ok(WsTicket {
             token,
-            expires_at: exp * 1000,
+            expires_at: exp,
         })
     }
 
     /// Verifies a token and that its session is still signed in, as the token's user.
     pub async fn verify_ws_token(&self, token: &str) -> Result<TokenIdentity, TokenError> {
-        let id = self.tokens.verify(token, now_ms() / 1000)?;
-        match self.store.session_owner(&id.session_id, now_ms()).await {
+        let id = self.tokens.verify(token, Timestamp::now())?;
+        match self
+            .store
+            .session_owner(&id.session_id, Timestamp::now())
+            .await
+        {
             Ok(Some(owner)) if owner == id.user_id => Ok(id),
             Ok(Some(_)) => Err(TokenError::Invalid("session of another user".into())),
             Ok(None) => Err(TokenError::Invalid("session ended".into())),

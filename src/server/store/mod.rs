@@ -2,11 +2,12 @@
 //! and the two backends, SQLite (the embedded default) and PostgreSQL, chosen by the
 //! database URL ([`connect`]). The core only sees the traits.
 
-use crate::ids::{ConversationId, Seq, UserId};
+use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
 use crate::model::{
     AuditAction, AuditEntry, BanInfo, ConversationSummary, EventKind, InviteInfo, InvitePreview,
     Member, MessageView, PublicRoom, Role, SessionInfo, UserView,
 };
+use crate::time::Timestamp;
 use async_trait::async_trait;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,11 +37,11 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 pub struct NewSession<'a> {
-    pub id: &'a str,
+    pub id: &'a SessionId,
     pub token_hash: &'a [u8],
     pub user_id: UserId,
-    pub now: i64,
-    pub expires_at: i64,
+    pub now: Timestamp,
+    pub expires_at: Timestamp,
     pub user_agent: Option<&'a str>,
     pub client_addr: Option<&'a str>,
 }
@@ -48,7 +49,7 @@ pub struct NewSession<'a> {
 /// A live session, found by its cookie secret's hash.
 #[derive(Debug, Clone)]
 pub struct SessionRecord {
-    pub session_id: String,
+    pub session_id: SessionId,
     pub user: UserView,
 }
 
@@ -80,7 +81,7 @@ pub struct NewUser<'a> {
     pub key: &'a str,
     pub skeleton: &'a str,
     pub password_hash: &'a str,
-    pub now: i64,
+    pub now: Timestamp,
 }
 
 /// Which audit entries to read: newest first, ids below `before`, at most `limit`.
@@ -99,14 +100,14 @@ pub struct AuditFilter<'a> {
 pub struct Leave<'a> {
     pub event_id: &'a str,
     pub body: &'a str,
-    pub now: i64,
+    pub now: Timestamp,
 }
 
 /// Set when a removal bans the member: by whom, when (Unix ms).
 #[derive(Debug, Clone, Copy)]
 pub struct Ban {
     pub by: UserId,
-    pub at: i64,
+    pub at: Timestamp,
 }
 
 /// How someone joins: with an invite link (by its code's hash) or into a public room.
@@ -119,7 +120,7 @@ pub enum JoinVia<'a> {
 /// A line for the audit log.
 #[derive(Debug, Default)]
 pub struct AuditRecord<'a> {
-    pub at: i64,
+    pub at: Timestamp,
     pub action: AuditAction,
     pub actor_id: Option<UserId>,
     pub actor_name: Option<&'a str>,
@@ -133,7 +134,7 @@ pub struct AuditRecord<'a> {
 /// A new invite link's limits.
 #[derive(Debug, Clone, Copy)]
 pub struct InviteLimits {
-    pub expires_at: Option<i64>,
+    pub expires_at: Option<Timestamp>,
     pub max_uses: Option<i64>,
 }
 
@@ -146,7 +147,7 @@ pub struct NewEvent<'a> {
     pub sender: &'a UserView,
     pub client_id: &'a str,
     pub body: &'a str,
-    pub now: i64,
+    pub now: Timestamp,
     /// For deletions: the sender is an owner or admin and may delete anyone's message.
     pub moderator: bool,
 }

@@ -2,11 +2,13 @@
 //! the model's types. The same structs serve both backends: every integer column is a
 //! 64-bit integer (INTEGER in SQLite, BIGINT in PostgreSQL) and `public` a boolean.
 
-use crate::ids::{ConversationId, UserId};
+use crate::device::describe_device;
+use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
 use crate::model::{
-    describe_device, AuditEntry, BanInfo, ConversationSummary, EventKind, InviteInfo,
-    InvitePreview, Member, MessagePreview, MessageView, PublicRoom, Role, SessionInfo, UserView,
+    AuditEntry, BanInfo, ConversationSummary, EventKind, InviteInfo, InvitePreview, Member,
+    MessagePreview, MessageView, PublicRoom, Role, SessionInfo, UserView,
 };
+use crate::time::Timestamp;
 
 fn decode_error(what: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} {value:?}").into())
@@ -20,16 +22,16 @@ pub fn role(value: &str) -> Result<Role, sqlx::Error> {
 #[derive(sqlx::FromRow)]
 pub struct MessageRow {
     pub conversation_id: i64,
-    pub seq: i64,
+    pub seq: Seq,
     pub sender_id: i64,
     pub username: String,
     pub body: String,
-    pub created_at: i64,
+    pub created_at: Timestamp,
     pub client_id: String,
     pub kind: String,
-    pub target_seq: Option<i64>,
-    pub edited_at: Option<i64>,
-    pub deleted_at: Option<i64>,
+    pub target_seq: Option<Seq>,
+    pub edited_at: Option<Timestamp>,
+    pub deleted_at: Option<Timestamp>,
 }
 
 pub const MESSAGE_COLUMNS: &str =
@@ -60,8 +62,8 @@ impl TryFrom<MessageRow> for MessageView {
 pub struct SummaryRow {
     pub id: i64,
     pub title: String,
-    pub last_activity_at: i64,
-    pub last_seq: i64,
+    pub last_activity_at: Timestamp,
+    pub last_seq: Seq,
     pub author: Option<String>,
     pub body: Option<String>,
     pub unread: i64,
@@ -109,19 +111,19 @@ pub struct CredentialsRow {
 
 #[derive(sqlx::FromRow)]
 pub struct SessionRow {
-    pub session_id: String,
+    pub session_id: SessionId,
     pub user_id: i64,
     pub username: String,
-    pub last_seen_at: i64,
+    pub last_seen_at: Timestamp,
 }
 
 #[derive(sqlx::FromRow)]
 pub struct SessionInfoRow {
-    pub id: String,
+    pub id: SessionId,
     pub user_agent: Option<String>,
     pub client_addr: Option<String>,
-    pub created_at: i64,
-    pub last_seen_at: i64,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
 }
 
 impl From<SessionInfoRow> for SessionInfo {
@@ -142,7 +144,7 @@ pub struct PublicRoomRow {
     pub id: i64,
     pub title: String,
     pub member_count: i64,
-    pub last_activity_at: i64,
+    pub last_activity_at: Timestamp,
     pub joined: bool,
 }
 
@@ -164,7 +166,7 @@ pub struct MemberRow {
     pub id: i64,
     pub username: String,
     pub role: String,
-    pub joined_at: i64,
+    pub joined_at: Timestamp,
 }
 
 pub const MEMBER_COLUMNS: &str = "u.id, u.username, m.role, m.joined_at";
@@ -186,20 +188,20 @@ impl TryFrom<MemberRow> for Member {
 /// Selected by [`INVITE_COLUMNS`].
 #[derive(sqlx::FromRow)]
 pub struct InviteRow {
-    pub id: i64,
+    pub id: InviteId,
     pub username: String,
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
     pub max_uses: Option<i64>,
     pub uses: i64,
-    pub revoked_at: Option<i64>,
+    pub revoked_at: Option<Timestamp>,
 }
 
 pub const INVITE_COLUMNS: &str =
     "i.id, u.username, i.created_at, i.expires_at, i.max_uses, i.uses, i.revoked_at";
 
 impl InviteRow {
-    pub fn info(self, now: i64) -> InviteInfo {
+    pub fn info(self, now: Timestamp) -> InviteInfo {
         InviteInfo {
             id: self.id,
             created_by: self.username,
@@ -240,7 +242,7 @@ pub struct BanRow {
     pub user_id: i64,
     pub username: String,
     pub banned_by: Option<String>,
-    pub banned_at: i64,
+    pub banned_at: Timestamp,
 }
 
 impl From<BanRow> for BanInfo {
@@ -257,7 +259,7 @@ impl From<BanRow> for BanInfo {
 #[derive(sqlx::FromRow)]
 pub struct AuditRow {
     pub id: i64,
-    pub at: i64,
+    pub at: Timestamp,
     pub action: String,
     pub actor_name: Option<String>,
     pub target_name: Option<String>,

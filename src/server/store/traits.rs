@@ -24,28 +24,36 @@ pub trait SessionStore: Send + Sync {
     async fn session_by_token(
         &self,
         token_hash: &[u8],
-        now: i64,
+        now: Timestamp,
     ) -> StoreResult<Option<SessionRecord>>;
     /// The user of a live (not revoked, not expired) session.
-    async fn session_owner(&self, session_id: &str, now: i64) -> StoreResult<Option<UserId>>;
+    async fn session_owner(
+        &self,
+        session_id: &SessionId,
+        now: Timestamp,
+    ) -> StoreResult<Option<UserId>>;
     /// Revokes the session with this cookie hash; returns its id if it was live.
-    async fn revoke_session(&self, token_hash: &[u8], now: i64) -> StoreResult<Option<String>>;
+    async fn revoke_session(
+        &self,
+        token_hash: &[u8],
+        now: Timestamp,
+    ) -> StoreResult<Option<SessionId>>;
     /// The user's live sessions, most recently seen first (`current` is left false).
-    async fn sessions_for(&self, user: UserId, now: i64) -> StoreResult<Vec<SessionInfo>>;
+    async fn sessions_for(&self, user: UserId, now: Timestamp) -> StoreResult<Vec<SessionInfo>>;
     /// Revokes one of the user's sessions; false when it was not theirs or not live.
     async fn revoke_session_by_id(
         &self,
         user: UserId,
-        session_id: &str,
-        now: i64,
+        session_id: &SessionId,
+        now: Timestamp,
     ) -> StoreResult<bool>;
     /// Revokes every live session of the user but `keep`; returns the ids revoked.
     async fn revoke_sessions_except(
         &self,
         user: UserId,
-        keep: Option<&str>,
-        now: i64,
-    ) -> StoreResult<Vec<String>>;
+        keep: Option<&SessionId>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<SessionId>>;
 }
 
 /// Conversations and the side nav.
@@ -56,7 +64,7 @@ pub trait ConversationStore: Send + Sync {
         owner: UserId,
         title: &str,
         public: bool,
-        now: i64,
+        now: Timestamp,
     ) -> StoreResult<ConversationSummary>;
     /// Creates the conversation only if the instance-wide `flag` was never set, setting it in
     /// the same transaction: exactly one caller ever gets `Some`, and a failure leaves neither.
@@ -66,7 +74,7 @@ pub trait ConversationStore: Send + Sync {
         owner: UserId,
         title: &str,
         public: bool,
-        now: i64,
+        now: Timestamp,
     ) -> StoreResult<Option<ConversationSummary>>;
     /// Changes the title and/or visibility; returns the new (title, public), or None when
     /// the conversation does not exist.
@@ -79,7 +87,11 @@ pub trait ConversationStore: Send + Sync {
     /// Deletes the conversation's messages, members and invites, leaving an empty tombstone
     /// row so that its id is never given to another conversation; returns who its members
     /// were.
-    async fn delete_conversation(&self, id: ConversationId, now: i64) -> StoreResult<Vec<UserId>>;
+    async fn delete_conversation(
+        &self,
+        id: ConversationId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<UserId>>;
     /// Public rooms, most recently active first.
     async fn public_rooms(&self, user: UserId, limit: i64) -> StoreResult<Vec<PublicRoom>>;
     /// The user's conversations, newest activity first, with the last message's preview.
@@ -142,7 +154,7 @@ pub trait MemberStore: Send + Sync {
         via: JoinVia<'_>,
         user: &UserView,
         event_id: &str,
-        now: i64,
+        now: Timestamp,
         cap: i64,
     ) -> StoreResult<JoinOutcome>;
     /// Sets a member's role (never to or from owner: see `transfer_ownership`); false when
@@ -195,23 +207,29 @@ pub trait InviteStore: Send + Sync {
         conversation: ConversationId,
         code_hash: &[u8],
         by: UserId,
-        now: i64,
+        now: Timestamp,
         limits: InviteLimits,
     ) -> StoreResult<InviteInfo>;
     /// The conversation a live invite (not revoked, expired or used up) leads to.
-    async fn invite_target(&self, code_hash: &[u8], now: i64)
-        -> StoreResult<Option<InvitePreview>>;
+    async fn invite_target(
+        &self,
+        code_hash: &[u8],
+        now: Timestamp,
+    ) -> StoreResult<Option<InvitePreview>>;
     /// The conversation an invite points to, whether or not it still works.
     async fn invite_conversation(&self, code_hash: &[u8]) -> StoreResult<Option<ConversationId>>;
     /// The conversation's invites, newest first.
-    async fn invites(&self, conversation: ConversationId, now: i64)
-        -> StoreResult<Vec<InviteInfo>>;
+    async fn invites(
+        &self,
+        conversation: ConversationId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<InviteInfo>>;
     /// Revokes an invite of the conversation; false when there is no such live invite.
     async fn revoke_invite(
         &self,
         conversation: ConversationId,
-        invite_id: i64,
-        now: i64,
+        invite_id: InviteId,
+        now: Timestamp,
     ) -> StoreResult<bool>;
 }
 

@@ -106,7 +106,7 @@ pub fn InvitesSection(id: ConversationId) -> impl IntoView {
 fn InviteTable(id: ConversationId, list: Vec<InviteInfo>, refresh: Callback<()>) -> impl IntoView {
     let offset = use_tz_offset();
     let error = RwSignal::new(None::<String>);
-    let revoke = move |invite_id: i64| {
+    let revoke = move |invite_id: palaver::InviteId| {
         spawn_local(async move {
             match revoke_invite(id, invite_id).await {
                 Ok(()) => {

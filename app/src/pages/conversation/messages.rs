@@ -36,7 +36,7 @@ fn rows(messages: &[MessageView], divider_at: Option<Seq>) -> Vec<Row> {
             && prev.is_some_and(|p| {
                 p.kind == EventKind::Message
                     && p.author_id == m.author_id
-                    && m.created_at - p.created_at < GROUP_WINDOW_MS
+                    && m.created_at.ms_since(p.created_at) < GROUP_WINDOW_MS
             });
         out.push(Row {
             message: m.clone(),
@@ -270,7 +270,7 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
             class:continues=continues
             class:is-deleted=deleted
             data-mine=mine.to_string()
-            data-seq=seq
+            data-seq=seq.0
         >
             <div class="meta">
                 <span class="author" class:sr-only=continues>{m.author.clone()}</span>

@@ -179,7 +179,10 @@ async fn typing_reaches_the_conversation_and_read_positions_only_the_reader() {
     );
     // An older position does not move the marker back and publishes nothing.
     assert_eq!(
-        r.chat.mark_read(&r.member.user, r.id, 1).await.unwrap(),
+        r.chat
+            .mark_read(&r.member.user, r.id, Seq(1))
+            .await
+            .unwrap(),
         seq
     );
     assert_silent(&mut reader);

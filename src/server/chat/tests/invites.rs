@@ -33,10 +33,18 @@ async fn invite_limits_out_of_range_are_refused_with_the_reason() {
     let longest = create(Some(INVITE_MAX_TTL_HOURS), Some(INVITE_MAX_USES))
         .await
         .unwrap();
-    let lifetime = longest.info.expires_at.unwrap() - longest.info.created_at;
+    let lifetime = longest
+        .info
+        .expires_at
+        .unwrap()
+        .ms_since(longest.info.created_at);
     assert_eq!(lifetime, INVITE_MAX_TTL_HOURS * 3_600_000);
     let default = create(None, None).await.unwrap();
-    let lifetime = default.info.expires_at.unwrap() - default.info.created_at;
+    let lifetime = default
+        .info
+        .expires_at
+        .unwrap()
+        .ms_since(default.info.created_at);
     assert_eq!(lifetime, INVITE_DEFAULT_TTL_HOURS * 3_600_000);
     assert!(forever.url.starts_with("http://test/invite/"));
 }

@@ -10,9 +10,9 @@ async fn outsiders_neither_read_nor_write() {
     let refusals = [
         chat.send_message(who, id, "x-1", "let me in").await.err(),
         chat.history(who, id, None).await.err(),
-        chat.messages_after(who.id, id, 0, 10).await.err(),
+        chat.messages_after(who.id, id, Seq(0), 10).await.err(),
         chat.conversation(who, id).await.err(),
-        chat.mark_read(who, id, 1).await.err(),
+        chat.mark_read(who, id, Seq(1)).await.err(),
         chat.typing(who, id).await.err(),
     ];
     for (i, err) in refusals.into_iter().enumerate() {
@@ -33,7 +33,9 @@ async fn only_the_author_edits_a_message() {
             .await;
         assert!(matches!(err, Err(CoreError::NotYours)), "{err:?}");
     }
-    let err = chat.edit_message(&r.member.user, id, 999, "e-2", "x").await;
+    let err = chat
+        .edit_message(&r.member.user, id, Seq(999), "e-2", "x")
+        .await;
     assert!(
         matches!(err, Err(CoreError::NotFound("Message"))),
         "{err:?}"

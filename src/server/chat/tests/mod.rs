@@ -123,13 +123,13 @@ async fn user(chat: &Chat, name: &str) -> SessionUser {
             key: &username.key(),
             skeleton: &username.skeleton(),
             password_hash: "$argon2id$not-a-real-hash",
-            now: now_ms(),
+            now: Timestamp::now(),
         })
         .await
         .expect("user");
     SessionUser {
         user,
-        session_id: format!("session-{name}"),
+        session_id: SessionId(format!("session-{name}")),
         client_addr: None,
     }
 }

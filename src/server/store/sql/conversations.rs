@@ -33,7 +33,7 @@ macro_rules! impl_conversation_store {
                 owner: UserId,
                 title: &str,
                 public: bool,
-                now: i64,
+                now: Timestamp,
             ) -> Result<ConversationSummary, sqlx::Error> {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO conversations (title, owner_id, created_at, last_activity_at, public) \
@@ -58,7 +58,7 @@ macro_rules! impl_conversation_store {
                     id: ConversationId(id),
                     title: title.to_owned(),
                     last_activity_at: now,
-                    last_seq: 0,
+                    last_seq: Seq::ZERO,
                     last_message: None,
                     unread: 0,
                     public,
@@ -73,7 +73,7 @@ macro_rules! impl_conversation_store {
                 owner: UserId,
                 title: &str,
                 public: bool,
-                now: i64,
+                now: Timestamp,
             ) -> StoreResult<ConversationSummary> {
                 let mut tx = self.pool.begin().await?;
                 let summary = Self::insert_conversation(&mut tx, owner, title, public, now).await?;
@@ -87,7 +87,7 @@ macro_rules! impl_conversation_store {
                 owner: UserId,
                 title: &str,
                 public: bool,
-                now: i64,
+                now: Timestamp,
             ) -> StoreResult<Option<ConversationSummary>> {
                 let mut tx = self.pool.begin().await?;
                 let first = sqlx::query(
@@ -130,7 +130,7 @@ macro_rules! impl_conversation_store {
             async fn delete_conversation(
                 &self,
                 id: ConversationId,
-                now: i64,
+                now: Timestamp,
             ) -> StoreResult<Vec<UserId>> {
                 let mut tx = self.pool.begin().await?;
                 // Writes first: the transaction holds the write lock (SQLite) or the row lock

@@ -18,7 +18,7 @@ macro_rules! impl_event_store {
                 // PostgreSQL), so concurrent writers queue and seqs stay gap-free: a rollback
                 // gives the number back. A deleted conversation takes no more events. Edits
                 // do not count as new activity.
-                let seq: Option<i64> = sqlx::query_scalar(
+                let seq: Option<Seq> = sqlx::query_scalar(
                     "UPDATE conversations SET last_seq = last_seq + 1, \
                          last_activity_at = CASE WHEN $1 THEN $2 ELSE last_activity_at END \
                      WHERE id = $3 AND deleted_at IS NULL RETURNING last_seq",
@@ -169,7 +169,7 @@ macro_rules! impl_event_store {
             ) -> StoreResult<Vec<MessageView>> {
                 let rows: Vec<MessageRow> = sqlx::query_as(&statements::history())
                     .bind(conversation.0)
-                    .bind(before.unwrap_or(i64::MAX))
+                    .bind(before.unwrap_or(Seq(i64::MAX)))
                     .bind(limit)
                     .fetch_all(&self.pool)
                     .await?;

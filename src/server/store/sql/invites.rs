@@ -9,7 +9,7 @@ macro_rules! impl_invite_store {
                 conversation: ConversationId,
                 code_hash: &[u8],
                 by: UserId,
-                now: i64,
+                now: Timestamp,
                 limits: InviteLimits,
             ) -> StoreResult<InviteInfo> {
                 let id: i64 = sqlx::query_scalar(
@@ -38,7 +38,7 @@ macro_rules! impl_invite_store {
             async fn invite_target(
                 &self,
                 code_hash: &[u8],
-                now: i64,
+                now: Timestamp,
             ) -> StoreResult<Option<InvitePreview>> {
                 let row: Option<InvitePreviewRow> = sqlx::query_as(&format!(
                     "SELECT c.id, c.title, \
@@ -71,7 +71,7 @@ macro_rules! impl_invite_store {
             async fn invites(
                 &self,
                 conversation: ConversationId,
-                now: i64,
+                now: Timestamp,
             ) -> StoreResult<Vec<InviteInfo>> {
                 let rows: Vec<InviteRow> = sqlx::query_as(&format!(
                     "SELECT {INVITE_COLUMNS} FROM invites i JOIN users u ON u.id = i.created_by \
@@ -86,8 +86,8 @@ macro_rules! impl_invite_store {
             async fn revoke_invite(
                 &self,
                 conversation: ConversationId,
-                invite_id: i64,
-                now: i64,
+                invite_id: InviteId,
+                now: Timestamp,
             ) -> StoreResult<bool> {
                 let done = sqlx::query(
                     "UPDATE invites SET revoked_at = $1 \

@@ -78,7 +78,7 @@ macro_rules! impl_member_store {
                 conversation: ConversationId,
                 user: UserId,
             ) -> StoreResult<Option<(Role, Seq)>> {
-                let row: Option<(String, i64)> = sqlx::query_as(
+                let row: Option<(String, Seq)> = sqlx::query_as(
                     "SELECT role, last_read_seq FROM members WHERE conversation_id = $1 AND user_id = $2",
                 )
                 .bind(conversation.0)
@@ -96,7 +96,7 @@ macro_rules! impl_member_store {
             ) -> StoreResult<(Seq, bool)> {
                 // Only forward (a slow tab reporting an older position never moves it back)
                 // and never past last_seq (a client cannot claim to have read the future).
-                let moved: Option<i64> = sqlx::query_scalar(
+                let moved: Option<Seq> = sqlx::query_scalar(
                     "UPDATE members SET last_read_seq = c.target \
                      FROM (SELECT CASE WHEN $1 < last_seq THEN $1 ELSE last_seq END AS target \
                            FROM conversations WHERE id = $2) AS c \
@@ -111,7 +111,7 @@ macro_rules! impl_member_store {
                 if let Some(stored) = moved {
                     return Ok((stored, true));
                 }
-                let current: Option<i64> = sqlx::query_scalar(
+                let current: Option<Seq> = sqlx::query_scalar(
                     "SELECT last_read_seq FROM members WHERE conversation_id = $1 AND user_id = $2",
                 )
                 .bind(conversation.0)
@@ -222,7 +222,7 @@ macro_rules! impl_member_store {
                 via: JoinVia<'_>,
                 who: &UserView,
                 event_id: &str,
-                now: i64,
+                now: Timestamp,
                 cap: i64,
             ) -> StoreResult<JoinOutcome> {
                 let user = who.id;

@@ -63,7 +63,8 @@ pub mod prelude {
     pub use super::super::rows::{self, *};
     pub use super::super::*;
     pub use super::{conversations, members, sessions, statements, unique_as_conflict};
-    pub use crate::ids::{ConversationId, Seq, UserId};
+    pub use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
     pub use crate::model::*;
+    pub use crate::time::Timestamp;
     pub use async_trait::async_trait;
 }

@@ -28,7 +28,7 @@ macro_rules! impl_session_store {
             async fn session_by_token(
                 &self,
                 token_hash: &[u8],
-                now: i64,
+                now: Timestamp,
             ) -> StoreResult<Option<SessionRecord>> {
                 let row: Option<SessionRow> = sqlx::query_as(
                     "SELECT s.id AS session_id, u.id AS user_id, u.username, s.last_seen_at \
@@ -42,7 +42,7 @@ macro_rules! impl_session_store {
                 let Some(r) = row else {
                     return Ok(None);
                 };
-                if now - r.last_seen_at > sessions::LAST_SEEN_RESOLUTION_MS {
+                if now.ms_since(r.last_seen_at) > sessions::LAST_SEEN_RESOLUTION_MS {
                     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
                         .bind(now)
                         .bind(&r.session_id)
@@ -60,8 +60,8 @@ macro_rules! impl_session_store {
 
             async fn session_owner(
                 &self,
-                session_id: &str,
-                now: i64,
+                session_id: &SessionId,
+                now: Timestamp,
             ) -> StoreResult<Option<UserId>> {
                 let found: Option<i64> = sqlx::query_scalar(
                     "SELECT user_id FROM sessions WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2",
@@ -76,8 +76,8 @@ macro_rules! impl_session_store {
             async fn revoke_session(
                 &self,
                 token_hash: &[u8],
-                now: i64,
-            ) -> StoreResult<Option<String>> {
+                now: Timestamp,
+            ) -> StoreResult<Option<SessionId>> {
                 Ok(sqlx::query_scalar(
                     "UPDATE sessions SET revoked_at = $1 \
                      WHERE token_hash = $2 AND revoked_at IS NULL RETURNING id",
@@ -88,7 +88,7 @@ macro_rules! impl_session_store {
                 .await?)
             }
 
-            async fn sessions_for(&self, user: UserId, now: i64) -> StoreResult<Vec<SessionInfo>> {
+            async fn sessions_for(&self, user: UserId, now: Timestamp) -> StoreResult<Vec<SessionInfo>> {
                 let rows: Vec<SessionInfoRow> = sqlx::query_as(
                     "SELECT id, user_agent, client_addr, created_at, last_seen_at FROM sessions \
                      WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
@@ -104,8 +104,8 @@ macro_rules! impl_session_store {
             async fn revoke_session_by_id(
                 &self,
                 user: UserId,
-                session_id: &str,
-                now: i64,
+                session_id: &SessionId,
+                now: Timestamp,
             ) -> StoreResult<bool> {
                 let done = sqlx::query(
                     "UPDATE sessions SET revoked_at = $1 \
@@ -122,9 +122,9 @@ macro_rules! impl_session_store {
             async fn revoke_sessions_except(
                 &self,
                 user: UserId,
-                keep: Option<&str>,
-                now: i64,
-            ) -> StoreResult<Vec<String>> {
+                keep: Option<&SessionId>,
+                now: Timestamp,
+            ) -> StoreResult<Vec<SessionId>> {
                 Ok(sqlx::query_scalar(
                     "UPDATE sessions SET revoked_at = $1 \
                      WHERE user_id = $2 AND revoked_at IS NULL AND id IS DISTINCT FROM $3 RETURNING id",

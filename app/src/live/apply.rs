@@ -1,0 +1,183 @@
+//! Applying the server's frames to the signals: the open timeline, the side nav, members,
+//! presence and typing.
+
+use super::*;
+
+impl Live {
+    /// Applies one server frame to the signals.
+    pub fn apply(self, frame: ServerFrame) {
+        if !matches!(frame, ServerFrame::Typing { .. }) {
+            self.refresh.try_update_value(|r| {
+                if let Some(r) = r {
+                    r.journal.push(frame.clone());
+                }
+            });
+        }
+        let room = self.room();
+        let open = |id: ConversationId| room.filter(|r| r.id == id);
+        match frame {
+            ServerFrame::Message { message } => {
+                self.touch_summary(&message);
+                if self.is_mine(&message) {
+                    // Stored: the pending bubble gives way to the real one.
+                    self.outbox
+                        .update(|o| o.retain(|m| m.client_id != message.client_id));
+                }
+                if let Some(r) = open(message.conversation_id) {
+                    if let Some(Applied::Gap { .. }) = r.timeline.try_update(|t| t.apply(message)) {
+                        self.catch_up();
+                    }
+                }
+            }
+            ServerFrame::MemberLeft {
+                conversation_id,
+                user_id,
+            } => {
+                if let Some(r) = open(conversation_id) {
+                    r.members
+                        .try_update(|ms| ms.retain(|m| m.user.id != user_id));
+                }
+            }
+            ServerFrame::Presence {
+                conversation_id,
+                user_id,
+                online,
+            } => {
+                if let Some(r) = open(conversation_id) {
+                    r.online.try_update(|o| {
+                        if online {
+                            o.insert(user_id);
+                        } else {
+                            o.remove(&user_id);
+                        }
+                    });
+                }
+            }
+            ServerFrame::Typing {
+                conversation_id,
+                user,
+            } => {
+                if let Some(r) = open(conversation_id).filter(|_| user.id != self.me_id()) {
+                    let until = now_ms().plus_ms(TYPING_SHOWN_MS);
+                    r.typing.try_update(|t| {
+                        t.retain(|(u, _)| u.id != user.id);
+                        t.push((user, until));
+                    });
+                }
+            }
+            ServerFrame::ReadUpTo {
+                conversation_id,
+                seq,
+            } => {
+                self.conversations.update(|cs| {
+                    if let Some(c) = cs
+                        .iter_mut()
+                        .find(|c| c.id == conversation_id && seq >= c.last_seq)
+                    {
+                        c.unread = 0;
+                    }
+                });
+            }
+            ServerFrame::ConversationAdded { conversation } => {
+                self.conversations.update(|cs| {
+                    if !cs.iter().any(|c| c.id == conversation.id) {
+                        cs.insert(0, conversation);
+                    }
+                });
+            }
+            ServerFrame::ConversationRemoved {
+                conversation_id,
+                reason,
+            } => {
+                self.conversations
+                    .update(|cs| cs.retain(|c| c.id != conversation_id));
+                // Nothing queued for it can be sent any more.
+                self.outbox
+                    .update(|o| o.retain(|m| m.conversation != conversation_id));
+                if let Some(r) = open(conversation_id) {
+                    r.closed.try_set(Some(reason.into()));
+                    r.typing.try_update(Vec::clear);
+                }
+            }
+            ServerFrame::ConversationUpdated {
+                conversation_id,
+                title,
+                public,
+            } => {
+                self.conversations.update(|cs| {
+                    if let Some(c) = cs.iter_mut().find(|c| c.id == conversation_id) {
+                        c.title = title.clone();
+                        c.public = public;
+                    }
+                });
+                if let Some(r) = open(conversation_id) {
+                    r.title.try_set(title);
+                    r.public.try_set(public);
+                }
+            }
+            // A new member, or a member's new role: either way the list holds them once,
+            // as the server last described them.
+            ServerFrame::MemberJoined {
+                conversation_id,
+                member,
+            }
+            | ServerFrame::MemberUpdated {
+                conversation_id,
+                member,
+            } => {
+                if let Some(r) = open(conversation_id) {
+                    r.members.try_update(|ms| {
+                        match ms.iter_mut().find(|m| m.user.id == member.user.id) {
+                            Some(m) => *m = member,
+                            None => ms.push(member),
+                        }
+                    });
+                }
+            }
+            // Ready, Ack, Synced, Renewed and Error are the socket's business.
+            _ => {}
+        }
+    }
+
+    fn is_open(self, id: ConversationId) -> bool {
+        self.room().is_some_and(|r| r.id == id)
+    }
+
+    /// Keeps the side nav current: a new message moves its conversation to the top with a
+    /// fresh preview and, unless it is mine or I am looking at it, one more unread.
+    fn touch_summary(self, m: &MessageView) {
+        let mine = self.is_mine(m);
+        let reading = self.is_open(m.conversation_id) && document_visible();
+        self.conversations.update(|cs| {
+            let Some(pos) = cs
+                .iter()
+                .position(|c| c.id == m.conversation_id && c.last_seq < m.seq)
+            else {
+                return;
+            };
+            let mut c = cs.remove(pos);
+            c.last_seq = m.seq;
+            if m.kind == EventKind::Message {
+                c.last_activity_at = m.created_at;
+                c.last_message = Some(MessagePreview::new(m.author.clone(), &m.body));
+                if !mine && !reading {
+                    c.unread = (c.unread + 1).min(palaver::model::UNREAD_CAP);
+                }
+                cs.insert(0, c);
+            } else {
+                cs.insert(pos, c);
+            }
+        });
+    }
+}
+
+fn document_visible() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        !document().hidden()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        false
+    }
+}
