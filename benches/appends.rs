@@ -61,7 +61,7 @@ async fn main() {
 
 /// `writers` members each append PER_WRITER messages into one new conversation at once.
 async fn run(store: Arc<dyn Store>, writers: usize) -> (usize, f64) {
-    let tag = format!("{writers}w{}", palaver::server::now_ms());
+    let tag = format!("{writers}w{}", palaver::Timestamp::now().as_millis());
     let mut members = Vec::new();
     for i in 0..writers {
         let name = format!("b{tag}x{i}");
@@ -71,7 +71,7 @@ async fn run(store: Arc<dyn Store>, writers: usize) -> (usize, f64) {
                 key: &name,
                 skeleton: &name,
                 password_hash: "not-a-real-hash",
-                now: 0,
+                now: palaver::Timestamp(0),
             })
             .await
             .expect("user");
@@ -79,7 +79,7 @@ async fn run(store: Arc<dyn Store>, writers: usize) -> (usize, f64) {
     }
     let owner = members[0].clone();
     let id = store
-        .create_conversation(owner.id, &format!("bench {tag}"), false, 0)
+        .create_conversation(owner.id, &format!("bench {tag}"), false, palaver::Timestamp(0))
         .await
         .expect("conversation")
         .id;
@@ -89,7 +89,7 @@ async fn run(store: Arc<dyn Store>, writers: usize) -> (usize, f64) {
         max_uses: None,
     };
     store
-        .create_invite(id, &code, owner.id, 0, open)
+        .create_invite(id, &code, owner.id, palaver::Timestamp(0), open)
         .await
         .expect("invite");
     for m in &members[1..] {
@@ -98,7 +98,7 @@ async fn run(store: Arc<dyn Store>, writers: usize) -> (usize, f64) {
                 JoinVia::Invite(&code),
                 m,
                 &format!("join-{}", m.id),
-                0,
+                palaver::Timestamp(0),
                 i64::MAX,
             )
             .await
@@ -129,7 +129,7 @@ async fn write(store: Arc<dyn Store>, id: ConversationId, who: UserView) {
                 sender: &who,
                 client_id: &client_id,
                 body: "a message of an ordinary length, about sixty-four bytes long",
-                now: 1,
+                now: palaver::Timestamp(1),
                 moderator: false,
             })
             .await

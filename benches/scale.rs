@@ -69,7 +69,7 @@ async fn main() {
     table.push(
         measure("history newest page", SAMPLES, move |_| async move {
             let page = store.history(big, None, PAGE).await.expect("history");
-            assert_eq!(page.last().map(|m| m.seq), Some(BIG_CONVERSATION));
+            assert_eq!(page.last().map(|m| m.seq.0), Some(BIG_CONVERSATION));
         })
         .await,
     );
@@ -87,9 +87,9 @@ async fn main() {
     table.push(
         measure("history before random seq", SAMPLES, move |i| async move {
             let before = depths[i];
-            let page = store.history(big, Some(before), PAGE).await.expect("page");
+            let page = store.history(big, Some(palaver::Seq(before)), PAGE).await.expect("page");
             assert_eq!(page.len() as i64, PAGE.min(before - 1));
-            assert_eq!(page.last().map(|m| m.seq), Some(before - 1));
+            assert_eq!(page.last().map(|m| m.seq.0), Some(before - 1));
         })
         .await,
     );
@@ -100,8 +100,8 @@ async fn main() {
     table.push(
         measure("messages_after (500)", SAMPLES, move |i| async move {
             let after = afters[i];
-            let batch = store.messages_after(big, after, 500).await.expect("batch");
-            assert_eq!(batch.first().map(|m| m.seq), Some(after + 1));
+            let batch = store.messages_after(big, palaver::Seq(after), 500).await.expect("batch");
+            assert_eq!(batch.first().map(|m| m.seq.0), Some(after + 1));
             assert_eq!(batch.len(), 500);
         })
         .await,
@@ -127,7 +127,7 @@ async fn main() {
                 .conversation_summary(picks[i], nav)
                 .await
                 .expect("summary");
-            assert_eq!(s.map(|s| s.last_seq), Some(SMALL_CONVERSATION));
+            assert_eq!(s.map(|s| s.last_seq.0), Some(SMALL_CONVERSATION));
         })
         .await,
     );
@@ -190,7 +190,7 @@ fn new_user(name: &str) -> NewUser<'_> {
         key: name,
         skeleton: name,
         password_hash: "not-a-real-hash",
-        now: EPOCH_MS,
+        now: palaver::Timestamp(EPOCH_MS),
     }
 }
 
