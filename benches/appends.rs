@@ -79,7 +79,12 @@ async fn run(store: Arc<dyn Store>, writers: usize) -> (usize, f64) {
     }
     let owner = members[0].clone();
     let id = store
-        .create_conversation(owner.id, &format!("bench {tag}"), false, palaver::Timestamp(0))
+        .create_conversation(
+            owner.id,
+            &format!("bench {tag}"),
+            false,
+            palaver::Timestamp(0),
+        )
         .await
         .expect("conversation")
         .id;

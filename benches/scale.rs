@@ -87,7 +87,10 @@ async fn main() {
     table.push(
         measure("history before random seq", SAMPLES, move |i| async move {
             let before = depths[i];
-            let page = store.history(big, Some(palaver::Seq(before)), PAGE).await.expect("page");
+            let page = store
+                .history(big, Some(palaver::Seq(before)), PAGE)
+                .await
+                .expect("page");
             assert_eq!(page.len() as i64, PAGE.min(before - 1));
             assert_eq!(page.last().map(|m| m.seq.0), Some(before - 1));
         })
@@ -100,7 +103,10 @@ async fn main() {
     table.push(
         measure("messages_after (500)", SAMPLES, move |i| async move {
             let after = afters[i];
-            let batch = store.messages_after(big, palaver::Seq(after), 500).await.expect("batch");
+            let batch = store
+                .messages_after(big, palaver::Seq(after), 500)
+                .await
+                .expect("batch");
             assert_eq!(batch.first().map(|m| m.seq.0), Some(after + 1));
             assert_eq!(batch.len(), 500);
         })

@@ -76,6 +76,10 @@ pub enum ClientFrame {
         conversation_id: ConversationId,
         after_seq: Seq,
     },
+    /// A heartbeat: the server answers `pong` (at most one per second per socket; faster
+    /// pings go unanswered). A browser cannot see WebSocket ping frames, so this is how it
+    /// notices a connection that went silent without closing.
+    Ping,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +94,8 @@ pub enum ServerFrame {
     Renewed {
         expires_at: Timestamp,
     },
+    /// The answer to `ping`.
+    Pong,
     Message {
         message: MessageView,
     },

@@ -1,29 +1,54 @@
 //! Timestamps for display. The server renders UTC; once hydrated, the browser switches to the
-//! viewer's local time (the offset signal flips after hydration, so the markup matches first).
+//! viewer's local time (the zone signal flips after hydration, so the markup matches first).
+//! Each timestamp is converted with the offset of its own date, not today's: a message sent
+//! at 04:09Z on 30 November and read in New York in June shows 23:09 on the 29th (EST, -5 h),
+//! not 00:09 (EDT, -4 h).
 
 use leptos::prelude::*;
 use palaver::Timestamp;
 
-/// Minutes east of UTC for the viewer; 0 until the browser reports its own.
+/// The viewer's time zone: UTC until the page has hydrated, then the browser's own.
 #[derive(Clone, Copy)]
-pub struct TzOffset(pub RwSignal<i64>);
+pub struct Zone(RwSignal<bool>);
 
-pub fn provide_tz_offset() -> TzOffset {
-    let offset = TzOffset(RwSignal::new(0));
-    provide_context(offset);
-    Effect::new(move || {
-        #[cfg(feature = "hydrate")]
-        offset
-            .0
-            .set(-(js_sys::Date::new_0().get_timezone_offset() as i64));
-    });
-    offset
+impl Zone {
+    /// Minutes east of UTC at `at` (tracked: changes once, when the browser takes over).
+    pub fn offset_at(self, at: Timestamp) -> i64 {
+        if self.0.get() {
+            local_offset_min(at)
+        } else {
+            0
+        }
+    }
 }
 
-pub fn use_tz_offset() -> RwSignal<i64> {
-    use_context::<TzOffset>()
-        .map(|t| t.0)
-        .unwrap_or_else(|| RwSignal::new(0))
+/// The browser's offset from UTC at that instant, in minutes east (its rules for that date,
+/// including daylight saving time then).
+fn local_offset_min(at: Timestamp) -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at.as_millis() as f64));
+        -(date.get_timezone_offset() as i64)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = at;
+        0
+    }
+}
+
+pub fn provide_tz_offset() -> Zone {
+    let zone = Zone(RwSignal::new(false));
+    provide_context(zone);
+    Effect::new(move || {
+        #[cfg(feature = "hydrate")]
+        zone.0.set(true);
+    });
+    zone
+}
+
+pub fn use_tz_offset() -> Zone {
+    use_context::<Zone>().unwrap_or_else(|| Zone(RwSignal::new(false)))
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
@@ -62,14 +87,29 @@ fn parts(at: Timestamp, offset_min: i64) -> Parts {
     }
 }
 
-/// "14:05".
-pub fn clock(at: Timestamp, offset_min: i64) -> String {
+/// "14:05" in the viewer's zone.
+pub fn clock(at: Timestamp, zone: Zone) -> String {
+    clock_in(at, zone.offset_at(at))
+}
+
+/// "2026-11-22 14:05" in the viewer's zone.
+pub fn full(at: Timestamp, zone: Zone) -> String {
+    full_in(at, zone.offset_at(at))
+}
+
+/// The side nav's short stamp in the viewer's zone: the time today, else the date.
+pub fn short(at: Timestamp, now: Timestamp, zone: Zone) -> String {
+    short_in(at, zone.offset_at(at), now, zone.offset_at(now))
+}
+
+/// "14:05" at `offset_min` minutes east of UTC.
+fn clock_in(at: Timestamp, offset_min: i64) -> String {
     let p = parts(at, offset_min);
     format!("{:02}:{:02}", p.hour, p.minute)
 }
 
 /// "2026-11-22 14:05" for tooltips and the `datetime` attribute's human twin.
-pub fn full(at: Timestamp, offset_min: i64) -> String {
+fn full_in(at: Timestamp, offset_min: i64) -> String {
     let p = parts(at, offset_min);
     format!(
         "{}-{:02}-{:02} {:02}:{:02}",
@@ -91,13 +131,62 @@ pub fn iso(at: Timestamp) -> String {
     )
 }
 
-/// The side nav's short stamp: time today, else the date.
-pub fn short(at: Timestamp, now: Timestamp, offset_min: i64) -> String {
-    let (a, b) = (parts(at, offset_min), parts(now, offset_min));
+/// The time if `at` falls on the same day as `now` (each at its own offset), else the date.
+fn short_in(at: Timestamp, at_offset: i64, now: Timestamp, now_offset: i64) -> String {
+    let (a, b) = (parts(at, at_offset), parts(now, now_offset));
     if (a.year, a.month, a.day) == (b.year, b.month, b.day) {
-        clock(at, offset_min)
+        clock_in(at, at_offset)
     } else {
         format!("{}-{:02}-{:02}", a.year, a.month, a.day)
+    }
+}
+
+/// The day `at` falls on in the viewer's zone, as days since 1970-01-01 there (tracked).
+pub fn day_of(at: Timestamp, zone: Zone) -> i64 {
+    local_day(at, zone.offset_at(at))
+}
+
+fn local_day(at: Timestamp, offset_min: i64) -> i64 {
+    (at.as_millis().div_euclid(1000) + offset_min * 60).div_euclid(86_400)
+}
+
+const WEEKDAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A day divider's label for `day` (from [`day_of`]) seen on `today`: "Today", "Yesterday",
+/// the weekday within the last week, else "Monday 23 November 2026".
+pub fn day_label(day: i64, today: i64) -> String {
+    // 1970-01-01 was a Thursday.
+    let weekday = WEEKDAYS[(day + 4).rem_euclid(7) as usize];
+    match today - day {
+        0 => "Today".to_owned(),
+        1 => "Yesterday".to_owned(),
+        2..=6 => weekday.to_owned(),
+        _ => {
+            let (y, m, d) = civil_from_days(day);
+            format!("{weekday} {d} {} {y}", MONTHS[m as usize - 1])
+        }
     }
 }
 
@@ -110,9 +199,9 @@ mod tests {
         // 2026-11-22T21:49:31Z
         let ms = Timestamp(1_795_384_171_000);
         assert_eq!(iso(ms), "2026-11-22T21:49:31Z");
-        assert_eq!(clock(ms, 0), "21:49");
-        assert_eq!(clock(ms, 120), "23:49");
-        assert_eq!(full(ms, 180), "2026-11-23 00:49");
+        assert_eq!(clock_in(ms, 0), "21:49");
+        assert_eq!(clock_in(ms, 120), "23:49");
+        assert_eq!(full_in(ms, 180), "2026-11-23 00:49");
         assert_eq!(iso(Timestamp(0)), "1970-01-01T00:00:00Z");
         assert_eq!(iso(Timestamp(951_782_400_000)), "2000-02-29T00:00:00Z");
     }
@@ -120,7 +209,40 @@ mod tests {
     #[test]
     fn short_shows_time_today_and_date_otherwise() {
         let now = Timestamp(1_795_384_171_000);
-        assert_eq!(short(now.plus_ms(-60_000), now, 0), "21:48");
-        assert_eq!(short(now.plus_ms(-86_400_000), now, 0), "2026-11-21");
+        assert_eq!(short_in(now.plus_ms(-60_000), 0, now, 0), "21:48");
+        assert_eq!(short_in(now.plus_ms(-86_400_000), 0, now, 0), "2026-11-21");
+    }
+
+    #[test]
+    fn each_instant_is_shown_at_its_own_offset() {
+        // 2026-11-30T04:09Z read in New York: that day is EST (-300), whatever today is.
+        let sent = Timestamp(1796011740000);
+        assert_eq!(full_in(sent, -300), "2026-11-29 23:09");
+        assert_eq!(
+            full_in(sent, -240),
+            "2026-11-30 00:09",
+            "with June's offset: the old bug"
+        );
+        // Half an hour later it is still the 29th in New York: the time, not the date.
+        let later = sent.plus_ms(30 * 60_000);
+        assert_eq!(short_in(sent, -300, later, -300), "23:09");
+        // Once midnight has passed in New York (though not the UTC day), the date.
+        let next_day = sent.plus_ms(60 * 60_000);
+        assert_eq!(short_in(sent, -300, next_day, -300), "2026-11-29");
+    }
+
+    #[test]
+    fn day_dividers_say_today_yesterday_the_weekday_then_the_date() {
+        // 2026-11-30 is a Monday.
+        let monday = local_day(Timestamp(1_796_011_740_000), 0);
+        assert_eq!(day_label(monday, monday), "Today");
+        assert_eq!(day_label(monday - 1, monday), "Yesterday");
+        assert_eq!(day_label(monday - 2, monday), "Saturday");
+        assert_eq!(day_label(monday - 6, monday), "Tuesday");
+        assert_eq!(day_label(monday - 7, monday), "Monday 23 November 2026");
+        assert_eq!(day_label(0, monday), "Thursday 1 January 1970");
+        // The same instant is the 29th in New York and the 30th in UTC.
+        let sent = Timestamp(1_796_011_740_000);
+        assert_eq!(local_day(sent, -300) + 1, local_day(sent, 0));
     }
 }

@@ -386,3 +386,29 @@ async fn presence_counts_tabs_and_goes_offline_with_the_last_one() {
     assert_eq!(offline["user_id"], bob_id);
     assert_eq!(offline["online"], false);
 }
+
+#[tokio::test]
+async fn pings_get_at_most_one_pong_per_second_per_socket() {
+    let app = spawn_app().await;
+    let (a, _b, conv, _alice, _bob) = pair(&app).await;
+    let mut ws = a.socket().await;
+
+    ws.send_json(&json!({"type":"ping"})).await;
+    assert_eq!(ws.next_of("pong").await["type"], "pong");
+
+    // A flood: frames on one socket are answered in order, so every pong it earned comes
+    // before the `synced` that answers the marker sent after it.
+    for _ in 0..50 {
+        ws.send_json(&json!({"type":"ping"})).await;
+    }
+    ws.send_json(&json!({"type":"sync","conversation_id":conv,"after_seq":0}))
+        .await;
+    let heard = ws.frames_before(|f| f["type"] == "synced").await;
+    let pongs = heard.iter().filter(|f| f["type"] == "pong").count();
+    assert!(pongs <= 1, "{pongs} pongs for 50 pings within a second");
+
+    // A second later the socket is answered again.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    ws.send_json(&json!({"type":"ping"})).await;
+    assert_eq!(ws.next_of("pong").await["type"], "pong");
+}

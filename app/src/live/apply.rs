@@ -1,6 +1,9 @@
 //! Applying the server's frames to the signals: the open timeline, the side nav, members,
 //! presence and typing.
 
+// Called by the socket, which runs in the browser only.
+#![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+
 use super::*;
 
 impl Live {
@@ -24,6 +27,11 @@ impl Live {
                         .update(|o| o.retain(|m| m.client_id != message.client_id));
                 }
                 if let Some(r) = open(message.conversation_id) {
+                    // Their message is what they were typing: the indicator goes with it.
+                    if message.kind == EventKind::Message {
+                        let author = message.author_id;
+                        r.typing.try_update(|t| t.retain(|(u, _)| u.id != author));
+                    }
                     if let Some(Applied::Gap { .. }) = r.timeline.try_update(|t| t.apply(message)) {
                         self.catch_up();
                     }
@@ -148,6 +156,7 @@ impl Live {
     fn touch_summary(self, m: &MessageView) {
         let mine = self.is_mine(m);
         let reading = self.is_open(m.conversation_id) && document_visible();
+        let mut changed_a_message = false;
         self.conversations.update(|cs| {
             let Some(pos) = cs
                 .iter()
@@ -165,9 +174,14 @@ impl Live {
                 }
                 cs.insert(0, c);
             } else {
+                changed_a_message = matches!(m.kind, EventKind::Edit | EventKind::Delete);
                 cs.insert(pos, c);
             }
         });
+        // The edited or deleted message may be the preview or one of the unread ones.
+        if changed_a_message {
+            self.reload_side_nav();
+        }
     }
 }
 

@@ -16,6 +16,11 @@ use std::collections::HashSet;
 
 mod apply;
 mod outbox;
+mod refresh;
+
+use refresh::Refresh;
+#[cfg(feature = "hydrate")]
+mod network;
 #[cfg(feature = "hydrate")]
 mod socket;
 mod timeline;
@@ -52,7 +57,7 @@ impl std::fmt::Display for SendError {
 pub type SendResult = Result<Seq, SendError>;
 
 /// Where a message typed by this user is on its way to the server.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub enum OutState {
     /// Queued: goes out, in order, as soon as the socket is connected.
@@ -65,7 +70,7 @@ pub enum OutState {
 
 /// A message typed but not yet acknowledged. Its `client_id` is fixed when it is typed, so a
 /// resend after a lost acknowledgement can never store it twice.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Outgoing {
     pub client_id: String,
     pub conversation: ConversationId,
@@ -113,6 +118,8 @@ pub struct Room {
     pub typing: RwSignal<Vec<(UserView, Timestamp)>>,
     /// The reader is at the bottom: what arrives counts as read.
     pub at_bottom: RwSignal<bool>,
+    /// A message of mine to open for editing (Up arrow in the empty composer).
+    pub edit_request: RwSignal<Option<Seq>>,
     /// Set once the viewer is no longer a member while the conversation is on screen.
     pub closed: RwSignal<Option<Closed>>,
 }
@@ -160,15 +167,6 @@ impl Room {
     }
 }
 
-/// A reload in flight. Frames that arrive meanwhile are kept and applied again on top of
-/// the reloaded state: each of them is idempotent, and the last one about any member or
-/// conversation is at least as new as the reloaded state, so replaying them in order gives
-/// the current state whichever side of the reload they happened on.
-struct Refresh {
-    generation: u64,
-    journal: Vec<ServerFrame>,
-}
-
 pub fn use_room() -> Room {
     expect_context::<Room>()
 }
@@ -188,6 +186,28 @@ impl Live {
             socket: socket::Handle::new(),
         };
         provide_context(live);
+        // The outbox outlives the page (a reload, a crash, a closed laptop): restored once the
+        // page has hydrated (the server rendered none), then saved on every change.
+        #[cfg(feature = "hydrate")]
+        {
+            let key = crate::drafts::outbox_key(live.me_id());
+            Effect::new(move |restored: Option<()>| {
+                if restored.is_none() {
+                    let saved = crate::drafts::load_outbox(&key);
+                    if !saved.is_empty() {
+                        live.outbox.update(|o| {
+                            for m in saved {
+                                if !o.iter().any(|x| x.client_id == m.client_id) {
+                                    o.push(m);
+                                }
+                            }
+                        });
+                        live.socket.kick();
+                    }
+                }
+                live.outbox.with(|o| crate::drafts::save_outbox(&key, o));
+            });
+        }
         live
     }
 
@@ -248,6 +268,7 @@ impl Live {
             presence_known: RwSignal::new(true),
             typing: RwSignal::new(Vec::new()),
             at_bottom: RwSignal::new(true),
+            edit_request: RwSignal::new(None),
             closed: RwSignal::new(None),
         };
         self.room.set_value(Some(room));
@@ -303,70 +324,19 @@ impl Live {
             room.connection_lost();
         }
     }
+}
 
-    /// After (re)connecting: reloads what frames only report as changes (members, roles,
-    /// presence, title, visibility) and, after a reconnect, the side nav, so that nothing
-    /// that happened while the socket was down stays on screen. Messages need none of this:
-    /// `sync` fetches them by sequence number.
-    pub fn refresh(self, reconnected: bool) {
-        let room = self.room();
-        if room.is_none() && !reconnected {
-            return;
-        }
-        let generation = self
-            .refresh
-            .with_value(|r| r.as_ref().map_or(0, |r| r.generation))
-            .wrapping_add(1);
-        self.refresh.set_value(Some(Refresh {
-            generation,
-            journal: Vec::new(),
-        }));
-        spawn_local(async move {
-            let detail = async {
-                match room {
-                    Some(r) => Some(crate::api::conversation(r.id).await),
-                    None => None,
-                }
-            };
-            let list = async {
-                if reconnected {
-                    Some(crate::api::list_conversations().await)
-                } else {
-                    None
-                }
-            };
-            let (detail, list) = futures::join!(detail, list);
-            // A newer reload (another reconnect) supersedes this one; a disposed `live`
-            // (signed out) ends here too.
-            let Some(Some(journal)) = self.refresh.try_update_value(|r| match r {
-                Some(x) if x.generation == generation => r.take().map(|x| x.journal),
-                _ => None,
-            }) else {
-                return;
-            };
-            if let Some(Ok(list)) = list {
-                self.conversations.try_set(list);
-            }
-            if let (Some(room), Some(detail)) = (room.filter(Room::alive), detail) {
-                match detail {
-                    Ok(detail) => room.reset(&detail),
-                    Err(AppError::Forbidden(_) | AppError::NotFound(_)) => {
-                        room.closed.try_set(Some(Closed::Gone));
-                    }
-                    // Unreachable server: presence stays unknown; the next connection
-                    // reloads again.
-                    Err(_) => {}
-                }
-            }
-            for frame in journal {
-                self.apply(frame);
-            }
-            // The reloaded side nav may count as unread what is on screen.
-            if self.room().and_then(|r| r.at_bottom.try_get_untracked()) == Some(true) {
-                self.mark_read();
-            }
-        });
-    }
+/// Set when the user presses "Sign out": the socket closing because of it is not news.
+static SIGNING_OUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Marks this page as signing out (see [`SIGNING_OUT`]).
+pub fn start_signing_out() {
+    SIGNING_OUT.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn signing_out() -> bool {
+    SIGNING_OUT.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 pub fn use_live() -> Live {

@@ -1,10 +1,12 @@
 //! The browser's WebSocket: connect, authenticate with a token from the `ws_token` server
 //! function, apply frames, reconnect with exponential backoff and jitter.
 
+use super::network::{self, NetworkChange, PING_EVERY_MS};
 use super::{ConnStatus, Live, OutState, SendError, SendResult};
 use crate::api::ws_token;
 use crate::error::AppError;
 use futures::channel::{mpsc, oneshot};
+use futures::future::{select, Either};
 use futures::{SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message};
 use leptos::prelude::*;
@@ -156,8 +158,12 @@ impl Handle {
     }
 }
 
-/// The session is gone (signed out elsewhere, expired): back to sign-in, saying why.
+/// The session is gone (signed out elsewhere, expired): back to sign-in, saying why. Not
+/// when the user signed out here: the sign-out's own redirect is on its way.
 fn session_ended() {
+    if super::signing_out() {
+        return;
+    }
     let _ = window().location().set_href("/login?reason=session_ended");
 }
 
@@ -256,10 +262,26 @@ async fn send_outbox(live: Live, mut kicks: mpsc::UnboundedReceiver<()>) {
 async fn connect_loop(live: Live) {
     let mut attempt: u32 = 0;
     let mut connected_before = false;
+    let (mut network, _listening) = network::watch();
     loop {
         if attempt > 0 {
             live.status.set(ConnStatus::Reconnecting);
-            gloo_timers::future::TimeoutFuture::new(backoff_ms(attempt)).await;
+            // Wait out the backoff; the network coming back cuts it short. While the browser
+            // says it is offline, wait for it to come back (a connection cannot succeed).
+            let backoff = gloo_timers::future::TimeoutFuture::new(backoff_ms(attempt));
+            let back_online = async {
+                while let Some(change) = network.next().await {
+                    if change == NetworkChange::Online {
+                        return;
+                    }
+                }
+            };
+            futures::pin_mut!(back_online);
+            if network::online_now() {
+                select(backoff, back_online).await;
+            } else {
+                back_online.await;
+            }
         }
         attempt += 1;
         let ticket = match ws_token().await {
@@ -290,7 +312,25 @@ async fn connect_loop(live: Live) {
                 }
             }
         });
-        while let Some(Ok(msg)) = read.next().await {
+        let mut last_heard = super::now_ms().as_millis();
+        loop {
+            // The next frame, a ping tick, or word from the browser that the network is gone.
+            let tick = gloo_timers::future::TimeoutFuture::new(PING_EVERY_MS);
+            let wake = select(tick, network.next());
+            let msg = match select(read.next(), wake).await {
+                Either::Left((Some(Ok(msg)), _)) => msg,
+                // Closed by the server or broken.
+                Either::Left((_, _)) => break,
+                Either::Right((Either::Right((Some(NetworkChange::Offline), _)), _)) => break,
+                Either::Right(_) => {
+                    if network::is_silent(last_heard, super::now_ms().as_millis()) {
+                        break;
+                    }
+                    live.socket.push(&ClientFrame::Ping);
+                    continue;
+                }
+            };
+            last_heard = super::now_ms().as_millis();
             let Message::Text(text) = msg else { continue };
             let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else {
                 continue;

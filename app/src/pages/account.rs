@@ -127,9 +127,9 @@ fn SessionRow(
                 <p class="meta">
                     {s.client_addr.clone().unwrap_or_else(|| "Unknown address".to_owned())}
                     " · signed in "
-                    {move || full(created, offset.get())}
+                    {move || full(created, offset)}
                     " · last active "
-                    {move || full(seen, offset.get())}
+                    {move || full(seen, offset)}
                 </p>
             </div>
             {(!s.current).then(|| view! {

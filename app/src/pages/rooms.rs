@@ -83,7 +83,7 @@ fn RoomCard(room: PublicRoom) -> impl IntoView {
                 <p class="meta">
                     <span class="count">{members}</span>
                     " · active "
-                    <span>{move || short(active, now, offset.get())}</span>
+                    <span>{move || short(active, now, offset)}</span>
                     {room.joined.then(|| view! { <span class="tag">"Joined"</span> })}
                 </p>
                 <Alert message=error />

@@ -8,6 +8,7 @@ use crate::time::{provide_tz_offset, short, use_tz_offset};
 use leptos::either::EitherOf3;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
 use palaver::validate::TITLE_MAX_BYTES;
@@ -56,12 +57,26 @@ pub fn ChatShell() -> impl IntoView {
 
 #[component]
 fn ChatLayout() -> impl IntoView {
+    // On a phone one pane shows at a time: the list at "/", the page elsewhere (style.scss).
+    let location = use_location();
+    let at_home = move || location.pathname.with(|p| p == "/");
+    let in_conversation = move || location.pathname.with(|p| p.starts_with("/c/"));
     view! {
         <div class="app">
+            <Show when=in_conversation>
+                <a class="skip-link" href="#messages">"Skip to messages"</a>
+            </Show>
             <TopBar />
-            <div class="workspace">
+            <div class="workspace" class:at-home=at_home>
                 <Sidebar />
                 <main class="pane">
+                    // Conversations have a back button in their header; other pages get this.
+                    <Show when=move || !at_home() && !in_conversation()>
+                        <a class="back-to-list" href="/">
+                            <span aria-hidden="true">"‹ "</span>
+                            "Conversations"
+                        </a>
+                    </Show>
                     <Outlet />
                 </main>
             </div>
@@ -98,7 +113,7 @@ fn TopBar() -> impl IntoView {
                 >
                     {live.me.with_value(|m| m.username.clone())}
                 </A>
-                <ActionForm action=sign_out>
+                <ActionForm action=sign_out on:submit=|_| crate::live::start_signing_out()>
                     <button type="submit" class="ghost">
                         "Sign out"
                     </button>
@@ -170,7 +185,7 @@ fn Sidebar() -> impl IntoView {
                                 .as_ref()
                                 .map(|m| format!("{}: {}", m.author, m.body))
                                 .unwrap_or_else(|| "No messages yet".to_owned());
-                            let stamp = move || short(c.last_activity_at, now, offset.get());
+                            let stamp = move || short(c.last_activity_at, now, offset);
                             view! {
                                 <li>
                                     <A href=href attr:class="conversation">
@@ -179,11 +194,11 @@ fn Sidebar() -> impl IntoView {
                                             {if c.public { "#".to_owned() } else { initial(&c.title) }}
                                         </span>
                                         <span class="text">
-                                            <span class="title">
+                                            <span class="title" dir="auto">
                                                 {c.title.clone()}
                                                 {c.public.then(|| view! { <span class="sr-only">" (public room)"</span> })}
                                             </span>
-                                            <span class="preview">{preview}</span>
+                                            <span class="preview" dir="auto">{preview}</span>
                                         </span>
                                         <span class="side">
                                             <span class="stamp">{stamp}</span>
@@ -210,6 +225,7 @@ fn Sidebar() -> impl IntoView {
 pub fn Welcome() -> impl IntoView {
     let live = use_live();
     view! {
+        <Title text="Conversations" />
         <div class="welcome">
             <h1>{move || format!("Hi, {}", live.me.with_value(|m| m.username.clone()))}</h1>
             <p>

@@ -57,8 +57,14 @@ pub(super) struct Connection {
     /// The newest seq this socket has sent per conversation: duplicates are skipped and a
     /// lagging subscription is resynced from here.
     pub sent: HashMap<ConversationId, Seq>,
+    /// When this socket last answered a `ping` (see [`PONG_EVERY`]).
+    pub last_pong: Option<Instant>,
     subscriptions: StreamMap<ConversationId, BroadcastStream<HubEvent>>,
 }
+
+/// A socket gets at most one `pong` per this interval; faster pings go unanswered, so a
+/// ping flood costs the server a JSON parse per frame and nothing else.
+pub(super) const PONG_EVERY: Duration = Duration::from_secs(1);
 
 /// Serves one upgraded socket, from its `auth` frame to its close.
 pub(super) async fn serve(gateway: Gateway, socket: WebSocket, handshake_user: UserId) {
@@ -78,6 +84,7 @@ pub(super) async fn serve(gateway: Gateway, socket: WebSocket, handshake_user: U
         session_id,
         expires_at,
         sent: HashMap::new(),
+        last_pong: None,
         subscriptions: StreamMap::new(),
     };
     // Subscribe before saying ready: anything published from now on reaches this socket,

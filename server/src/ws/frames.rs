@@ -2,7 +2,7 @@
 //! ids in a frame only name what to act on, and the core re-checks membership and roles on
 //! every one.
 
-use super::connection::{Catchup, Connection};
+use super::connection::{Catchup, Connection, PONG_EVERY};
 use super::writes::{error_frame, Flow};
 use palaver::model::MessageView;
 use palaver::protocol::{close, ClientFrame, ErrorCode, RemovalReason, ServerFrame, SYNC_BATCH};
@@ -96,6 +96,17 @@ impl Connection {
             ClientFrame::Typing { conversation_id } => {
                 let result = self.gateway.chat.typing(&self.user, conversation_id).await;
                 self.quietly(result).await
+            }
+            ClientFrame::Ping => {
+                let now = tokio::time::Instant::now();
+                if self
+                    .last_pong
+                    .is_some_and(|at| now.duration_since(at) < PONG_EVERY)
+                {
+                    return Flow::Continue;
+                }
+                self.last_pong = Some(now);
+                self.reply(&ServerFrame::Pong).await
             }
         }
     }

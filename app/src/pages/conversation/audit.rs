@@ -171,12 +171,12 @@ fn AuditPages(
     }
 }
 
-fn row(e: AuditEntry, offset: RwSignal<i64>) -> impl IntoView {
+fn row(e: AuditEntry, offset: crate::time::Zone) -> impl IntoView {
     let dash = || "—".to_owned();
     let at = e.at;
     view! {
         <tr>
-            <td class="nowrap">{move || full(at, offset.get())}</td>
+            <td class="nowrap">{move || full(at, offset)}</td>
             <td>{humanize(&e.action)}</td>
             <td>{e.actor.unwrap_or_else(dash)}</td>
             <td>{e.target.unwrap_or_else(dash)}</td>

@@ -98,7 +98,7 @@ fn BanList(
                                 Some(by) => format!("Removed by {by}, "),
                                 None => "Removed ".to_owned(),
                             }}
-                            <time datetime=iso(at)>{move || full(at, offset.get())}</time>
+                            <time datetime=iso(at)>{move || full(at, offset)}</time>
                         </p>
                     </div>
                     <button

@@ -66,7 +66,17 @@ pub fn InviteControl(
         status.set(None);
     };
     view! {
-        <div class=class>
+        // Escape dismisses the link (from the button or from inside the popover).
+        <div
+            class=class
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" && link.with_untracked(Option::is_some) {
+                    ev.stop_propagation();
+                    link.set(None);
+                    status.set(None);
+                }
+            }
+        >
             <button type="button" class="primary" on:click=on_click disabled=move || busy.get()>
                 {label}
             </button>
@@ -79,7 +89,7 @@ pub fn InviteControl(
                 {move || {
                     link.get().map(|(url, info)| {
                         let expires = match info.expires_at {
-                            Some(at) => format!("expires {}", full(at, offset.get())),
+                            Some(at) => format!("expires {}", full(at, offset)),
                             None => "never expires".to_owned(),
                         };
                         let uses = match info.max_uses {

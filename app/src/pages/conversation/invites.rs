@@ -133,8 +133,8 @@ fn InviteTable(id: ConversationId, list: Vec<InviteInfo>, refresh: Callback<()>)
             view! {
                 <tr data-status=state.to_lowercase()>
                     <td>{invite.created_by.clone()}</td>
-                    <td>{move || full(created, offset.get())}</td>
-                    <td>{move || expires.map_or_else(|| "Never".to_owned(), |at| full(at, offset.get()))}</td>
+                    <td>{move || full(created, offset)}</td>
+                    <td>{move || expires.map_or_else(|| "Never".to_owned(), |at| full(at, offset))}</td>
                     <td>{uses}</td>
                     <td><span class="status" class:active=state == "Active">{state}</span></td>
                     <td>

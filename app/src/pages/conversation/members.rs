@@ -52,7 +52,13 @@ fn rank(role: Role) -> u8 {
 }
 
 #[component]
-pub fn MembersPanel(id: ConversationId, role: Memo<Option<Role>>) -> impl IntoView {
+pub fn MembersPanel(
+    id: ConversationId,
+    role: Memo<Option<Role>>,
+    /// Shown as a sheet on narrow screens (the header's "Members" button); always shown on
+    /// wide ones. Escape closes the sheet (handled by the conversation view).
+    open: RwSignal<bool>,
+) -> impl IntoView {
     let room = use_room();
     let sorted = move || {
         let mut ms = room.members.get();
@@ -60,8 +66,18 @@ pub fn MembersPanel(id: ConversationId, role: Memo<Option<Role>>) -> impl IntoVi
         ms
     };
     view! {
-        <aside class="members" aria-label="Members">
-            <h2>{move || format!("Members · {}", room.members.with(Vec::len))}</h2>
+        <aside
+            id="conversation-members"
+            class="members"
+            class:open=move || open.get()
+            aria-label="Members"
+        >
+            <div class="members-head">
+                <h2>{move || format!("Members · {}", room.members.with(Vec::len))}</h2>
+                <button type="button" class="ghost close-sheet" on:click=move |_| open.set(false)>
+                    "Close"
+                </button>
+            </div>
             <ul>
                 // Keyed by role too: a promotion redraws the row with its new badge and actions.
                 <For

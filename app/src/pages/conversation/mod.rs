@@ -73,6 +73,8 @@ fn ConversationView(id: ConversationId) -> impl IntoView {
     let role = Memo::new(move |_| live.my_role(room));
     let moderator = Signal::derive(move || role.get().is_some_and(Role::can_moderate));
     let settings_open = RwSignal::new(false);
+    // Below 900 px the member list is a sheet over the conversation, opened from the header.
+    let members_open = RwSignal::new(false);
     let showing_settings = move || settings_open.get() && moderator.get();
     let subline = move || {
         let members = room
@@ -93,11 +95,28 @@ fn ConversationView(id: ConversationId) -> impl IntoView {
         // The page title outlives this view a little (the meta context re-formats it when
         // the unread count changes, also while the next conversation opens): `try_`.
         <Title text=move || room.title.try_get().unwrap_or_default() />
-        <div class="conversation-view">
+        // Escape closes what is open over the conversation: the member sheet, then settings.
+        <div
+            class="conversation-view"
+            on:keydown=move |ev| {
+                if ev.key() != "Escape" {
+                    return;
+                }
+                if members_open.get_untracked() {
+                    members_open.set(false);
+                } else if settings_open.get_untracked() {
+                    settings_open.set(false);
+                }
+            }
+        >
             <section class="chat" aria-labelledby="conversation-title">
                 <header class="chat-header">
+                    // Phones show one pane at a time: this leads back to the list.
+                    <a class="back" href="/" aria-label="Back to conversations">
+                        <span aria-hidden="true">"‹"</span>
+                    </a>
                     <div class="heading">
-                        <h1 id="conversation-title">{move || room.title.get()}</h1>
+                        <h1 id="conversation-title" dir="auto">{move || room.title.get()}</h1>
                         <p class="subline">
                             {move || room.public.get().then(|| view! {
                                 <span class="tag" title="Listed in the room directory; anyone can join">"Public"</span>
@@ -118,6 +137,15 @@ fn ConversationView(id: ConversationId) -> impl IntoView {
                             "Settings"
                         </button>
                     </Show>
+                    <button
+                        type="button"
+                        class="ghost members-toggle"
+                        aria-expanded=move || members_open.get().to_string()
+                        aria-controls="conversation-members"
+                        on:click=move |_| members_open.update(|o| *o = !*o)
+                    >
+                        "Members"
+                    </button>
                     <Show when=move || role.get().is_some_and(|r| r != Role::Owner)>
                         <LeaveControl id />
                     </Show>
@@ -138,7 +166,7 @@ fn ConversationView(id: ConversationId) -> impl IntoView {
                     }
                 }}
             </section>
-            <members::MembersPanel id role />
+            <members::MembersPanel id role open=members_open />
         </div>
     }
 }

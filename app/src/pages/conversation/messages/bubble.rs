@@ -1,147 +1,26 @@
-//! The message list: bubbles (mine right, others left, grouped by author), join/leave lines,
-//! the "new messages" divider, edit and delete on my own messages (and moderators' delete on
-//! anyone's), "load older", the typing
-//! line, and the read position that follows what is on screen.
+//! One row of the list: a bubble (mine right, others left; edit and delete), a join or leave
+//! line, the "new messages" divider before it; the pending bubbles of the outbox; and the
+//! typing line under the list.
 
-use crate::api::history;
+use super::Row;
 use crate::components::Alert;
-use crate::live::{now_ms, use_live, use_room, ConnStatus, Live, OutState, Outgoing};
+use crate::live::{now_ms, use_room, ConnStatus, Live, OutState, Outgoing};
 use crate::time::{clock, full, iso, use_tz_offset};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palaver::model::{EventKind, MessageView, Role};
-use palaver::{ConversationId, MessageBody, Seq};
-
-/// Messages by one author within this many milliseconds share one header.
-const GROUP_WINDOW_MS: i64 = 5 * 60 * 1000;
-/// How close to the bottom (px) still counts as "at the bottom" for auto-scroll.
-const STICK_THRESHOLD_PX: i32 = 80;
-
-/// One row of the list: the event, whether it continues the previous bubble's group, and
-/// whether the "new messages" divider goes before it.
-#[derive(Clone, PartialEq)]
-struct Row {
-    message: MessageView,
-    continues: bool,
-    divider: bool,
-}
-
-fn rows(messages: &[MessageView], divider_at: Option<Seq>) -> Vec<Row> {
-    let mut out = Vec::with_capacity(messages.len());
-    let mut prev: Option<&MessageView> = None;
-    for m in messages {
-        let divider = divider_at == Some(m.seq);
-        let continues = !divider
-            && m.kind == EventKind::Message
-            && prev.is_some_and(|p| {
-                p.kind == EventKind::Message
-                    && p.author_id == m.author_id
-                    && m.created_at.ms_since(p.created_at) < GROUP_WINDOW_MS
-            });
-        out.push(Row {
-            message: m.clone(),
-            continues,
-            divider,
-        });
-        prev = Some(m);
-    }
-    out
-}
+use palaver::{ConversationId, MessageBody};
 
 #[component]
-pub fn MessageList(id: ConversationId) -> impl IntoView {
-    let live = use_live();
-    let room = use_room();
-    let scroller = NodeRef::<leptos::html::Div>::new();
-    let at_bottom = room.at_bottom;
-    let loading_older = RwSignal::new(false);
-    let older_error = RwSignal::new(None::<String>);
-
-    let on_scroll = move |_| {
-        if let Some(el) = scroller.try_get_untracked().flatten() {
-            let bottom =
-                el.scroll_height() - el.scroll_top() - el.client_height() < STICK_THRESHOLD_PX;
-            at_bottom.set(bottom);
-            if bottom {
-                live.mark_read();
-            }
-        }
-    };
-    // Stick to the bottom when events arrive, unless the reader has scrolled up; what is on
-    // screen at the bottom counts as read.
-    Effect::new(move |_| {
-        let last = room.timeline.with(|t| t.last_seq);
-        if at_bottom.get_untracked() {
-            // `try_`: when another conversation opens, this list may already be disposed by
-            // the time the effect runs for the new timeline.
-            if let Some(el) = scroller.try_get_untracked().flatten() {
-                el.set_scroll_top(el.scroll_height());
-            }
-            live.mark_read();
-        }
-        last
-    });
-
-    let load_older = move |_| {
-        let Some(first) = room.timeline.with_untracked(|t| t.first_seq()) else {
-            return;
-        };
-        loading_older.set(true);
-        spawn_local(async move {
-            let before_height = scroller.get_untracked().map(|el| el.scroll_height());
-            match history(id, Some(first)).await {
-                Ok(page) => {
-                    older_error.set(None);
-                    room.timeline
-                        .try_update(|t| t.prepend(page.messages, page.has_older));
-                    // Keep the message the reader was looking at in place.
-                    if let (Some(el), Some(before)) = (scroller.get_untracked(), before_height) {
-                        el.set_scroll_top(el.scroll_top() + el.scroll_height() - before);
-                    }
-                }
-                Err(e) => older_error.set(Some(e.to_string())),
-            }
-            loading_older.set(false);
-        });
-    };
-
-    view! {
-        <div class="messages" node_ref=scroller on:scroll=on_scroll>
-            <Show when=move || room.timeline.with(|t| t.has_older)>
-                <button type="button" class="ghost load-older" on:click=load_older disabled=move || loading_older.get()>
-                    {move || if loading_older.get() { "Loading…" } else { "Load older messages" }}
-                </button>
-            </Show>
-            <Alert message=older_error />
-            <Show when=move || room.timeline.with(|t| t.messages.is_empty())>
-                <p class="empty-chat">"No messages yet. Say hello!"</p>
-            </Show>
-            <ol class="message-list" aria-label="Messages" aria-live="polite">
-                <For
-                    each=move || room.timeline.with(|t| rows(&t.messages, t.divider))
-                    key=|r| (r.message.seq, r.continues, r.divider, r.message.edited_at, r.message.deleted)
-                    children=move |row| view! { <RowView row live id /> }
-                />
-                <For
-                    each=move || live.outbox.with(|o| o.iter().filter(|m| m.conversation == id).cloned().collect::<Vec<_>>())
-                    key=|m| (m.client_id.clone(), m.state.clone())
-                    children=move |m| view! { <PendingBubble m live /> }
-                />
-            </ol>
-        </div>
-        <TypingLine />
-    }
-}
-
-#[component]
-fn RowView(row: Row, live: Live, id: ConversationId) -> impl IntoView {
+pub(super) fn RowView(row: Row, live: Live, id: ConversationId) -> impl IntoView {
     let Row {
         message: m,
         continues,
         divider,
+        day,
     } = row;
-    let divider = divider
-        .then(|| view! { <li class="divider" role="separator"><span>"New messages"</span></li> });
+    let day = day.map(|label| view! { <li class="day"><span>{label}</span></li> });
+    let divider = divider.then(|| view! { <li class="divider"><span>"New messages"</span></li> });
     let line = match m.kind {
         EventKind::Join | EventKind::Leave => {
             // A removal is stored as a leave whose body says so.
@@ -154,7 +33,7 @@ fn RowView(row: Row, live: Live, id: ConversationId) -> impl IntoView {
         }
         _ => view! { <Bubble m continues live id /> }.into_any(),
     };
-    view! { {divider} {line} }
+    view! { {day} {divider} {line} }
 }
 
 #[component]
@@ -165,6 +44,24 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
     let seq = m.seq;
     let deleted = m.deleted;
     let editing = RwSignal::new(false);
+    // Opened from the composer with the Up arrow: edit here and put the cursor in the editor.
+    let room = use_room();
+    Effect::new(move |_| {
+        if mine && !deleted && room.edit_request.get() == Some(seq) {
+            room.edit_request.set(None);
+            editing.set(true);
+            #[cfg(feature = "hydrate")]
+            leptos::task::spawn_local(async move {
+                leptos::task::tick().await;
+                if let Some(el) = document().get_element_by_id(&format!("edit-{seq}")) {
+                    use leptos::wasm_bindgen::JsCast;
+                    if let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>() {
+                        let _ = el.focus();
+                    }
+                }
+            });
+        }
+    });
     let confirming = RwSignal::new(false);
     let draft = RwSignal::new(m.body.clone());
     let error = RwSignal::new(None::<String>);
@@ -182,6 +79,7 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
                 Ok(_) => {
                     editing.set(false);
                     error.set(None);
+                    focus_composer();
                 }
                 Err(e) => error.set(Some(e.to_string())),
             }
@@ -217,6 +115,7 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
                                 save();
                             } else if ev.key() == "Escape" {
                                 editing.set(false);
+                                focus_composer();
                             }
                         }
                     ></textarea>
@@ -228,13 +127,20 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
             }
             .into_any()
         } else {
-            view! { <p class="body">{body.clone()}</p> }.into_any()
+            view! { <p class="body" dir="auto">{body.clone()}</p> }.into_any()
         }
     };
     // Authors delete their own messages; owners and admins anyone's (following the live
     // role). Only authors edit.
-    let room = use_room();
     let may_delete = move || mine || live.my_role(room).is_some_and(Role::can_moderate);
+    // The buttons say which message they act on (a screen reader lists many "Delete"s).
+    let snippet = {
+        let mut s: String = m.body.chars().take(40).collect();
+        if m.body.chars().count() > 40 {
+            s.push('…');
+        }
+        StoredValue::new(s)
+    };
     let question = if mine {
         "Delete this message?".to_owned()
     } else {
@@ -249,9 +155,9 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
                         when=move || confirming.get()
                         fallback=move || view! {
                             {mine.then(|| view! {
-                                <button type="button" class="ghost" aria-label="Edit message" on:click=move |_| editing.set(true)>"Edit"</button>
+                                <button type="button" class="ghost" aria-label=format!("Edit message: {}", snippet.get_value()) on:click=move |_| editing.set(true)>"Edit"</button>
                             })}
-                            <button type="button" class="ghost" aria-label="Delete message" on:click=move |_| confirming.set(true)>"Delete"</button>
+                            <button type="button" class="ghost" aria-label=format!("Delete message: {}", snippet.get_value()) on:click=move |_| confirming.set(true)>"Delete"</button>
                         }
                     >
                         <span>{question.clone()}</span>
@@ -274,8 +180,8 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
         >
             <div class="meta">
                 <span class="author" class:sr-only=continues>{m.author.clone()}</span>
-                <time datetime=iso(created) title=move || full(created, offset.get())>
-                    {move || clock(created, offset.get())}
+                <time datetime=iso(created) title=move || full(created, offset)>
+                    {move || clock(created, offset)}
                 </time>
                 {(m.edited_at.is_some() && !deleted).then(|| view! { <span class="edited">"(edited)"</span> })}
             </div>
@@ -289,7 +195,7 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
 /// A message of mine on its way: "Sending…", "Waiting for connection…", or refused with
 /// the reason and a retry.
 #[component]
-fn PendingBubble(m: Outgoing, live: Live) -> impl IntoView {
+pub(super) fn PendingBubble(m: Outgoing, live: Live) -> impl IntoView {
     let retry_id = m.client_id.clone();
     let discard_id = m.client_id.clone();
     let (status, failed) = match &m.state {
@@ -301,7 +207,7 @@ fn PendingBubble(m: Outgoing, live: Live) -> impl IntoView {
     };
     view! {
         <li class="bubble mine pending" class:failed=failed data-mine="true" data-pending="true">
-            <p class="body">{m.body.clone()}</p>
+            <p class="body" dir="auto">{m.body.clone()}</p>
             <div class="pending-status">
                 <span>{status}</span>
                 {failed.then(|| view! {
@@ -315,7 +221,7 @@ fn PendingBubble(m: Outgoing, live: Live) -> impl IntoView {
 
 /// "alice is typing…", gone a few seconds after the last keystroke signal.
 #[component]
-fn TypingLine() -> impl IntoView {
+pub(super) fn TypingLine() -> impl IntoView {
     let room = use_room();
     let now = RwSignal::new(now_ms());
     Effect::new(move |_| {
@@ -343,4 +249,15 @@ fn TypingLine() -> impl IntoView {
         }
     };
     view! { <p class="typing" aria-live="polite">{text}</p> }
+}
+
+/// Back to the composer after editing (where the Up arrow came from).
+fn focus_composer() {
+    #[cfg(feature = "hydrate")]
+    if let Some(el) = document().get_element_by_id("composer") {
+        use leptos::wasm_bindgen::JsCast;
+        if let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>() {
+            let _ = el.focus();
+        }
+    }
 }
