@@ -18,8 +18,15 @@ pub fn initial(key: &str, dom_id: &str) -> String {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
-        let typed = leptos::prelude::document()
-            .get_element_by_id(dom_id)
+        // Only while hydrating: afterwards an element with that id is another
+        // conversation's composer, about to be replaced.
+        let document = leptos::prelude::document();
+        let hydrated = document
+            .body()
+            .is_some_and(|b| b.has_attribute("data-hydrated"));
+        let typed = (!hydrated)
+            .then(|| document.get_element_by_id(dom_id))
+            .flatten()
             .and_then(|el| el.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
             .map(|el| el.value())
             .filter(|v| !v.is_empty());

@@ -5,12 +5,12 @@ import {
   composer,
   conversationHeading,
   createConversation,
-  messageList,
   screenshotPath,
   signUp,
   submitSignUp,
   uniqueName,
   waitConnected,
+  timelineItems,
   waitHydrated,
 } from './helpers';
 
@@ -101,10 +101,10 @@ test('two people chat live through an invite link', async ({ browser, baseURL })
     await page.reload();
     await waitHydrated(page);
     // B's joining is a line in the history, then the two messages, in order.
-    await expect(messageList(page).getByRole('listitem')).toHaveCount(3);
-    await expect(messageList(page).getByRole('listitem').nth(0)).toHaveText(`${bob} joined`);
-    await expect(messageList(page).getByRole('listitem').nth(1)).toContainText('Hello from A');
-    await expect(messageList(page).getByRole('listitem').nth(2)).toContainText('Hi A, B here');
+    await expect(timelineItems(page)).toHaveCount(3);
+    await expect(timelineItems(page).nth(0)).toHaveText(`${bob} joined`);
+    await expect(timelineItems(page).nth(1)).toContainText('Hello from A');
+    await expect(timelineItems(page).nth(2)).toContainText('Hi A, B here');
     const members = page.getByRole('complementary', { name: 'Members' });
     await expect(members).toContainText(alice);
     await expect(members).toContainText(bob);

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { alertWith, composer, createConversation, messageList, signUp, uniqueName, waitConnected } from './helpers';
+import { alertWith, composer, createConversation, signUp, timelineItems, uniqueName, waitConnected } from './helpers';
 
 test.beforeEach(async ({ page }) => {
   await signUp(page, uniqueName('cmp'));
@@ -9,7 +9,7 @@ test.beforeEach(async ({ page }) => {
 
 test('Shift+Enter starts a new line and Enter sends', async ({ page }) => {
   const box = composer(page);
-  const messages = messageList(page).getByRole('listitem');
+  const messages = timelineItems(page);
 
   await box.fill('first line');
   await box.press('Shift+Enter');
@@ -27,7 +27,7 @@ test('Shift+Enter starts a new line and Enter sends', async ({ page }) => {
 
 test('a message over 4000 characters is refused and kept in the composer', async ({ page }) => {
   const box = composer(page);
-  const messages = messageList(page).getByRole('listitem');
+  const messages = timelineItems(page);
   const tooLong = 'x'.repeat(4001);
 
   await box.fill(tooLong);

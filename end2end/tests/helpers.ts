@@ -76,6 +76,10 @@ export const conversationHeading = (page: Page, title: string) =>
 
 export const messageList = (page: Page) => page.getByRole('list', { name: 'Messages', exact: true });
 
+/** The timeline's events (messages, joins and leaves), without the day and "new" dividers. */
+export const timelineItems = (page: Page) =>
+  messageList(page).locator(':scope > li:not(.day):not(.divider)');
+
 /** The message bubble whose text contains `text`. */
 export const bubble = (page: Page, text: string) =>
   messageList(page).getByRole('listitem').filter({ hasText: text });

@@ -8,9 +8,11 @@ use futures::channel::mpsc;
 use leptos::prelude::*;
 
 /// How often the client pings an open socket (the server answers `pong`).
-pub const PING_EVERY_MS: u32 = 4_000;
+pub const PING_EVERY_MS: u32 = 3_000;
 /// No frame for this long means the connection is dead: reconnect.
-pub const SILENT_FOR_MS: i64 = 9_000;
+pub const SILENT_FOR_MS: i64 = 7_000;
+/// A socket that has not opened after this long is given up and tried again.
+pub const CONNECT_TIMEOUT_MS: u32 = 8_000;
 
 /// What the browser says about the network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -300,7 +300,16 @@ async fn connect_loop(live: Live) {
         let Ok(auth) = serde_json::to_string(&auth) else {
             return;
         };
-        if write.send(Message::Text(auth)).await.is_err() {
+        // The socket opens when `auth` can be written. One that never opens (a proxy that
+        // accepts the connection and never upgrades it, a socket closed before it opened)
+        // would otherwise leave the app "Connecting…" for good.
+        let opened = {
+            let send = write.send(Message::Text(auth));
+            futures::pin_mut!(send);
+            let deadline = gloo_timers::future::TimeoutFuture::new(network::CONNECT_TIMEOUT_MS);
+            matches!(select(send, deadline).await, Either::Left((Ok(()), _)))
+        };
+        if !opened {
             continue;
         }
         let (tx, mut rx) = mpsc::unbounded::<String>();

@@ -64,7 +64,7 @@ fn ChatLayout() -> impl IntoView {
     view! {
         <div class="app">
             <Show when=in_conversation>
-                <a class="skip-link" href="#messages">"Skip to messages"</a>
+                <a class="skip-link" href="#messages" on:click=skip_to_messages>"Skip to messages"</a>
             </Show>
             <TopBar />
             <div class="workspace" class:at-home=at_home>
@@ -120,6 +120,18 @@ fn TopBar() -> impl IntoView {
                 </ActionForm>
             </div>
         </header>
+    }
+}
+
+/// Moves focus to the message history (the router would treat the fragment as navigation).
+fn skip_to_messages(ev: leptos::ev::MouseEvent) {
+    ev.prevent_default();
+    #[cfg(feature = "hydrate")]
+    if let Some(el) = document().get_element_by_id("messages") {
+        use leptos::wasm_bindgen::JsCast;
+        if let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>() {
+            let _ = el.focus();
+        }
     }
 }
 
