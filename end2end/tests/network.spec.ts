@@ -4,6 +4,7 @@ import {
   composer,
   createConversation,
   messageList,
+  screenshotPath,
   signUp,
   uniqueName,
   waitConnected,
@@ -64,7 +65,7 @@ test('a connection that goes silent without closing is noticed within seconds', 
   const dropped = Date.now();
   await expect.poll(() => open.length, { timeout: 15_000 }).toBeGreaterThan(before);
   const noticed = Date.now() - dropped;
-  test.info().annotations.push({ type: 'noticed after', description: `${noticed} ms` });
+  console.log(`a silent connection was noticed after ${noticed} ms`);
   expect(noticed).toBeLessThan(12_000);
 
   // It comes back by itself on a fresh socket and works.
@@ -109,4 +110,37 @@ test('messages waiting to be sent survive a reload and are stored once', async (
   await waitHydrated(page);
   await expect(bubble(page, 'typed before the reload')).toHaveCount(1);
   await expect(pending).toHaveCount(0);
+});
+
+test('a conversation that failed to load says so in its pane and loads once the connection is back', async ({
+  page,
+  context,
+}) => {
+  await signUp(page, uniqueName('err'));
+  await createConversation(page, 'Flaky');
+  const path = new URL(page.url()).pathname;
+  await page.goto('/');
+  await waitHydrated(page);
+  await waitConnected(page);
+
+  // The server cannot be reached for the conversation's data.
+  const unreachable = /\/api\/(conversation|history)(\?|$)/;
+  await page.route(unreachable, (route) => route.abort('connectionrefused'));
+  await page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /Flaky/ }).click();
+  await page.waitForURL((url) => url.pathname === path);
+  const error = page.getByRole('alert').filter({ hasText: 'could not be loaded' });
+  await expect(error).toBeVisible();
+  await expect(error.getByRole('button', { name: 'Retry', exact: true })).toBeVisible();
+  // Inside the pane: the side nav is still there.
+  await expect(page.getByRole('navigation', { name: 'Conversations' })).toBeVisible();
+  await page.screenshot({ path: screenshotPath('pane-error') });
+
+  // The network drops and comes back: the pane loads by itself.
+  await page.unroute(unreachable);
+  await context.setOffline(true);
+  await expect(status(page)).toHaveText('Reconnecting…', { timeout: 2_000 });
+  await context.setOffline(false);
+  await waitConnected(page);
+  await expect(page.getByRole('heading', { level: 1, name: 'Flaky', exact: true })).toBeVisible();
+  await expect(error).toHaveCount(0);
 });

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Browser } from '@playwright/test';
 import {
   bubble,
   composer,
@@ -12,20 +12,26 @@ import {
   waitConnected,
 } from './helpers';
 
+/** Alice's conversation `title`, which Bob has joined and then left for the room directory. */
+async function bobAwayFrom(browser: Browser, baseURL: string | undefined, title: string) {
+  const alice = await newPerson(browser, baseURL, 'ali');
+  const bob = await newPerson(browser, baseURL, 'bob');
+  await createConversation(alice.page, title);
+  const path = new URL(alice.page.url()).pathname;
+  await waitConnected(alice.page);
+  const link = await headerInviteLink(alice.page);
+  await joinWith(bob.page, link, path, title);
+  await bob.page.goto('/rooms');
+  return { alice, bob };
+}
+
 test('unread messages open at the divider; load older keeps the place; new ones raise a pill', async ({
   browser,
   baseURL,
 }) => {
   test.setTimeout(120_000);
-  const alice = await newPerson(browser, baseURL, 'ali');
-  const bob = await newPerson(browser, baseURL, 'bob');
-  await createConversation(alice.page, 'Long read');
-  const path = new URL(alice.page.url()).pathname;
-  await waitConnected(alice.page);
-  const link = await headerInviteLink(alice.page);
-  await joinWith(bob.page, link, path, 'Long read');
   // Bob reads what is there, then goes to another page while Alice writes a lot.
-  await bob.page.goto('/rooms');
+  const { alice, bob } = await bobAwayFrom(browser, baseURL, 'Long read');
 
   const box = composer(alice.page);
   for (let i = 1; i <= 70; i++) {
@@ -76,14 +82,7 @@ test('unread messages open at the divider; load older keeps the place; new ones 
 });
 
 test('the side nav follows edits and deletions live', async ({ browser, baseURL }) => {
-  const alice = await newPerson(browser, baseURL, 'ali');
-  const bob = await newPerson(browser, baseURL, 'bob');
-  await createConversation(alice.page, 'Previews');
-  const path = new URL(alice.page.url()).pathname;
-  await waitConnected(alice.page);
-  const link = await headerInviteLink(alice.page);
-  await joinWith(bob.page, link, path, 'Previews');
-  await bob.page.goto('/rooms');
+  const { alice, bob } = await bobAwayFrom(browser, baseURL, 'Previews');
   await waitConnected(bob.page);
 
   const box = composer(alice.page);

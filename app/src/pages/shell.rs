@@ -126,13 +126,7 @@ fn TopBar() -> impl IntoView {
 /// Moves focus to the message history (the router would treat the fragment as navigation).
 fn skip_to_messages(ev: leptos::ev::MouseEvent) {
     ev.prevent_default();
-    #[cfg(feature = "hydrate")]
-    if let Some(el) = document().get_element_by_id("messages") {
-        use leptos::wasm_bindgen::JsCast;
-        if let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>() {
-            let _ = el.focus();
-        }
-    }
+    crate::components::focus_by_id("messages");
 }
 
 pub fn initial(name: &str) -> String {

@@ -5,7 +5,7 @@
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures::stream::SplitSink;
 use futures::SinkExt;
-use palaver::protocol::{ErrorCode, ServerFrame};
+use palaver::protocol::{close, ErrorCode, ServerFrame};
 use palaver::CoreError;
 use std::time::Duration;
 use tokio::time::timeout;
@@ -41,7 +41,18 @@ pub(super) async fn close_with(sink: &mut Sink, code: u16, reason: &'static str)
     if write(sink, Message::Close(Some(frame))).await {
         let _ = timeout(WRITE_TIMEOUT, sink.close()).await;
     }
+    if code == close::TOO_BIG {
+        // The rest of the oversized frame is still arriving, unread. Closing the TCP
+        // connection with unread data sends a reset, and a reset makes the client's kernel
+        // drop what it had received but not yet read: the close frame with 1009 would be lost
+        // and the client would see 1006. Holding the connection briefly lets the close frame
+        // be read first (RFC 6455 7.1.1: the server closes TCP after the closing handshake).
+        tokio::time::sleep(OVERSIZE_LINGER).await;
+    }
 }
+
+/// How long a connection closed for an oversized frame stays open after its close frame.
+const OVERSIZE_LINGER: Duration = Duration::from_millis(500);
 
 /// What the event loop does after one event.
 pub(super) enum Flow {

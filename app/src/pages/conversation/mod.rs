@@ -12,9 +12,9 @@ mod messages;
 mod settings;
 
 use crate::api::{conversation, history, LeaveConversation};
-use crate::components::{action_error, http_status, Alert, Notice};
+use crate::components::{action_error, http_status, Alert};
 use crate::error::AppError;
-use crate::live::{use_live, use_room, Closed};
+use crate::live::{use_live, use_room, Closed, ConnStatus};
 use leptos::either::Either;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -51,12 +51,8 @@ pub fn ConversationPage() -> impl IntoView {
                         if matches!(e, AppError::NotFound(_)) {
                             http_status(404);
                         }
-                        Either::Right(view! {
-                            <Notice title="Conversation unavailable">
-                                <p>{e.to_string()}</p>
-                                <p><a class="button" href="/">"Back to your conversations"</a></p>
-                            </Notice>
-                        })
+                        let retry = Callback::new(move |()| data.refetch());
+                        Either::Right(view! { <PaneError error=e retry /> })
                     }
                 }
             })}
@@ -167,6 +163,35 @@ fn ConversationView(id: ConversationId) -> impl IntoView {
                 }}
             </section>
             <members::MembersPanel id role open=members_open />
+        </div>
+    }
+}
+
+/// Why a conversation could not be opened, inside the pane (the side nav stays usable): with
+/// Retry, and retried by itself when the connection comes back after an outage.
+#[component]
+fn PaneError(error: AppError, retry: Callback<()>) -> impl IntoView {
+    let live = use_live();
+    Effect::new(move |was: Option<ConnStatus>| {
+        let now = live.status.get();
+        if was.is_some_and(|w| w != ConnStatus::Online) && now == ConnStatus::Online {
+            retry.run(());
+        }
+        now
+    });
+    let title = match error {
+        AppError::NotFound(_) | AppError::Forbidden(_) => "Conversation unavailable",
+        _ => "This conversation could not be loaded",
+    };
+    view! {
+        <Title text=title />
+        <div class="pane-error" role="alert">
+            <h1>{title}</h1>
+            <p>{error.to_string()}</p>
+            <div class="pane-error-actions">
+                <button type="button" class="primary" on:click=move |_| retry.run(())>"Retry"</button>
+                <a class="button" href="/">"Back to your conversations"</a>
+            </div>
         </div>
     }
 }

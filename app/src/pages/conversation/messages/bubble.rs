@@ -3,7 +3,7 @@
 //! typing line under the list.
 
 use super::Row;
-use crate::components::Alert;
+use crate::components::{focus_by_id, Alert};
 use crate::live::{now_ms, use_room, ConnStatus, Live, OutState, Outgoing};
 use crate::time::{clock, full, iso, use_tz_offset};
 use leptos::prelude::*;
@@ -53,12 +53,7 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
             #[cfg(feature = "hydrate")]
             leptos::task::spawn_local(async move {
                 leptos::task::tick().await;
-                if let Some(el) = document().get_element_by_id(&format!("edit-{seq}")) {
-                    use leptos::wasm_bindgen::JsCast;
-                    if let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>() {
-                        let _ = el.focus();
-                    }
-                }
+                focus_by_id(&format!("edit-{seq}"));
             });
         }
     });
@@ -253,11 +248,5 @@ pub(super) fn TypingLine() -> impl IntoView {
 
 /// Back to the composer after editing (where the Up arrow came from).
 fn focus_composer() {
-    #[cfg(feature = "hydrate")]
-    if let Some(el) = document().get_element_by_id("composer") {
-        use leptos::wasm_bindgen::JsCast;
-        if let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>() {
-            let _ = el.focus();
-        }
-    }
+    focus_by_id("composer");
 }
