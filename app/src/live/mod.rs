@@ -190,10 +190,10 @@ impl Live {
         // page has hydrated (the server rendered none), then saved on every change.
         #[cfg(feature = "hydrate")]
         {
-            let key = crate::drafts::outbox_key(live.me_id());
+            let key = outbox::outbox_key(live.me_id());
             Effect::new(move |restored: Option<()>| {
                 if restored.is_none() {
-                    let saved = crate::drafts::load_outbox(&key);
+                    let saved = outbox::load_outbox(&key);
                     if !saved.is_empty() {
                         live.outbox.update(|o| {
                             for m in saved {
@@ -205,7 +205,7 @@ impl Live {
                         live.socket.kick();
                     }
                 }
-                live.outbox.with(|o| crate::drafts::save_outbox(&key, o));
+                live.outbox.with(|o| outbox::save_outbox(&key, o));
             });
         }
         live

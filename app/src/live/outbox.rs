@@ -1,5 +1,7 @@
 //! The outbox: messages typed but not yet stored show at once as pending and go out in
 //! order when the socket is connected; edits and deletions wait for their acknowledgement.
+//! It is kept in local storage, so it survives a reload (each message keeps its client id,
+//! so one sent before the reload and again after it is stored once).
 
 use super::*;
 
@@ -79,5 +81,76 @@ impl Live {
             let _ = (client_id, frame);
             Err(SendError::Unconfirmed("This needs the browser app.".into()))
         }
+    }
+}
+
+/// The local-storage key of a user's outbox.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn outbox_key(user: UserId) -> String {
+    format!("palaver.outbox.{user}")
+}
+
+/// The saved outbox; what was on the wire when the page went away waits to be sent again.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn load_outbox(key: &str) -> Vec<Outgoing> {
+    #[cfg(feature = "hydrate")]
+    {
+        parse_outbox(crate::drafts::load(key).as_deref().unwrap_or("[]"))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = key;
+        Vec::new()
+    }
+}
+
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn save_outbox(key: &str, outbox: &[Outgoing]) {
+    let json = serde_json::to_string(outbox).unwrap_or_else(|_| "[]".to_owned());
+    crate::drafts::save(key, if outbox.is_empty() { "" } else { &json });
+}
+
+/// Anything unreadable (another version's format, a hand-edited entry) is dropped, never a
+/// reason not to start.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn parse_outbox(json: &str) -> Vec<Outgoing> {
+    let mut list: Vec<Outgoing> = serde_json::from_str(json).unwrap_or_default();
+    for m in &mut list {
+        if m.state == OutState::Sending {
+            m.state = OutState::Waiting;
+        }
+    }
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saved_outbox_comes_back_waiting_and_garbage_is_dropped() {
+        let m = |id: &str, state| Outgoing {
+            client_id: id.into(),
+            conversation: ConversationId(1),
+            body: "hi".into(),
+            state,
+        };
+        let saved = serde_json::to_string(&[
+            m("a", OutState::Sending),
+            m("b", OutState::Waiting),
+            m("c", OutState::Failed("too long".into())),
+        ])
+        .unwrap();
+        let back = parse_outbox(&saved);
+        assert_eq!(
+            back,
+            [
+                m("a", OutState::Waiting),
+                m("b", OutState::Waiting),
+                m("c", OutState::Failed("too long".into()))
+            ]
+        );
+        assert!(parse_outbox("{not json").is_empty());
+        assert!(parse_outbox("[{\"client_id\":1}]").is_empty());
     }
 }
