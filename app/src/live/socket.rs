@@ -322,10 +322,11 @@ async fn connect_loop(live: Live) {
             }
         });
         let mut last_heard = super::now_ms().as_millis();
+        // One interval per connection, not a timer per frame.
+        let mut ticks = gloo_timers::future::IntervalStream::new(PING_EVERY_MS);
         loop {
             // The next frame, a ping tick, or word from the browser that the network is gone.
-            let tick = gloo_timers::future::TimeoutFuture::new(PING_EVERY_MS);
-            let wake = select(tick, network.next());
+            let wake = select(ticks.next(), network.next());
             let msg = match select(read.next(), wake).await {
                 Either::Left((Some(Ok(msg)), _)) => msg,
                 // Closed by the server or broken.
