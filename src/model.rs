@@ -112,6 +112,10 @@ pub struct MessageView {
     pub deleted: bool,
     /// The sender's idempotency key; lets the sender match an echo to its pending bubble.
     pub client_id: String,
+    /// The members this message mentions (`@username` when it was sent or last edited),
+    /// as ids: a rename does not break a mention. For an edit: the set after the edit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<UserId>,
 }
 
 /// A row of the side nav.
@@ -128,10 +132,69 @@ pub struct ConversationSummary {
     /// Listed in the room directory; anyone signed in may join.
     #[serde(default)]
     pub public: bool,
+    /// Unread messages by others that mention the user (capped at [`UNREAD_CAP`]).
+    #[serde(default)]
+    pub mentions: i64,
+    /// What the user is notified of here: their choice, or the default for the room's size.
+    #[serde(default)]
+    pub notify: NotifyLevel,
 }
 
 /// Unread counts stop counting here; the UI shows "99+".
 pub const UNREAD_CAP: i64 = 100;
+
+/// Rooms with more members than this notify of mentions only unless a member chooses
+/// otherwise (Slack and Mattermost make the same call for large channels).
+pub const NOTIFY_ALL_MAX_MEMBERS: i64 = 20;
+
+/// What a member is told about a conversation: desktop notifications now, Web Push later.
+/// Stored per member on the server, so it follows them to every device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyLevel {
+    /// Every message by someone else.
+    #[default]
+    All,
+    /// Only messages that mention the member.
+    Mentions,
+    /// Nothing (muted); the conversation still shows unread messages in the side nav.
+    None,
+}
+
+impl NotifyLevel {
+    pub const ALL: [NotifyLevel; 3] = [NotifyLevel::All, NotifyLevel::Mentions, NotifyLevel::None];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyLevel::All => "all",
+            NotifyLevel::Mentions => "mentions",
+            NotifyLevel::None => "none",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
+    /// The level of a member who has not chosen one, in a room of `members` members.
+    pub fn default_for(members: i64) -> Self {
+        if members > NOTIFY_ALL_MAX_MEMBERS {
+            NotifyLevel::Mentions
+        } else {
+            NotifyLevel::All
+        }
+    }
+
+    /// Whether a message by someone else, mentioning the member or not, is worth telling
+    /// them about.
+    pub fn notifies(self, mentioned: bool) -> bool {
+        match self {
+            NotifyLevel::All => true,
+            NotifyLevel::Mentions => mentioned,
+            NotifyLevel::None => false,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessagePreview {

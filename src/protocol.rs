@@ -6,7 +6,7 @@
 //! fields. See the README's "WebSocket protocol" section for the full contract.
 
 use crate::ids::{ConversationId, Seq, UserId};
-use crate::model::{ConversationSummary, Member, MessageView, UserView};
+use crate::model::{ConversationSummary, Member, MessageView, NotifyLevel, UserView};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -153,6 +153,11 @@ pub enum ServerFrame {
     MemberUpdated {
         conversation_id: ConversationId,
         member: Member,
+    },
+    /// You changed what you are notified of in a conversation (on another tab or device).
+    NotifyLevel {
+        conversation_id: ConversationId,
+        level: NotifyLevel,
     },
     /// The user was added to a conversation (for example in another tab).
     ConversationAdded {

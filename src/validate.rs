@@ -54,6 +54,11 @@ pub enum ValidationError {
     MessageControl,
     #[error("Message must contain at least one visible character.")]
     MessageInvisible,
+    #[error(
+        "A message can mention at most {} people.",
+        crate::mentions::MENTIONS_MAX
+    )]
+    TooManyMentions,
     #[error("Message id must be 1-64 characters.")]
     ClientIdInvalid,
     #[error("This invite link is malformed.")]
@@ -253,6 +258,9 @@ impl MessageBody {
         }
         if !crate::text::has_visible(s) {
             return Err(ValidationError::MessageInvisible);
+        }
+        if crate::mentions::distinct_names(s) > crate::mentions::MENTIONS_MAX {
+            return Err(ValidationError::TooManyMentions);
         }
         // Drop blank lines before the first visible one: they only push the bubble down.
         let start = s.len() - s.trim_start_matches(['\n', ' ', '\t']).len();

@@ -248,3 +248,19 @@ fn invisible_only_text_is_refused() {
     }
     assert!(MessageBody::parse("ok\u{200B}").is_ok());
 }
+
+#[test]
+fn a_message_names_at_most_fifty_people() {
+    let names = |n: usize| {
+        (0..n)
+            .map(|i| format!("@user{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert!(MessageBody::parse(&names(50)).is_ok());
+    assert!(MessageBody::parse(&format!("{} @USER0 @user0", names(50))).is_ok());
+    assert_eq!(
+        MessageBody::parse(&names(51)),
+        Err(ValidationError::TooManyMentions)
+    );
+}

@@ -10,6 +10,8 @@ mod support;
 
 #[path = "store_contract/accounts.rs"]
 mod accounts;
+#[path = "store_contract/attention.rs"]
+mod attention;
 #[path = "store_contract/events.rs"]
 mod events;
 #[path = "store_contract/fixtures.rs"]
@@ -134,5 +136,8 @@ contract! {
         rooms::deleting_a_conversation_returns_its_members_and_leaves_nothing_behind,
         rooms::conversation_ids_are_never_reused,
         rooms::create_conversation_once_creates_only_once_per_flag,
+        attention::members_are_found_by_name_key_and_only_in_their_conversation,
+        attention::a_message_keeps_its_mentions_through_edits_and_loses_them_when_deleted,
+        attention::the_notify_level_is_the_members_choice_or_the_default_for_the_rooms_size,
     ]
 }

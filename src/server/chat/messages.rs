@@ -2,6 +2,15 @@
 //! edits, deletions, read positions and typing notices.
 
 use super::*;
+use crate::mentions;
+
+/// What an appended event carries besides its text.
+enum Mode<'a> {
+    /// Messages and edits: the members the text mentions.
+    Mentions(&'a [UserId]),
+    /// Deletions: whether the sender may delete anyone's message.
+    Delete { moderator: bool },
+}
 
 impl Chat {
     /// A page of history ending before `before` (the newest page when `None`).
@@ -51,8 +60,17 @@ impl Chat {
         check_client_id(client_id)?;
         self.require_member(id, who.id).await?;
         self.limits.message(who.id)?;
-        self.append(who, id, EventKind::Message, None, client_id, body.as_str())
-            .await
+        let mentions = self.mentions_in(id, body.as_str()).await?;
+        self.append_as(
+            who,
+            id,
+            EventKind::Message,
+            None,
+            client_id,
+            body.as_str(),
+            Mode::Mentions(&mentions),
+        )
+        .await
     }
 
     /// Replaces the text of the caller's own message.
@@ -68,15 +86,31 @@ impl Chat {
         check_client_id(client_id)?;
         self.require_member(id, who.id).await?;
         self.limits.message(who.id)?;
-        self.append(
+        // Recomputed from the new text: the message's mention set becomes this one.
+        let mentions = self.mentions_in(id, body.as_str()).await?;
+        self.append_as(
             who,
             id,
             EventKind::Edit,
             Some(seq),
             client_id,
             body.as_str(),
+            Mode::Mentions(&mentions),
         )
         .await
+    }
+
+    /// The members `body` mentions (see [`crate::mentions`]). Only names that are members
+    /// of the conversation now count; the body's validation has capped how many there are.
+    async fn mentions_in(&self, id: ConversationId, body: &str) -> Result<Vec<UserId>, CoreError> {
+        let keys = mentions::lookup_keys(body);
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found = self.store.members_by_key(id, &keys).await?;
+        Ok(mentions::resolve(body, |key| {
+            found.iter().find(|(k, _)| k == key).map(|(_, id)| *id)
+        }))
     }
 
     /// Deletes a message, leaving a placeholder in the sequence: authors delete their own,
@@ -98,28 +132,17 @@ impl Chat {
             Some(seq),
             client_id,
             "",
-            permissions::may(role, Action::DeleteOthersMessages),
+            Mode::Delete {
+                moderator: permissions::may(role, Action::DeleteOthersMessages),
+            },
         )
         .await
     }
 
     /// Appends an event under the conversation's ordering lock and publishes it. Callers
     /// have checked membership and input.
-    pub(super) async fn append(
-        &self,
-        who: &UserView,
-        id: ConversationId,
-        kind: EventKind,
-        target_seq: Option<Seq>,
-        client_id: &str,
-        body: &str,
-    ) -> Result<(MessageView, bool), CoreError> {
-        self.append_as(who, id, kind, target_seq, client_id, body, false)
-            .await
-    }
-
     #[allow(clippy::too_many_arguments)]
-    pub(super) async fn append_as(
+    async fn append_as(
         &self,
         who: &UserView,
         id: ConversationId,
@@ -127,7 +150,7 @@ impl Chat {
         target_seq: Option<Seq>,
         client_id: &str,
         body: &str,
-        moderator: bool,
+        mode: Mode<'_>,
     ) -> Result<(MessageView, bool), CoreError> {
         let _ordered = self.ordering_lock(id).await;
         let inserted = self
@@ -140,7 +163,11 @@ impl Chat {
                 client_id,
                 body,
                 now: Timestamp::now(),
-                moderator,
+                moderator: matches!(mode, Mode::Delete { moderator: true }),
+                mentions: match mode {
+                    Mode::Mentions(ids) => ids,
+                    _ => &[],
+                },
             })
             .await
             .map_err(|e| match e {

@@ -6,13 +6,14 @@ use super::auth::{self, TokenError, TokenIdentity, TokenKeys};
 use super::hub::{Hub, HubEvent, Topic};
 use super::limits::{Limits, LimitsConfig};
 
+#[allow(unused_imports)]
+use super::store::{
+    AttentionStore, AuditStore, ConversationStore, EventStore, InviteStore, MemberStore,
+    SessionStore, UserStore,
+};
 use super::store::{
     AuditFilter, AuditRecord, Ban, InviteLimits, JoinOutcome, JoinVia, Leave, NewEvent, NewSession,
     NewUser, Store, StoreError,
-};
-#[allow(unused_imports)]
-use super::store::{
-    AuditStore, ConversationStore, EventStore, InviteStore, MemberStore, SessionStore, UserStore,
 };
 use crate::error::CoreError;
 use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
@@ -36,6 +37,7 @@ mod conversations;
 mod invites;
 mod membership;
 mod messages;
+mod notifications;
 mod presence;
 mod sessions;
 #[cfg(test)]

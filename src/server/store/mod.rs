@@ -5,7 +5,7 @@
 use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
 use crate::model::{
     AuditAction, AuditEntry, BanInfo, ConversationSummary, EventKind, InviteInfo, InvitePreview,
-    Member, MessageView, PublicRoom, Role, SessionInfo, UserView,
+    Member, MessageView, NotifyLevel, PublicRoom, Role, SessionInfo, UserView,
 };
 use crate::time::Timestamp;
 use async_trait::async_trait;
@@ -150,6 +150,8 @@ pub struct NewEvent<'a> {
     pub now: Timestamp,
     /// For deletions: the sender is an owner or admin and may delete anyone's message.
     pub moderator: bool,
+    /// For messages and edits: the members the text mentions (see [`crate::mentions`]).
+    pub mentions: &'a [UserId],
 }
 
 pub mod postgres;

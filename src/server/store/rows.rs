@@ -4,9 +4,10 @@
 
 use crate::device::describe_device;
 use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
+use crate::mentions;
 use crate::model::{
     AuditEntry, BanInfo, ConversationSummary, EventKind, InviteInfo, InvitePreview, Member,
-    MessagePreview, MessageView, PublicRoom, Role, SessionInfo, UserView,
+    MessagePreview, MessageView, NotifyLevel, PublicRoom, Role, SessionInfo, UserView,
 };
 use crate::time::Timestamp;
 
@@ -32,11 +33,12 @@ pub struct MessageRow {
     pub target_seq: Option<Seq>,
     pub edited_at: Option<Timestamp>,
     pub deleted_at: Option<Timestamp>,
+    pub mentions: String,
 }
 
 pub const MESSAGE_COLUMNS: &str =
     "m.conversation_id, m.seq, m.sender_id, u.username, m.body, m.created_at, m.client_id, \
-     m.kind, m.target_seq, m.edited_at, m.deleted_at";
+     m.kind, m.target_seq, m.edited_at, m.deleted_at, m.mentions";
 
 impl TryFrom<MessageRow> for MessageView {
     type Error = sqlx::Error;
@@ -53,6 +55,8 @@ impl TryFrom<MessageRow> for MessageView {
             edited_at: r.edited_at,
             deleted: r.deleted_at.is_some(),
             client_id: r.client_id,
+            mentions: mentions::decode(&r.mentions)
+                .ok_or_else(|| decode_error("mention list", &r.mentions))?,
         })
     }
 }
@@ -68,6 +72,8 @@ pub struct SummaryRow {
     pub body: Option<String>,
     pub unread: i64,
     pub public: bool,
+    pub mentions: i64,
+    pub notify: String,
 }
 
 impl From<SummaryRow> for ConversationSummary {
@@ -83,6 +89,10 @@ impl From<SummaryRow> for ConversationSummary {
             },
             unread: r.unread,
             public: r.public,
+            mentions: r.mentions,
+            // A CHECK constraint keeps the column to the three names; the query fills in
+            // the default for members who have not chosen.
+            notify: NotifyLevel::parse(&r.notify).unwrap_or_default(),
         }
     }
 }

@@ -245,6 +245,25 @@ pub trait AuditStore: Send + Sync {
     ) -> StoreResult<Vec<AuditEntry>>;
 }
 
+/// What draws a member's attention: mentions and notification levels.
+#[async_trait]
+pub trait AttentionStore: Send + Sync {
+    /// The members of `conversation` among the case-folded username `keys`, as
+    /// (key, id); names that are not members are left out.
+    async fn members_by_key(
+        &self,
+        conversation: ConversationId,
+        keys: &[String],
+    ) -> StoreResult<Vec<(String, UserId)>>;
+    /// Sets what `user` is notified of in `conversation`; `NotMember` if they are not one.
+    async fn set_notify_level(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+        level: NotifyLevel,
+    ) -> StoreResult<()>;
+}
+
 /// Everything the core needs from a database.
 pub trait Store:
     UserStore
@@ -254,6 +273,7 @@ pub trait Store:
     + EventStore
     + InviteStore
     + AuditStore
+    + AttentionStore
     + Send
     + Sync
     + 'static
@@ -268,6 +288,7 @@ impl<T> Store for T where
         + EventStore
         + InviteStore
         + AuditStore
+        + AttentionStore
         + Send
         + Sync
         + 'static

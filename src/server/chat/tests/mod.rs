@@ -9,6 +9,7 @@ use crate::server::store::sqlite::SqliteStore;
 use tokio::sync::broadcast::error::TryRecvError;
 use tokio::sync::broadcast::Receiver;
 
+mod attention;
 mod events;
 mod invites;
 mod membership;

@@ -1,10 +1,12 @@
 //! Conversations: creation (with the owner as a member), settings, deletion with a
 //! tombstone, the public room directory and the side nav.
 
-use crate::model::UNREAD_CAP;
+use crate::model::{NOTIFY_ALL_MAX_MEMBERS, UNREAD_CAP};
 
-/// A side-nav row for member `$1`: the newest visible message as preview, and unread
-/// messages by others after the member's read position, counted up to UNREAD_CAP.
+/// A side-nav row for member `$1`: the newest visible message as preview, unread messages by
+/// others after the member's read position and the unread ones that mention the member
+/// (each counted up to UNREAD_CAP), and the member's notification level (their choice, or
+/// the default for the room's size: members are counted only up to the threshold).
 pub fn summary_select(filter: &str) -> String {
     format!(
         "SELECT c.id, c.title, c.last_activity_at, c.last_seq, u.username AS author, m.body, \
@@ -12,14 +14,21 @@ pub fn summary_select(filter: &str) -> String {
               WHERE x.conversation_id = c.id AND x.seq > mb.last_read_seq AND x.kind = 'message' \
                 AND x.deleted_at IS NULL AND x.sender_id <> mb.user_id LIMIT {UNREAD_CAP}) AS unread_rows) \
              AS unread, \
-           c.public \
+           c.public, \
+           (SELECT COUNT(*) FROM (SELECT 1 FROM mentions n \
+              WHERE n.conversation_id = c.id AND n.user_id = mb.user_id \
+                AND n.seq > mb.last_read_seq LIMIT {UNREAD_CAP}) AS mention_rows) AS mentions, \
+           COALESCE(mb.notify, CASE WHEN (SELECT COUNT(*) FROM (SELECT 1 FROM members k \
+              WHERE k.conversation_id = c.id LIMIT {over}) AS member_rows) > {NOTIFY_ALL_MAX_MEMBERS} \
+              THEN 'mentions' ELSE 'all' END) AS notify \
          FROM conversations c \
          JOIN members mb ON mb.conversation_id = c.id AND mb.user_id = $1 \
          LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = ( \
              SELECT MAX(p.seq) FROM messages p \
              WHERE p.conversation_id = c.id AND p.kind = 'message' AND p.deleted_at IS NULL) \
          LEFT JOIN users u ON u.id = m.sender_id \
-         {filter}"
+         {filter}",
+        over = NOTIFY_ALL_MAX_MEMBERS + 1
     )
 }
 
@@ -62,6 +71,8 @@ macro_rules! impl_conversation_store {
                     last_message: None,
                     unread: 0,
                     public,
+                    mentions: 0,
+                    notify: NotifyLevel::All,
                 })
             }
         }
@@ -152,7 +163,7 @@ macro_rules! impl_conversation_store {
                         .fetch_all(&mut *tx)
                         .await?;
                 // Children first: cheaper than leaning on ON DELETE CASCADE row by row.
-                for table in ["messages", "invites", "members", "bans"] {
+                for table in ["mentions", "messages", "invites", "members", "bans"] {
                     sqlx::query(&format!("DELETE FROM {table} WHERE conversation_id = $1"))
                         .bind(id.0)
                         .execute(&mut *tx)

@@ -58,8 +58,8 @@ macro_rules! impl_event_store {
                     Self::apply_to_target(tx, e, target).await?;
                 }
                 sqlx::query(
-                    "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at, kind, target_seq) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at, kind, target_seq, mentions) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(e.conversation_id.0)
                 .bind(seq)
@@ -69,8 +69,12 @@ macro_rules! impl_event_store {
                 .bind(e.now)
                 .bind(e.kind.as_str())
                 .bind(e.target_seq)
+                .bind(mentions::encode(e.mentions))
                 .execute(&mut **tx)
                 .await?;
+                if e.kind == EventKind::Message {
+                    Self::index_mentions(tx, e, seq).await?;
+                }
                 Ok(Inserted {
                     message: MessageView {
                         conversation_id: e.conversation_id,
@@ -84,6 +88,7 @@ macro_rules! impl_event_store {
                         edited_at: None,
                         deleted: false,
                         client_id: e.client_id.to_owned(),
+                        mentions: e.mentions.to_vec(),
                     },
                     created: true,
                 })
@@ -101,7 +106,8 @@ macro_rules! impl_event_store {
                     "UPDATE messages SET \
                          body = CASE WHEN $1 THEN '' ELSE $2 END, \
                          edited_at = CASE WHEN $1 THEN edited_at ELSE $3 END, \
-                         deleted_at = CASE WHEN $1 THEN $3 ELSE deleted_at END \
+                         deleted_at = CASE WHEN $1 THEN $3 ELSE deleted_at END, \
+                         mentions = CASE WHEN $1 THEN '' ELSE $8 END \
                      WHERE conversation_id = $4 AND seq = $5 AND (sender_id = $6 OR $7) \
                          AND kind = 'message' AND deleted_at IS NULL",
                 )
@@ -112,6 +118,7 @@ macro_rules! impl_event_store {
                 .bind(target)
                 .bind(e.sender.id.0)
                 .bind(e.moderator && deleting)
+                .bind(mentions::encode(e.mentions))
                 .execute(&mut **tx)
                 .await?;
                 if changed.rows_affected() == 0 {
@@ -129,6 +136,16 @@ macro_rules! impl_event_store {
                         StoreError::NotFound
                     });
                 }
+                // The target's mentions become the edit's (none once deleted): whoever the
+                // text no longer names stops counting it as an unread mention.
+                sqlx::query("DELETE FROM mentions WHERE conversation_id = $1 AND seq = $2")
+                    .bind(e.conversation_id.0)
+                    .bind(target)
+                    .execute(&mut **tx)
+                    .await?;
+                if !deleting {
+                    Self::index_mentions(tx, e, target).await?;
+                }
                 if deleting {
                     // The edits held the text too: blank them with the message (SECURITY 32).
                     sqlx::query(
@@ -137,6 +154,26 @@ macro_rules! impl_event_store {
                     )
                     .bind(e.conversation_id.0)
                     .bind(target)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            /// Indexes the members message `seq` mentions, for their unread-mention counts.
+            /// Mentioning oneself counts for nothing.
+            async fn index_mentions(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                e: &NewEvent<'_>,
+                seq: Seq,
+            ) -> StoreResult<()> {
+                for user in e.mentions.iter().filter(|u| **u != e.sender.id) {
+                    sqlx::query(
+                        "INSERT INTO mentions (conversation_id, user_id, seq) VALUES ($1, $2, $3)",
+                    )
+                    .bind(e.conversation_id.0)
+                    .bind(user.0)
+                    .bind(seq)
                     .execute(&mut **tx)
                     .await?;
                 }

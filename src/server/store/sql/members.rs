@@ -164,6 +164,7 @@ macro_rules! impl_member_store {
                         body: leave.body,
                         now: leave.now,
                         moderator: false,
+                        mentions: &[],
                     },
                 )
                 .await?;
@@ -313,6 +314,7 @@ macro_rules! impl_member_store {
                         body: "",
                         now,
                         moderator: false,
+                        mentions: &[],
                     },
                 )
                 .await?;

@@ -13,6 +13,7 @@
 //! (the approach of vaultwarden's `db_run!`). A backend supplies `pool` and the hook
 //! `after_deletion`.
 
+pub mod attention;
 pub mod audit;
 pub mod conversations;
 pub mod events;
@@ -64,6 +65,7 @@ pub mod prelude {
     pub use super::super::*;
     pub use super::{conversations, members, sessions, statements, unique_as_conflict};
     pub use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
+    pub use crate::mentions;
     pub use crate::model::*;
     pub use crate::time::Timestamp;
     pub use async_trait::async_trait;
