@@ -149,7 +149,7 @@ pub const NOTIFY_ALL_MAX_MEMBERS: i64 = 20;
 
 /// What a member is told about a conversation: desktop notifications now, Web Push later.
 /// Stored per member on the server, so it follows them to every device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NotifyLevel {
     /// Every message by someone else.

@@ -159,6 +159,10 @@ pub enum ServerFrame {
         conversation_id: ConversationId,
         level: NotifyLevel,
     },
+    /// A line was added to the audit log of a conversation you own.
+    AuditAppended {
+        conversation_id: ConversationId,
+    },
     /// The user was added to a conversation (for example in another tab).
     ConversationAdded {
         conversation: ConversationSummary,

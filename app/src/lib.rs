@@ -5,6 +5,7 @@ pub mod api;
 mod components;
 mod drafts;
 pub mod error;
+mod focus;
 mod live;
 mod pages;
 mod time;
@@ -148,6 +149,7 @@ pub fn App() -> impl IntoView {
             title_markup(title)
         } />
         <Router>
+            <focus::FocusOnNavigate />
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=pages::SignupPage ssr=SsrMode::Async />

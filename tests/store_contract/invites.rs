@@ -484,7 +484,7 @@ pub async fn joining_and_leaving_write_their_events_with_the_membership(store: A
     let joined = match join(&*store, b"link", &bob, NO_CAP).await {
         JoinOutcome::Joined(joined, member, event) => {
             assert_eq!((joined, member.user), (id, bob.clone()));
-            event
+            *event
         }
         other => panic!("expected Joined, got {other:?}"),
     };
@@ -513,7 +513,7 @@ pub async fn joining_and_leaving_write_their_events_with_the_membership(store: A
         .await
         .unwrap()
     {
-        JoinOutcome::Joined(_, _, event) => event,
+        JoinOutcome::Joined(_, _, event) => *event,
         other => panic!("expected Joined, got {other:?}"),
     };
     assert_eq!(
@@ -605,7 +605,7 @@ pub async fn joining_and_leaving_write_their_events_with_the_membership(store: A
                 (event.seq, event.kind, event.author_id),
                 (Seq(5), EventKind::Join, bob.id)
             );
-            assert_eq!(last_event(&*store, id, &alice).await, event);
+            assert_eq!(last_event(&*store, id, &alice).await, *event);
         }
         other => panic!("expected Joined, got {other:?}"),
     }

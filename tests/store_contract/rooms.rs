@@ -68,6 +68,7 @@ pub async fn ownership_moves_to_a_member_and_the_old_owner_becomes_admin(store: 
         .unwrap());
     let after = [Some(Role::Admin), Some(Role::Owner), Some(Role::Member)];
     assert_eq!(roles(store.clone()).await, after);
+    assert_eq!(store.owner_of(id).await.unwrap(), Some(bob.id));
 
     // Refused transfers change nothing, not even half of it.
     let refused = [
@@ -81,6 +82,7 @@ pub async fn ownership_moves_to_a_member_and_the_old_owner_becomes_admin(store: 
             "{why}"
         );
         assert_eq!(roles(store.clone()).await, after, "{why}");
+        assert_eq!(store.owner_of(id).await.unwrap(), Some(bob.id), "{why}");
     }
     assert_eq!(store.members(id).await.unwrap()[0].user.id, bob.id);
 }
@@ -260,9 +262,12 @@ pub async fn deleting_a_conversation_returns_its_members_and_leaves_nothing_behi
     };
     store.audit(record).await.unwrap();
 
+    assert_eq!(store.owner_of(id).await.unwrap(), Some(alice.id));
     let mut members = store.delete_conversation(id, at(9)).await.unwrap();
     members.sort();
     assert_eq!(members, [alice.id, bob.id]);
+    assert_eq!(store.owner_of(id).await.unwrap(), None);
+    assert_eq!(store.owner_of(ConversationId(999_999)).await.unwrap(), None);
 
     assert!(store
         .messages_after(id, Seq(0), 100)

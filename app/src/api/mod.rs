@@ -5,7 +5,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use palaver::model::{
     AuditPage, BanInfo, ConversationDetail, ConversationSummary, CreatedInvite, HistoryPage,
-    InviteInfo, InvitePreview, PublicRoom, Role, SessionInfo, UserView, WsTicket,
+    InviteInfo, InvitePreview, NotifyLevel, PublicRoom, Role, SessionInfo, UserView, WsTicket,
 };
 use palaver::{ConversationId, InviteId, Seq, SessionId, UserId};
 
@@ -188,6 +188,19 @@ pub async fn leave_conversation(id: ConversationId) -> Result<(), AppError> {
     state.chat.leave(&who.user, id).await.map_err(ssr::fail)?;
     leptos_axum::redirect("/");
     Ok(())
+}
+
+/// Sets what the caller is notified of in a conversation: "all", "mentions" or "none".
+/// Stored on the server, so every device of theirs follows.
+#[server(prefix = "/api", endpoint = "set_notify_level")]
+pub async fn set_notify_level(id: ConversationId, level: NotifyLevel) -> Result<(), AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .set_notify_level(&who.user, id, level)
+        .await
+        .map_err(ssr::fail)
 }
 
 /// The public room directory.

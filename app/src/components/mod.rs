@@ -72,15 +72,4 @@ pub fn Notice(#[prop(into)] title: String, children: Children) -> impl IntoView 
     view! { <Card title>{children()}</Card> }
 }
 
-/// Moves keyboard focus to the element with this id, if there is one (browser only).
-pub fn focus_by_id(id: &str) {
-    #[cfg(feature = "hydrate")]
-    if let Some(el) = document().get_element_by_id(id) {
-        use leptos::wasm_bindgen::JsCast;
-        if let Ok(el) = el.dyn_into::<leptos::web_sys::HtmlElement>() {
-            let _ = el.focus();
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = id;
-}
+pub use crate::focus::focus_by_id;

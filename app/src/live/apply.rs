@@ -4,6 +4,7 @@
 // Called by the socket, which runs in the browser only.
 #![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 
+use super::attention::document_visible;
 use super::*;
 
 impl Live {
@@ -20,6 +21,7 @@ impl Live {
         let open = |id: ConversationId| room.filter(|r| r.id == id);
         match frame {
             ServerFrame::Message { message } => {
+                self.notify(&message);
                 self.touch_summary(&message);
                 if self.is_mine(&message) {
                     // Stored: the pending bubble gives way to the real one.
@@ -83,8 +85,18 @@ impl Live {
                         .find(|c| c.id == conversation_id && seq >= c.last_seq)
                     {
                         c.unread = 0;
+                        c.mentions = 0;
                     }
                 });
+            }
+            ServerFrame::NotifyLevel {
+                conversation_id,
+                level,
+            } => self.set_notify_level(conversation_id, level),
+            ServerFrame::AuditAppended { conversation_id } => {
+                if let Some(r) = open(conversation_id) {
+                    r.audit_appended.try_update(|n| *n += 1);
+                }
             }
             ServerFrame::ConversationAdded { conversation } => {
                 self.conversations.update(|cs| {
@@ -152,9 +164,11 @@ impl Live {
     }
 
     /// Keeps the side nav current: a new message moves its conversation to the top with a
-    /// fresh preview and, unless it is mine or I am looking at it, one more unread.
+    /// fresh preview and, unless it is mine or I am looking at it, one more unread (and one
+    /// more unread mention if it mentions me).
     fn touch_summary(self, m: &MessageView) {
         let mine = self.is_mine(m);
+        let mentioned = self.mentions_me(m);
         let reading = self.is_open(m.conversation_id) && document_visible();
         let mut changed_a_message = false;
         self.conversations.update(|cs| {
@@ -171,6 +185,9 @@ impl Live {
                 c.last_message = Some(MessagePreview::new(m.author.clone(), &m.body));
                 if !mine && !reading {
                     c.unread = (c.unread + 1).min(palaver::model::UNREAD_CAP);
+                    if mentioned {
+                        c.mentions = (c.mentions + 1).min(palaver::model::UNREAD_CAP);
+                    }
                 }
                 cs.insert(0, c);
             } else {
@@ -182,16 +199,5 @@ impl Live {
         if changed_a_message {
             self.reload_side_nav();
         }
-    }
-}
-
-fn document_visible() -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        !document().hidden()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        false
     }
 }

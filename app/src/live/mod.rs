@@ -15,6 +15,7 @@ use palaver::{ConversationId, Seq, Timestamp, UserId};
 use std::collections::HashSet;
 
 mod apply;
+mod attention;
 mod outbox;
 mod refresh;
 
@@ -25,6 +26,8 @@ mod network;
 mod socket;
 mod timeline;
 
+#[cfg(feature = "hydrate")]
+pub use attention::desktop;
 pub use timeline::{Applied, Timeline};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +125,9 @@ pub struct Room {
     pub edit_request: RwSignal<Option<Seq>>,
     /// Set once the viewer is no longer a member while the conversation is on screen.
     pub closed: RwSignal<Option<Closed>>,
+    /// Counts the audit lines added since the conversation opened (told to its owner only),
+    /// so an open audit log can update.
+    pub audit_appended: RwSignal<u32>,
 }
 
 /// Why the open conversation is no longer the viewer's.
@@ -237,12 +243,6 @@ impl Live {
             .flatten()
     }
 
-    /// Total unread messages across conversations (for the page title).
-    pub fn total_unread(&self) -> i64 {
-        self.conversations
-            .with(|cs| cs.iter().map(|c| c.unread).sum())
-    }
-
     /// The open conversation, if its view is still alive.
     pub fn room(self) -> Option<Room> {
         self.room.try_get_value().flatten().filter(Room::alive)
@@ -270,6 +270,7 @@ impl Live {
             at_bottom: RwSignal::new(true),
             edit_request: RwSignal::new(None),
             closed: RwSignal::new(None),
+            audit_appended: RwSignal::new(0),
         };
         self.room.set_value(Some(room));
         provide_context(room);
@@ -302,13 +303,15 @@ impl Live {
             return;
         };
         let conv = room.id;
-        let unread = self
-            .conversations
-            .with_untracked(|cs| cs.iter().any(|c| c.id == conv && c.unread > 0));
+        let unread = self.conversations.with_untracked(|cs| {
+            cs.iter()
+                .any(|c| c.id == conv && (c.unread > 0 || c.mentions > 0))
+        });
         if unread {
             self.conversations.update(|cs| {
                 if let Some(c) = cs.iter_mut().find(|c| c.id == conv) {
                     c.unread = 0;
+                    c.mentions = 0;
                 }
             });
         }
@@ -316,6 +319,26 @@ impl Live {
         self.socket.read(conv, last, unread);
         #[cfg(not(feature = "hydrate"))]
         let _ = last;
+    }
+
+    /// Shows conversation `id` without reloading the page, from outside the router's
+    /// components (a notification's click): the router follows `popstate`.
+    pub fn open_conversation(self, id: ConversationId) {
+        #[cfg(feature = "hydrate")]
+        {
+            let path = format!("/c/{id}");
+            if window().location().pathname().ok().as_deref() == Some(path.as_str()) {
+                return;
+            }
+            if let Ok(history) = window().history() {
+                let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+                if let Ok(ev) = web_sys::Event::new("popstate") {
+                    let _ = window().dispatch_event(&ev);
+                }
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = id;
     }
 
     /// The socket dropped: what the open conversation shows about presence is stale now.

@@ -131,6 +131,7 @@ mod tests {
             edited_at: None,
             deleted: false,
             client_id: format!("c{seq}"),
+            mentions: vec![],
         }
     }
 

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
+use palaver::model::NotifyLevel;
 use palaver::validate::TITLE_MAX_BYTES;
 
 #[component]
@@ -129,6 +130,15 @@ fn skip_to_messages(ev: leptos::ev::MouseEvent) {
     crate::components::focus_by_id("messages");
 }
 
+/// A count as the side nav shows it: "99+" from the cap on.
+fn capped(n: i64) -> String {
+    if n >= palaver::model::UNREAD_CAP {
+        "99+".to_owned()
+    } else {
+        n.to_string()
+    }
+}
+
 pub fn initial(name: &str) -> String {
     name.chars()
         .next()
@@ -183,7 +193,7 @@ fn Sidebar() -> impl IntoView {
                 <ul class="conversation-list">
                     <For
                         each=move || live.conversations.get()
-                        key=|c| (c.id, c.last_seq, c.unread, c.title.clone(), c.public)
+                        key=|c| (c.id, c.last_seq, c.unread, c.mentions, c.notify, c.title.clone(), c.public)
                         children=move |c| {
                             let href = format!("/c/{}", c.id);
                             let preview = c
@@ -192,9 +202,10 @@ fn Sidebar() -> impl IntoView {
                                 .map(|m| format!("{}: {}", m.author, m.body))
                                 .unwrap_or_else(|| "No messages yet".to_owned());
                             let stamp = move || short(c.last_activity_at, now, offset);
+                            let muted = c.notify == NotifyLevel::None;
                             view! {
                                 <li>
-                                    <A href=href attr:class="conversation">
+                                    <A href=href attr:class=if muted { "conversation muted" } else { "conversation" }>
                                         // Public rooms wear a "#" instead of an initial.
                                         <span class="avatar" class:public=c.public aria-hidden="true">
                                             {if c.public { "#".to_owned() } else { initial(&c.title) }}
@@ -208,13 +219,17 @@ fn Sidebar() -> impl IntoView {
                                         </span>
                                         <span class="side">
                                             <span class="stamp">{stamp}</span>
-                                            {(c.unread > 0).then(|| {
-                                                let shown = if c.unread >= palaver::model::UNREAD_CAP { "99+".to_owned() } else { c.unread.to_string() };
-                                                view! {
-                                                    <span class="badge" aria-hidden="true">{shown}</span>
+                                            <span class="badges">
+                                                {muted.then(|| view! { <span class="sr-only">"Muted. "</span> })}
+                                                {(c.mentions > 0).then(|| view! {
+                                                    <span class="badge mention" aria-hidden="true">{format!("@{}", capped(c.mentions))}</span>
+                                                    <span class="sr-only">{format!("{} unread mentioning you. ", c.mentions)}</span>
+                                                })}
+                                                {(c.unread > 0).then(|| view! {
+                                                    <span class="badge" aria-hidden="true">{capped(c.unread)}</span>
                                                     <span class="sr-only">{format!("{} unread", c.unread)}</span>
-                                                }
-                                            })}
+                                                })}
+                                            </span>
                                         </span>
                                     </A>
                                 </li>

@@ -3,11 +3,26 @@
 use super::*;
 
 impl Chat {
-    /// Records an audit line. A failure to record is logged, never shown to the user.
+    /// Records an audit line. A failure to record is logged, never shown to the user. A line
+    /// about a conversation tells its owner's sockets (`audit_appended`), so an open audit log
+    /// updates live; nobody else learns of it.
     pub(super) async fn audit(&self, mut record: AuditRecord<'_>) {
         record.at = Timestamp::now();
+        let conversation = record.conversation_id;
         if let Err(e) = self.store.audit(record).await {
             tracing::error!(error = %e, "cannot write the audit log");
+            return;
+        }
+        let Some(id) = conversation else { return };
+        match self.store.owner_of(id).await {
+            Ok(Some(owner)) => self.publish(
+                Topic::User(owner),
+                &ServerFrame::AuditAppended {
+                    conversation_id: id,
+                },
+            ),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot find the owner to tell of an audit line"),
         }
     }
 

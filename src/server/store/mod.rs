@@ -64,7 +64,7 @@ pub struct Inserted {
 #[derive(Debug, Clone)]
 pub enum JoinOutcome {
     /// Joined: the new member and their `join` event, written in one transaction.
-    Joined(ConversationId, Member, MessageView),
+    Joined(ConversationId, Member, Box<MessageView>),
     AlreadyMember(ConversationId),
     /// The conversation has reached its member cap; nothing was written.
     Full,

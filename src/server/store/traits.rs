@@ -103,6 +103,8 @@ pub trait ConversationStore: Send + Sync {
         user: UserId,
     ) -> StoreResult<Option<ConversationSummary>>;
     async fn conversation_ids_for(&self, user: UserId) -> StoreResult<Vec<ConversationId>>;
+    /// The conversation's owner; None once it is deleted or when it never existed.
+    async fn owner_of(&self, id: ConversationId) -> StoreResult<Option<UserId>>;
 }
 
 /// Memberships, roles, read positions, joins and bans.

@@ -5,6 +5,7 @@
 use super::audit_filter::{humanize, AuditFilter, Filter};
 use crate::api::audit_log;
 use crate::components::Alert;
+use crate::live::use_room;
 use crate::time::{full, use_tz_offset};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -29,6 +30,7 @@ pub fn AuditSection(id: ConversationId) -> impl IntoView {
     let epoch = RwSignal::new(0u32);
     let loading = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    let stale = RwSignal::new(false);
     let restart = move || {
         older.set(Vec::new());
         epoch.update(|e| *e += 1);
@@ -44,8 +46,24 @@ pub fn AuditSection(id: ConversationId) -> impl IntoView {
     });
     let refresh = move |_| {
         restart();
+        stale.set(false);
         first.refetch();
     };
+    // New lines appear by themselves while only the first page is shown; a reader deep in
+    // older pages is told instead of being thrown back to the top.
+    let room = use_room();
+    Effect::new(move |seen: Option<u32>| {
+        let now = room.audit_appended.get();
+        if seen.is_some_and(|s| s != now) {
+            if older.with_untracked(Vec::is_empty) {
+                restart();
+                first.refetch();
+            } else {
+                stale.set(true);
+            }
+        }
+        now
+    });
     let load_older = Callback::new(move |before: i64| {
         let (f, started) = (filter.get_untracked(), epoch.get_untracked());
         loading.set(true);
@@ -69,6 +87,9 @@ pub fn AuditSection(id: ConversationId) -> impl IntoView {
                 <button type="button" class="ghost" on:click=refresh>"Refresh"</button>
             </div>
             <AuditFilter on_apply=on_filter />
+            <Show when=move || stale.get()>
+                <p class="hint" role="status">"New entries were recorded. Refresh to see them."</p>
+            </Show>
             <Transition fallback=|| view! { <p class="hint">"Loading the audit log…"</p> }>
                 {move || Suspend::new(async move {
                     match first.await {

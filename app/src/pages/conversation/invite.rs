@@ -61,10 +61,16 @@ pub fn InviteControl(
             busy.try_set(false);
         });
     };
-    let done = move |_| {
+    let button = NodeRef::<leptos::html::Button>::new();
+    // Closing the link (Done or Escape) puts focus back on the button that made it.
+    let dismiss = move || {
         link.set(None);
         status.set(None);
+        if let Some(b) = button.get_untracked() {
+            let _ = b.focus();
+        }
     };
+    let done = move |_| dismiss();
     view! {
         // Escape dismisses the link (from the button or from inside the popover).
         <div
@@ -72,12 +78,11 @@ pub fn InviteControl(
             on:keydown=move |ev| {
                 if ev.key() == "Escape" && link.with_untracked(Option::is_some) {
                     ev.stop_propagation();
-                    link.set(None);
-                    status.set(None);
+                    dismiss();
                 }
             }
         >
-            <button type="button" class="primary" on:click=on_click disabled=move || busy.get()>
+            <button type="button" class="primary" node_ref=button on:click=on_click disabled=move || busy.get()>
                 {label}
             </button>
             <Alert message=error />

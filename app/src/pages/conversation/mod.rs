@@ -9,11 +9,14 @@ mod invite;
 mod invites;
 mod members;
 mod messages;
+mod notify;
 mod settings;
 
 use crate::api::{conversation, history, LeaveConversation};
 use crate::components::{action_error, http_status, Alert};
 use crate::error::AppError;
+#[allow(unused_imports)]
+use crate::focus::{focus_selector, narrow_screen};
 use crate::live::{use_live, use_room, Closed, ConnStatus};
 use leptos::either::Either;
 use leptos::form::ActionForm;
@@ -72,6 +75,18 @@ fn ConversationView(id: ConversationId) -> impl IntoView {
     // Below 900 px the member list is a sheet over the conversation, opened from the header.
     let members_open = RwSignal::new(false);
     let showing_settings = move || settings_open.get() && moderator.get();
+    // Opened by navigation (the side nav, a created conversation): the keyboard lands in the
+    // composer, as in Slack; on a phone on the title instead, so that no on-screen keyboard
+    // covers the conversation. A page loaded from the server keeps the browser's start.
+    #[cfg(feature = "hydrate")]
+    if crate::focus::navigated() {
+        leptos::task::spawn_local(async {
+            leptos::task::tick().await;
+            if narrow_screen() || !focus_selector("#composer") {
+                focus_selector("#conversation-title");
+            }
+        });
+    }
     let subline = move || {
         let members = room
             .members
@@ -98,10 +113,13 @@ fn ConversationView(id: ConversationId) -> impl IntoView {
                 if ev.key() != "Escape" {
                     return;
                 }
+                // Focus goes back to the button that opened what closed.
                 if members_open.get_untracked() {
                     members_open.set(false);
+                    focus_selector(".members-toggle");
                 } else if settings_open.get_untracked() {
                     settings_open.set(false);
+                    focus_selector(".settings-toggle");
                 }
             }
         >
@@ -120,6 +138,7 @@ fn ConversationView(id: ConversationId) -> impl IntoView {
                             {subline}
                         </p>
                     </div>
+                    <notify::NotifyControl id />
                     <Show when=move || moderator.get()>
                         <invite::InviteControl id />
                         <button

@@ -188,3 +188,22 @@ async fn typing_reaches_the_conversation_and_read_positions_only_the_reader() {
     assert_silent(&mut reader);
     assert_silent(&mut room);
 }
+
+#[tokio::test]
+async fn an_audit_line_about_a_conversation_reaches_its_owner_only() {
+    let r = Room::new().await;
+    let mut owner = r.chat.subscribe(Topic::User(r.owner.user.id));
+    let mut admin = r.chat.subscribe(Topic::User(r.admin.user.id));
+    let mut room = r.chat.subscribe(Topic::Conversation(r.id));
+    r.chat
+        .create_invite(&r.admin, r.id, None, None)
+        .await
+        .expect("invite");
+    match frame(&next(&mut owner)) {
+        ServerFrame::AuditAppended { conversation_id } => assert_eq!(conversation_id, r.id),
+        other => panic!("expected audit_appended, got {other:?}"),
+    }
+    assert_silent(&mut owner);
+    assert_silent(&mut admin);
+    assert_silent(&mut room);
+}

@@ -219,6 +219,16 @@ macro_rules! impl_conversation_store {
                         .await?;
                 Ok(ids.into_iter().map(ConversationId).collect())
             }
+
+            async fn owner_of(&self, id: ConversationId) -> StoreResult<Option<UserId>> {
+                let owner: Option<i64> = sqlx::query_scalar(
+                    "SELECT owner_id FROM conversations WHERE id = $1 AND deleted_at IS NULL",
+                )
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(owner.map(UserId))
+            }
         }
     };
 }

@@ -322,7 +322,7 @@ macro_rules! impl_member_store {
                 Ok(JoinOutcome::Joined(
                     ConversationId(conversation),
                     member,
-                    joined.message,
+                    Box::new(joined.message),
                 ))
             }
 

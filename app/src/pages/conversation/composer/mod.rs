@@ -2,12 +2,16 @@
 //! when sending fails. What is typed is kept as a draft per conversation (`drafts`) and
 //! survives switching and reloading. Before the app has taken over the page, Send does
 //! nothing rather than reload the page (it is a plain button, not a form submission), and
-//! what was typed then is picked up when it does.
+//! what was typed then is picked up when it does. Typing `@` offers the members to mention
+//! (`mentions`).
+
+mod mentions;
 
 use crate::components::Alert;
 use crate::drafts;
 use crate::live::{use_live, use_room};
 use leptos::prelude::*;
+use mentions::{byte_offset, complete, pick_state, utf16_offset, Picking};
 use palaver::model::EventKind;
 use palaver::validate::MESSAGE_MAX;
 use palaver::{ConversationId, MessageBody};
@@ -19,6 +23,8 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
     let text = RwSignal::new(drafts::initial(&draft_key, "composer"));
     let error = RwSignal::new(None::<String>);
     let draft_key = StoredValue::new(draft_key);
+    // The @mention list, while the caret is in an `@name` that matches someone.
+    let picking = RwSignal::new(None::<Picking>);
 
     // Valid text leaves the composer at once as a pending bubble (queued while offline);
     // invalid text stays here with the reason.
@@ -30,12 +36,73 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
         }
         live.enqueue(id, body);
         text.set(String::new());
+        picking.set(None);
         draft_key.with_value(|k| drafts::save(k, ""));
         error.set(None);
     };
 
     let room = use_room();
+    let textarea = NodeRef::<leptos::html::Textarea>::new();
+    // Where the caret is, in bytes of the text (the DOM counts UTF-16 units).
+    let caret = move || {
+        let el = textarea.get_untracked()?;
+        let at = el.selection_start().ok()??;
+        Some(text.with_untracked(|t| byte_offset(t, at)))
+    };
+    let update_picker = move || {
+        let state = caret().and_then(|at| {
+            let me = live.me_id();
+            room.members
+                .with_untracked(|ms| text.with_untracked(|t| pick_state(t, at, ms, me)))
+        });
+        picking.set(state);
+    };
+    let pick = Callback::new(move |name: String| {
+        let Some(p) = picking.get_untracked() else {
+            return;
+        };
+        let (value, at) = text.with_untracked(|t| complete(t, p.range.clone(), &name));
+        let at16 = utf16_offset(&value, at);
+        if let Some(el) = textarea.get_untracked() {
+            el.set_value(&value);
+            let _ = el.set_selection_range(at16, at16);
+        }
+        draft_key.with_value(|k| drafts::save(k, &value));
+        text.set(value);
+        picking.set(None);
+    });
+    // While the list is open, the arrows, Enter, Tab and Escape belong to it.
+    let picker_keys = move |ev: &leptos::ev::KeyboardEvent| -> bool {
+        let Some(p) = picking.get_untracked() else {
+            return false;
+        };
+        let n = p.options.len();
+        match ev.key().as_str() {
+            "ArrowDown" => picking.update(|p| {
+                if let Some(p) = p {
+                    p.active = (p.active + 1) % n;
+                }
+            }),
+            "ArrowUp" => picking.update(|p| {
+                if let Some(p) = p {
+                    p.active = (p.active + n - 1) % n;
+                }
+            }),
+            "Enter" | "Tab" if !ev.shift_key() => pick.run(p.options[p.active].clone()),
+            // Only the list closes: not the member sheet or settings around the composer.
+            "Escape" => {
+                ev.stop_propagation();
+                picking.set(None);
+            }
+            _ => return false,
+        }
+        ev.prevent_default();
+        true
+    };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if picker_keys(&ev) {
+            return;
+        }
         // Enter sends; Shift+Enter (and Enter while an IME is composing) makes a new line.
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
@@ -62,8 +129,10 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
     view! {
         <form class="composer" on:submit=move |ev| ev.prevent_default()>
             <label for="composer" class="sr-only">"Message"</label>
+            <mentions::MentionOptions picking on_pick=pick />
             <textarea
                 id="composer"
+                node_ref=textarea
                 rows="1"
                 placeholder="Write a message…"
                 prop:value=move || text.get()
@@ -71,12 +140,23 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
                     let value = event_target_value(&ev);
                     draft_key.with_value(|k| drafts::save(k, &value));
                     text.set(value);
+                    update_picker();
                     live.typing_now(id);
                     if error.get_untracked().is_some() {
                         error.set(None);
                     }
                 }
                 on:keydown=on_keydown
+                on:click=move |_| update_picker()
+                on:keyup=move |ev: leptos::ev::KeyboardEvent| {
+                    if matches!(ev.key().as_str(), "ArrowLeft" | "ArrowRight" | "Home" | "End") {
+                        update_picker();
+                    }
+                }
+                on:blur=move |_| picking.set(None)
+                aria-autocomplete="list"
+                aria-controls=move || picking.with(|p| p.is_some().then_some("mention-options"))
+                aria-activedescendant=move || picking.with(|p| p.as_ref().map(|p| format!("mention-option-{}", p.active)))
                 aria-describedby="composer-hint composer-count"
             ></textarea>
             <span id="composer-count" class="count" class:over=move || text.with(|t| palaver::text::graphemes(t) > MESSAGE_MAX)>
@@ -85,7 +165,7 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
                     (n > MESSAGE_MAX - 500).then(|| format!("{n}/{MESSAGE_MAX}"))
                 }}
             </span>
-            <span id="composer-hint" class="sr-only">"Enter sends, Shift+Enter starts a new line."</span>
+            <span id="composer-hint" class="sr-only">"Enter sends, Shift+Enter starts a new line. Type @ to mention someone."</span>
             <button type="button" class="primary" on:click=move |_| submit()>
                 "Send"
             </button>

@@ -2,6 +2,7 @@
 //! line, the "new messages" divider before it; the pending bubbles of the outbox; and the
 //! typing line under the list.
 
+use super::text::MessageText;
 use super::Row;
 use crate::components::{focus_by_id, Alert};
 use crate::live::{now_ms, use_room, ConnStatus, Live, OutState, Outgoing};
@@ -93,6 +94,8 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
         });
     };
     let body = m.body.clone();
+    let mentions = m.mentions.clone();
+    let mentions_me = !mine && live.mentions_me(&m);
     let body_view = move || {
         if deleted {
             view! { <p class="body deleted">"Message deleted"</p> }.into_any()
@@ -122,7 +125,7 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
             }
             .into_any()
         } else {
-            view! { <p class="body" dir="auto">{body.clone()}</p> }.into_any()
+            view! { <MessageText body=body.clone() mentions=mentions.clone() /> }.into_any()
         }
     };
     // Authors delete their own messages; owners and admins anyone's (following the live
@@ -170,6 +173,7 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
             class:theirs=!mine
             class:continues=continues
             class:is-deleted=deleted
+            class:mentions-me=mentions_me && !deleted
             data-mine=mine.to_string()
             data-seq=seq.0
         >
@@ -179,6 +183,7 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
                     {move || clock(created, offset)}
                 </time>
                 {(m.edited_at.is_some() && !deleted).then(|| view! { <span class="edited">"(edited)"</span> })}
+                {(mentions_me && !deleted).then(|| view! { <span class="sr-only">", mentions you"</span> })}
             </div>
             {body_view}
             {actions}

@@ -3,8 +3,10 @@
 //! anyone's), "load older", the typing
 //! line, and the read position that follows what is on screen.
 
+mod announce;
 mod bubble;
 mod scroll;
+mod text;
 
 use crate::api::history;
 use crate::components::Alert;
@@ -90,6 +92,8 @@ pub fn MessageList(id: ConversationId) -> impl IntoView {
     let older_error = RwSignal::new(None::<String>);
     // Messages by others that arrived while the reader was scrolled up ("New messages" pill).
     let unseen = RwSignal::new(0_i64);
+    // What the live region reads out (see `announce`).
+    let announced = RwSignal::new(String::new());
 
     let on_scroll = move |_| {
         if let Some(el) = scroller.try_get_untracked().flatten() {
@@ -119,6 +123,15 @@ pub fn MessageList(id: ConversationId) -> impl IntoView {
                 live.mark_read();
             }
             return last;
+        }
+        if let Some(previous) = previous.filter(|p| last > *p) {
+            let me = live.me_id();
+            if let Some(text) = room
+                .timeline
+                .with_untracked(|t| announce::announcement(&t.messages, previous, me))
+            {
+                announced.set(text);
+            }
         }
         if at_bottom.get_untracked() {
             el.set_scroll_top(el.scroll_height());
@@ -191,7 +204,7 @@ pub fn MessageList(id: ConversationId) -> impl IntoView {
             <Show when=move || room.timeline.with(|t| t.messages.is_empty())>
                 <p class="empty-chat">"No messages yet. Say hello!"</p>
             </Show>
-            <ol class="message-list" aria-label="Messages" aria-live="polite">
+            <ol class="message-list" aria-label="Messages">
                 <For
                     each=move || {
                         let today = time::day_of(now.get(), zone);
@@ -218,6 +231,7 @@ pub fn MessageList(id: ConversationId) -> impl IntoView {
                 }}
             </button>
         </Show>
+        <p class="sr-only" aria-live="polite" aria-atomic="true">{move || announced.get()}</p>
         <TypingLine />
     }
 }

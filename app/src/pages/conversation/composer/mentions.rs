@@ -1,0 +1,206 @@
+//! The composer's @mention autocomplete: typing `@` and the start of a name lists the
+//! conversation's members who match. Up and Down move through the list, Enter or Tab picks,
+//! Escape closes it. The textarea keeps focus throughout and points at the highlighted option
+//! with `aria-activedescendant` (the textarea cannot take the combobox role; this is the
+//! pattern GitHub's comment box uses), and a polite live region says how many match.
+
+use leptos::prelude::*;
+use palaver::mentions;
+use palaver::model::Member;
+use palaver::UserId;
+use std::ops::Range;
+
+/// Options shown at most.
+const SHOWN: usize = 8;
+
+/// Members whose name matches the partial `typed` (case-insensitive): names that start with
+/// it first, then names that contain it, each alphabetically; never `me`.
+pub fn matching(members: &[Member], typed: &str, me: UserId) -> Vec<String> {
+    let typed = typed.to_ascii_lowercase();
+    let mut hits: Vec<(bool, String)> = members
+        .iter()
+        .filter(|m| m.user.id != me)
+        .filter_map(|m| {
+            let key = m.user.username.to_ascii_lowercase();
+            if key.starts_with(&typed) {
+                Some((false, m.user.username.clone()))
+            } else if key.contains(&typed) {
+                Some((true, m.user.username.clone()))
+            } else {
+                None
+            }
+        })
+        .collect();
+    hits.sort_by_key(|(contains, name)| (*contains, name.to_ascii_lowercase()));
+    hits.into_iter().take(SHOWN).map(|(_, name)| name).collect()
+}
+
+/// `text` with the partial mention at `range` replaced by `@name `, and the byte offset
+/// just after the inserted space (where the caret goes).
+pub fn complete(text: &str, range: Range<usize>, name: &str) -> (String, usize) {
+    let mut out = String::with_capacity(text.len() + name.len() + 2);
+    out.push_str(&text[..range.start]);
+    out.push('@');
+    out.push_str(name);
+    let rest = &text[range.end..];
+    // Keep one space between the name and what follows.
+    let rest = rest.strip_prefix(' ').unwrap_or(rest);
+    out.push(' ');
+    let caret = out.len();
+    out.push_str(rest);
+    (out, caret)
+}
+
+/// The byte offset in `text` of a caret reported in UTF-16 code units (as the DOM does).
+pub fn byte_offset(text: &str, utf16: u32) -> usize {
+    let mut units = 0u32;
+    for (i, c) in text.char_indices() {
+        if units >= utf16 {
+            return i;
+        }
+        units += c.len_utf16() as u32;
+    }
+    text.len()
+}
+
+/// The UTF-16 offset of byte offset `byte` in `text`.
+pub fn utf16_offset(text: &str, byte: usize) -> u32 {
+    text[..byte.min(text.len())].encode_utf16().count() as u32
+}
+
+/// What the picker is showing: where the partial name is and which option is highlighted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picking {
+    pub range: Range<usize>,
+    pub options: Vec<String>,
+    pub active: usize,
+}
+
+/// Works out what to show for `text` with the caret at byte `caret`: None when the caret is
+/// not in an `@name` or nobody matches.
+pub fn pick_state(text: &str, caret: usize, members: &[Member], me: UserId) -> Option<Picking> {
+    let (range, typed) = mentions::typing_at(text, caret)?;
+    let options = matching(members, typed, me);
+    (!options.is_empty()).then_some(Picking {
+        range,
+        options,
+        active: 0,
+    })
+}
+
+/// The list under the composer. `picking` is owned by the composer, which handles the keys.
+#[component]
+pub fn MentionOptions(
+    picking: RwSignal<Option<Picking>>,
+    on_pick: Callback<String>,
+) -> impl IntoView {
+    view! {
+        <Show when=move || picking.with(Option::is_some)>
+            <ul id="mention-options" class="mention-options" role="listbox" aria-label="Mention a member">
+                {move || {
+                    picking.get().map(|p| {
+                        p.options
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, name)| {
+                                let active = i == p.active;
+                                let picked = name.clone();
+                                view! {
+                                    <li
+                                        id=format!("mention-option-{i}")
+                                        role="option"
+                                        aria-selected=active.to_string()
+                                        class:active=active
+                                        // mousedown, not click: the textarea keeps focus.
+                                        on:mousedown=move |ev| {
+                                            ev.prevent_default();
+                                            on_pick.run(picked.clone());
+                                        }
+                                    >
+                                        <span aria-hidden="true">"@"</span>
+                                        {name}
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    })
+                }}
+            </ul>
+        </Show>
+        <span class="sr-only" role="status">
+            {move || picking.with(|p| p.as_ref().map(|p| {
+                let n = p.options.len();
+                let noun = if n == 1 { "member matches" } else { "members match" };
+                format!("{n} {noun}. Up and Down to choose, Enter to pick, Escape to close.")
+            }))}
+        </span>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palaver::model::{Role, UserView};
+    use palaver::Timestamp;
+
+    fn member(id: i64, name: &str) -> Member {
+        Member {
+            user: UserView {
+                id: UserId(id),
+                username: name.to_owned(),
+            },
+            role: Role::Member,
+            joined_at: Timestamp(0),
+        }
+    }
+
+    #[test]
+    fn prefix_matches_come_first_and_the_viewer_is_left_out() {
+        let ms = [
+            member(1, "me"),
+            member(2, "Anna"),
+            member(3, "joanna"),
+            member(4, "andy"),
+            member(5, "bob"),
+        ];
+        assert_eq!(matching(&ms, "an", UserId(1)), ["andy", "Anna", "joanna"]);
+        assert_eq!(
+            matching(&ms, "", UserId(1)),
+            ["andy", "Anna", "bob", "joanna"]
+        );
+        assert_eq!(matching(&ms, "me", UserId(1)), Vec::<String>::new());
+        assert!(
+            pick_state("hi @zz", 6, &ms, UserId(1)).is_none(),
+            "nobody matches"
+        );
+        let p = pick_state("hi @bo", 6, &ms, UserId(1)).unwrap();
+        assert_eq!((p.range, p.options), (3..6, vec!["bob".to_owned()]));
+    }
+
+    #[test]
+    fn picking_replaces_the_partial_name_and_leaves_one_space() {
+        assert_eq!(
+            complete("hi @an", 3..6, "Anna"),
+            ("hi @Anna ".to_owned(), 9)
+        );
+        assert_eq!(
+            complete("@an see this", 0..3, "andy"),
+            ("@andy see this".to_owned(), 6)
+        );
+    }
+
+    #[test]
+    fn carets_convert_between_utf16_and_bytes() {
+        let text = "😀 @an";
+        assert_eq!(byte_offset(text, 0), 0);
+        assert_eq!(
+            byte_offset(text, 2),
+            4,
+            "the emoji is two UTF-16 units, four bytes"
+        );
+        assert_eq!(byte_offset(text, 6), text.len());
+        assert_eq!(byte_offset(text, 99), text.len());
+        assert_eq!(utf16_offset(text, 4), 2);
+        assert_eq!(utf16_offset(text, text.len()), 6);
+    }
+}
