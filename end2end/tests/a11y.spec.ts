@@ -1,22 +1,14 @@
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { test } from '@playwright/test';
 import {
   createConversation,
+  expectNoViolations,
+  screenshotPath,
   sendMessage,
   signUp,
   uniqueName,
   waitConnected,
   waitHydrated,
 } from './helpers';
-
-/** Runs axe-core (WCAG 2.1 A and AA) on what is on screen; every violation fails the test. */
-async function expectNoViolations(page: Page, screen: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  const found = results.violations.map(
-    (v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`,
-  );
-  expect(found, `axe-core on ${screen}`).toEqual([]);
-}
 
 for (const scheme of ['light', 'dark'] as const) {
   for (const [label, viewport] of [
@@ -42,6 +34,10 @@ for (const scheme of ['light', 'dark'] as const) {
       await waitConnected(page);
       await sendMessage(page, 'A message to check contrast and names');
       await expectNoViolations(page, 'conversation');
+      await page.getByRole('button', { name: /^Notifications: / }).click();
+      await expectNoViolations(page, 'notification menu');
+      await page.screenshot({ path: screenshotPath(`notify-menu-${scheme}-${label}`) });
+      await page.keyboard.press('Escape');
 
       await page.goto('/rooms');
       await waitHydrated(page);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Browser, type Page } from '@playwright/test';
 
 export const PASSWORD = 'correct-horse-battery-9';
@@ -169,4 +170,13 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
   await composer(page).press('Enter');
   await expect(bubble(page, text)).toBeVisible();
   await expect(messageList(page).locator('[data-pending="true"]')).toHaveCount(0);
+}
+
+/** Runs axe-core (WCAG 2.1 A and AA) on what is on screen; every violation fails the test. */
+export async function expectNoViolations(page: Page, screen: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const found = results.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`,
+  );
+  expect(found, `axe-core on ${screen}`).toEqual([]);
 }

@@ -84,6 +84,8 @@ pub fn NotifyControl(id: ConversationId) -> impl IntoView {
         spawn_local(async move {
             crate::live::desktop::request().await;
             allowed.try_set(permission());
+            // The button that asked is gone now: keep focus in the menu.
+            crate::focus::focus_selector("#notify-menu input:checked");
         });
     };
     view! {
