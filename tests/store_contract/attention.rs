@@ -1,27 +1,10 @@
 //! Mentions and notification levels: which members a name finds, the mention set a message
 //! carries through edits and deletion, unread-mention counts, and each member's level.
 
-use crate::fixtures::{add_member, append, conversation, event, user};
-use palaver::model::{ConversationSummary, EventKind, NotifyLevel, NOTIFY_ALL_MAX_MEMBERS};
+use crate::fixtures::{add_member, append, conversation, event, summary, user};
+use palaver::model::{EventKind, NotifyLevel, NOTIFY_ALL_MAX_MEMBERS};
 use palaver::server::{Store, StoreError};
-use palaver::{ConversationId, UserId};
 use std::sync::Arc;
-
-async fn summary(store: &dyn Store, id: ConversationId, user: UserId) -> ConversationSummary {
-    let one = store
-        .conversation_summary(id, user)
-        .await
-        .unwrap()
-        .expect("a member");
-    let listed = store.conversations_for(user).await.unwrap();
-    let row = listed.iter().find(|c| c.id == id).expect("listed");
-    assert_eq!(
-        (row.mentions, row.notify),
-        (one.mentions, one.notify),
-        "the list and the single row agree"
-    );
-    one
-}
 
 pub async fn members_are_found_by_name_key_and_only_in_their_conversation(store: Arc<dyn Store>) {
     let alice = user(&*store, "alice").await;

@@ -1,11 +1,11 @@
 //! The few steps most behaviours start from: an account, a conversation, a member, a message.
 
-use palaver::model::{EventKind, MessageView, UserView};
+use palaver::model::{ConversationSummary, EventKind, MessageView, UserView};
 use palaver::server::store::{
     Ban, Inserted, InviteLimits, JoinOutcome, JoinVia, Leave, NewEvent, NewUser,
 };
 use palaver::server::{Store, StoreError};
-use palaver::{ConversationId, Seq, Timestamp, Username};
+use palaver::{ConversationId, Seq, Timestamp, UserId, Username};
 
 /// 2023-11-14T22:13:20Z: every time in the suite is this plus a few milliseconds.
 pub const T0: i64 = 1_700_000_000_000;
@@ -159,4 +159,18 @@ pub async fn last_seq(store: &dyn Store, id: ConversationId, viewer: &UserView) 
         .expect("conversation summary")
         .unwrap_or_else(|| panic!("{} is a member of {id}", viewer.username))
         .last_seq
+}
+
+/// The side-nav row of `id` for `user`, read both ways (the whole list and the single row),
+/// which must agree.
+pub async fn summary(store: &dyn Store, id: ConversationId, user: UserId) -> ConversationSummary {
+    let one = store
+        .conversation_summary(id, user)
+        .await
+        .unwrap()
+        .expect("a member");
+    let listed = store.conversations_for(user).await.unwrap();
+    let row = listed.iter().find(|c| c.id == id).expect("listed");
+    assert_eq!(row, &one, "the list and the single row agree");
+    one
 }

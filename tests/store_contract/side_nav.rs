@@ -1,25 +1,14 @@
 //! The side nav: conversations of a user, newest activity first, with a preview of the last
 //! message, unread counts, and read positions.
 
-use crate::fixtures::{add_member, append, at, conversation, event, last_seq, say, user};
+use crate::fixtures::{add_member, append, at, conversation, event, last_seq, say, summary, user};
 use palaver::model::{EventKind, MessagePreview, Role, UNREAD_CAP};
 use palaver::server::{Store, StoreError};
 use palaver::{ConversationId, Seq, UserId};
 use std::sync::Arc;
 
 async fn unread(store: &dyn Store, id: ConversationId, user: UserId) -> i64 {
-    let summary = store
-        .conversation_summary(id, user)
-        .await
-        .unwrap()
-        .expect("a member");
-    let listed = store.conversations_for(user).await.unwrap();
-    let row = listed.iter().find(|c| c.id == id).expect("listed");
-    assert_eq!(
-        row.unread, summary.unread,
-        "the list and the single row agree"
-    );
-    summary.unread
+    summary(store, id, user).await.unread
 }
 
 pub async fn the_side_nav_lists_conversations_newest_activity_first_with_a_preview(
