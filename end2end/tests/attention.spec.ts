@@ -227,8 +227,10 @@ test('the owner sees the audit log grow without refreshing; new messages are rea
   await closeAll(alice, bob);
 });
 
-test('focus lands somewhere sensible after creating and switching conversations', async ({ browser, baseURL }) => {
+test('focus lands somewhere sensible after signing up, creating and switching conversations', async ({ browser, baseURL }) => {
   const me = await newPerson(browser, baseURL, 'foc');
+  // Signed up: the welcome heading holds focus (not the page body).
+  await expect(me.page.getByRole('heading', { level: 1, name: `Hi, ${me.name}` })).toBeFocused();
   await createConversation(me.page, 'First room');
   await expect(composer(me.page)).toBeFocused();
   await createConversation(me.page, 'Second room');

@@ -63,13 +63,14 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
         };
         let (value, at) = text.with_untracked(|t| complete(t, p.range.clone(), &name));
         let at16 = utf16_offset(&value, at);
+        draft_key.with_value(|k| drafts::save(k, &value));
+        text.set(value.clone());
+        picking.set(None);
+        // The caret goes after the inserted name, not to the end of the text.
         if let Some(el) = textarea.get_untracked() {
             el.set_value(&value);
             let _ = el.set_selection_range(at16, at16);
         }
-        draft_key.with_value(|k| drafts::save(k, &value));
-        text.set(value);
-        picking.set(None);
     });
     // While the list is open, the arrows, Enter, Tab and Escape belong to it.
     let picker_keys = move |ev: &leptos::ev::KeyboardEvent| -> bool {
