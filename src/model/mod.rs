@@ -5,6 +5,12 @@ use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
+mod audit;
+mod notify;
+
+pub use audit::{AuditAction, AuditEntry, AuditPage};
+pub use notify::{NotifyLevel, NOTIFY_ALL_MAX_MEMBERS};
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserView {
     pub id: UserId,
@@ -143,59 +149,6 @@ pub struct ConversationSummary {
 /// Unread counts stop counting here; the UI shows "99+".
 pub const UNREAD_CAP: i64 = 100;
 
-/// Rooms with more members than this notify of mentions only unless a member chooses
-/// otherwise (Slack and Mattermost make the same call for large channels).
-pub const NOTIFY_ALL_MAX_MEMBERS: i64 = 20;
-
-/// What a member is told about a conversation: desktop notifications now, Web Push later.
-/// Stored per member on the server, so it follows them to every device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum NotifyLevel {
-    /// Every message by someone else.
-    #[default]
-    All,
-    /// Only messages that mention the member.
-    Mentions,
-    /// Nothing (muted); the conversation still shows unread messages in the side nav.
-    None,
-}
-
-impl NotifyLevel {
-    pub const ALL: [NotifyLevel; 3] = [NotifyLevel::All, NotifyLevel::Mentions, NotifyLevel::None];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NotifyLevel::All => "all",
-            NotifyLevel::Mentions => "mentions",
-            NotifyLevel::None => "none",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|l| l.as_str() == s)
-    }
-
-    /// The level of a member who has not chosen one, in a room of `members` members.
-    pub fn default_for(members: i64) -> Self {
-        if members > NOTIFY_ALL_MAX_MEMBERS {
-            NotifyLevel::Mentions
-        } else {
-            NotifyLevel::All
-        }
-    }
-
-    /// Whether a message by someone else, mentioning the member or not, is worth telling
-    /// them about.
-    pub fn notifies(self, mentioned: bool) -> bool {
-        match self {
-            NotifyLevel::All => true,
-            NotifyLevel::Mentions => mentioned,
-            NotifyLevel::None => false,
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessagePreview {
     pub author: String,
@@ -271,89 +224,6 @@ pub struct BanInfo {
     pub banned_at: Timestamp,
 }
 
-/// Security events the audit log records. Stored (and filtered) by [`AuditAction::as_str`].
-///
-/// `Default` only so that records can be built with `..Default::default()`; every record
-/// names its action.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuditAction {
-    #[default]
-    SignUp,
-    SignIn,
-    SignInFailed,
-    SignOut,
-    SessionRevoked,
-    SessionsRevoked,
-    PasswordChanged,
-    PasswordCheckFailed,
-    MemberRemoved,
-    RoleChanged,
-    OwnershipTransferred,
-    Renamed,
-    VisibilityChanged,
-    InviteCreated,
-    InviteRevoked,
-    ConversationDeleted,
-    BanLifted,
-}
-
-impl AuditAction {
-    pub const ALL: [AuditAction; 17] = [
-        AuditAction::SignUp,
-        AuditAction::SignIn,
-        AuditAction::SignInFailed,
-        AuditAction::SignOut,
-        AuditAction::SessionRevoked,
-        AuditAction::SessionsRevoked,
-        AuditAction::PasswordChanged,
-        AuditAction::PasswordCheckFailed,
-        AuditAction::MemberRemoved,
-        AuditAction::RoleChanged,
-        AuditAction::OwnershipTransferred,
-        AuditAction::Renamed,
-        AuditAction::VisibilityChanged,
-        AuditAction::InviteCreated,
-        AuditAction::InviteRevoked,
-        AuditAction::ConversationDeleted,
-        AuditAction::BanLifted,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditAction::SignUp => "sign_up",
-            AuditAction::SignIn => "sign_in",
-            AuditAction::SignInFailed => "sign_in_failed",
-            AuditAction::SignOut => "sign_out",
-            AuditAction::SessionRevoked => "session_revoked",
-            AuditAction::SessionsRevoked => "sessions_revoked",
-            AuditAction::PasswordChanged => "password_changed",
-            AuditAction::PasswordCheckFailed => "password_check_failed",
-            AuditAction::MemberRemoved => "member_removed",
-            AuditAction::RoleChanged => "role_changed",
-            AuditAction::OwnershipTransferred => "ownership_transferred",
-            AuditAction::Renamed => "renamed",
-            AuditAction::VisibilityChanged => "visibility_changed",
-            AuditAction::InviteCreated => "invite_created",
-            AuditAction::InviteRevoked => "invite_revoked",
-            AuditAction::ConversationDeleted => "conversation_deleted",
-            AuditAction::BanLifted => "ban_lifted",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<AuditAction> {
-        Self::ALL.into_iter().find(|a| a.as_str() == s)
-    }
-}
-
-/// One page of an audit log, newest first. `older` is the `before` to ask for the next page;
-/// None on the last page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditPage {
-    pub entries: Vec<AuditEntry>,
-    pub older: Option<i64>,
-}
-
 /// A freshly created invite; the code is only ever shown to its creator, at creation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedInvite {
@@ -413,16 +283,4 @@ pub struct SessionInfo {
     pub last_seen_at: Timestamp,
     /// The session making this request.
     pub current: bool,
-}
-
-/// One line of a conversation's audit log, shown to its owner.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub id: i64,
-    pub at: Timestamp,
-    pub action: String,
-    pub actor: Option<String>,
-    pub target: Option<String>,
-    pub detail: Option<String>,
-    pub client_addr: Option<String>,
 }

@@ -1,0 +1,99 @@
+//! The audit log's records as the owner sees them.
+
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Security events the audit log records. Stored (and filtered) by [`AuditAction::as_str`].
+///
+/// `Default` only so that records can be built with `..Default::default()`; every record
+/// names its action.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    #[default]
+    SignUp,
+    SignIn,
+    SignInFailed,
+    SignOut,
+    SessionRevoked,
+    SessionsRevoked,
+    PasswordChanged,
+    PasswordCheckFailed,
+    MemberRemoved,
+    RoleChanged,
+    OwnershipTransferred,
+    Renamed,
+    VisibilityChanged,
+    InviteCreated,
+    InviteRevoked,
+    ConversationDeleted,
+    BanLifted,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 17] = [
+        AuditAction::SignUp,
+        AuditAction::SignIn,
+        AuditAction::SignInFailed,
+        AuditAction::SignOut,
+        AuditAction::SessionRevoked,
+        AuditAction::SessionsRevoked,
+        AuditAction::PasswordChanged,
+        AuditAction::PasswordCheckFailed,
+        AuditAction::MemberRemoved,
+        AuditAction::RoleChanged,
+        AuditAction::OwnershipTransferred,
+        AuditAction::Renamed,
+        AuditAction::VisibilityChanged,
+        AuditAction::InviteCreated,
+        AuditAction::InviteRevoked,
+        AuditAction::ConversationDeleted,
+        AuditAction::BanLifted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::SignUp => "sign_up",
+            AuditAction::SignIn => "sign_in",
+            AuditAction::SignInFailed => "sign_in_failed",
+            AuditAction::SignOut => "sign_out",
+            AuditAction::SessionRevoked => "session_revoked",
+            AuditAction::SessionsRevoked => "sessions_revoked",
+            AuditAction::PasswordChanged => "password_changed",
+            AuditAction::PasswordCheckFailed => "password_check_failed",
+            AuditAction::MemberRemoved => "member_removed",
+            AuditAction::RoleChanged => "role_changed",
+            AuditAction::OwnershipTransferred => "ownership_transferred",
+            AuditAction::Renamed => "renamed",
+            AuditAction::VisibilityChanged => "visibility_changed",
+            AuditAction::InviteCreated => "invite_created",
+            AuditAction::InviteRevoked => "invite_revoked",
+            AuditAction::ConversationDeleted => "conversation_deleted",
+            AuditAction::BanLifted => "ban_lifted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AuditAction> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// One page of an audit log, newest first. `older` is the `before` to ask for the next page;
+/// None on the last page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub older: Option<i64>,
+}
+
+/// One line of a conversation's audit log, shown to its owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: Timestamp,
+    pub action: String,
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub detail: Option<String>,
+    pub client_addr: Option<String>,
+}

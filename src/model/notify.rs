@@ -1,0 +1,56 @@
+//! What a member is told about a conversation.
+
+use serde::{Deserialize, Serialize};
+
+/// Rooms with more members than this notify of mentions only unless a member chooses
+/// otherwise (Slack and Mattermost make the same call for large channels).
+pub const NOTIFY_ALL_MAX_MEMBERS: i64 = 20;
+
+/// What a member is told about a conversation: desktop notifications now, Web Push later.
+/// Stored per member on the server, so it follows them to every device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyLevel {
+    /// Every message by someone else.
+    #[default]
+    All,
+    /// Only messages that mention the member.
+    Mentions,
+    /// Nothing (muted); the conversation still shows unread messages in the side nav.
+    None,
+}
+
+impl NotifyLevel {
+    pub const ALL: [NotifyLevel; 3] = [NotifyLevel::All, NotifyLevel::Mentions, NotifyLevel::None];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyLevel::All => "all",
+            NotifyLevel::Mentions => "mentions",
+            NotifyLevel::None => "none",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
+    /// The level of a member who has not chosen one, in a room of `members` members.
+    pub fn default_for(members: i64) -> Self {
+        if members > NOTIFY_ALL_MAX_MEMBERS {
+            NotifyLevel::Mentions
+        } else {
+            NotifyLevel::All
+        }
+    }
+
+    /// Whether a message by someone else, mentioning the member or not, is worth telling
+    /// them about.
+    pub fn notifies(self, mentioned: bool) -> bool {
+        match self {
+            NotifyLevel::All => true,
+            NotifyLevel::Mentions => mentioned,
+            NotifyLevel::None => false,
+        }
+    }
+}
