@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{spawn_app, unique, Client, TestApp};
+use common::{real_rates, spawn_app, spawn_app_with, unique, Client, TestApp};
 use serde_json::{json, Value};
 
 /// Alice owns "Team"; Bob and Carol joined by invite. Returns the clients, their names and
@@ -153,4 +153,34 @@ async fn audit_lines_reach_the_owner_live_and_no_one_else() {
         before.iter().all(|f| f["type"] != "audit_appended"),
         "{before:?}"
     );
+}
+
+#[tokio::test]
+async fn changing_the_notify_level_shares_the_budget_for_changes() {
+    let app = spawn_app_with(real_rates).await;
+    let ([_a, b, _c], _, _, conv) = team(&app).await;
+    let conv_s = conv.to_string();
+    let levels = ["all", "mentions", "none"];
+    let calls = (0..70).map(|i| {
+        let (b, conv_s) = (&b, &conv_s);
+        async move {
+            b.call(
+                "set_notify_level",
+                &[("id", conv_s), ("level", levels[i % 3])],
+            )
+            .await
+        }
+    });
+    let replies = futures::future::join_all(calls).await;
+    let ok = replies.iter().filter(|r| r.status == 200).count();
+    let limited: Vec<_> = replies.iter().filter(|r| r.status == 429).collect();
+    assert_eq!(
+        ok + limited.len(),
+        70,
+        "every call is answered one way or the other"
+    );
+    assert!((60..=62).contains(&ok), "{ok} went through");
+    assert!(limited
+        .iter()
+        .all(|r| r.headers.contains_key("retry-after")));
 }

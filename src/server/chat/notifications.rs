@@ -6,13 +6,15 @@ use crate::model::NotifyLevel;
 impl Chat {
     /// Sets what the caller is notified of in conversation `id` (desktop notifications now,
     /// Web Push later). Their other tabs and devices follow through a `notify_level` frame.
-    /// Errors: `NotMember` when the caller is not a member.
+    /// Errors: `NotMember` when the caller is not a member; `RateLimited` past the shared
+    /// budget for changes (60 at once, then one per second).
     pub async fn set_notify_level(
         &self,
         who: &UserView,
         id: ConversationId,
         level: NotifyLevel,
     ) -> Result<(), CoreError> {
+        self.limits.action(who.id)?;
         self.store
             .set_notify_level(id, who.id, level)
             .await
