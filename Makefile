@@ -16,7 +16,7 @@ ENV := . scripts/env.sh &&
 SSR_PACKAGES := -p palaver -p palaver-app -p palaver-server --features palaver/server,palaver-app/ssr
 ARGS ?=
 
-.PHONY: help setup build run test e2e fmt lint unit reliability security postgres bench clean-data site playwright playwright-postgres
+.PHONY: help setup build run test e2e fmt lint unit reliability security postgres bench lighthouse clean-data site playwright playwright-postgres
 
 help:
 	@echo 'make setup       install the toolchain pieces that are missing (scripts/setup.sh)'
@@ -30,6 +30,7 @@ help:
 	@echo 'make security    the security suites (forgeries, cross-site, roles, XSS, fuzzing, timing, floods, bans); print their figures'
 	@echo 'make postgres    unit, security and kill -9 suites again on PostgreSQL (127.0.0.1:5432)'
 	@echo 'make bench       history and side-nav latency at a million messages (benches/scale.rs)'
+	@echo 'make lighthouse  build + Lighthouse (mobile) on a conversation page; print scores and /pkg sizes'
 	@echo 'make fmt         cargo fmt --all'
 	@echo 'make clean-data  delete ./data and the data directories of Playwright runs'
 
@@ -98,12 +99,20 @@ reliability: setup
 bench: setup
 	$(ENV) cargo bench $(SSR_PACKAGES) --bench scale --bench appends --profile dev
 
+# Not part of `make test`: the figures depend on the machine, so they are printed, not asserted.
+lighthouse: build
+	scripts/lighthouse.sh
+
 clean-data:
 	rm -rf data target/e2e-data-*
 
 # Building blocks without the setup step; use the targets above.
+# The release site's /pkg names carry a content hash, so the server lets browsers keep them for
+# a year (server/src/site.rs), and come with brotli and gzip siblings, so the server never
+# compresses them per request. Hashing is switched on here, not in Cargo.toml: the rebuilds of
+# `cargo leptos watch` would not hash again and would leave pages naming the old files.
 site:
-	$(ENV) cargo leptos build --release
+	$(ENV) LEPTOS_HASH_FILES=true cargo leptos build --release --precompress
 
 playwright:
 	@echo "== browser suite, store: sqlite =="

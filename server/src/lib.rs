@@ -6,6 +6,7 @@ pub mod config;
 mod keys;
 mod middleware;
 mod serve;
+mod site;
 mod startup;
 mod ws;
 

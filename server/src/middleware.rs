@@ -1,4 +1,4 @@
-//! Cross-cutting HTTP concerns: the cross-site guard and security headers.
+//! Cross-cutting HTTP concerns: the cross-site guard, security headers and caching.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -97,34 +97,80 @@ pub async fn security_headers(
     res
 }
 
-/// `Cache-Control: no-store` on every response that may depend on the session (pages,
-/// server functions, errors), unless it set its own; the content-hashed site files under
-/// `/pkg` and static images, fonts, styles and scripts stay cacheable (SECURITY 34).
-pub async fn no_store_unless_static(req: Request<Body>, next: Next) -> Response {
-    let site_file = req.uri().path().starts_with("/pkg/");
+/// A year: files whose name changes with their content are never asked for again.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Kept, but checked (Last-Modified) before every use: the name outlives the content.
+const REVALIDATE: &str = "no-cache";
+const NO_STORE: &str = "no-store";
+
+/// `Cache-Control` by what a response is, unless it set its own:
+/// - site files under `/pkg` whose name carries the build's content hash
+///   (`palaver.<hash>.wasm`, see `site.rs`): kept for a year;
+/// - other static files (`/favicon.svg`, the plain names of `cargo leptos watch`): revalidated;
+/// - everything else (pages, server functions, errors) may depend on the session: `no-store`
+///   (SECURITY 34).
+///
+/// Static files also say `Vary: Accept-Encoding`: tower-http's `ServeDir` picks their
+/// precompressed `.br`/`.gz` sibling by that header but does not say so, and a shared cache
+/// would otherwise hand brotli to a client that never asked for it.
+pub async fn cache_control(req: Request<Body>, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
     let mut res = next.run(req).await;
-    let static_type = res
+    let content_type = res
         .headers()
         .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| {
-            [
-                "image/",
-                "font/",
-                "text/css",
-                "text/javascript",
-                "application/javascript",
-                "application/wasm",
-            ]
-            .iter()
-            .any(|p| t.starts_with(p))
-        });
-    if !(site_file || static_type) {
-        res.headers_mut()
-            .entry(header::CACHE_CONTROL)
-            .or_insert(HeaderValue::from_static("no-store"));
+        .and_then(|v| v.to_str().ok());
+    let policy = cache_policy(&path, res.status(), content_type);
+    let h = res.headers_mut();
+    if policy != NO_STORE && !h.contains_key(header::VARY) {
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static(policy));
     res
+}
+
+fn cache_policy(path: &str, status: StatusCode, content_type: Option<&str>) -> &'static str {
+    let site_file = path.starts_with("/pkg/");
+    let static_type = content_type.is_some_and(|t| {
+        [
+            "image/",
+            "font/",
+            "text/css",
+            "text/javascript",
+            "application/javascript",
+            "application/wasm",
+        ]
+        .iter()
+        .any(|p| t.starts_with(p))
+    });
+    // Only the static file service answers 304, and without a Content-Type.
+    let file = match status {
+        StatusCode::NOT_MODIFIED => true,
+        s if s.is_success() => site_file || static_type,
+        _ => false,
+    };
+    if !file {
+        NO_STORE
+    } else if site_file && is_content_hashed(path) {
+        IMMUTABLE
+    } else {
+        REVALIDATE
+    }
+}
+
+/// `name.<hash>.ext`, with cargo-leptos' hash: 22 characters of unpadded base64url (MD5).
+fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let mut parts = name.rsplitn(3, '.');
+    let (Some(_ext), Some(hash), Some(stem)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    !stem.is_empty()
+        && hash.len() == 22
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Refuses (422) a url-encoded form whose text is not valid UTF-8 once percent-decoded:
@@ -192,6 +238,56 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn hashed_site_files_are_kept_for_a_year_and_the_rest_revalidated_or_not_stored() {
+        let ok = StatusCode::OK;
+        let wasm = Some("application/wasm");
+        let hashed = "/pkg/palaver.Xb3_x-9ZyQ2bC4dE5fG6hQ.wasm";
+        assert_eq!(cache_policy(hashed, ok, wasm), IMMUTABLE);
+        assert_eq!(
+            cache_policy(hashed, StatusCode::NOT_MODIFIED, None),
+            IMMUTABLE
+        );
+        assert_eq!(cache_policy("/pkg/palaver.wasm", ok, wasm), REVALIDATE);
+        assert_eq!(
+            cache_policy("/pkg/palaver.css", ok, Some("text/css")),
+            REVALIDATE
+        );
+        assert_eq!(
+            cache_policy("/favicon.svg", ok, Some("image/svg+xml")),
+            REVALIDATE
+        );
+        assert_eq!(
+            cache_policy("/favicon.svg", StatusCode::NOT_MODIFIED, None),
+            REVALIDATE
+        );
+        // A missing file gets the 404 page, which shows who is signed in.
+        let html = Some("text/html; charset=utf-8");
+        assert_eq!(cache_policy(hashed, StatusCode::NOT_FOUND, html), NO_STORE);
+        assert_eq!(cache_policy("/c/1", ok, html), NO_STORE);
+        assert_eq!(
+            cache_policy("/api/me", ok, Some("application/json")),
+            NO_STORE
+        );
+    }
+
+    #[test]
+    fn content_hashes_are_cargo_leptos_names() {
+        assert!(is_content_hashed("/pkg/palaver.Xb3_x-9ZyQ2bC4dE5fG6hQ.js"));
+        assert!(is_content_hashed(
+            "/pkg/__wasm_split.Xb3_x-9ZyQ2bC4dE5fG6hQ.js"
+        ));
+        for plain in [
+            "/pkg/palaver.js",
+            "/pkg/palaver.wasm.br",
+            "/pkg/.Xb3_x-9ZyQ2bC4dE5fG6hQ.js",
+            "/pkg/palaver.Xb3_x-9ZyQ2bC4dE5fG6h!.js",
+            "/pkg/palaver.Xb3_x-9ZyQ2bC4dE5fG6hQQ.js",
+        ] {
+            assert!(!is_content_hashed(plain), "{plain}");
+        }
+    }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut h = HeaderMap::new();

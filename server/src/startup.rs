@@ -3,10 +3,10 @@
 use crate::config::Config;
 use crate::keys;
 use crate::middleware::{
-    cross_site_guard, no_store_unless_static, security_headers, utf8_forms, OriginPolicy,
-    MAX_BODY_BYTES,
+    cache_control, cross_site_guard, security_headers, utf8_forms, OriginPolicy, MAX_BODY_BYTES,
 };
 use crate::serve::{serve, ServeOptions};
+use crate::site::Site;
 use crate::ws::{ws_handler, Gateway};
 use axum::extract::FromRef;
 use axum::http::{HeaderName, StatusCode};
@@ -157,16 +157,6 @@ impl Application {
     }
 }
 
-fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
-    let output_name = std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "palaver".to_owned());
-    LeptosOptions::builder()
-        .output_name(output_name)
-        .site_root(config.site_root.display().to_string())
-        .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".to_owned()))
-        .site_addr(addr)
-        .build()
-}
-
 fn router(
     config: &Config,
     addr: SocketAddr,
@@ -176,7 +166,8 @@ fn router(
 ) -> Router {
     // Served over HTTPS (the public origin says so): the same switch as the Secure cookie.
     let hsts = app_state.secure_cookies;
-    let leptos_options = leptos_options(config, addr);
+    let site = Site::find(&config.site_root);
+    let leptos_options = site.leptos_options(addr);
     let routes = generate_route_list(App);
     let state = ServerState {
         leptos_options: leptos_options.clone(),
@@ -188,7 +179,11 @@ fn router(
     };
     let request_id = HeaderName::from_static("x-request-id");
 
-    Router::new()
+    let mut router = Router::new();
+    if let Some((path, file)) = site.css_alias() {
+        router = router.route_service(&path, file);
+    }
+    router
         .route("/healthz", get(|| async { "ok" }))
         .route("/ws", get(ws_handler))
         .leptos_routes_with_context(&state, routes, context.clone(), {
@@ -199,12 +194,16 @@ fn router(
         .with_state(state)
         .layer(axum::middleware::from_fn(utf8_forms))
         .layer(axum::middleware::from_fn_with_state(policy, cross_site_guard))
-        .layer(axum::middleware::from_fn(no_store_unless_static))
+        .layer(axum::middleware::from_fn(cache_control))
         .layer(axum::middleware::from_fn_with_state(
             hsts,
             security_headers,
         ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Brotli or gzip, as the client prefers (brotli at quality 4: pages and server
+        // functions are compressed per response). The release build's /pkg files come
+        // precompressed at brotli's best (cargo leptos --precompress, served by leptos_axum's
+        // ServeDir), and a response that is already encoded is passed through untouched.
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
