@@ -17,9 +17,12 @@ async function createLink(page: Page, expiry: string, uses: string): Promise<str
   const panel = settingsPanel(page);
   await panel.getByLabel('Expires after').selectOption({ label: expiry });
   await panel.getByLabel('Max uses').selectOption({ label: uses });
-  await panel.getByRole('button', { name: 'Create link', exact: true }).click();
   const field = panel.getByLabel('New invite link', { exact: true });
+  // The field still shows the previous link until the new one is there.
+  const before = (await field.count()) > 0 ? await field.inputValue() : '';
+  await panel.getByRole('button', { name: 'Create link', exact: true }).click();
   await expect(field).toHaveValue(/\/invite\/[A-Za-z0-9_-]{43}$/);
+  await expect(field).not.toHaveValue(before);
   return field.inputValue();
 }
 

@@ -9,6 +9,7 @@ import {
   signUp,
   uniqueName,
   waitConnected,
+  waitHydrated,
 } from './helpers';
 
 test.beforeEach(async ({ page }) => {
@@ -18,7 +19,9 @@ test.beforeEach(async ({ page }) => {
 });
 
 test('a skip link leads to the messages, which the keyboard can scroll', async ({ page }) => {
-  await page.locator('body').focus();
+  // A page as loaded (opening it from the side nav puts focus in the composer instead).
+  await page.reload();
+  await waitHydrated(page);
   await page.keyboard.press('Tab');
   const skip = page.getByRole('link', { name: 'Skip to messages', exact: true });
   await expect(skip).toBeFocused();

@@ -32,8 +32,9 @@ async function inspectServerHtml(page: Page, html: string) {
       heading: title?.textContent ?? null,
       headingChildren: title?.children.length ?? -1,
       bodies: [...doc.querySelectorAll('.message-list .bubble .body')].map((b) => b.textContent),
-      // Anything the payloads would have made had they been parsed as markup.
-      injected: doc.querySelectorAll('img, svg, [onerror], [onload]').length,
+      // Anything the payloads would have made had they been parsed as markup (the app's own
+      // icons are decorative, aria-hidden SVG; none of the payloads makes one).
+      injected: doc.querySelectorAll('img, svg:not([aria-hidden="true"]), [onerror], [onload]').length,
       liveScripts: [...doc.querySelectorAll('script')].filter((s) => s.textContent?.trim() === 'alert(1)').length,
       documentTitle: doc.title,
     };
@@ -83,7 +84,7 @@ test('hostile titles and messages render as text, in the server HTML and after h
     const hydratedBody = (await bodies.first().textContent()) ?? '';
     const navTitle = await sideNav(page).locator('.conversation[aria-current="page"] .title').textContent();
     const injectedHere =
-      (await page.locator('.chat').locator('img, svg, script').count()) +
+      (await page.locator('.chat').locator('img, svg:not([aria-hidden="true"]), script, [onerror], [onload]').count()) +
       (await heading.locator('*').count()) +
       (await sideNav(page).locator('img, svg, script').count());
 
