@@ -10,6 +10,7 @@
 pub mod device;
 pub mod error;
 pub mod ids;
+pub mod markup;
 pub mod mentions;
 pub mod model;
 pub mod navigation;

@@ -159,8 +159,10 @@ impl MessagePreview {
     /// Longest preview kept, in characters: the side nav shows one line.
     pub const MAX_CHARS: usize = 120;
 
+    /// The message's text without its formatting (see [`crate::markup::plain_text`]), on
+    /// one line, shortened to [`Self::MAX_CHARS`].
     pub fn new(author: String, body: &str) -> Self {
-        let flat: String = body
+        let flat: String = crate::markup::plain_text(body)
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ")

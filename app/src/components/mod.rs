@@ -73,3 +73,20 @@ pub fn Notice(#[prop(into)] title: String, children: Children) -> impl IntoView 
 }
 
 pub use crate::focus::focus_by_id;
+
+/// Puts `text` on the clipboard; false when the browser refused (no permission, not a
+/// secure context) or on the server.
+pub async fn copy_to_clipboard(text: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let clipboard = window().navigator().clipboard();
+        wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text))
+            .await
+            .is_ok()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = text;
+        false
+    }
+}

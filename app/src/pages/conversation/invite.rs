@@ -2,7 +2,7 @@
 //! (the default link: a week, unlimited uses) and with chosen limits in the settings.
 
 use crate::api::create_invite;
-use crate::components::Alert;
+use crate::components::{copy_to_clipboard, Alert};
 use crate::time::{full, use_tz_offset};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -116,21 +116,6 @@ pub fn InviteControl(
                 }}
             </div>
         </div>
-    }
-}
-
-async fn copy_to_clipboard(text: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        let clipboard = window().navigator().clipboard();
-        wasm_bindgen_futures::JsFuture::from(clipboard.write_text(text))
-            .await
-            .is_ok()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = text;
-        false
     }
 }
 

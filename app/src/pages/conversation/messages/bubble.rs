@@ -207,7 +207,7 @@ pub(super) fn PendingBubble(m: Outgoing, live: Live) -> impl IntoView {
     };
     view! {
         <li class="bubble mine pending" class:failed=failed data-mine="true" data-pending="true">
-            <p class="body" dir="auto">{m.body.clone()}</p>
+            <MessageText body=m.body.clone() mentions=Vec::new() />
             <div class="pending-status">
                 <span>{status}</span>
                 {failed.then(|| view! {
