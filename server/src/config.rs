@@ -48,7 +48,8 @@ pub struct Config {
     #[arg(long, env = "PALAVER_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
-    /// Where the compiled site (pkg/palaver.js, .wasm, .css, static files) is.
+    /// Where the compiled site is: pkg/ (script, WASM and stylesheet, named by content in a
+    /// release build, with hash.txt beside the binary) and static files.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
 
