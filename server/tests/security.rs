@@ -408,10 +408,11 @@ enum Action {
     Leave,
     ListBans,
     LiftBan,
+    SetNotifyLevel,
 }
 
 impl Action {
-    const ALL: [Action; 23] = [
+    const ALL: [Action; 24] = [
         Action::ReadHistory,
         Action::ReadDetail,
         Action::Send,
@@ -435,6 +436,7 @@ impl Action {
         Action::Leave,
         Action::ListBans,
         Action::LiftBan,
+        Action::SetNotifyLevel,
     ];
 
     /// Least privilege, as the issue states it.
@@ -446,7 +448,8 @@ impl Action {
             | Action::Send
             | Action::Sync
             | Action::Typing
-            | Action::MarkRead => who != Outsider,
+            | Action::MarkRead
+            | Action::SetNotifyLevel => who != Outsider,
             Action::EditOthersMessage => false,
             Action::DeleteOthersMessage
             | Action::CreateInvite
@@ -755,6 +758,9 @@ async fn perform(actor: &Actor, action: Action, cast: &Cast, f: &Fixture) -> Res
         }
         Action::Leave => http("leave_conversation", vec![("id", id)]).await,
         Action::ListBans => http("bans", vec![("id", id)]).await,
+        Action::SetNotifyLevel => {
+            http("set_notify_level", vec![("id", id), ("level", "none".into())]).await
+        }
         Action::LiftBan => {
             http(
                 "lift_ban",
@@ -854,6 +860,18 @@ async fn unchanged(
             "the members or their roles changed",
         ),
         Action::Rename => check(detail["title"] == "Matrix", "the title changed"),
+        // Levels are each member's own: a refused change leaves every member's as it was.
+        Action::SetNotifyLevel => {
+            let mut kept = true;
+            for who in [owner, &cast.target_member] {
+                let rows: Vec<Value> = who.call("conversations", &[]).await.ok();
+                kept &= rows
+                    .iter()
+                    .find(|c| c["id"] == f.conv)
+                    .is_some_and(|c| c["notify"] == "all");
+            }
+            check(kept, "a notification level was stored")
+        }
         Action::SetPublic => check(detail["public"] == false, "the room became public"),
         Action::DeleteConversation => check(
             events.iter().any(|m| m["seq"] == f.seq),
