@@ -253,3 +253,16 @@ test('focus lands somewhere sensible after signing up, creating and switching co
   await expect(members).toBeFocused();
   await me.context.close();
 });
+
+test('Escape closes a member menu and gives focus back to its button', async ({ browser, baseURL }) => {
+  const { alice, bob } = await roomOfTwo(browser, baseURL, 'Menus');
+  const manage = alice.page.getByRole('button', { name: `Manage ${bob.name}`, exact: true });
+  await manage.click();
+  const menu = alice.page.getByRole('group', { name: `Actions for ${bob.name}` });
+  await menu.getByRole('button', { name: 'Remove', exact: true }).focus();
+  await alice.page.keyboard.press('Escape');
+  await expect(menu).toBeHidden();
+  await expect(manage).toBeFocused();
+  await expect(manage).toHaveAttribute('aria-expanded', 'false');
+  await closeAll(alice, bob);
+});

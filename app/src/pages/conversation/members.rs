@@ -183,8 +183,30 @@ fn MemberRow(m: Member, id: ConversationId, my_role: Memo<Option<Role>>) -> impl
         })
     };
     let toggle_name = name.clone();
+    // Escape closes this member's menu (and only it: the sheet around it stays), and focus
+    // goes back to the button that opened it.
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() != "Escape" || !open.get_untracked() {
+            return;
+        }
+        ev.stop_propagation();
+        open.set(false);
+        confirming.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let button = ev
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|li| li.query_selector("button.more").ok().flatten())
+                .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(b) = button {
+                let _ = b.focus();
+            }
+        }
+    };
     view! {
-        <li class:online=online data-role=target.as_str()>
+        <li class:online=online data-role=target.as_str() on:keydown=on_keydown>
             <div class="member">
                 <span class="avatar" aria-hidden="true">
                     {initial(&name)}
