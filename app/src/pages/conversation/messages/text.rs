@@ -9,7 +9,6 @@ use leptos::task::spawn_local;
 use palaver::markup::{self, Block, Inline};
 use palaver::mentions;
 use palaver::UserId;
-use std::sync::Arc;
 
 /// Who the mentioned members are now (case-folded name, id) and who is reading.
 struct Names {
@@ -32,7 +31,7 @@ pub(super) fn MessageText(body: String, mentions: Vec<UserId>) -> impl IntoView 
                 .collect()
         })
     };
-    let names = Arc::new(Names { named, me });
+    let names = Names { named, me };
     let blocks = if markup::is_plain(&body) {
         // The common case needs no parser: one paragraph, its line breaks kept.
         let mut inlines = Vec::new();
@@ -50,7 +49,7 @@ pub(super) fn MessageText(body: String, mentions: Vec<UserId>) -> impl IntoView 
     view! { <div class="body" dir="auto">{content}</div> }
 }
 
-fn block(b: Block, names: &Arc<Names>) -> AnyView {
+fn block(b: Block, names: &Names) -> AnyView {
     match b {
         Block::Paragraph(inlines) => view! { <p>{inlines_view(inlines, names)}</p> }.into_any(),
         Block::Code { lang, text } => view! { <CodeBlock lang text /> }.into_any(),
@@ -74,11 +73,11 @@ fn block(b: Block, names: &Arc<Names>) -> AnyView {
     }
 }
 
-fn inlines_view(inlines: Vec<Inline>, names: &Arc<Names>) -> Vec<AnyView> {
+fn inlines_view(inlines: Vec<Inline>, names: &Names) -> Vec<AnyView> {
     inlines.into_iter().map(|i| inline(i, names)).collect()
 }
 
-fn inline(i: Inline, names: &Arc<Names>) -> AnyView {
+fn inline(i: Inline, names: &Names) -> AnyView {
     match i {
         Inline::Text(t) => text(t, names),
         Inline::Code(c) => view! { <code>{c}</code> }.into_any(),
