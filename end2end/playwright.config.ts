@@ -3,7 +3,8 @@ import { defineConfig } from '@playwright/test';
 
 // Runs the release build that `make build` produced; it never builds anything itself.
 const root = path.resolve(__dirname, '..');
-const port = 3100;
+// PALAVER_E2E_PORT lets two checkouts (git worktrees) run their suites side by side.
+const port = Number(process.env.PALAVER_E2E_PORT ?? 3100);
 const origin = `http://127.0.0.1:${port}`;
 
 // The config is evaluated again in every worker process; the environment is inherited, so

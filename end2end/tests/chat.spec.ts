@@ -42,7 +42,7 @@ test('two people chat live through an invite link', async ({ browser, baseURL })
   await pageA.getByRole('button', { name: 'Invite', exact: true }).click();
   await expect(pageA.getByRole('status').filter({ hasText: 'Invite link copied to clipboard' })).toBeVisible();
   const inviteInput = pageA.getByLabel('Invite link', { exact: true });
-  await expect(inviteInput).toHaveValue(/^http:\/\/127\.0\.0\.1:3100\/invite\/[A-Za-z0-9_-]+$/);
+  await expect(inviteInput).toHaveValue(new RegExp(`^http://127\\.0\\.0\\.1:${process.env.PALAVER_E2E_PORT ?? 3100}/invite/[A-Za-z0-9_-]+$`));
   const inviteLink = await inviteInput.inputValue();
   expect(await pageA.evaluate(() => navigator.clipboard.readText())).toBe(inviteLink);
 
