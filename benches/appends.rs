@@ -137,6 +137,7 @@ async fn write(store: Arc<dyn Store>, id: ConversationId, who: UserView) {
                 now: palaver::Timestamp(1),
                 moderator: false,
                 mentions: &[],
+                reply_to: None,
             })
             .await
             .expect("append");

@@ -16,6 +16,7 @@ pub mod model;
 pub mod navigation;
 pub mod permissions;
 pub mod protocol;
+pub mod reactions;
 pub mod text;
 pub mod time;
 pub mod validate;

@@ -47,6 +47,9 @@ pub enum ClientFrame {
         conversation_id: ConversationId,
         client_id: String,
         body: String,
+        /// The seq of an earlier message of the conversation this one answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<Seq>,
     },
     /// Hand the open socket a fresh token before the current one expires; the connection
     /// stays up. The token must belong to the same user.
@@ -63,6 +66,21 @@ pub enum ClientFrame {
         conversation_id: ConversationId,
         seq: Seq,
         client_id: String,
+    },
+    /// React to message `seq` with one emoji (see `reactions::parse_emoji`); reacting twice
+    /// with the same emoji changes nothing. Stored as a `react` event.
+    React {
+        conversation_id: ConversationId,
+        seq: Seq,
+        client_id: String,
+        emoji: String,
+    },
+    /// Take back your reaction `emoji` to message `seq`. Stored as an `unreact` event.
+    Unreact {
+        conversation_id: ConversationId,
+        seq: Seq,
+        client_id: String,
+        emoji: String,
     },
     /// You have read up to `seq`; your other tabs and devices follow.
     Read {
@@ -240,7 +258,8 @@ mod tests {
             ClientFrame::Send {
                 conversation_id: ConversationId(7),
                 client_id: "c1".into(),
-                body: "hi".into()
+                body: "hi".into(),
+                reply_to: None,
             }
         );
         let auth: ClientFrame = serde_json::from_str(r#"{"type":"auth","token":"t"}"#).unwrap();

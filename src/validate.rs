@@ -59,6 +59,13 @@ pub enum ValidationError {
         crate::mentions::MENTIONS_MAX
     )]
     TooManyMentions,
+    #[error("A reaction must be one emoji.")]
+    ReactionNotEmoji,
+    #[error(
+        "A message can have at most {} different reactions.",
+        crate::reactions::REACTIONS_MAX_DISTINCT
+    )]
+    TooManyReactions,
     #[error("Message id must be 1-64 characters.")]
     ClientIdInvalid,
     #[error("This invite link is malformed.")]

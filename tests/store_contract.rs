@@ -18,6 +18,8 @@ mod events;
 mod fixtures;
 #[path = "store_contract/invites.rs"]
 mod invites;
+#[path = "store_contract/reactions.rs"]
+mod reactions;
 #[path = "store_contract/rooms.rs"]
 mod rooms;
 #[path = "store_contract/side_nav.rs"]
@@ -139,5 +141,8 @@ contract! {
         attention::members_are_found_by_name_key_and_only_in_their_conversation,
         attention::a_message_keeps_its_mentions_through_edits_and_loses_them_when_deleted,
         attention::the_notify_level_is_the_members_choice_or_the_default_for_the_rooms_size,
+        reactions::a_reply_quotes_the_message_it_answers_as_it_reads_now,
+        reactions::reactions_aggregate_per_emoji_and_follow_their_events,
+        reactions::reactions_are_refused_on_deleted_or_missing_messages_and_past_the_limit,
     ]
 }

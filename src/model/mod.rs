@@ -6,9 +6,11 @@ use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 mod audit;
+mod message;
 mod notify;
 
 pub use audit::{AuditAction, AuditEntry, AuditPage};
+pub use message::{EventKind, MessageView, Reaction, ReplyQuote};
 pub use notify::{NotifyLevel, NOTIFY_ALL_MAX_MEMBERS};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,81 +49,6 @@ impl Role {
             _ => None,
         }
     }
-}
-
-/// What an event in a conversation's sequence is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EventKind {
-    /// A message someone wrote.
-    #[default]
-    Message,
-    /// `author` changed message `target_seq`'s text to `body`.
-    Edit,
-    /// `author` deleted message `target_seq`.
-    Delete,
-    /// `author` joined the conversation.
-    Join,
-    /// `author` left the conversation.
-    Leave,
-}
-
-impl EventKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Message => "message",
-            EventKind::Edit => "edit",
-            EventKind::Delete => "delete",
-            EventKind::Join => "join",
-            EventKind::Leave => "leave",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "message" => EventKind::Message,
-            "edit" => EventKind::Edit,
-            "delete" => EventKind::Delete,
-            "join" => EventKind::Join,
-            "leave" => EventKind::Leave,
-            _ => return None,
-        })
-    }
-
-    /// Shown in the timeline (edits and deletions change the message they target instead).
-    pub fn is_visible(self) -> bool {
-        matches!(
-            self,
-            EventKind::Message | EventKind::Join | EventKind::Leave
-        )
-    }
-}
-
-/// One event of a conversation as stored: `seq` is its gap-free position. Messages carry
-/// their current text (`edited_at` set once edited; `deleted` with an empty body once deleted).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MessageView {
-    pub conversation_id: ConversationId,
-    pub seq: Seq,
-    #[serde(default)]
-    pub kind: EventKind,
-    /// For edits and deletions: the message they change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_seq: Option<Seq>,
-    pub author_id: UserId,
-    pub author: String,
-    pub body: String,
-    pub created_at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub edited_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub deleted: bool,
-    /// The sender's idempotency key; lets the sender match an echo to its pending bubble.
-    pub client_id: String,
-    /// The members this message mentions (`@username` when it was sent or last edited),
-    /// as ids: a rename does not break a mention. For an edit: the set after the edit.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub mentions: Vec<UserId>,
 }
 
 /// A row of the side nav.

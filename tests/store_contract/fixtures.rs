@@ -79,6 +79,7 @@ pub fn event<'a>(
         now: at(0),
         moderator: false,
         mentions: &[],
+        reply_to: None,
     }
 }
 

@@ -132,6 +132,8 @@ mod tests {
             deleted: false,
             client_id: format!("c{seq}"),
             mentions: vec![],
+            reply_to: None,
+            reactions: vec![],
         }
     }
 

@@ -39,11 +39,38 @@ impl Connection {
                 conversation_id,
                 client_id,
                 body,
+                reply_to,
             } => {
                 let result = self
                     .gateway
                     .chat
-                    .send_message(&self.user, conversation_id, &client_id, &body)
+                    .send_reply(&self.user, conversation_id, &client_id, &body, reply_to)
+                    .await;
+                self.acknowledge(conversation_id, client_id, result).await
+            }
+            ClientFrame::React {
+                conversation_id,
+                seq,
+                client_id,
+                emoji,
+            } => {
+                let result = self
+                    .gateway
+                    .chat
+                    .react(&self.user, conversation_id, seq, &client_id, &emoji, true)
+                    .await;
+                self.acknowledge(conversation_id, client_id, result).await
+            }
+            ClientFrame::Unreact {
+                conversation_id,
+                seq,
+                client_id,
+                emoji,
+            } => {
+                let result = self
+                    .gateway
+                    .chat
+                    .react(&self.user, conversation_id, seq, &client_id, &emoji, false)
                     .await;
                 self.acknowledge(conversation_id, client_id, result).await
             }

@@ -5,11 +5,18 @@ use super::*;
 use crate::mentions;
 
 /// What an appended event carries besides its text.
-enum Mode<'a> {
-    /// Messages and edits: the members the text mentions.
-    Mentions(&'a [UserId]),
+pub(super) enum Mode<'a> {
+    /// Messages: the members the text mentions, the message it answers.
+    Message {
+        mentions: &'a [UserId],
+        reply_to: Option<Seq>,
+    },
+    /// Edits: the members the new text mentions.
+    Edit(&'a [UserId]),
     /// Deletions: whether the sender may delete anyone's message.
     Delete { moderator: bool },
+    /// Reactions: nothing more (the emoji is the body).
+    Reaction,
 }
 
 impl Chat {
@@ -56,6 +63,20 @@ impl Chat {
         client_id: &str,
         body: &str,
     ) -> Result<(MessageView, bool), CoreError> {
+        self.send_reply(who, id, client_id, body, None).await
+    }
+
+    /// [`Self::send_message`], answering message `reply_to` of the same conversation when
+    /// given. Errors: `NotFound("Message")` when that is not a message of the conversation
+    /// or is deleted.
+    pub async fn send_reply(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+        client_id: &str,
+        body: &str,
+        reply_to: Option<Seq>,
+    ) -> Result<(MessageView, bool), CoreError> {
         let body = MessageBody::parse(body)?;
         check_client_id(client_id)?;
         self.require_member(id, who.id).await?;
@@ -68,7 +89,10 @@ impl Chat {
             None,
             client_id,
             body.as_str(),
-            Mode::Mentions(&mentions),
+            Mode::Message {
+                mentions: &mentions,
+                reply_to,
+            },
         )
         .await
     }
@@ -95,7 +119,7 @@ impl Chat {
             Some(seq),
             client_id,
             body.as_str(),
-            Mode::Mentions(&mentions),
+            Mode::Edit(&mentions),
         )
         .await
     }
@@ -142,7 +166,7 @@ impl Chat {
     /// Appends an event under the conversation's ordering lock and publishes it. Callers
     /// have checked membership and input.
     #[allow(clippy::too_many_arguments)]
-    async fn append_as(
+    pub(super) async fn append_as(
         &self,
         who: &UserView,
         id: ConversationId,
@@ -152,6 +176,10 @@ impl Chat {
         body: &str,
         mode: Mode<'_>,
     ) -> Result<(MessageView, bool), CoreError> {
+        let reply_to = match mode {
+            Mode::Message { reply_to, .. } => reply_to,
+            _ => None,
+        };
         let _ordered = self.ordering_lock(id).await;
         let inserted = self
             .store
@@ -165,14 +193,20 @@ impl Chat {
                 now: Timestamp::now(),
                 moderator: matches!(mode, Mode::Delete { moderator: true }),
                 mentions: match mode {
-                    Mode::Mentions(ids) => ids,
+                    Mode::Message { mentions, .. } | Mode::Edit(mentions) => mentions,
                     _ => &[],
                 },
+                reply_to,
             })
             .await
             .map_err(|e| match e {
                 StoreError::NotMember => CoreError::NotMember,
-                StoreError::NotFound if target_seq.is_some() => CoreError::NotFound("Message"),
+                StoreError::NotFound if target_seq.is_some() || reply_to.is_some() => {
+                    CoreError::NotFound("Message")
+                }
+                StoreError::TooManyReactions => {
+                    CoreError::Invalid(crate::ValidationError::TooManyReactions)
+                }
                 StoreError::NotFound => CoreError::NotFound("Conversation"),
                 StoreError::Forbidden => CoreError::NotYours,
                 e => CoreError::from(e),

@@ -39,6 +39,7 @@ mod membership;
 mod messages;
 mod notifications;
 mod presence;
+mod reactions;
 mod sessions;
 #[cfg(test)]
 mod tests;

@@ -26,6 +26,10 @@ pub enum StoreError {
     /// A new username's confusable skeleton equals this existing username's.
     #[error("looks like the existing username {0}")]
     Lookalike(String),
+    /// A reaction with a new emoji on a message that already has
+    /// [`crate::reactions::REACTIONS_MAX_DISTINCT`] different ones.
+    #[error("too many different reactions")]
+    TooManyReactions,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration error: {0}")]
@@ -152,6 +156,8 @@ pub struct NewEvent<'a> {
     pub moderator: bool,
     /// For messages and edits: the members the text mentions (see [`crate::mentions`]).
     pub mentions: &'a [UserId],
+    /// For messages: the earlier message of the conversation this one answers.
+    pub reply_to: Option<Seq>,
 }
 
 pub mod postgres;

@@ -10,7 +10,8 @@ use super::sql::prelude::*;
 use super::sql::{
     attention::impl_attention_store, audit::impl_audit_store,
     conversations::impl_conversation_store, events::impl_event_store, invites::impl_invite_store,
-    members::impl_member_store, sessions::impl_session_store, users::impl_user_store,
+    members::impl_member_store, reactions::impl_reactions, sessions::impl_session_store,
+    users::impl_user_store,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -54,6 +55,7 @@ impl_session_store!(PostgresStore);
 impl_conversation_store!(PostgresStore, sqlx::Postgres);
 impl_member_store!(PostgresStore, sqlx::Postgres);
 impl_event_store!(PostgresStore, sqlx::Postgres);
+impl_reactions!(PostgresStore, sqlx::Postgres);
 impl_invite_store!(PostgresStore);
 impl_audit_store!(PostgresStore);
 impl_attention_store!(PostgresStore, sqlx::Postgres);

@@ -7,7 +7,7 @@ use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
 use crate::mentions;
 use crate::model::{
     AuditEntry, BanInfo, ConversationSummary, EventKind, InviteInfo, InvitePreview, Member,
-    MessagePreview, MessageView, NotifyLevel, PublicRoom, Role, SessionInfo, UserView,
+    MessagePreview, MessageView, NotifyLevel, PublicRoom, ReplyQuote, Role, SessionInfo, UserView,
 };
 use crate::time::Timestamp;
 
@@ -34,11 +34,26 @@ pub struct MessageRow {
     pub edited_at: Option<Timestamp>,
     pub deleted_at: Option<Timestamp>,
     pub mentions: String,
+    /// The message answered (`reply_to`) as it reads now, from [`MESSAGE_FROM`]'s joins.
+    pub reply_to: Option<Seq>,
+    pub reply_sender_id: Option<i64>,
+    pub reply_username: Option<String>,
+    pub reply_body: Option<String>,
+    pub reply_deleted_at: Option<Timestamp>,
 }
 
+/// Select with [`MESSAGE_FROM`].
 pub const MESSAGE_COLUMNS: &str =
     "m.conversation_id, m.seq, m.sender_id, u.username, m.body, m.created_at, m.client_id, \
-     m.kind, m.target_seq, m.edited_at, m.deleted_at, m.mentions";
+     m.kind, m.target_seq, m.edited_at, m.deleted_at, m.mentions, m.reply_to, \
+     r.sender_id AS reply_sender_id, ru.username AS reply_username, r.body AS reply_body, \
+     r.deleted_at AS reply_deleted_at";
+
+/// The events table as `m` with its author `u`, and the message it answers `r` with that
+/// message's author `ru`.
+pub const MESSAGE_FROM: &str = "messages m JOIN users u ON u.id = m.sender_id \
+     LEFT JOIN messages r ON r.conversation_id = m.conversation_id AND r.seq = m.reply_to \
+     LEFT JOIN users ru ON ru.id = r.sender_id";
 
 impl TryFrom<MessageRow> for MessageView {
     type Error = sqlx::Error;
@@ -57,6 +72,22 @@ impl TryFrom<MessageRow> for MessageView {
             client_id: r.client_id,
             mentions: mentions::decode(&r.mentions)
                 .ok_or_else(|| decode_error("mention list", &r.mentions))?,
+            reply_to: match (
+                r.reply_to,
+                r.reply_sender_id,
+                r.reply_username,
+                r.reply_body,
+            ) {
+                (Some(seq), Some(author_id), Some(author), Some(body)) => Some(ReplyQuote {
+                    seq,
+                    author_id: UserId(author_id),
+                    author,
+                    excerpt: ReplyQuote::excerpt_of(&body),
+                    deleted: r.reply_deleted_at.is_some(),
+                }),
+                _ => None,
+            },
+            reactions: Vec::new(),
         })
     }
 }

@@ -32,7 +32,7 @@ macro_rules! impl_event_store {
                     return Err(StoreError::NotFound);
                 };
                 let existing: Option<MessageRow> = sqlx::query_as(&format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
+                    "SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} \
                      WHERE m.conversation_id = $1 AND m.sender_id = $2 AND m.client_id = $3"
                 ))
                 .bind(e.conversation_id.0)
@@ -49,17 +49,29 @@ macro_rules! impl_event_store {
                 // Membership inside the write transaction: a removal or deletion that
                 // committed after the caller's check is seen here, so nothing is written
                 // after it.
-                if matches!(e.kind, EventKind::Message | EventKind::Edit | EventKind::Delete)
+                if e.kind.is_written_by_member()
                     && !Self::is_member(tx, e.conversation_id.0, e.sender.id).await?
                 {
                     return Err(StoreError::NotMember);
                 }
-                if let (EventKind::Edit | EventKind::Delete, Some(target)) = (e.kind, e.target_seq) {
-                    Self::apply_to_target(tx, e, target).await?;
+                match (e.kind, e.target_seq) {
+                    (EventKind::Edit | EventKind::Delete, Some(target)) => {
+                        Self::apply_to_target(tx, e, target).await?
+                    }
+                    (EventKind::React | EventKind::Unreact, Some(target)) => {
+                        Self::apply_reaction(tx, e, target, seq).await?
+                    }
+                    _ => {}
                 }
+                let reply_to = match (e.kind, e.reply_to) {
+                    (EventKind::Message, Some(answered)) => {
+                        Some(Self::reply_quote(tx, e.conversation_id, answered).await?)
+                    }
+                    _ => None,
+                };
                 sqlx::query(
-                    "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at, kind, target_seq, mentions) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at, kind, target_seq, mentions, reply_to) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(e.conversation_id.0)
                 .bind(seq)
@@ -70,6 +82,7 @@ macro_rules! impl_event_store {
                 .bind(e.kind.as_str())
                 .bind(e.target_seq)
                 .bind(mentions::encode(e.mentions))
+                .bind(reply_to.as_ref().map(|q| q.seq))
                 .execute(&mut **tx)
                 .await?;
                 if e.kind == EventKind::Message {
@@ -89,6 +102,8 @@ macro_rules! impl_event_store {
                         deleted: false,
                         client_id: e.client_id.to_owned(),
                         mentions: e.mentions.to_vec(),
+                        reply_to,
+                        reactions: Vec::new(),
                     },
                     created: true,
                 })
@@ -147,6 +162,7 @@ macro_rules! impl_event_store {
                     Self::index_mentions(tx, e, target).await?;
                 }
                 if deleting {
+                    Self::clear_reactions(tx, e.conversation_id, target).await?;
                     // The edits held the text too: blank them with the message (SECURITY 32).
                     sqlx::query(
                         "UPDATE messages SET body = '' \
@@ -215,6 +231,7 @@ macro_rules! impl_event_store {
                     .map(MessageView::try_from)
                     .collect::<Result<Vec<_>, _>>()?;
                 messages.reverse();
+                self.attach_reactions(conversation, &mut messages).await?;
                 Ok(messages)
             }
 
@@ -230,10 +247,12 @@ macro_rules! impl_event_store {
                     .bind(limit)
                     .fetch_all(&self.pool)
                     .await?;
-                Ok(rows
+                let mut messages = rows
                     .into_iter()
                     .map(MessageView::try_from)
-                    .collect::<Result<_, _>>()?)
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.attach_reactions(conversation, &mut messages).await?;
+                Ok(messages)
             }
         }
     };

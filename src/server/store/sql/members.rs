@@ -165,6 +165,7 @@ macro_rules! impl_member_store {
                         now: leave.now,
                         moderator: false,
                         mentions: &[],
+                        reply_to: None,
                     },
                 )
                 .await?;
@@ -315,6 +316,7 @@ macro_rules! impl_member_store {
                         now,
                         moderator: false,
                         mentions: &[],
+                        reply_to: None,
                     },
                 )
                 .await?;

@@ -19,18 +19,19 @@ pub mod conversations;
 pub mod events;
 pub mod invites;
 pub mod members;
+pub mod reactions;
 pub mod sessions;
 pub mod users;
 
 /// The statements of the read paths that must stay fast at any size. The scale bench prints
 /// their query plans, so they are written once, here.
 pub mod statements {
-    use super::super::rows::MESSAGE_COLUMNS;
+    use super::super::rows::{MESSAGE_COLUMNS, MESSAGE_FROM};
 
     /// Binds: conversation, before (exclusive), limit.
     pub fn history() -> String {
         format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
+            "SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} \
              WHERE m.conversation_id = $1 AND m.seq < $2 AND m.kind IN ('message', 'join', 'leave') \
              ORDER BY m.seq DESC LIMIT $3"
         )
@@ -39,7 +40,7 @@ pub mod statements {
     /// Binds: conversation, after (exclusive), limit.
     pub fn messages_after() -> String {
         format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN users u ON u.id = m.sender_id \
+            "SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} \
              WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq ASC LIMIT $3"
         )
     }
