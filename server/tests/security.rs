@@ -409,10 +409,12 @@ enum Action {
     ListBans,
     LiftBan,
     SetNotifyLevel,
+    React,
+    ReplyToMessage,
 }
 
 impl Action {
-    const ALL: [Action; 24] = [
+    const ALL: [Action; 26] = [
         Action::ReadHistory,
         Action::ReadDetail,
         Action::Send,
@@ -437,6 +439,8 @@ impl Action {
         Action::ListBans,
         Action::LiftBan,
         Action::SetNotifyLevel,
+        Action::React,
+        Action::ReplyToMessage,
     ];
 
     /// Least privilege, as the issue states it.
@@ -449,7 +453,9 @@ impl Action {
             | Action::Sync
             | Action::Typing
             | Action::MarkRead
-            | Action::SetNotifyLevel => who != Outsider,
+            | Action::SetNotifyLevel
+            | Action::React
+            | Action::ReplyToMessage => who != Outsider,
             Action::EditOthersMessage => false,
             Action::DeleteOthersMessage
             | Action::CreateInvite
@@ -689,6 +695,20 @@ async fn perform(actor: &Actor, action: Action, cast: &Cast, f: &Fixture) -> Res
         Action::Typing => {
             ws_frame(json!({"type":"typing","conversation_id":f.conv}), None).await
         }
+        Action::React => {
+            ws_frame(
+                json!({"type":"react","conversation_id":f.conv,"seq":f.seq,"client_id":unique("r"),"emoji":"👍"}),
+                Some("ack"),
+            )
+            .await
+        }
+        Action::ReplyToMessage => {
+            ws_frame(
+                json!({"type":"send","conversation_id":f.conv,"client_id":unique("s"),"body":SEND_BODY,"reply_to":f.seq}),
+                Some("ack"),
+            )
+            .await
+        }
         Action::MarkRead => {
             ws_frame(
                 json!({"type":"read","conversation_id":f.conv,"seq":f.seq}),
@@ -796,7 +816,11 @@ async fn unchanged(
         | Action::ListInvites
         | Action::AuditLog
         | Action::ListBans => Ok(()),
-        Action::Send => check(
+        Action::React => check(
+            events.iter().all(|m| m["reactions"].is_null()),
+            "a reaction was stored",
+        ),
+        Action::Send | Action::ReplyToMessage => check(
             events
                 .iter()
                 .all(|m| m["author_id"] != actor.id && m["body"] != SEND_BODY),
@@ -1048,10 +1072,11 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
-const FRAME_TYPES: [&str; 11] = [
-    "send", "edit", "delete", "read", "typing", "sync", "auth", "renew", "ready", "", "SEND",
+const FRAME_TYPES: [&str; 13] = [
+    "send", "edit", "delete", "read", "typing", "sync", "auth", "renew", "ready", "react",
+    "unreact", "", "SEND",
 ];
-const FRAME_FIELDS: [&str; 7] = [
+const FRAME_FIELDS: [&str; 9] = [
     "conversation_id",
     "client_id",
     "body",
@@ -1059,6 +1084,8 @@ const FRAME_FIELDS: [&str; 7] = [
     "after_seq",
     "token",
     "type",
+    "emoji",
+    "reply_to",
 ];
 
 /// A client frame: valid shapes with wrong, missing or extra fields, or plain junk.

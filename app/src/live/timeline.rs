@@ -1,8 +1,8 @@
 //! The open conversation's events, as pure data: what a frame does to the view. Kept free of
 //! signals so it is tested natively.
 
-use palaver::model::{EventKind, MessageView};
-use palaver::{ConversationId, Seq};
+use palaver::model::{EventKind, MessageView, ReplyQuote, UserView};
+use palaver::{reactions, ConversationId, Seq};
 
 /// The visible events (messages, joins, leaves) of one conversation, oldest first, with
 /// edits and deletions applied. `last_seq` counts every event seen, visible or not: a
@@ -73,19 +73,50 @@ impl Timeline {
         match event.kind {
             EventKind::Message | EventKind::Join | EventKind::Leave => self.messages.push(event),
             EventKind::Edit => {
+                let excerpt = ReplyQuote::excerpt_of(&event.body);
+                self.quotes_of(event.target_seq, |q| q.excerpt = excerpt.clone());
                 if let Some(m) = self.target(event.target_seq) {
                     m.body = event.body;
                     m.edited_at = Some(event.created_at);
+                    m.mentions = event.mentions;
                 }
             }
             EventKind::Delete => {
+                self.quotes_of(event.target_seq, |q| {
+                    q.excerpt.clear();
+                    q.deleted = true;
+                });
                 if let Some(m) = self.target(event.target_seq) {
                     m.body.clear();
                     m.deleted = true;
+                    m.reactions.clear();
+                }
+            }
+            EventKind::React | EventKind::Unreact => {
+                let user = UserView {
+                    id: event.author_id,
+                    username: event.author,
+                };
+                if let Some(m) = self.target(event.target_seq) {
+                    if event.kind == EventKind::React {
+                        reactions::add(&mut m.reactions, &event.body, &user);
+                    } else {
+                        reactions::remove(&mut m.reactions, &event.body, user.id);
+                    }
                 }
             }
         }
         Applied::Shown
+    }
+
+    /// Changes the quote in every reply to message `seq`.
+    fn quotes_of(&mut self, seq: Option<Seq>, mut change: impl FnMut(&mut ReplyQuote)) {
+        let Some(seq) = seq else { return };
+        for m in &mut self.messages {
+            if let Some(q) = m.reply_to.as_mut().filter(|q| q.seq == seq) {
+                change(q);
+            }
+        }
     }
 
     fn target(&mut self, seq: Option<Seq>) -> Option<&mut MessageView> {
@@ -193,6 +224,56 @@ mod tests {
         );
         assert_eq!(t.last_seq, Seq(11));
         assert_eq!(t.messages[0].body, "x");
+    }
+
+    #[test]
+    fn reactions_follow_their_events_and_quotes_follow_their_original() {
+        let mut reply = msg(2, "yes");
+        reply.reply_to = Some(ReplyQuote {
+            seq: Seq(1),
+            author_id: UserId(7),
+            author: "ann".into(),
+            excerpt: "lunch?".into(),
+            deleted: false,
+        });
+        let mut t = Timeline::new(CONV, vec![msg(1, "lunch?"), reply], false, Seq::ZERO);
+        let mut by = |seq, kind, emoji: &str, author: i64| {
+            let mut e = event(seq, kind, Some(1), emoji);
+            e.author_id = UserId(author);
+            t.apply(e)
+        };
+        by(3, EventKind::React, "👍", 8);
+        by(4, EventKind::React, "👍", 9);
+        by(5, EventKind::React, "🎉", 8);
+        by(6, EventKind::React, "👍", 8);
+        by(7, EventKind::Unreact, "🎉", 8);
+        let r = &t.messages[0].reactions;
+        assert_eq!(r.len(), 1, "an emoji nobody uses goes away");
+        assert_eq!(
+            r[0].users.iter().map(|u| u.id.0).collect::<Vec<_>>(),
+            [8, 9],
+            "a repeated reaction counts once"
+        );
+        t.apply(event(
+            8,
+            EventKind::Edit,
+            Some(1),
+            "**dinner** instead?\nat 7",
+        ));
+        assert_eq!(
+            t.messages[1].reply_to.as_ref().unwrap().excerpt,
+            "dinner instead?"
+        );
+        t.apply(event(9, EventKind::Delete, Some(1), ""));
+        let q = t.messages[1].reply_to.as_ref().unwrap();
+        assert!(q.deleted && q.excerpt.is_empty());
+        assert!(t.messages[0].reactions.is_empty());
+        assert_eq!(t.last_seq, Seq(9));
+        assert_eq!(
+            t.messages.len(),
+            2,
+            "reaction events are not shown themselves"
+        );
     }
 
     #[test]
