@@ -7,8 +7,8 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palaver::model::{
-    ConversationDetail, ConversationSummary, EventKind, Member, MessagePreview, MessageView, Role,
-    UserView,
+    ConversationDetail, ConversationSummary, EventKind, Member, MessagePreview, MessageView,
+    ReplyQuote, Role, UserView,
 };
 use palaver::protocol::{RemovalReason, ServerFrame};
 use palaver::{ConversationId, Seq, Timestamp, UserId};
@@ -79,6 +79,9 @@ pub struct Outgoing {
     pub conversation: ConversationId,
     pub body: String,
     pub state: OutState,
+    /// The message it answers, as quoted when the reply was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<ReplyQuote>,
 }
 
 /// How long "X is typing…" stays up after the last typing signal.
@@ -123,6 +126,8 @@ pub struct Room {
     pub at_bottom: RwSignal<bool>,
     /// A message of mine to open for editing (Up arrow in the empty composer).
     pub edit_request: RwSignal<Option<Seq>>,
+    /// The message the composer's next message answers ("Reply" on a bubble).
+    pub replying: RwSignal<Option<ReplyQuote>>,
     /// Set once the viewer is no longer a member while the conversation is on screen.
     pub closed: RwSignal<Option<Closed>>,
     /// Counts the audit lines added since the conversation opened (told to its owner only),
@@ -269,6 +274,7 @@ impl Live {
             typing: RwSignal::new(Vec::new()),
             at_bottom: RwSignal::new(true),
             edit_request: RwSignal::new(None),
+            replying: RwSignal::new(None),
             closed: RwSignal::new(None),
             audit_appended: RwSignal::new(0),
         };

@@ -9,7 +9,8 @@ use super::*;
 impl Live {
     /// Queues a message: it shows at once as pending and goes out, in order, as soon as the
     /// socket is connected (at once when it is).
-    pub fn enqueue(self, conversation: ConversationId, body: String) {
+    /// `reply_to` is the message it answers, if any.
+    pub fn enqueue(self, conversation: ConversationId, body: String, reply_to: Option<ReplyQuote>) {
         let client_id = uuid::Uuid::new_v4().to_string();
         self.outbox.update(|o| {
             o.push(Outgoing {
@@ -17,6 +18,7 @@ impl Live {
                 conversation,
                 body,
                 state: OutState::Waiting,
+                reply_to,
             })
         });
         self.flush();
@@ -53,6 +55,35 @@ impl Live {
             seq,
             client_id,
             body,
+        })
+        .await
+    }
+
+    /// Adds (`on`) or takes back my reaction `emoji` to message `seq`; the change shows when
+    /// its event comes back, like everyone else's.
+    pub async fn react(
+        self,
+        conversation: ConversationId,
+        seq: Seq,
+        emoji: String,
+        on: bool,
+    ) -> SendResult {
+        self.request(|client_id| {
+            if on {
+                palaver::protocol::ClientFrame::React {
+                    conversation_id: conversation,
+                    seq,
+                    client_id,
+                    emoji,
+                }
+            } else {
+                palaver::protocol::ClientFrame::Unreact {
+                    conversation_id: conversation,
+                    seq,
+                    client_id,
+                    emoji,
+                }
+            }
         })
         .await
     }
@@ -134,6 +165,7 @@ mod tests {
             conversation: ConversationId(1),
             body: "hi".into(),
             state,
+            reply_to: None,
         };
         let saved = serde_json::to_string(&[
             m("a", OutState::Sending),

@@ -244,6 +244,7 @@ async fn send_outbox(live: Live, mut kicks: mpsc::UnboundedReceiver<()>) {
                 conversation_id: m.conversation,
                 client_id: m.client_id.clone(),
                 body: m.body.clone(),
+                reply_to: m.reply_to.as_ref().map(|q| q.seq),
             };
             match live.socket.request(live, m.client_id.clone(), frame).await {
                 Ok(_) => live.discard(&m.client_id),

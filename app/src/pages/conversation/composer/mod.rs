@@ -6,6 +6,7 @@
 //! (`mentions`).
 
 mod mentions;
+mod reply;
 
 use crate::components::Alert;
 use crate::drafts;
@@ -25,6 +26,7 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
     let draft_key = StoredValue::new(draft_key);
     // The @mention list, while the caret is in an `@name` that matches someone.
     let picking = RwSignal::new(None::<Picking>);
+    let room = use_room();
 
     // Valid text leaves the composer at once as a pending bubble (queued while offline);
     // invalid text stays here with the reason.
@@ -34,14 +36,14 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
             error.set(Some(e.to_string()));
             return;
         }
-        live.enqueue(id, body);
+        live.enqueue(id, body, room.replying.get_untracked());
+        room.replying.set(None);
         text.set(String::new());
         picking.set(None);
         draft_key.with_value(|k| drafts::save(k, ""));
         error.set(None);
     };
 
-    let room = use_room();
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     // Where the caret is, in bytes of the text (the DOM counts UTF-16 units).
     let caret = move || {
@@ -109,6 +111,12 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
             ev.prevent_default();
             submit();
         }
+        // Escape gives up the reply being written (the text stays).
+        if ev.key() == "Escape" && room.replying.with_untracked(Option::is_some) {
+            ev.prevent_default();
+            ev.stop_propagation();
+            room.replying.set(None);
+        }
         // Up in an empty composer edits my last message, as in Slack and Element.
         let plain = !(ev.shift_key() || ev.alt_key() || ev.ctrl_key() || ev.meta_key());
         if ev.key() == "ArrowUp" && plain && text.with_untracked(String::is_empty) {
@@ -129,6 +137,7 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
 
     view! {
         <form class="composer" on:submit=move |ev| ev.prevent_default()>
+            <reply::ReplyBar />
             <label for="composer" class="sr-only">"Message"</label>
             <mentions::MentionOptions picking on_pick=pick />
             <textarea
@@ -158,7 +167,13 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
                 aria-autocomplete="list"
                 aria-controls=move || picking.with(|p| p.is_some().then_some("mention-options"))
                 aria-activedescendant=move || picking.with(|p| p.as_ref().map(|p| format!("mention-option-{}", p.active)))
-                aria-describedby="composer-hint composer-count"
+                aria-describedby=move || {
+                    if room.replying.with(Option::is_some) {
+                        format!("{} composer-hint composer-count", reply::REPLYING_ID)
+                    } else {
+                        "composer-hint composer-count".to_owned()
+                    }
+                }
             ></textarea>
             <span id="composer-count" class="count" class:over=move || text.with(|t| palaver::text::graphemes(t) > MESSAGE_MAX)>
                 {move || {

@@ -1,7 +1,10 @@
-//! One row of the list: a bubble (mine right, others left; edit and delete), a join or leave
-//! line, the "new messages" divider before it; the pending bubbles of the outbox; and the
-//! typing line under the list.
+//! One row of the list: a bubble (mine right, others left; reply, react, edit and delete;
+//! the quote of the message it answers and its reactions), a join or leave line, the "new
+//! messages" divider before it; the pending bubbles of the outbox; and the typing line under
+//! the list.
 
+use super::quote::Quote;
+use super::reactions::ReactionBar;
 use super::text::MessageText;
 use super::Row;
 use crate::components::{focus_by_id, Alert};
@@ -9,7 +12,8 @@ use crate::live::{now_ms, use_room, ConnStatus, Live, OutState, Outgoing};
 use crate::time::{clock, full, iso, use_tz_offset};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use palaver::model::{EventKind, MessageView, Role};
+use palaver::model::{EventKind, MessageView, ReplyQuote, Role};
+use palaver::Seq;
 use palaver::{ConversationId, MessageBody};
 
 #[component]
@@ -58,6 +62,18 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
             });
         }
     });
+    // The live parts of the message: its reactions and the quote of what it answers change
+    // with events about other seqs, without redrawing the bubble (focus stays where it is).
+    let reactions = Memo::new(move |_| {
+        room.timeline
+            .with(|t| shown(&t.messages, seq).map(|x| x.reactions.clone()))
+            .unwrap_or_default()
+    });
+    let quote = Memo::new(move |_| {
+        room.timeline
+            .with(|t| shown(&t.messages, seq).and_then(|x| x.reply_to.clone()))
+    });
+    let picking = RwSignal::new(false);
     let confirming = RwSignal::new(false);
     let draft = RwSignal::new(m.body.clone());
     let error = RwSignal::new(None::<String>);
@@ -144,18 +160,36 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
     } else {
         format!("Delete this message by {}?", m.author)
     };
+    let reply_quote = ReplyQuote {
+        seq,
+        author_id: m.author_id,
+        author: m.author.clone(),
+        excerpt: ReplyQuote::excerpt_of(&m.body),
+        deleted: false,
+    };
+    let reply = move |_| {
+        room.replying.set(Some(reply_quote.clone()));
+        focus_composer();
+    };
+    let react_id = format!("react-{seq}");
     let actions = move || {
-        (!deleted && may_delete()).then(|| {
+        (!deleted).then(|| {
             let question = question.clone();
+            let reply = reply.clone();
+            let react_id = react_id.clone();
             view! {
                 <div class="actions">
                     <Show
                         when=move || confirming.get()
                         fallback=move || view! {
+                            <button type="button" class="ghost" aria-label=format!("Reply to message: {}", snippet.get_value()) on:click=reply.clone()>"Reply"</button>
+                            <button type="button" class="ghost" id=react_id.clone() aria-label=format!("React to message: {}", snippet.get_value()) aria-haspopup="dialog" aria-expanded=move || picking.get().to_string() on:click=move |_| picking.update(|p| *p = !*p)>"React"</button>
                             {mine.then(|| view! {
                                 <button type="button" class="ghost" aria-label=format!("Edit message: {}", snippet.get_value()) on:click=move |_| editing.set(true)>"Edit"</button>
                             })}
-                            <button type="button" class="ghost" aria-label=format!("Delete message: {}", snippet.get_value()) on:click=move |_| confirming.set(true)>"Delete"</button>
+                            {move || may_delete().then(|| view! {
+                                <button type="button" class="ghost" aria-label=format!("Delete message: {}", snippet.get_value()) on:click=move |_| confirming.set(true)>"Delete"</button>
+                            })}
                         }
                     >
                         <span>{question.clone()}</span>
@@ -185,7 +219,9 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
                 {(m.edited_at.is_some() && !deleted).then(|| view! { <span class="edited">"(edited)"</span> })}
                 {(mentions_me && !deleted).then(|| view! { <span class="sr-only">", mentions you"</span> })}
             </div>
+            <Quote quote id error />
             {body_view}
+            {(!deleted).then(|| view! { <ReactionBar live id seq reactions picking opener=format!("react-{seq}") /> })}
             {actions}
             <Alert message=error />
         </li>
@@ -207,6 +243,7 @@ pub(super) fn PendingBubble(m: Outgoing, live: Live) -> impl IntoView {
     };
     view! {
         <li class="bubble mine pending" class:failed=failed data-mine="true" data-pending="true">
+            <Quote quote=Signal::stored(m.reply_to.clone()) id=m.conversation clickable=false />
             <MessageText body=m.body.clone() mentions=Vec::new() />
             <div class="pending-status">
                 <span>{status}</span>
@@ -249,6 +286,14 @@ pub(super) fn TypingLine() -> impl IntoView {
         }
     };
     view! { <p class="typing" aria-live="polite">{text}</p> }
+}
+
+/// The shown event `seq` (the timeline is in seq order).
+fn shown(messages: &[MessageView], seq: Seq) -> Option<&MessageView> {
+    messages
+        .binary_search_by_key(&seq, |m| m.seq)
+        .ok()
+        .map(|i| &messages[i])
 }
 
 /// Back to the composer after editing (where the Up arrow came from).

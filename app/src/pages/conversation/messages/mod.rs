@@ -5,6 +5,10 @@
 
 mod announce;
 mod bubble;
+mod emoji_picker;
+mod jump;
+mod quote;
+mod reactions;
 mod scroll;
 mod text;
 
