@@ -13,7 +13,8 @@ process.env.PALAVER_E2E_DATA_DIR ??= path.join(root, 'target', `e2e-data-${Date.
 const dataDir = process.env.PALAVER_E2E_DATA_DIR;
 
 const sh = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-const server = path.join(root, 'target', 'release', 'palaver');
+// PALAVER_E2E_SERVER: a copy of the binary (with its hash.txt beside it) to test instead.
+const server = process.env.PALAVER_E2E_SERVER ?? path.join(root, 'target', 'release', 'palaver');
 
 export default defineConfig({
   testDir: './tests',

@@ -13,7 +13,7 @@ const RECENT_KEY: &str = "palaver.recent-reactions";
 const SEARCH_MAX: usize = 96;
 /// Columns of the grid, for the Up and Down arrows (the stylesheet draws the same).
 const COLUMNS: i32 = 8;
-/// Shown first until the reader has recent ones of their own.
+/// Shown after the reader's recent ones (all of them until they have some).
 const DEFAULTS: [&str; 8] = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀"];
 
 const GROUPS: [(emojis::Group, &str, &str); 9] = [
@@ -102,14 +102,15 @@ pub fn EmojiPicker(
     on_close: Callback<()>,
 ) -> impl IntoView {
     let query = RwSignal::new(String::new());
-    let recent = recent();
-    let first_tab = if recent.is_empty() { 1 } else { 0 };
-    let tab = RwSignal::new(first_tab);
-    let recent = StoredValue::new(if recent.is_empty() {
-        DEFAULTS.iter().map(|e| (*e).to_owned()).collect()
-    } else {
-        recent
-    });
+    let tab = RwSignal::new(0);
+    // The reader's own first, then the usual ones they have not used lately.
+    let mut shortlist = recent();
+    for e in DEFAULTS {
+        if shortlist.len() < RECENT_MAX && !shortlist.iter().any(|r| r == e) {
+            shortlist.push(e.to_owned());
+        }
+    }
+    let recent = StoredValue::new(shortlist);
     let input = NodeRef::<leptos::html::Input>::new();
     let grid = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
