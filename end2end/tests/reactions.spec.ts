@@ -130,6 +130,7 @@ test('reactions are live for both people, toggle, survive a reload and are reach
   await expect(alicePicker).toBeVisible();
   await alice.page.keyboard.press('Escape');
   await expect(alicePicker).toHaveCount(0);
+  await expect(bubble(alice.page, 'Ship it').getByRole('button', { name: 'Add a reaction' })).toBeFocused();
 
   // Taking one back toggles it off for both; a reload restores what is stored.
   await bobTada.click();

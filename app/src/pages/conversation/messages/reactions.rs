@@ -79,10 +79,21 @@ pub fn ReactionBar(
     let me = live.me_id();
     let error = RwSignal::new(None::<String>);
     let opener = StoredValue::new(opener);
-    let close = Callback::new(move |()| {
-        picking.set(false);
-        opener.with_value(|o| focus_by_id(o));
-    });
+    // Opened from this row's "+" rather than the bubble's "React": focus goes back there.
+    let from_plus = StoredValue::new(false);
+    let plus_id = format!("react-more-{seq}");
+    let close = {
+        let plus_id = plus_id.clone();
+        Callback::new(move |()| {
+            picking.set(false);
+            if from_plus.get_value() {
+                focus_by_id(&plus_id);
+            } else {
+                opener.with_value(|o| focus_by_id(o));
+            }
+            from_plus.set_value(false);
+        })
+    };
     let pick = Callback::new(move |emoji: String| {
         let mine = reactions.with_untracked(|r| palaver::reactions::has_reacted(r, &emoji, me));
         if !mine {
@@ -127,12 +138,13 @@ pub fn ReactionBar(
         }
     };
     view! {
-        <Show when=move || reactions.with(|r| !r.is_empty()) || picking.get()>
+        <Show when=move || reactions.with(|r| !r.is_empty())>
             <div class="reactions" role="group" aria-label="Reactions">
                 <For each=move || reactions.with(|r| r.iter().map(|x| x.emoji.clone()).collect::<Vec<_>>()) key=|e| e.clone() children=chip />
-                <Show when=move || reactions.with(|r| !r.is_empty())>
-                    <button type="button" class="reaction add" aria-label="Add a reaction" title="Add a reaction" aria-haspopup="dialog" aria-expanded=move || picking.get().to_string() on:click=move |_| picking.update(|p| *p = !*p)>"+"</button>
-                </Show>
+                <button type="button" class="reaction add" id=plus_id.clone() aria-label="Add a reaction" title="Add a reaction" aria-haspopup="dialog" aria-expanded=move || picking.get().to_string() on:click=move |_| {
+                    from_plus.set_value(true);
+                    picking.update(|p| *p = !*p);
+                }>"+"</button>
             </div>
         </Show>
         <Show when=move || picking.get()>
