@@ -1,12 +1,12 @@
 import { expect, test, type Page } from '@playwright/test';
 import {
   bubble,
+  closeAll,
+  roomOfTwo as twoPeople,
   composer,
   conversationHeading,
   createConversation,
   expectNoViolations,
-  headerInviteLink,
-  joinWith,
   messageList,
   newPerson,
   openSettings,
@@ -16,7 +16,6 @@ import {
   sideNav,
   waitConnected,
   waitHydrated,
-  type Person,
 } from './helpers';
 
 /**
@@ -60,23 +59,9 @@ const notes = (page: Page) =>
 const hide = (page: Page, hidden: boolean) =>
   page.evaluate((h) => ((window as unknown as { __hidden: boolean }).__hidden = h), hidden);
 
-/** Alice's room with Bob in it; both pages open on it and live. */
-async function roomOfTwo(browser: import('@playwright/test').Browser, baseURL: string | undefined, title: string) {
-  const alice = await newPerson(browser, baseURL, 'ali');
-  const bob = await newPerson(browser, baseURL, 'bob');
-  await bob.context.addInitScript(notificationRecorder);
-  await createConversation(alice.page, title);
-  await waitConnected(alice.page);
-  const path = new URL(alice.page.url()).pathname;
-  const link = await headerInviteLink(alice.page);
-  await alice.page.getByRole('button', { name: 'Done', exact: true }).click();
-  await joinWith(bob.page, link, path, title);
-  return { alice, bob, path };
-}
-
-async function closeAll(...people: Person[]) {
-  for (const p of people) await p.context.close();
-}
+/** Alice's room with Bob in it, Bob's notifications recorded; both pages open and live. */
+const roomOfTwo = (browser: import('@playwright/test').Browser, baseURL: string | undefined, title: string) =>
+  twoPeople(browser, baseURL, title, (bob) => bob.context.addInitScript(notificationRecorder));
 
 test('typing @ offers the members; the mentioned member sees it highlighted and counted', async ({ browser, baseURL }) => {
   const { alice, bob, path } = await roomOfTwo(browser, baseURL, 'Mentions');

@@ -140,6 +140,33 @@ export async function joinWith(page: Page, link: string, path: string, title: st
   await waitConnected(page);
 }
 
+/**
+ * Alice's room with Bob in it; both pages open on it and live. `prepareBob` runs before Bob
+ * opens the invite (e.g. to install an init script in his context).
+ */
+export async function roomOfTwo(
+  browser: Browser,
+  baseURL: string | undefined,
+  title: string,
+  prepareBob?: (bob: Person) => Promise<void>,
+) {
+  const alice = await newPerson(browser, baseURL, 'ali');
+  const bob = await newPerson(browser, baseURL, 'bob');
+  if (prepareBob) await prepareBob(bob);
+  await createConversation(alice.page, title);
+  await waitConnected(alice.page);
+  const path = new URL(alice.page.url()).pathname;
+  const link = await headerInviteLink(alice.page);
+  await alice.page.getByRole('button', { name: 'Done', exact: true }).click();
+  await joinWith(bob.page, link, path, title);
+  return { alice, bob, path };
+}
+
+/** Closes every person's browser context. */
+export async function closeAll(...people: Person[]) {
+  for (const p of people) await p.context.close();
+}
+
 export const sideNav = (page: Page) => page.getByRole('navigation', { name: 'Conversations' });
 
 export const membersPanel = (page: Page) => page.getByRole('complementary', { name: 'Members' });

@@ -1,36 +1,14 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import {
   bubble,
+  closeAll,
   composer,
-  createConversation,
   expectNoViolations,
-  headerInviteLink,
-  joinWith,
   messageList,
-  newPerson,
+  roomOfTwo,
   screenshotPath,
   sendMessage,
-  waitConnected,
-  type Person,
 } from './helpers';
-
-/** Alice's room with Bob in it; both pages open on it and live. */
-async function roomOfTwo(browser: Browser, baseURL: string | undefined, title: string) {
-  const alice = await newPerson(browser, baseURL, 'ali');
-  const bob = await newPerson(browser, baseURL, 'bob');
-  await createConversation(alice.page, title);
-  await waitConnected(alice.page);
-  const path = new URL(alice.page.url()).pathname;
-  const link = await headerInviteLink(alice.page);
-  await alice.page.getByRole('button', { name: 'Done', exact: true }).click();
-  await joinWith(bob.page, link, path, title);
-  await waitConnected(bob.page);
-  return { alice, bob, path };
-}
-
-async function closeAll(...people: Person[]) {
-  for (const p of people) await p.context.close();
-}
 
 /** Shows a bubble's hover actions and clicks one (they are in the Tab order either way). */
 async function bubbleAction(page: Page, text: string, action: 'Reply' | 'React') {

@@ -54,12 +54,8 @@ impl Connection {
                 client_id,
                 emoji,
             } => {
-                let result = self
-                    .gateway
-                    .chat
-                    .react(&self.user, conversation_id, seq, &client_id, &emoji, true)
-                    .await;
-                self.acknowledge(conversation_id, client_id, result).await
+                self.react(conversation_id, seq, client_id, &emoji, true)
+                    .await
             }
             ClientFrame::Unreact {
                 conversation_id,
@@ -67,12 +63,8 @@ impl Connection {
                 client_id,
                 emoji,
             } => {
-                let result = self
-                    .gateway
-                    .chat
-                    .react(&self.user, conversation_id, seq, &client_id, &emoji, false)
-                    .await;
-                self.acknowledge(conversation_id, client_id, result).await
+                self.react(conversation_id, seq, client_id, &emoji, false)
+                    .await
             }
             ClientFrame::Sync {
                 conversation_id,
@@ -136,6 +128,23 @@ impl Connection {
                 self.reply(&ServerFrame::Pong).await
             }
         }
+    }
+
+    /// A `react` (`on`) or `unreact`, answered like a send.
+    async fn react(
+        &mut self,
+        conversation_id: ConversationId,
+        seq: Seq,
+        client_id: String,
+        emoji: &str,
+        on: bool,
+    ) -> Flow {
+        let result = self
+            .gateway
+            .chat
+            .react(&self.user, conversation_id, seq, &client_id, emoji, on)
+            .await;
+        self.acknowledge(conversation_id, client_id, result).await
     }
 
     /// Frames that need no answer unless they fail.
