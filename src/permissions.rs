@@ -2,7 +2,7 @@
 //! needs (OWASP ASVS V8, SECURITY 20). The one place the rules are written: `Chat` enforces
 //! them on every call, and the UI shows only what they allow.
 
-use crate::model::Role;
+use crate::model::{ConversationKind, Role};
 
 /// Something a member does to the conversation itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +50,36 @@ impl Action {
             _ => "Only owners and admins can do that.",
         }
     }
+
+    /// Why it is refused in a direct conversation, where none of these exist: two people
+    /// and their messages, no invites, roles, title, settings or audit log; closing takes
+    /// the place of leaving and deleting (see [`may_in`]).
+    pub fn direct_refusal(self) -> &'static str {
+        match self {
+            Action::ManageInvites => "A direct message has no invite links.",
+            Action::Rename => "A direct message has no title: it shows the other person's name.",
+            Action::DeleteOthersMessages => "In a direct message each person deletes only their own messages.",
+            Action::ManageBans => "A direct message has no one to remove or let back in.",
+            Action::SetPublic => "A direct message cannot be public.",
+            Action::SetRoles | Action::TransferOwnership => "A direct message has no roles.",
+            Action::ReadAuditLog => "A direct message has no audit log.",
+            Action::DeleteConversation | Action::Leave => {
+                "You cannot leave or delete a direct message; close it to hide it until the next message."
+            }
+        }
+    }
+
+    /// Why it is refused to `role` in a conversation of `kind` (None when allowed).
+    pub fn refusal_in(self, kind: ConversationKind, role: Role) -> Option<&'static str> {
+        match kind {
+            ConversationKind::Direct => Some(self.direct_refusal()),
+            ConversationKind::Group if may(role, self) => None,
+            ConversationKind::Group if self == Action::Leave => {
+                Some("The owner cannot leave the conversation.")
+            }
+            ConversationKind::Group => Some(self.refusal()),
+        }
+    }
 }
 
 /// Whether `role` may do `action`.
@@ -58,6 +88,12 @@ pub fn may(role: Role, action: Action) -> bool {
         Action::Leave => role != Role::Owner,
         _ => at_least(role, action.needs()),
     }
+}
+
+/// Whether `role` may do `action` in a conversation of `kind`: in a direct conversation no
+/// [`Action`] applies, whatever the role (both people are plain members there anyway).
+pub fn may_in(kind: ConversationKind, role: Role, action: Action) -> bool {
+    kind == ConversationKind::Group && may(role, action)
 }
 
 /// owner > admin > member.
@@ -81,7 +117,8 @@ pub enum MemberAction {
 
 /// What a viewer with role `me` may do to a member with role `target`: the owner promotes,
 /// demotes, hands ownership to and removes anyone else; admins remove plain members; nobody
-/// acts on themselves or on the owner.
+/// acts on themselves or on the owner. (A direct conversation has no member list to act on:
+/// see [`may_in`].)
 pub fn member_actions(me: Option<Role>, is_self: bool, target: Role) -> Vec<MemberAction> {
     use MemberAction::*;
     if is_self {
@@ -162,6 +199,42 @@ mod tests {
         }
         assert!(member_actions(Some(Admin), false, Admin).is_empty());
         assert!(member_actions(Some(Admin), false, Owner).is_empty());
+    }
+
+    #[test]
+    fn nothing_of_a_groups_governance_applies_to_a_direct_conversation() {
+        use ConversationKind::*;
+        let all = [
+            Action::ManageInvites,
+            Action::Rename,
+            Action::DeleteOthersMessages,
+            Action::ManageBans,
+            Action::SetPublic,
+            Action::SetRoles,
+            Action::TransferOwnership,
+            Action::ReadAuditLog,
+            Action::DeleteConversation,
+            Action::Leave,
+        ];
+        for action in all {
+            for role in [Owner, Admin, Member] {
+                assert!(!may_in(Direct, role, action), "{role:?} {action:?}");
+                assert_eq!(may_in(Group, role, action), may(role, action));
+                assert_eq!(
+                    action.refusal_in(Direct, role),
+                    Some(action.direct_refusal())
+                );
+            }
+            assert_eq!(
+                action.refusal_in(Group, Owner).is_none(),
+                may(Owner, action)
+            );
+        }
+        assert_eq!(
+            Action::Leave.refusal_in(Group, Owner),
+            Some("The owner cannot leave the conversation.")
+        );
+        assert_eq!(Action::Leave.refusal_in(Group, Member), None);
     }
 
     #[test]

@@ -181,9 +181,16 @@ pub enum ServerFrame {
     AuditAppended {
         conversation_id: ConversationId,
     },
-    /// The user was added to a conversation (for example in another tab).
+    /// The user was added to a conversation (for example in another tab), or a direct
+    /// conversation appeared in their side nav: opened, or its first message since they
+    /// closed it (or ever) arrived.
     ConversationAdded {
         conversation: ConversationSummary,
+    },
+    /// You closed a direct conversation (on another tab or device): it leaves the side nav
+    /// until its next message; you are still a member.
+    ConversationHidden {
+        conversation_id: ConversationId,
     },
     Error {
         code: ErrorCode,

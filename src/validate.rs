@@ -76,6 +76,9 @@ pub enum ValidationError {
     InviteUses(i64),
     #[error("Type the conversation's exact title to confirm the deletion.")]
     DeleteConfirmation,
+    /// Direct messages are between two people; there are no notes to self (yet).
+    #[error("A direct message is between two people: choose someone other than yourself.")]
+    DirectWithSelf,
 }
 
 macro_rules! string_newtype {

@@ -12,6 +12,8 @@ mod support;
 mod accounts;
 #[path = "store_contract/attention.rs"]
 mod attention;
+#[path = "store_contract/direct.rs"]
+mod direct;
 #[path = "store_contract/events.rs"]
 mod events;
 #[path = "store_contract/fixtures.rs"]
@@ -144,5 +146,9 @@ contract! {
         reactions::a_reply_quotes_the_message_it_answers_as_it_reads_now,
         reactions::reactions_aggregate_per_emoji_and_follow_their_events,
         reactions::reactions_are_refused_on_deleted_or_missing_messages_and_past_the_limit,
+        direct::a_pair_gets_one_direct_conversation_however_many_open_it_at_once,
+        direct::a_direct_conversation_needs_a_shared_conversation_and_two_people,
+        direct::a_new_direct_conversation_appears_for_the_other_person_with_its_first_message,
+        direct::closing_a_direct_conversation_hides_it_until_the_next_message,
     ]
 }

@@ -6,10 +6,12 @@ use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 mod audit;
+mod direct;
 mod message;
 mod notify;
 
 pub use audit::{AuditAction, AuditEntry, AuditPage};
+pub use direct::ConversationKind;
 pub use message::{EventKind, MessageView, Reaction, ReplyQuote};
 pub use notify::{NotifyLevel, NOTIFY_ALL_MAX_MEMBERS};
 
@@ -68,9 +70,21 @@ pub struct ConversationSummary {
     /// Unread messages by others that mention the user (capped at [`UNREAD_CAP`]).
     #[serde(default)]
     pub mentions: i64,
-    /// What the user is notified of here: their choice, or the default for the room's size.
+    /// What the user is notified of here: their choice, or the default for the room's size
+    /// (every message in a direct conversation).
     #[serde(default)]
     pub notify: NotifyLevel,
+    /// `direct` for a conversation between two people; its `title` is then the other
+    /// person's username, read when the row is (so it follows the account, not a copy).
+    #[serde(default)]
+    pub kind: ConversationKind,
+    /// For a direct conversation: the other person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<UserId>,
+    /// For a direct conversation: whether the other person has a socket open right now
+    /// (then `presence` frames keep it current).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub peer_online: bool,
 }
 
 /// Unread counts stop counting here; the UI shows "99+".
@@ -111,9 +125,12 @@ pub struct Member {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationDetail {
     pub id: ConversationId,
+    /// For a direct conversation: the other person's username.
     pub title: String,
     #[serde(default)]
     pub public: bool,
+    #[serde(default)]
+    pub kind: ConversationKind,
     pub my_role: Role,
     pub last_seq: Seq,
     /// Where the caller had read up to when this was loaded (the "new messages" divider).

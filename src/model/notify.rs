@@ -1,5 +1,6 @@
 //! What a member is told about a conversation.
 
+use super::ConversationKind;
 use serde::{Deserialize, Serialize};
 
 /// Rooms with more members than this notify of mentions only unless a member chooses
@@ -35,9 +36,12 @@ impl NotifyLevel {
         Self::ALL.into_iter().find(|l| l.as_str() == s)
     }
 
-    /// The level of a member who has not chosen one, in a room of `members` members.
-    pub fn default_for(members: i64) -> Self {
-        if members > NOTIFY_ALL_MAX_MEMBERS {
+    /// The level of a member who has not chosen one, in a conversation of this kind with
+    /// `members` members: every message of a direct conversation (it is written to them, as
+    /// a mention is), every message of a room up to [`NOTIFY_ALL_MAX_MEMBERS`] members,
+    /// mentions only above. The side-nav query applies the same rule (`summary_select`).
+    pub fn default_for(kind: ConversationKind, members: i64) -> Self {
+        if kind == ConversationKind::Group && members > NOTIFY_ALL_MAX_MEMBERS {
             NotifyLevel::Mentions
         } else {
             NotifyLevel::All
@@ -52,5 +56,20 @@ impl NotifyLevel {
             NotifyLevel::Mentions => mentioned,
             NotifyLevel::None => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn direct_conversations_notify_of_everything_and_big_rooms_of_mentions() {
+        use ConversationKind::*;
+        assert_eq!(NotifyLevel::default_for(Direct, 2), NotifyLevel::All);
+        assert_eq!(NotifyLevel::default_for(Group, 20), NotifyLevel::All);
+        assert_eq!(NotifyLevel::default_for(Group, 21), NotifyLevel::Mentions);
+        // A kind is a kind: a direct conversation never falls to mentions only.
+        assert_eq!(NotifyLevel::default_for(Direct, 21), NotifyLevel::All);
     }
 }

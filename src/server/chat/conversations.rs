@@ -18,14 +18,14 @@ impl Chat {
         Ok(summary)
     }
 
+    /// The caller's side nav: their conversations but the direct ones they closed, newest
+    /// activity first, with the other person's presence for direct ones.
     pub async fn conversations(
         &self,
         who: &UserView,
     ) -> Result<Vec<ConversationSummary>, CoreError> {
-        self.store
-            .conversations_for(who.id)
-            .await
-            .map_err(CoreError::from)
+        let rows = self.store.conversations_for(who.id).await?;
+        Ok(rows.into_iter().map(|c| self.with_presence(c)).collect())
     }
 
     pub async fn conversation_ids(&self, user: UserId) -> Result<Vec<ConversationId>, CoreError> {
@@ -47,8 +47,9 @@ impl Chat {
             .ok_or(CoreError::NotMember)
     }
 
-    /// Like [`Self::require_member`], and the role must allow `action` (the rules are in
-    /// [`crate::permissions`]).
+    /// Like [`Self::require_member`], and the role must allow `action` in this kind of
+    /// conversation (the rules are in [`crate::permissions`]: none of these actions exists
+    /// in a direct conversation).
     pub async fn require(
         &self,
         conversation: ConversationId,
@@ -56,8 +57,9 @@ impl Chat {
         action: Action,
     ) -> Result<Role, CoreError> {
         let role = self.require_member(conversation, user).await?;
-        if !permissions::may(role, action) {
-            return Err(CoreError::Forbidden(action.refusal()));
+        let kind = self.kind_of(conversation).await?;
+        if let Some(why) = action.refusal_in(kind, role) {
+            return Err(CoreError::Forbidden(why));
         }
         Ok(role)
     }
@@ -87,6 +89,7 @@ impl Chat {
             id,
             title: summary.title,
             public: summary.public,
+            kind: summary.kind,
             my_role,
             last_seq: summary.last_seq,
             last_read_seq,

@@ -204,7 +204,8 @@ impl Chat {
         Ok(id)
     }
 
-    /// Tells the user's open sockets about a conversation they now belong to.
+    /// Tells the user's open sockets about a conversation they now belong to (or that is
+    /// back in their side nav).
     pub(super) fn publish_added(&self, user: UserId, summary: &ConversationSummary) {
         self.hub.publish(
             Topic::User(user),

@@ -5,8 +5,14 @@ use super::*;
 impl Chat {
     /// Leaves a conversation. The owner cannot leave (there would be nobody to run it):
     /// they transfer ownership or delete the conversation.
+    /// Nobody leaves a direct conversation (it is between exactly two people): closing it
+    /// hides it instead ([`Chat::close_direct`]).
     pub async fn leave(&self, who: &UserView, id: ConversationId) -> Result<(), CoreError> {
-        if !permissions::may(self.require_member(id, who.id).await?, Action::Leave) {
+        let role = self.require_member(id, who.id).await?;
+        if self.kind_of(id).await?.is_direct() {
+            return Err(CoreError::Forbidden(Action::Leave.direct_refusal()));
+        }
+        if !permissions::may(role, Action::Leave) {
             return Err(CoreError::OwnerCannotLeave);
         }
         self.limits.membership(who.id)?;
@@ -15,7 +21,7 @@ impl Chat {
 
     /// Removes `target` from the conversation and bans them from it until an owner or admin
     /// lifts the ban (SECURITY 33). Owners remove anyone but themselves; admins remove plain
-    /// members only.
+    /// members only; nobody removes anyone from a direct conversation.
     pub async fn remove_member(
         &self,
         who: &SessionUser,
@@ -23,6 +29,9 @@ impl Chat {
         target: UserId,
     ) -> Result<(), CoreError> {
         let my_role = self.require_member(id, who.user.id).await?;
+        if self.kind_of(id).await?.is_direct() {
+            return Err(CoreError::Forbidden(Action::ManageBans.direct_refusal()));
+        }
         if !permissions::at_least(my_role, Role::Admin) {
             return Err(CoreError::Forbidden("Only owners and admins can do that."));
         }

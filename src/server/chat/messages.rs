@@ -82,19 +82,25 @@ impl Chat {
         self.require_member(id, who.id).await?;
         self.limits.message(who.id)?;
         let mentions = self.mentions_in(id, body.as_str()).await?;
-        self.append_as(
-            who,
-            id,
-            EventKind::Message,
-            None,
-            client_id,
-            body.as_str(),
-            Mode::Message {
-                mentions: &mentions,
-                reply_to,
-            },
-        )
-        .await
+        let (message, created) = self
+            .append_as(
+                who,
+                id,
+                EventKind::Message,
+                None,
+                client_id,
+                body.as_str(),
+                Mode::Message {
+                    mentions: &mentions,
+                    reply_to,
+                },
+            )
+            .await?;
+        if created {
+            // A direct conversation appears for whoever closed it, or never saw it yet.
+            self.reopen_for(&message).await;
+        }
+        Ok((message, created))
     }
 
     /// Replaces the text of the caller's own message.

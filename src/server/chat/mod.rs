@@ -8,8 +8,8 @@ use super::limits::{Limits, LimitsConfig};
 
 #[allow(unused_imports)]
 use super::store::{
-    AttentionStore, AuditStore, ConversationStore, EventStore, InviteStore, MemberStore,
-    SessionStore, UserStore,
+    AttentionStore, AuditStore, ConversationStore, DirectStore, EventStore, InviteStore,
+    MemberStore, SessionStore, UserStore,
 };
 use super::store::{
     AuditFilter, AuditRecord, Ban, InviteLimits, JoinOutcome, JoinVia, Leave, NewEvent, NewSession,
@@ -34,6 +34,7 @@ use std::sync::Arc;
 mod accounts;
 mod audit;
 mod conversations;
+mod direct;
 mod invites;
 mod membership;
 mod messages;

@@ -4,8 +4,8 @@
 
 use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
 use crate::model::{
-    AuditAction, AuditEntry, BanInfo, ConversationSummary, EventKind, InviteInfo, InvitePreview,
-    Member, MessageView, NotifyLevel, PublicRoom, Role, SessionInfo, UserView,
+    AuditAction, AuditEntry, BanInfo, ConversationKind, ConversationSummary, EventKind, InviteInfo,
+    InvitePreview, Member, MessageView, NotifyLevel, PublicRoom, Role, SessionInfo, UserView,
 };
 use crate::time::Timestamp;
 use async_trait::async_trait;
@@ -76,6 +76,16 @@ pub enum JoinOutcome {
     Invalid,
     /// The user was removed from the conversation and the ban has not been lifted.
     Banned,
+}
+
+/// What opening a direct conversation did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectOpened {
+    pub id: ConversationId,
+    /// The pair had no conversation: this call created it.
+    pub created: bool,
+    /// It was not in the opener's side nav before (new, or closed by them).
+    pub shown: bool,
 }
 
 /// A new account. `skeleton` is [`crate::validate::Username::skeleton`]: the store refuses a

@@ -9,9 +9,9 @@
 use super::sql::prelude::*;
 use super::sql::{
     attention::impl_attention_store, audit::impl_audit_store,
-    conversations::impl_conversation_store, events::impl_event_store, invites::impl_invite_store,
-    members::impl_member_store, reactions::impl_reactions, sessions::impl_session_store,
-    users::impl_user_store,
+    conversations::impl_conversation_store, direct::impl_direct_store, events::impl_event_store,
+    invites::impl_invite_store, members::impl_member_store, reactions::impl_reactions,
+    sessions::impl_session_store, users::impl_user_store,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -59,3 +59,4 @@ impl_reactions!(PostgresStore, sqlx::Postgres);
 impl_invite_store!(PostgresStore);
 impl_audit_store!(PostgresStore);
 impl_attention_store!(PostgresStore, sqlx::Postgres);
+impl_direct_store!(PostgresStore);

@@ -6,8 +6,9 @@ use crate::device::describe_device;
 use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
 use crate::mentions;
 use crate::model::{
-    AuditEntry, BanInfo, ConversationSummary, EventKind, InviteInfo, InvitePreview, Member,
-    MessagePreview, MessageView, NotifyLevel, PublicRoom, ReplyQuote, Role, SessionInfo, UserView,
+    AuditEntry, BanInfo, ConversationKind, ConversationSummary, EventKind, InviteInfo,
+    InvitePreview, Member, MessagePreview, MessageView, NotifyLevel, PublicRoom, ReplyQuote, Role,
+    SessionInfo, UserView,
 };
 use crate::time::Timestamp;
 
@@ -105,11 +106,18 @@ pub struct SummaryRow {
     pub public: bool,
     pub mentions: i64,
     pub notify: String,
+    pub kind: String,
+    pub peer_id: Option<i64>,
 }
 
-impl From<SummaryRow> for ConversationSummary {
-    fn from(r: SummaryRow) -> Self {
-        ConversationSummary {
+pub fn conversation_kind(value: &str) -> Result<ConversationKind, sqlx::Error> {
+    ConversationKind::parse(value).ok_or_else(|| decode_error("conversation kind", value))
+}
+
+impl TryFrom<SummaryRow> for ConversationSummary {
+    type Error = sqlx::Error;
+    fn try_from(r: SummaryRow) -> Result<Self, sqlx::Error> {
+        Ok(ConversationSummary {
             id: ConversationId(r.id),
             title: r.title,
             last_activity_at: r.last_activity_at,
@@ -124,7 +132,11 @@ impl From<SummaryRow> for ConversationSummary {
             // A CHECK constraint keeps the column to the three names; the query fills in
             // the default for members who have not chosen.
             notify: NotifyLevel::parse(&r.notify).unwrap_or_default(),
-        }
+            kind: conversation_kind(&r.kind)?,
+            peer: r.peer_id.map(UserId),
+            // Presence lives in the server's memory, not the database: `Chat` fills it in.
+            peer_online: false,
+        })
     }
 }
 

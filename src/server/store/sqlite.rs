@@ -4,9 +4,9 @@
 use super::sql::prelude::*;
 use super::sql::{
     attention::impl_attention_store, audit::impl_audit_store,
-    conversations::impl_conversation_store, events::impl_event_store, invites::impl_invite_store,
-    members::impl_member_store, reactions::impl_reactions, sessions::impl_session_store,
-    users::impl_user_store,
+    conversations::impl_conversation_store, direct::impl_direct_store, events::impl_event_store,
+    invites::impl_invite_store, members::impl_member_store, reactions::impl_reactions,
+    sessions::impl_session_store, users::impl_user_store,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -79,3 +79,4 @@ impl_reactions!(SqliteStore, sqlx::Sqlite);
 impl_invite_store!(SqliteStore);
 impl_audit_store!(SqliteStore);
 impl_attention_store!(SqliteStore, sqlx::Sqlite);
+impl_direct_store!(SqliteStore);

@@ -266,6 +266,32 @@ pub trait AttentionStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
+/// Direct conversations: one per pair of people, and closing one.
+#[async_trait]
+pub trait DirectStore: Send + Sync {
+    /// The direct conversation of `me` and `other`, in one transaction: created when the pair
+    /// has none (both as plain members, shown to `me`, hidden from `other` until a message
+    /// arrives), and shown to `me` again when they had closed it. `None` when `other` shares
+    /// no conversation with `me` or does not exist (one answer for both, so nobody learns
+    /// who has an account). Concurrent calls for one pair, from either side, find or create
+    /// the same one conversation. `Forbidden` when `me == other`.
+    async fn open_direct(
+        &self,
+        me: UserId,
+        other: UserId,
+        now: Timestamp,
+    ) -> StoreResult<Option<DirectOpened>>;
+    /// The conversation's kind; None when there is no such (undeleted) conversation.
+    async fn conversation_kind(&self, id: ConversationId) -> StoreResult<Option<ConversationKind>>;
+    /// Hides the conversation from `user`'s side nav until a message after its current last
+    /// event arrives; false when they are not a member.
+    async fn close_conversation(&self, id: ConversationId, user: UserId) -> StoreResult<bool>;
+    /// The members who had closed the conversation and whom message `seq` brings it back to:
+    /// shown again and returned, each once however many messages race. Nobody when `seq` is
+    /// not a message (an edit or a deletion brings nothing back).
+    async fn reopen_for_message(&self, id: ConversationId, seq: Seq) -> StoreResult<Vec<UserId>>;
+}
+
 /// Everything the core needs from a database.
 pub trait Store:
     UserStore
@@ -276,6 +302,7 @@ pub trait Store:
     + InviteStore
     + AuditStore
     + AttentionStore
+    + DirectStore
     + Send
     + Sync
     + 'static
@@ -291,6 +318,7 @@ impl<T> Store for T where
         + InviteStore
         + AuditStore
         + AttentionStore
+        + DirectStore
         + Send
         + Sync
         + 'static

@@ -10,6 +10,7 @@ use tokio::sync::broadcast::error::TryRecvError;
 use tokio::sync::broadcast::Receiver;
 
 mod attention;
+mod direct;
 mod events;
 mod invites;
 mod membership;

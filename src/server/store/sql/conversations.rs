@@ -6,10 +6,14 @@ use crate::model::{NOTIFY_ALL_MAX_MEMBERS, UNREAD_CAP};
 /// A side-nav row for member `$1`: the newest visible message as preview, unread messages by
 /// others after the member's read position and the unread ones that mention the member
 /// (each counted up to UNREAD_CAP), and the member's notification level (their choice, or
-/// the default for the room's size: members are counted only up to the threshold).
+/// the default: every message in a direct conversation, else by the room's size, members
+/// counted only up to the threshold; `NotifyLevel::default_for` is the same rule). A direct
+/// conversation's title is the other person's username, read here rather than copied, and
+/// `peer_id` names them.
 pub fn summary_select(filter: &str) -> String {
     format!(
-        "SELECT c.id, c.title, c.last_activity_at, c.last_seq, u.username AS author, m.body, \
+        "SELECT c.id, COALESCE(pu.username, c.title) AS title, c.last_activity_at, c.last_seq, \
+           u.username AS author, m.body, \
            (SELECT COUNT(*) FROM (SELECT 1 FROM messages x \
               WHERE x.conversation_id = c.id AND x.seq > mb.last_read_seq AND x.kind = 'message' \
                 AND x.deleted_at IS NULL AND x.sender_id <> mb.user_id LIMIT {UNREAD_CAP}) AS unread_rows) \
@@ -18,11 +22,15 @@ pub fn summary_select(filter: &str) -> String {
            (SELECT COUNT(*) FROM (SELECT 1 FROM mentions n \
               WHERE n.conversation_id = c.id AND n.user_id = mb.user_id \
                 AND n.seq > mb.last_read_seq LIMIT {UNREAD_CAP}) AS mention_rows) AS mentions, \
-           COALESCE(mb.notify, CASE WHEN (SELECT COUNT(*) FROM (SELECT 1 FROM members k \
+           COALESCE(mb.notify, CASE WHEN c.kind = 'direct' THEN 'all' \
+              WHEN (SELECT COUNT(*) FROM (SELECT 1 FROM members k \
               WHERE k.conversation_id = c.id LIMIT {over}) AS member_rows) > {NOTIFY_ALL_MAX_MEMBERS} \
-              THEN 'mentions' ELSE 'all' END) AS notify \
+              THEN 'mentions' ELSE 'all' END) AS notify, \
+           c.kind, pu.id AS peer_id \
          FROM conversations c \
          JOIN members mb ON mb.conversation_id = c.id AND mb.user_id = $1 \
+         LEFT JOIN users pu ON c.kind = 'direct' AND pu.id = \
+             CASE WHEN c.direct_low = mb.user_id THEN c.direct_high ELSE c.direct_low END \
          LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = ( \
              SELECT MAX(p.seq) FROM messages p \
              WHERE p.conversation_id = c.id AND p.kind = 'message' AND p.deleted_at IS NULL) \
@@ -31,6 +39,13 @@ pub fn summary_select(filter: &str) -> String {
         over = NOTIFY_ALL_MAX_MEMBERS + 1
     )
 }
+
+/// SQL condition: the side nav of member `mb` shows conversation `c`. Hidden while the member
+/// has closed it (`hidden_seq`) and no message came after: deciding this from the messages
+/// themselves, rather than from a flag a send must clear, keeps it right even if the send's
+/// live notice (see `reopen_for_message`) never happens. A range scan on the primary key.
+pub const SHOWN: &str = "(mb.hidden_seq IS NULL OR EXISTS (SELECT 1 FROM messages h \
+     WHERE h.conversation_id = c.id AND h.seq > mb.hidden_seq AND h.kind = 'message'))";
 
 macro_rules! impl_conversation_store {
     ($store:ty, $db:ty) => {
@@ -73,6 +88,9 @@ macro_rules! impl_conversation_store {
                     public,
                     mentions: 0,
                     notify: NotifyLevel::All,
+                    kind: ConversationKind::Group,
+                    peer: None,
+                    peer_online: false,
                 })
             }
         }
@@ -194,7 +212,10 @@ macro_rules! impl_conversation_store {
                     .bind(user.0)
                     .fetch_all(&self.pool)
                     .await?;
-                Ok(rows.into_iter().map(ConversationSummary::from).collect())
+                Ok(rows
+                    .into_iter()
+                    .map(ConversationSummary::try_from)
+                    .collect::<Result<_, _>>()?)
             }
 
             async fn conversation_summary(
@@ -208,7 +229,7 @@ macro_rules! impl_conversation_store {
                         .bind(id.0)
                         .fetch_optional(&self.pool)
                         .await?;
-                Ok(row.map(ConversationSummary::from))
+                Ok(row.map(ConversationSummary::try_from).transpose()?)
             }
 
             async fn conversation_ids_for(&self, user: UserId) -> StoreResult<Vec<ConversationId>> {

@@ -16,6 +16,7 @@
 pub mod attention;
 pub mod audit;
 pub mod conversations;
+pub mod direct;
 pub mod events;
 pub mod invites;
 pub mod members;
@@ -45,9 +46,12 @@ pub mod statements {
         )
     }
 
-    /// The side nav. Binds: user.
+    /// The side nav: the conversations the user has not closed. Binds: user.
     pub fn conversations_for() -> String {
-        super::conversations::summary_select("ORDER BY c.last_activity_at DESC, c.id DESC")
+        super::conversations::summary_select(&format!(
+            "WHERE {} ORDER BY c.last_activity_at DESC, c.id DESC",
+            super::conversations::SHOWN
+        ))
     }
 }
 
@@ -64,7 +68,7 @@ pub fn unique_as_conflict(e: sqlx::Error) -> super::StoreError {
 pub mod prelude {
     pub use super::super::rows::{self, *};
     pub use super::super::*;
-    pub use super::{conversations, members, sessions, statements, unique_as_conflict};
+    pub use super::{conversations, direct, members, sessions, statements, unique_as_conflict};
     pub use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
     pub use crate::mentions;
     pub use crate::model::*;
