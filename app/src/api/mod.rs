@@ -190,6 +190,35 @@ pub async fn leave_conversation(id: ConversationId) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Opens the direct conversation with `user_id` (creating it on first open) and returns its
+/// side-nav row. Only with someone you share a conversation with: anyone else is 404 "User
+/// not found." (the same for an account that does not exist); yourself is 422.
+#[server(prefix = "/api", endpoint = "open_direct")]
+pub async fn open_direct(user_id: UserId) -> Result<ConversationSummary, AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .open_direct(&who.user, user_id)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Closes a direct conversation: it leaves your side nav until its next message. 403 for a
+/// group conversation (leave it instead).
+#[server(prefix = "/api", endpoint = "close_direct")]
+pub async fn close_direct(id: ConversationId) -> Result<(), AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .close_direct(&who.user, id)
+        .await
+        .map_err(ssr::fail)?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
 /// Sets what the caller is notified of in a conversation: "all", "mentions" or "none".
 /// Stored on the server, so every device of theirs follows.
 #[server(prefix = "/api", endpoint = "set_notify_level")]
