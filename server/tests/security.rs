@@ -411,10 +411,14 @@ enum Action {
     SetNotifyLevel,
     React,
     ReplyToMessage,
+    /// "Message" on the target member: a direct conversation with them.
+    OpenDirect,
+    /// Closing is for direct conversations: refused in this group to everyone.
+    CloseDirect,
 }
 
 impl Action {
-    const ALL: [Action; 26] = [
+    const ALL: [Action; 28] = [
         Action::ReadHistory,
         Action::ReadDetail,
         Action::Send,
@@ -441,6 +445,8 @@ impl Action {
         Action::SetNotifyLevel,
         Action::React,
         Action::ReplyToMessage,
+        Action::OpenDirect,
+        Action::CloseDirect,
     ];
 
     /// Least privilege, as the issue states it.
@@ -455,8 +461,10 @@ impl Action {
             | Action::MarkRead
             | Action::SetNotifyLevel
             | Action::React
-            | Action::ReplyToMessage => who != Outsider,
-            Action::EditOthersMessage => false,
+            | Action::ReplyToMessage
+            // Anyone who shares a conversation with the target; the outsider shares none.
+            | Action::OpenDirect => who != Outsider,
+            Action::EditOthersMessage | Action::CloseDirect => false,
             Action::DeleteOthersMessage
             | Action::CreateInvite
             | Action::ListInvites
@@ -781,6 +789,8 @@ async fn perform(actor: &Actor, action: Action, cast: &Cast, f: &Fixture) -> Res
         Action::SetNotifyLevel => {
             http("set_notify_level", vec![("id", id), ("level", "none".into())]).await
         }
+        Action::OpenDirect => http("open_direct", vec![("user_id", target)]).await,
+        Action::CloseDirect => http("close_direct", vec![("id", id)]).await,
         Action::LiftBan => {
             http(
                 "lift_ban",
@@ -897,6 +907,23 @@ async fn unchanged(
             check(kept, "a notification level was stored")
         }
         Action::SetPublic => check(detail["public"] == false, "the room became public"),
+        // No conversation was made with the target: the actor's side nav is as it was.
+        Action::OpenDirect => {
+            let rows: Vec<Value> = actor.client.call("conversations", &[]).await.ok();
+            check(
+                rows.iter().all(|c| c["kind"] != "direct"),
+                "a direct conversation was opened",
+            )
+        }
+        // The group is still in the actor's side nav (a member's) or was never there.
+        Action::CloseDirect => {
+            let rows: Vec<Value> = actor.client.call("conversations", &[]).await.ok();
+            let listed = rows.iter().any(|c| c["id"] == f.conv);
+            check(
+                listed == f.actor_last_read.is_some(),
+                "the conversation left the side nav",
+            )
+        }
         Action::DeleteConversation => check(
             events.iter().any(|m| m["seq"] == f.seq),
             "the messages are gone",
