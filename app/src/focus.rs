@@ -10,6 +10,22 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Set once the app has navigated in the browser (not on the page it loaded with).
 static NAVIGATED: AtomicBool = AtomicBool::new(false);
 
+/// Set by an action whose point is to write (a member's "Message"): the next conversation to
+/// open focuses its composer even on a phone, where it would otherwise focus the title.
+static COMPOSER_WANTED: AtomicBool = AtomicBool::new(false);
+
+/// Asks the next conversation that opens to focus its composer (see [`take_composer_request`]).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn request_composer() {
+    COMPOSER_WANTED.store(true, Ordering::Relaxed);
+}
+
+/// Whether the conversation opening now was asked to focus its composer; clears the request.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn take_composer_request() -> bool {
+    COMPOSER_WANTED.swap(false, Ordering::Relaxed)
+}
+
 /// Whether the current page was reached by in-app navigation.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub fn navigated() -> bool {

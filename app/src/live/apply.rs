@@ -53,6 +53,20 @@ impl Live {
                 user_id,
                 online,
             } => {
+                // A direct message's row in the side nav shows whether the other person is on.
+                if self.conversations.with_untracked(|cs| {
+                    cs.iter().any(|c| {
+                        c.id == conversation_id
+                            && c.peer == Some(user_id)
+                            && c.peer_online != online
+                    })
+                }) {
+                    self.conversations.update(|cs| {
+                        if let Some(c) = cs.iter_mut().find(|c| c.id == conversation_id) {
+                            c.peer_online = online;
+                        }
+                    });
+                }
                 if let Some(r) = open(conversation_id) {
                     r.online.try_update(|o| {
                         if online {
@@ -99,11 +113,18 @@ impl Live {
                 }
             }
             ServerFrame::ConversationAdded { conversation } => {
-                self.conversations.update(|cs| {
-                    if !cs.iter().any(|c| c.id == conversation.id) {
-                        cs.insert(0, conversation);
-                    }
-                });
+                // A direct message that appears with an unread message (its first, or the
+                // first since it was closed) may have been published before this socket
+                // listened to it: its notification comes from the row (see `notify_added`).
+                let row = conversation.clone();
+                if self.add_conversation(conversation) {
+                    self.notify_added(&row);
+                }
+            }
+            // Closed here or on another device: out of the side nav until its next message.
+            ServerFrame::ConversationHidden { conversation_id } => {
+                self.conversations
+                    .update(|cs| cs.retain(|c| c.id != conversation_id));
             }
             ServerFrame::ConversationRemoved {
                 conversation_id,

@@ -31,6 +31,24 @@ pub fn worth_notifying(
         && level.is_some_and(|l| l.notifies(mentioned))
 }
 
+/// Whether a direct conversation that just appeared in the side nav deserves a desktop
+/// notification: it came with an unread message by the other person (the first one, or the
+/// first since it was closed) whose `message` frame may never reach this socket, since it
+/// only listens to the conversation from now on. When the frame does arrive too, both
+/// notifications carry the same tag and the browser shows one.
+pub fn worth_notifying_added(c: &ConversationSummary, me: &str, page_visible: bool) -> bool {
+    c.kind.is_direct()
+        && c.unread > 0
+        && c.last_message.as_ref().is_some_and(|m| m.author != me)
+        && worth_notifying(
+            EventKind::Message,
+            false,
+            Some(c.notify),
+            c.mentions > 0,
+            page_visible,
+        )
+}
+
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 impl Live {
     /// The page title's count across conversations (see [`title_count`]).
@@ -75,10 +93,25 @@ impl Live {
         );
         #[cfg(feature = "hydrate")]
         if let (true, Some((_, title))) = (wanted, level) {
-            desktop::show(self, m, &title);
+            let preview = MessagePreview::new(m.author.clone(), &m.body);
+            desktop::show(self, m.conversation_id, m.seq, &preview, &title);
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (wanted, level);
+    }
+
+    /// Raises a desktop notification for a direct conversation that appeared with an unread
+    /// message (see [`worth_notifying_added`]).
+    pub(super) fn notify_added(self, c: &ConversationSummary) {
+        let wanted = self
+            .me
+            .with_value(|me| worth_notifying_added(c, &me.username, document_visible()));
+        #[cfg(feature = "hydrate")]
+        if let (true, Some(preview)) = (wanted, c.last_message.as_ref()) {
+            desktop::show(self, c.id, c.last_seq, preview, &c.title);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = wanted;
     }
 }
 
@@ -117,19 +150,25 @@ pub mod desktop {
         permission()
     }
 
-    pub(super) fn show(live: Live, m: &MessageView, conversation_title: &str) {
+    /// Shows message `seq` of conversation `id`. The tag is the message's, so several tabs,
+    /// or a message announced twice (its frame and its conversation's arrival), show one.
+    pub(super) fn show(
+        live: Live,
+        id: ConversationId,
+        seq: Seq,
+        body: &MessagePreview,
+        conversation_title: &str,
+    ) {
         if permission() != Some(NotificationPermission::Granted) {
             return;
         }
         let options = NotificationOptions::new();
-        let body = MessagePreview::new(m.author.clone(), &m.body);
         options.set_body(&format!("{}: {}", body.author, body.body));
-        options.set_tag(&format!("palaver-{}-{}", m.conversation_id, m.seq));
+        options.set_tag(&format!("palaver-{id}-{seq}"));
         options.set_icon("/favicon.svg");
         let Ok(n) = Notification::new_with_options(conversation_title, &options) else {
             return;
         };
-        let id = m.conversation_id;
         let shown = n.clone();
         let on_click = Closure::<dyn FnMut()>::new(move || {
             let _ = window().focus();
@@ -157,7 +196,43 @@ mod tests {
             public: false,
             mentions,
             notify,
+            kind: Default::default(),
+            peer: None,
+            peer_online: false,
         }
+    }
+
+    #[test]
+    fn a_direct_message_that_appears_with_the_others_unread_message_notifies_while_hidden() {
+        use palaver::model::ConversationKind;
+        let direct = |unread, author: &str, notify| ConversationSummary {
+            kind: ConversationKind::Direct,
+            peer: Some(UserId(2)),
+            title: "bob".into(),
+            last_message: Some(MessagePreview::new(author.into(), "hi")),
+            ..summary(unread, 0, notify)
+        };
+        let yes = |c: &ConversationSummary, visible| worth_notifying_added(c, "alice", visible);
+        assert!(yes(&direct(1, "bob", NotifyLevel::All), false));
+        assert!(
+            !yes(&direct(1, "bob", NotifyLevel::All), true),
+            "looking at the page"
+        );
+        assert!(
+            !yes(&direct(0, "bob", NotifyLevel::All), false),
+            "opened, nothing new"
+        );
+        assert!(
+            !yes(&direct(1, "alice", NotifyLevel::All), false),
+            "my own came last"
+        );
+        assert!(!yes(&direct(1, "bob", NotifyLevel::None), false), "muted");
+        // A room joined with history: its unread messages are no news to notify of.
+        let room = ConversationSummary {
+            last_message: Some(MessagePreview::new("bob".into(), "hi")),
+            ..summary(5, 0, NotifyLevel::All)
+        };
+        assert!(!yes(&room, false));
     }
 
     #[test]

@@ -7,8 +7,8 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palaver::model::{
-    ConversationDetail, ConversationSummary, EventKind, Member, MessagePreview, MessageView,
-    ReplyQuote, Role, UserView,
+    ConversationDetail, ConversationKind, ConversationSummary, EventKind, Member, MessagePreview,
+    MessageView, ReplyQuote, Role, UserView,
 };
 use palaver::protocol::{RemovalReason, ServerFrame};
 use palaver::{ConversationId, Seq, Timestamp, UserId};
@@ -108,6 +108,8 @@ pub struct Live {
 #[derive(Clone, Copy)]
 pub struct Room {
     pub id: ConversationId,
+    /// A direct conversation shows the other person instead of members, roles and settings.
+    pub kind: ConversationKind,
     pub title: RwSignal<String>,
     pub public: RwSignal<bool>,
     pub timeline: RwSignal<Timeline>,
@@ -265,6 +267,7 @@ impl Live {
         timeline.divider = timeline.first_unread(self.me_id());
         let room = Room {
             id: detail.id,
+            kind: detail.kind,
             title: RwSignal::new(detail.title.clone()),
             public: RwSignal::new(detail.public),
             timeline: RwSignal::new(timeline),
@@ -347,11 +350,32 @@ impl Live {
         let _ = id;
     }
 
-    /// The socket dropped: what the open conversation shows about presence is stale now.
+    /// The socket dropped: what the open conversation and the side nav's direct messages
+    /// show about presence is stale now (the reload after reconnecting brings it back).
     pub fn connection_lost(self) {
         if let Some(room) = self.room() {
             room.connection_lost();
         }
+        if self
+            .conversations
+            .with_untracked(|cs| cs.iter().any(|c| c.peer_online))
+        {
+            self.conversations
+                .update(|cs| cs.iter_mut().for_each(|c| c.peer_online = false));
+        }
+    }
+
+    /// Puts a conversation in the side nav unless it is there already (its own frame or an
+    /// earlier answer may have brought it); true when it was new.
+    pub fn add_conversation(self, conversation: ConversationSummary) -> bool {
+        let mut added = false;
+        self.conversations.update(|cs| {
+            if !cs.iter().any(|c| c.id == conversation.id) {
+                cs.insert(0, conversation);
+                added = true;
+            }
+        });
+        added
     }
 }
 

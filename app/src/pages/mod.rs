@@ -2,6 +2,7 @@ mod account;
 mod auth;
 mod conversation;
 mod invite;
+mod nav_list;
 mod not_found;
 mod rooms;
 mod shell;

@@ -4,14 +4,13 @@ use crate::api::{current_user, list_conversations, CreateConversation, SignOut};
 use crate::components::{action_error, Alert, Notice};
 use crate::error::AppError;
 use crate::live::{use_live, ConnStatus, Live};
-use crate::time::{provide_tz_offset, short, use_tz_offset};
+use crate::time::provide_tz_offset;
 use leptos::either::EitherOf3;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
-use palaver::model::NotifyLevel;
 use palaver::validate::TITLE_MAX_BYTES;
 
 #[component]
@@ -131,7 +130,7 @@ fn skip_to_messages(ev: leptos::ev::MouseEvent) {
 }
 
 /// A count as the side nav shows it: "99+" from the cap on.
-fn capped(n: i64) -> String {
+pub fn capped(n: i64) -> String {
     if n >= palaver::model::UNREAD_CAP {
         "99+".to_owned()
     } else {
@@ -148,7 +147,6 @@ pub fn initial(name: &str) -> String {
 
 #[component]
 fn Sidebar() -> impl IntoView {
-    let live = use_live();
     let create = ServerAction::<CreateConversation>::new();
     let error = action_error(create.value());
     // A created conversation opens at once; clear the field for the next one.
@@ -160,8 +158,6 @@ fn Sidebar() -> impl IntoView {
             }
         }
     });
-    let offset = use_tz_offset();
-    let now = crate::live::now_ms();
     view! {
         <nav class="sidebar" aria-label="Conversations">
             <ActionForm action=create attr:class="new-conversation">
@@ -186,58 +182,7 @@ fn Sidebar() -> impl IntoView {
                 <span class="icon" aria-hidden="true">"#"</span>
                 "Browse rooms"
             </A>
-            <Show
-                when=move || live.conversations.with(|c| !c.is_empty())
-                fallback=|| view! { <p class="empty-nav">"No conversations yet. Create one above, or open an invite link."</p> }
-            >
-                <ul class="conversation-list">
-                    <For
-                        each=move || live.conversations.get()
-                        key=|c| (c.id, c.last_seq, c.unread, c.mentions, c.notify, c.title.clone(), c.public)
-                        children=move |c| {
-                            let href = format!("/c/{}", c.id);
-                            let preview = c
-                                .last_message
-                                .as_ref()
-                                .map(|m| format!("{}: {}", m.author, m.body))
-                                .unwrap_or_else(|| "No messages yet".to_owned());
-                            let stamp = move || short(c.last_activity_at, now, offset);
-                            let muted = c.notify == NotifyLevel::None;
-                            view! {
-                                <li>
-                                    <A href=href attr:class=if muted { "conversation muted" } else { "conversation" }>
-                                        // Public rooms wear a "#" instead of an initial.
-                                        <span class="avatar" class:public=c.public aria-hidden="true">
-                                            {if c.public { "#".to_owned() } else { initial(&c.title) }}
-                                        </span>
-                                        <span class="text">
-                                            <span class="title" dir="auto">
-                                                {c.title.clone()}
-                                                {c.public.then(|| view! { <span class="sr-only">" (public room)"</span> })}
-                                            </span>
-                                            <span class="preview" dir="auto">{preview}</span>
-                                        </span>
-                                        <span class="side">
-                                            <span class="stamp">{stamp}</span>
-                                            <span class="badges">
-                                                {muted.then(|| view! { <span class="sr-only">"Muted. "</span> })}
-                                                {(c.mentions > 0).then(|| view! {
-                                                    <span class="badge mention" aria-hidden="true">{format!("@{}", capped(c.mentions))}</span>
-                                                    <span class="sr-only">{format!("{} unread mentioning you. ", c.mentions)}</span>
-                                                })}
-                                                {(c.unread > 0).then(|| view! {
-                                                    <span class="badge" aria-hidden="true">{capped(c.unread)}</span>
-                                                    <span class="sr-only">{format!("{} unread", c.unread)}</span>
-                                                })}
-                                            </span>
-                                        </span>
-                                    </A>
-                                </li>
-                            }
-                        }
-                    />
-                </ul>
-            </Show>
+            <super::nav_list::ConversationLists />
         </nav>
     }
 }
@@ -252,7 +197,7 @@ pub fn Welcome() -> impl IntoView {
             <p>
                 "Pick a conversation on the left, start a new one and invite people with a link, or "
                 <A href="/rooms">"browse the public rooms"</A>
-                "."
+                ". To write to one person, choose Message beside their name in a member list."
             </p>
         </div>
     }

@@ -1,14 +1,15 @@
-//! The member list: who is in the conversation and who is online, and for owners and admins
-//! what they may do to whom. The rules are the core's (`palaver::permissions`), the same the
+//! The member list: who is in the conversation and who is online, "Message" to write to one
+//! of them directly, and for owners and admins what they may do to whom. The rules are the core's (`palaver::permissions`), the same the
 //! server enforces whatever the UI shows: the list only avoids offering what would be
 //! refused.
 
-use crate::api::{remove_member, set_role, transfer_ownership};
+use crate::api::{open_direct, remove_member, set_role, transfer_ownership};
 use crate::components::Alert;
 use crate::live::{use_live, use_room};
 use crate::pages::shell::initial;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
 use palaver::model::{Member, Role};
 use palaver::permissions::{member_actions, MemberAction};
 use palaver::{ConversationId, UserId};
@@ -182,6 +183,29 @@ fn MemberRow(m: Member, id: ConversationId, my_role: Memo<Option<Role>>) -> impl
             </div>
         })
     };
+    // "Message": opens (creating on first use) the direct conversation with this member and
+    // puts the keyboard in its composer.
+    let navigate = use_navigate();
+    let messaging = RwSignal::new(false);
+    let message = move |_| {
+        messaging.set(true);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match open_direct(user).await {
+                Ok(direct) => {
+                    let path = format!("/c/{}", direct.id);
+                    live.add_conversation(direct);
+                    crate::focus::request_composer();
+                    navigate(&path, Default::default());
+                }
+                Err(e) => {
+                    error.try_set(Some(e.to_string()));
+                }
+            }
+            messaging.try_set(false);
+        });
+    };
+    let message_name = name.clone();
     let toggle_name = name.clone();
     // Escape closes this member's menu (and only it: the sheet around it stays), and focus
     // goes back to the button that opened it.
@@ -215,6 +239,17 @@ fn MemberRow(m: Member, id: ConversationId, my_role: Memo<Option<Role>>) -> impl
                 <span class="name">{name.clone()}</span>
                 <span class="sr-only">{move || if online() { "online" } else { "offline" }}</span>
                 {role_badge.map(|r| view! { <span class="role">{r}</span> })}
+                {(!is_self).then(|| view! {
+                    <button
+                        type="button"
+                        class="ghost message-member"
+                        aria-label=format!("Message {message_name}")
+                        disabled=move || messaging.get()
+                        on:click=message
+                    >
+                        "Message"
+                    </button>
+                })}
                 {move || (!actions().is_empty()).then(|| view! {
                     <button
                         type="button"

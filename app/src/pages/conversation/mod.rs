@@ -12,7 +12,7 @@ mod messages;
 mod notify;
 mod settings;
 
-use crate::api::{conversation, history, LeaveConversation};
+use crate::api::{conversation, history, CloseDirect, LeaveConversation};
 use crate::components::{action_error, http_status, Alert};
 use crate::error::AppError;
 #[allow(unused_imports)]
@@ -78,16 +78,24 @@ fn ConversationView(id: ConversationId) -> impl IntoView {
     // Opened by navigation (the side nav, a created conversation): the keyboard lands in the
     // composer, as in Slack; on a phone on the title instead, so that no on-screen keyboard
     // covers the conversation. A page loaded from the server keeps the browser's start.
+    // "Message" on a member asks for the composer on a phone too: writing is the point.
     #[cfg(feature = "hydrate")]
     if crate::focus::navigated() {
-        leptos::task::spawn_local(async {
+        let composer_first = crate::focus::take_composer_request() || !narrow_screen();
+        leptos::task::spawn_local(async move {
             leptos::task::tick().await;
-            if narrow_screen() || !focus_selector("#composer") {
+            if !composer_first || !focus_selector("#composer") {
                 focus_selector("#conversation-title");
             }
         });
     }
+    // A direct conversation is two people: no member list, roles, invites or settings, and
+    // "Close" (hide it until the next message) in place of "Leave".
+    let direct = room.kind.is_direct();
     let subline = move || {
+        if direct {
+            return direct_subline(live, room);
+        }
         let members = room
             .members
             .with(|ms| ms.iter().map(|m| m.user.id).collect::<Vec<_>>());
@@ -152,17 +160,22 @@ fn ConversationView(id: ConversationId) -> impl IntoView {
                             "Settings"
                         </button>
                     </Show>
-                    <button
-                        type="button"
-                        class="ghost members-toggle"
-                        aria-expanded=move || members_open.get().to_string()
-                        aria-controls="conversation-members"
-                        on:click=move |_| members_open.update(|o| *o = !*o)
-                    >
-                        "Members"
-                    </button>
-                    <Show when=move || role.get().is_some_and(|r| r != Role::Owner)>
+                    <Show when=move || !direct>
+                        <button
+                            type="button"
+                            class="ghost members-toggle"
+                            aria-expanded=move || members_open.get().to_string()
+                            aria-controls="conversation-members"
+                            on:click=move |_| members_open.update(|o| *o = !*o)
+                        >
+                            "Members"
+                        </button>
+                    </Show>
+                    <Show when=move || !direct && role.get().is_some_and(|r| r != Role::Owner)>
                         <LeaveControl id />
+                    </Show>
+                    <Show when=move || direct && role.get().is_some()>
+                        <CloseControl id />
                     </Show>
                 </header>
                 {move || {
@@ -181,7 +194,9 @@ fn ConversationView(id: ConversationId) -> impl IntoView {
                     }
                 }}
             </section>
-            <members::MembersPanel id role open=members_open />
+            <Show when=move || !direct>
+                <members::MembersPanel id role open=members_open />
+            </Show>
         </div>
     }
 }
@@ -228,6 +243,44 @@ fn ClosedNotice(reason: Closed) -> impl IntoView {
         <div class="closed-notice" role="status">
             <p>{text}</p>
             <a class="button" href="/">"Back to your conversations"</a>
+        </div>
+    }
+}
+
+/// A direct conversation's header line: whether the other person is online (once known).
+fn direct_subline(live: crate::live::Live, room: crate::live::Room) -> String {
+    let me = live.me_id();
+    let peer = room
+        .members
+        .with(|ms| ms.iter().map(|m| m.user.id).find(|u| *u != me));
+    let online = peer.is_some_and(|p| room.online.with(|o| o.contains(&p)));
+    match (room.presence_known.get(), online) {
+        (true, true) => "Direct message · online".to_owned(),
+        (true, false) => "Direct message · offline".to_owned(),
+        (false, _) => "Direct message".to_owned(),
+    }
+}
+
+/// "Close" hides a direct conversation from the side nav until its next message (and goes
+/// back to the list); nothing to confirm, since "Message" or the next message brings it back.
+#[component]
+fn CloseControl(id: ConversationId) -> impl IntoView {
+    let close = ServerAction::<CloseDirect>::new();
+    let error = action_error(close.value());
+    view! {
+        <div class="leave">
+            <ActionForm action=close>
+                <input type="hidden" name="id" value=id.0 />
+                <button
+                    type="submit"
+                    class="ghost"
+                    aria-label="Close direct message"
+                    title="Hide it from your list until the next message"
+                >
+                    "Close"
+                </button>
+            </ActionForm>
+            <Alert message=error />
         </div>
     }
 }
