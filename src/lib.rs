@@ -17,6 +17,7 @@ pub mod navigation;
 pub mod permissions;
 pub mod protocol;
 pub mod reactions;
+pub mod search;
 pub mod text;
 pub mod time;
 pub mod validate;

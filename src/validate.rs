@@ -79,6 +79,20 @@ pub enum ValidationError {
     /// Direct messages are between two people; there are no notes to self (yet).
     #[error("A direct message is between two people: choose someone other than yourself.")]
     DirectWithSelf,
+    #[error("Type something to search for.")]
+    SearchEmpty,
+    #[error(
+        "A search must be at most {} characters long.",
+        crate::search::QUERY_MAX
+    )]
+    SearchTooLong,
+    #[error(
+        "A search can have at most {} words or phrases.",
+        crate::search::TERMS_MAX
+    )]
+    SearchTooManyTerms,
+    #[error("A search must not contain control characters.")]
+    SearchControl,
 }
 
 macro_rules! string_newtype {

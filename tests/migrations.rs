@@ -20,6 +20,12 @@ static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
 /// Columns SQLite stores as INTEGER 0/1 and PostgreSQL as BOOLEAN.
 const BOOLEANS: &[(&str, &str)] = &[("conversations", "public")];
 
+/// The text index of message search is each dialect's own (migrations 0008): SQLite's FTS5
+/// virtual table and the shadow tables FTS5 keeps for it, PostgreSQL's pg_trgm GIN index.
+/// Both serve the same statement shape (`store::sql::search`); neither has a counterpart.
+const SQLITE_SEARCH_INDEX: &str = "search_fts";
+const POSTGRES_SEARCH_INDEX: &str = "messages_body_trgm";
+
 /// (table, column, type, not null) with the type in words both dialects map to.
 type Column = (String, String, &'static str, bool);
 
@@ -96,8 +102,10 @@ async fn sqlite_columns(conn: &mut SqliteConnection) -> BTreeSet<Column> {
     let rows = sqlx::query(
         "SELECT m.name AS tbl, p.name AS col, upper(p.type) AS ty, p.\"notnull\" AS nn, p.pk AS pk \
          FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations' \
+           AND m.name <> $1 AND m.name NOT LIKE $1 || '\\_%' ESCAPE '\\'",
     )
+    .bind(SQLITE_SEARCH_INDEX)
     .fetch_all(conn)
     .await
     .expect("SQLite columns");
@@ -167,6 +175,23 @@ async fn both_schemas_agree_on_types_and_nullability() {
 }
 
 #[tokio::test]
+async fn each_schema_has_its_search_text_index() {
+    let mut s = migrated().await;
+    let fts: String = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = $1")
+        .bind(SQLITE_SEARCH_INDEX)
+        .fetch_one(&mut s.sqlite)
+        .await
+        .expect("the FTS5 table");
+    assert!(fts.contains("fts5") && fts.contains("trigram"), "{fts}");
+    let trgm: String = sqlx::query_scalar("SELECT indexdef FROM pg_indexes WHERE indexname = $1")
+        .bind(POSTGRES_SEARCH_INDEX)
+        .fetch_one(&mut s.postgres)
+        .await
+        .expect("the trigram index (pg_trgm is installed on the test server)");
+    assert!(trgm.contains("gin_trgm_ops"), "{trgm}");
+}
+
+#[tokio::test]
 async fn both_schemas_have_the_same_named_indexes() {
     let mut s = migrated().await;
     // (table, index, unique). Indexes SQLite makes for a primary key have no SQL and
@@ -187,8 +212,10 @@ async fn both_schemas_have_the_same_named_indexes() {
          JOIN pg_class i ON i.oid = x.indexrelid \
          JOIN pg_class t ON t.oid = x.indrelid \
          JOIN pg_namespace n ON n.oid = t.relnamespace \
-         WHERE n.nspname = 'public' AND NOT x.indisprimary AND t.relname <> '_sqlx_migrations'",
+         WHERE n.nspname = 'public' AND NOT x.indisprimary AND t.relname <> '_sqlx_migrations' \
+           AND i.relname <> $1",
     )
+    .bind(POSTGRES_SEARCH_INDEX)
     .fetch_all(&mut s.postgres)
     .await
     .expect("PostgreSQL indexes")
@@ -196,6 +223,7 @@ async fn both_schemas_have_the_same_named_indexes() {
     .map(|r| (r.get("tbl"), r.get("name"), r.get("uniq")))
     .collect();
     assert!(sqlite.contains(&("users".into(), "users_username_key".into(), true)));
+    assert!(sqlite.contains(&("messages".into(), "messages_search".into(), true)));
     assert_eq!(sqlite, postgres);
 }
 

@@ -24,6 +24,8 @@ mod invites;
 mod reactions;
 #[path = "store_contract/rooms.rs"]
 mod rooms;
+#[path = "store_contract/search.rs"]
+mod search;
 #[path = "store_contract/side_nav.rs"]
 mod side_nav;
 
@@ -150,5 +152,10 @@ contract! {
         direct::a_direct_conversation_needs_a_shared_conversation_and_two_people,
         direct::a_new_direct_conversation_appears_for_the_other_person_with_its_first_message,
         direct::closing_a_direct_conversation_hides_it_until_the_next_message,
+        search::search_finds_messages_with_every_term_in_any_case_and_script_newest_first,
+        search::only_messages_are_found_never_joins_leaves_or_edit_events,
+        search::search_covers_only_live_conversations_the_user_is_a_member_of_now,
+        search::edits_and_deletions_change_what_is_found_at_once,
+        search::search_pages_newest_first_through_a_bounded_scan_without_gaps_or_repeats,
     ]
 }

@@ -9,11 +9,13 @@ mod audit;
 mod direct;
 mod message;
 mod notify;
+mod search;
 
 pub use audit::{AuditAction, AuditEntry, AuditPage};
 pub use direct::ConversationKind;
 pub use message::{EventKind, MessageView, Reaction, ReplyQuote};
 pub use notify::{NotifyLevel, NOTIFY_ALL_MAX_MEMBERS};
+pub use search::{SearchHit, SearchPage, SEARCH_PAGE};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserView {

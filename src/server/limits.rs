@@ -109,6 +109,9 @@ pub mod rates {
     pub const MEMBERSHIP: (u32, Duration) = (20, Duration::from_secs(600));
     /// Invite links created per user: 30 per hour.
     pub const INVITES: (u32, Duration) = (30, Duration::from_secs(3600));
+    /// Searches per user: 30 at once, one every 2 s. A search reads at most
+    /// `SEARCH_SCAN` candidate messages, so this bounds the database work one user causes.
+    pub const SEARCHES: (u32, Duration) = (30, Duration::from_secs(60));
     /// Every other state-changing call per user (roles, removals, renames, bans, sessions,
     /// deletions): 60 at once, one per second.
     pub const ACTIONS: (u32, Duration) = (60, Duration::from_secs(60));
@@ -126,6 +129,7 @@ pub struct Limits {
     membership: Keyed<UserId>,
     invites: Keyed<UserId>,
     actions: Keyed<UserId>,
+    searches: Keyed<UserId>,
     passwords: PasswordThrottle,
 }
 
@@ -190,6 +194,11 @@ impl Limits {
                 config.rate_scale,
                 "You are making changes too fast.",
             ),
+            searches: keyed(
+                rates::SEARCHES,
+                config.rate_scale,
+                "You are searching too often.",
+            ),
             passwords: PasswordThrottle::new(config.sign_in_failures, config.sign_in_window),
             config,
         }
@@ -239,6 +248,10 @@ impl Limits {
         self.actions.check(&user)
     }
 
+    pub fn search(&self, user: UserId) -> Result<(), CoreError> {
+        self.searches.check(&user)
+    }
+
     /// Takes one of the account's and the address's password checks before any hashing; the
     /// returned attempt must be told whether the password was right (see
     /// [`PasswordThrottle::attempt`]).
@@ -271,13 +284,14 @@ mod tests {
         let limits = Limits::new(LimitsConfig::default());
         let u = UserId(7);
         type Check = fn(&Limits, UserId) -> Result<(), CoreError>;
-        let kinds: [(&str, Check, u32); 6] = [
+        let kinds: [(&str, Check, u32); 7] = [
             ("read", Limits::read, rates::READ.0),
             ("sync", Limits::sync, rates::SYNC.0),
             ("renew", Limits::renew, rates::RENEW.0),
             ("membership", Limits::membership, rates::MEMBERSHIP.0),
             ("invite", Limits::invite, rates::INVITES.0),
             ("action", Limits::action, rates::ACTIONS.0),
+            ("search", Limits::search, rates::SEARCHES.0),
         ];
         for (name, check, burst) in kinds {
             for i in 0..burst {

@@ -9,7 +9,7 @@ use super::limits::{Limits, LimitsConfig};
 #[allow(unused_imports)]
 use super::store::{
     AttentionStore, AuditStore, ConversationStore, DirectStore, EventStore, InviteStore,
-    MemberStore, SessionStore, UserStore,
+    MemberStore, SearchStore, SessionStore, UserStore,
 };
 use super::store::{
     AuditFilter, AuditRecord, Ban, InviteLimits, JoinOutcome, JoinVia, Leave, NewEvent, NewSession,
@@ -41,11 +41,13 @@ mod messages;
 mod notifications;
 mod presence;
 mod reactions;
+mod search;
 mod sessions;
 #[cfg(test)]
 mod tests;
 
 pub use presence::SocketSlot;
+pub use search::SEARCH_SCAN;
 
 /// Newest messages shown when a conversation opens, and the size of each "load older" page.
 pub const HISTORY_PAGE: i64 = 50;

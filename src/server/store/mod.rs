@@ -170,6 +170,30 @@ pub struct NewEvent<'a> {
     pub reply_to: Option<Seq>,
 }
 
+/// A message a search found, with what a result shows (see [`SearchStore::search_messages`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundMessage {
+    /// The message's `search_id`: where the next page starts below.
+    pub position: i64,
+    pub conversation_id: ConversationId,
+    pub title: String,
+    pub seq: Seq,
+    pub author_id: UserId,
+    pub author: String,
+    /// The current text.
+    pub body: String,
+    pub created_at: Timestamp,
+    pub edited_at: Option<Timestamp>,
+}
+
+/// What one search call found: matches newest first, and where its bounded scan stopped
+/// (`floor`: older matches may exist below it) when it did.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    pub messages: Vec<FoundMessage>,
+    pub floor: Option<i64>,
+}
+
 pub mod postgres;
 pub mod rows;
 pub mod sql;

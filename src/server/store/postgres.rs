@@ -11,7 +11,7 @@ use super::sql::{
     attention::impl_attention_store, audit::impl_audit_store,
     conversations::impl_conversation_store, direct::impl_direct_store, events::impl_event_store,
     invites::impl_invite_store, members::impl_member_store, reactions::impl_reactions,
-    sessions::impl_session_store, users::impl_user_store,
+    search::impl_search_store, sessions::impl_session_store, users::impl_user_store,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -60,3 +60,4 @@ impl_invite_store!(PostgresStore);
 impl_audit_store!(PostgresStore);
 impl_attention_store!(PostgresStore, sqlx::Postgres);
 impl_direct_store!(PostgresStore);
+impl_search_store!(PostgresStore, sqlx::Postgres, super::sql::search::Postgres);

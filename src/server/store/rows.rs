@@ -93,6 +93,36 @@ impl TryFrom<MessageRow> for MessageView {
     }
 }
 
+/// Selected by the search statements (`sql::search`).
+#[derive(sqlx::FromRow)]
+pub struct FoundRow {
+    pub position: i64,
+    pub conversation_id: i64,
+    pub title: String,
+    pub seq: Seq,
+    pub sender_id: i64,
+    pub username: String,
+    pub body: String,
+    pub created_at: Timestamp,
+    pub edited_at: Option<Timestamp>,
+}
+
+impl From<FoundRow> for super::FoundMessage {
+    fn from(r: FoundRow) -> Self {
+        super::FoundMessage {
+            position: r.position,
+            conversation_id: ConversationId(r.conversation_id),
+            title: r.title,
+            seq: r.seq,
+            author_id: UserId(r.sender_id),
+            author: r.username,
+            body: r.body,
+            created_at: r.created_at,
+            edited_at: r.edited_at,
+        }
+    }
+}
+
 /// Selected by `summary_select` (the side nav).
 #[derive(sqlx::FromRow)]
 pub struct SummaryRow {

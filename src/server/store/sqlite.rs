@@ -6,7 +6,7 @@ use super::sql::{
     attention::impl_attention_store, audit::impl_audit_store,
     conversations::impl_conversation_store, direct::impl_direct_store, events::impl_event_store,
     invites::impl_invite_store, members::impl_member_store, reactions::impl_reactions,
-    sessions::impl_session_store, users::impl_user_store,
+    search::impl_search_store, sessions::impl_session_store, users::impl_user_store,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -80,3 +80,4 @@ impl_invite_store!(SqliteStore);
 impl_audit_store!(SqliteStore);
 impl_attention_store!(SqliteStore, sqlx::Sqlite);
 impl_direct_store!(SqliteStore);
+impl_search_store!(SqliteStore, sqlx::Sqlite, super::sql::search::Sqlite);

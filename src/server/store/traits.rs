@@ -292,6 +292,24 @@ pub trait DirectStore: Send + Sync {
     async fn reopen_for_message(&self, id: ConversationId, seq: Seq) -> StoreResult<Vec<UserId>>;
 }
 
+/// Message search.
+#[async_trait]
+pub trait SearchStore: Send + Sync {
+    /// Messages (not deleted) that contain every one of `terms` (case-insensitive
+    /// substrings of the text as stored), in live conversations `user` is a member of now,
+    /// newest first (by position), with positions below `before` (all when None); at most
+    /// `limit`. Looks at no more than `scan` candidate messages: when it stopped there,
+    /// `floor` says where, and a call with `before = floor` goes on (see `sql::search`).
+    async fn search_messages(
+        &self,
+        user: UserId,
+        terms: &[String],
+        before: Option<i64>,
+        limit: i64,
+        scan: i64,
+    ) -> StoreResult<Found>;
+}
+
 /// Everything the core needs from a database.
 pub trait Store:
     UserStore
@@ -303,6 +321,7 @@ pub trait Store:
     + AuditStore
     + AttentionStore
     + DirectStore
+    + SearchStore
     + Send
     + Sync
     + 'static
@@ -319,6 +338,7 @@ impl<T> Store for T where
         + AuditStore
         + AttentionStore
         + DirectStore
+        + SearchStore
         + Send
         + Sync
         + 'static

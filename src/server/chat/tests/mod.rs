@@ -16,6 +16,7 @@ mod invites;
 mod membership;
 mod messages;
 mod roles;
+mod search;
 
 /// A conversation "Matrix" with an owner, an admin and a plain member, and an outsider who
 /// belongs to nothing. The admin and the member joined through the owner's invite link.
@@ -32,6 +33,17 @@ struct Room {
 const TITLE: &str = "Matrix";
 
 async fn chat() -> (Chat, tempfile::TempDir) {
+    // The rates have their own tests (limits.rs); these tests act faster than a person.
+    chat_with(LimitsConfig {
+        messages_per_minute: 100_000,
+        conversations_per_hour: 10_000,
+        rate_scale: 1_000,
+        ..Default::default()
+    })
+    .await
+}
+
+async fn chat_with(limits: LimitsConfig) -> (Chat, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let store = SqliteStore::connect(&url).await.expect("store opens");
@@ -40,13 +52,7 @@ async fn chat() -> (Chat, tempfile::TempDir) {
         public_origin: "http://test".to_owned(),
         session_lifetime_ms: 3_600_000,
         max_members: DEFAULT_MAX_MEMBERS,
-        // The rates have their own tests (limits.rs); these tests act faster than a person.
-        limits: LimitsConfig {
-            messages_per_minute: 100_000,
-            conversations_per_hour: 10_000,
-            rate_scale: 1_000,
-            ..Default::default()
-        },
+        limits,
     };
     let chat = Chat::new(Arc::new(store), Arc::new(LocalHub::new()), tokens, config);
     (chat, dir)
