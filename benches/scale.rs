@@ -1,8 +1,14 @@
-//! History and side nav at scale: one conversation of a million messages and one user in 500
-//! conversations, in a fresh SQLite database, queried through the `Store` trait the app and the
-//! gateway use. Prints seeding time, latency percentiles per query and the query plans that
-//! show why they stay fast (keyset scans on the messages primary key, the members_user index,
-//! never OFFSET and never a full scan). Speed is shown here as figures, not asserted in tests.
+//! History, side nav and search at scale: one conversation of a million messages and one user
+//! in 500 conversations, in a fresh SQLite database, queried through the `Store` trait the app
+//! and the gateway use. Prints seeding time, latency percentiles per query and the query plans
+//! that show why they stay fast (keyset scans on the messages primary key, the members_user
+//! index, the FTS5 index read newest first; never OFFSET on a table and never a full scan).
+//! Speed is shown here as figures, not asserted in tests.
+//!
+//! Search is measured as the app runs it (`Chat::search`: a page of 20 plus one, at most
+//! `SEARCH_SCAN` candidates, members' conversations only) for the reader, who is in every
+//! conversation, and for a lurker in one small conversation, for whom nearly every match is
+//! in conversations they cannot read: the bound is what keeps that fast.
 //!
 //! Run with `make bench`, i.e.
 //! `cargo bench -p palaver --features server --bench scale --profile dev`. The dev profile
@@ -12,7 +18,10 @@
 //! Rust layer on top: an upper bound for a release build.
 
 use hdrhistogram::Histogram;
+use palaver::model::SEARCH_PAGE;
+use palaver::server::chat::SEARCH_SCAN;
 use palaver::server::sqlite::{sql, SqliteStore};
+use palaver::server::store::sql::search::{self as search_sql, Dialect};
 use palaver::server::store::NewUser;
 use palaver::server::Store;
 use palaver::{ConversationId, UserId};
@@ -33,6 +42,11 @@ const ROWS_PER_TRANSACTION: usize = 100_000;
 const PAGE: i64 = 51;
 const SAMPLES: usize = 2_000;
 const NAV_SAMPLES: usize = 300;
+const SEARCH_SAMPLES: usize = 300;
+/// Terms of three characters or more (found by the FTS5 index) and of two (checked on the
+/// candidates' text), all common in the seeded messages.
+const LONG_TERMS: [&str; 5] = ["deploy", "migration", "coffee", "pricing", "staging"];
+const SHORT_TERMS: [&str; 4] = ["at", "me", "is", "it"];
 /// 2024-01-01 in Unix milliseconds; messages are a few seconds apart from here.
 const EPOCH_MS: i64 = 1_704_067_200_000;
 
@@ -145,6 +159,66 @@ async fn main() {
         .await,
     );
 
+    let lurker = world.lurker;
+    let searches: [(&'static str, UserId, &[&str], Option<usize>); 7] = [
+        (
+            "search 3+ chars",
+            nav,
+            &LONG_TERMS,
+            Some(SEARCH_PAGE as usize),
+        ),
+        (
+            "search 2 chars",
+            nav,
+            &SHORT_TERMS,
+            Some(SEARCH_PAGE as usize),
+        ),
+        (
+            "search two terms",
+            nav,
+            &["deploy green"],
+            Some(SEARCH_PAGE as usize),
+        ),
+        ("search 3+ chars, no match", nav, &["zebra"], Some(0)),
+        ("search 3+ chars, lurker", lurker, &LONG_TERMS, None),
+        ("search 2 chars, lurker", lurker, &SHORT_TERMS, None),
+        (
+            "search 3+ chars, page 50",
+            nav,
+            &["deploy"],
+            Some(SEARCH_PAGE as usize),
+        ),
+    ];
+    for (name, who, terms, expect) in searches {
+        let deep = name.ends_with("page 50");
+        let picks: Vec<Vec<String>> = (0..SEARCH_SAMPLES)
+            .map(|_| {
+                let t = terms[rng.below(terms.len() as u64) as usize];
+                t.split(' ').map(str::to_owned).collect()
+            })
+            .collect();
+        // Fifty pages down: the cursor the 50th page starts at.
+        let start = if deep {
+            Some(page_cursor(store, who, &picks[0], 49).await)
+        } else {
+            None
+        };
+        let picks = &picks;
+        table.push(
+            measure(name, SEARCH_SAMPLES, move |i| async move {
+                let found = store
+                    .search_messages(who, &picks[i], start, SEARCH_PAGE + 1, SEARCH_SCAN)
+                    .await
+                    .expect("search");
+                let hits = found.messages.len().min(SEARCH_PAGE as usize);
+                if let Some(n) = expect {
+                    assert_eq!(hits, n, "{name}: {:?}", picks[i]);
+                }
+            })
+            .await,
+        );
+    }
+
     println!(
         "\n{:<28} {:>7} {:>9} {:>9} {:>9} {:>9}",
         "query (µs)", "samples", "p50", "p90", "p99", "max"
@@ -161,6 +235,7 @@ async fn main() {
     }
 
     print_plans(&pool, big, nav).await;
+    print_search_plans(&pool, nav).await;
     pool.close().await;
 }
 
@@ -183,10 +258,29 @@ where
     (name, h)
 }
 
+/// The `before` cursor of page `pages + 1` of a search, following `next` as the app does.
+async fn page_cursor(store: &dyn Store, who: UserId, terms: &[String], pages: usize) -> i64 {
+    let mut before = None;
+    for _ in 0..pages {
+        let found = store
+            .search_messages(who, terms, before, SEARCH_PAGE + 1, SEARCH_SCAN)
+            .await
+            .expect("search");
+        assert!(
+            found.messages.len() as i64 > SEARCH_PAGE,
+            "{terms:?} has 50 pages"
+        );
+        before = Some(found.messages[SEARCH_PAGE as usize - 1].position);
+    }
+    before.expect("at least one page")
+}
+
 struct World {
     big: ConversationId,
     small: Vec<ConversationId>,
     nav_user: UserId,
+    /// A member of one small conversation only.
+    lurker: UserId,
     total_messages: i64,
 }
 
@@ -211,6 +305,11 @@ async fn seed(store: &dyn Store, pool: &SqlitePool, rng: &mut Rng) -> World {
     }
     let nav_user = store
         .create_user(new_user("reader"))
+        .await
+        .expect("user")
+        .id;
+    let lurker = store
+        .create_user(new_user("lurker"))
         .await
         .expect("user")
         .id;
@@ -274,11 +373,13 @@ async fn seed(store: &dyn Store, pool: &SqlitePool, rng: &mut Rng) -> World {
         small.push(id);
     }
     insert_messages(pool, &rows).await;
+    join(pool, small[0], lurker, SMALL_CONVERSATION).await;
 
     World {
         big,
         small,
         nav_user,
+        lurker,
         total_messages: BIG_CONVERSATION + SMALL_CONVERSATION * (NAV_CONVERSATIONS as i64 - 1),
     }
 }
@@ -401,6 +502,30 @@ impl Rng {
     }
 }
 
+/// The plans of the search statements: the FTS5 index read newest first (`INDEX 192:M1<`
+/// with no temporary B-tree), or the `messages_search` index for terms too short for it.
+async fn print_search_plans(pool: &SqlitePool, nav: UserId) {
+    for (name, term) in [("search 3+ chars", "deploy"), ("search 2 chars", "at")] {
+        let terms = [term.to_owned()];
+        let r = search_sql::Request {
+            user: nav.0,
+            terms: &terms,
+            before: i64::MAX,
+            limit: SEARCH_PAGE + 1,
+            scan: SEARCH_SCAN,
+        };
+        for (part, statement) in [
+            ("probe", search_sql::Sqlite::probe(r)),
+            ("page", search_sql::Sqlite::main(r, 1)),
+        ] {
+            let mut q = search_sql::query_builder::<Sqlite>("EXPLAIN QUERY PLAN ", &statement);
+            let rows = q.build().fetch_all(pool).await.expect("query plan");
+            println!("\nEXPLAIN QUERY PLAN {name} ({part}):");
+            print_plan_rows(rows);
+        }
+    }
+}
+
 /// The plans of the statements `SqliteStore` runs for these calls (`sqlite::sql`).
 async fn print_plans(pool: &SqlitePool, big: ConversationId, nav: UserId) {
     let plans = [
@@ -419,15 +544,19 @@ async fn print_plans(pool: &SqlitePool, big: ConversationId, nav: UserId) {
         };
         let rows = query.fetch_all(pool).await.expect("query plan");
         println!("\nEXPLAIN QUERY PLAN {name}:");
-        let mut depth: Vec<(i64, usize)> = Vec::new();
-        for row in rows {
-            let (id, parent, detail): (i64, i64, String) = (row.get(0), row.get(1), row.get(3));
-            let level = depth
-                .iter()
-                .find(|(node, _)| *node == parent)
-                .map_or(0, |(_, l)| l + 1);
-            depth.push((id, level));
-            println!("  {}{detail}", "  ".repeat(level));
-        }
+        print_plan_rows(rows);
+    }
+}
+
+fn print_plan_rows(rows: Vec<sqlx::sqlite::SqliteRow>) {
+    let mut depth: Vec<(i64, usize)> = Vec::new();
+    for row in rows {
+        let (id, parent, detail): (i64, i64, String) = (row.get(0), row.get(1), row.get(3));
+        let level = depth
+            .iter()
+            .find(|(node, _)| *node == parent)
+            .map_or(0, |(_, l)| l + 1);
+        depth.push((id, level));
+        println!("  {}{detail}", "  ".repeat(level));
     }
 }

@@ -158,6 +158,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=pages::Welcome />
                     <Route path=path!("c/:id") view=pages::ConversationPage />
                     <Route path=path!("rooms") view=pages::RoomsPage />
+                    <Route path=path!("search") view=pages::SearchPage />
                     <Route path=path!("account") view=pages::AccountPage />
                 </ParentRoute>
             </Routes>

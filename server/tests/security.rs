@@ -415,10 +415,11 @@ enum Action {
     OpenDirect,
     /// Closing is for direct conversations: refused in this group to everyone.
     CloseDirect,
+    Search,
 }
 
 impl Action {
-    const ALL: [Action; 28] = [
+    const ALL: [Action; 29] = [
         Action::ReadHistory,
         Action::ReadDetail,
         Action::Send,
@@ -447,6 +448,7 @@ impl Action {
         Action::ReplyToMessage,
         Action::OpenDirect,
         Action::CloseDirect,
+        Action::Search,
     ];
 
     /// Least privilege, as the issue states it.
@@ -463,7 +465,8 @@ impl Action {
             | Action::React
             | Action::ReplyToMessage
             // Anyone who shares a conversation with the target; the outsider shares none.
-            | Action::OpenDirect => who != Outsider,
+            | Action::OpenDirect
+            | Action::Search => who != Outsider,
             Action::EditOthersMessage | Action::CloseDirect => false,
             Action::DeleteOthersMessage
             | Action::CreateInvite
@@ -798,6 +801,20 @@ async fn perform(actor: &Actor, action: Action, cast: &Cast, f: &Fixture) -> Res
             )
             .await
         }
+        // Search spans every conversation of the caller's: a non-member is not refused, they
+        // get their own results, and none of them may come from this conversation.
+        Action::Search => {
+            let r = c.call("search", &[("q", "target's message")]).await;
+            if r.status != 200 {
+                return Err(format!("UNEXPECTED {} {}", r.status, r.body));
+            }
+            let hits = r.body["hits"].as_array().cloned().unwrap_or_default();
+            if hits.iter().any(|h| h["conversation_id"] == f.conv) {
+                Ok(())
+            } else {
+                Err("200 without this conversation's messages".to_owned())
+            }
+        }
     }
 }
 
@@ -825,7 +842,8 @@ async fn unchanged(
         | Action::Sync
         | Action::ListInvites
         | Action::AuditLog
-        | Action::ListBans => Ok(()),
+        | Action::ListBans
+        | Action::Search => Ok(()),
         Action::React => check(
             events.iter().all(|m| m["reactions"].is_null()),
             "a reaction was stored",
@@ -1051,6 +1069,29 @@ async fn security_xss_and_sql_injection_strings_are_stored_verbatim_and_rendered
             } else {
                 println!("UNSAFE {place}: {payload}");
             }
+        }
+        // The search page with the payload as the query, finding this very message (its
+        // title and excerpt among the results): the query is echoed and the results drawn
+        // as text only.
+        tried += 1;
+        let page = c
+            .http
+            .get(app.url(&format!("/search?q={}", urlencode(payload))))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let found: Value = c.call("search", &[("q", payload)]).await.ok();
+        let listed = found["hits"]
+            .as_array()
+            .is_some_and(|h| h.iter().any(|h| h["conversation_id"] == conv));
+        let raw_markup = payload.contains('<') && page.contains(payload);
+        if listed && !raw_markup && page.contains(&escaped) {
+            safe += 1;
+        } else {
+            println!("UNSAFE search (listed {listed}, raw {raw_markup}): {payload}");
         }
     }
     // Usernames are a closed alphabet: markup and quotes are refused with the reason.
@@ -1302,6 +1343,60 @@ async fn security_malformed_frames_and_bodies_cause_no_panic_and_no_5xx() {
         }
     }
     bodies += nexts;
+    // Search queries: any characters (FTS5 and LIKE syntax, quotes, controls, bidi
+    // overrides, lone surrogates' replacements, very long ones) and any cursor. Each is a
+    // result page (200) or the query's own error (422 with the reason), never an index's
+    // syntax error or a 5xx.
+    let query = prop_oneof![
+        3 => "\\PC{0,60}",
+        2 => r#"[a-z" *^:()\-+%_\\']{1,30}"#,
+        1 => "(NEAR|AND|OR|NOT|\\*|\\^|\"|\\(|\\)|body:|\\{|\\}| ){1,12}",
+        1 => "[\\x00-\\x20\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}a]{0,10}",
+        1 => ".{190,260}",
+        1 => "[北京大学東京ñÄ ]{1,8}",
+    ];
+    let cursor = prop_oneof![
+        2 => Just(None),
+        1 => any::<i64>().prop_map(|n| Some(n.to_string())),
+        1 => "[a-z0-9.-]{0,12}".prop_map(Some),
+    ];
+    let (mut searches, mut search_refusals) = (0usize, 0usize);
+    let mut ws = c.socket().await;
+    ws.send_message(conv, "searchable", "a searchable message")
+        .await;
+    for _ in 0..400 {
+        let q: String = query.new_tree(&mut runner).unwrap().current();
+        let before: Option<String> = cursor.new_tree(&mut runner).unwrap().current();
+        let mut form = vec![("q", q.as_str())];
+        if let Some(b) = &before {
+            form.push(("before", b.as_str()));
+        }
+        let r = c.call("search", &form).await;
+        searches += 1;
+        *statuses.entry(r.status).or_insert(0usize) += 1;
+        match r.status {
+            200 => assert!(r.body["hits"].is_array(), "{q:?}: {}", r.body),
+            422 => {
+                search_refusals += 1;
+                assert!(!r.message().is_empty(), "{q:?}: {}", r.body);
+                let lower = r.message().to_lowercase();
+                assert!(
+                    !lower.contains("fts5") && !lower.contains("syntax") && !lower.contains("sql"),
+                    "{q:?}: {}",
+                    r.body
+                );
+            }
+            s => {
+                server_errors += usize::from(s >= 500);
+                println!("search {q:?} before {before:?}: {s} {}", r.body);
+                assert!(s < 500, "{q:?}");
+            }
+        }
+    }
+    bodies += searches;
+    println!(
+        "SECURITY malformed search queries               tried {searches:>5} / refused with a reason {search_refusals}"
+    );
     let panics = PANICS.load(Ordering::SeqCst) - panics_before;
     println!(
         "SECURITY malformed WebSocket frames              tried {frames:>5} / panics {panics} / reconnects {reconnects} (oversized {oversized})"

@@ -9,8 +9,11 @@ use palaver::model::{
 };
 use palaver::{ConversationId, InviteId, Seq, SessionId, UserId};
 
+mod search;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+
+pub use search::*;
 
 /// Where to go after signing in: the core's rule, shared with the browser (see
 /// [`palaver::navigation::safe_next`]).

@@ -175,7 +175,17 @@ impl Live {
                     });
                 }
             }
-            // Ready, Ack, Synced, Renewed and Error are the socket's business.
+            // A catch-up that reached the newest event may end a window of older messages.
+            ServerFrame::Synced {
+                conversation_id,
+                last_seq,
+                complete: true,
+            } => {
+                if let Some(r) = open(conversation_id) {
+                    r.timeline.try_update(|t| t.attach(last_seq));
+                }
+            }
+            // Ready, Ack, other Synced, Renewed and Error are the socket's business.
             _ => {}
         }
     }

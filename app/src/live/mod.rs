@@ -257,13 +257,22 @@ impl Live {
 
     /// Shows a conversation: creates its live state (owned by the caller's view), makes it
     /// the one frames go to, provides it as context, and asks the socket for anything newer.
+    /// `has_newer`: the messages are a window of older ones (see [`Timeline::has_newer`]);
+    /// then nothing newer is asked for until [`Self::load_newer`].
     pub fn open(
         self,
         detail: &ConversationDetail,
         messages: Vec<MessageView>,
         has_older: bool,
+        has_newer: bool,
     ) -> Room {
-        let mut timeline = Timeline::new(detail.id, messages, has_older, detail.last_read_seq);
+        let mut timeline = Timeline::window(
+            detail.id,
+            messages,
+            has_older,
+            has_newer,
+            detail.last_read_seq,
+        );
         timeline.divider = timeline.first_unread(self.me_id());
         let room = Room {
             id: detail.id,
@@ -288,7 +297,22 @@ impl Live {
     }
 
     /// Asks for events newer than the newest shown (after opening, reconnecting or a gap).
+    /// Not for a window of older messages: those follow only when asked ([`Self::load_newer`]).
     pub fn catch_up(self) {
+        #[cfg(feature = "hydrate")]
+        if let Some(room) = self.room() {
+            if let Some((last, false)) = room
+                .timeline
+                .try_with_untracked(|t| (t.last_seq, t.has_newer))
+            {
+                self.socket.request_sync(room.id, last);
+            }
+        }
+    }
+
+    /// Fetches the events after the newest shown, one batch (`SYNC_BATCH`), also in a window
+    /// of older messages: "Load newer messages".
+    pub fn load_newer(self) {
         #[cfg(feature = "hydrate")]
         if let Some(room) = self.room() {
             if let Some(last) = room.timeline.try_with_untracked(|t| t.last_seq) {
@@ -305,10 +329,14 @@ impl Live {
         let _ = conversation;
     }
 
-    /// Marks the open conversation read up to its newest event.
+    /// Marks the open conversation read up to its newest event. Reading a window of older
+    /// messages reads nothing new.
     pub fn mark_read(self) {
         let Some(room) = self.room() else { return };
-        let Some(last) = room.timeline.try_with_untracked(|t| t.last_seq) else {
+        let Some((last, false)) = room
+            .timeline
+            .try_with_untracked(|t| (t.last_seq, t.has_newer))
+        else {
             return;
         };
         let conv = room.id;

@@ -18,6 +18,10 @@ pub struct Timeline {
     pub read_marker: Seq,
     /// Decided once when the conversation opens: the seq the divider goes before.
     pub divider: Option<Seq>,
+    /// The events shown end before the conversation's newest: the reader opened it at an
+    /// older message (a search result). Events that arrive live are not shown then; "load
+    /// newer" fetches what follows, in order, until the end is reached ([`Self::attach`]).
+    pub has_newer: bool,
 }
 
 /// What applying an event did.
@@ -31,6 +35,8 @@ pub enum Applied {
     Gap {
         after: Seq,
     },
+    /// The timeline is a window of older events: this one comes later, with "load newer".
+    Beyond,
     OtherConversation,
 }
 
@@ -49,6 +55,32 @@ impl Timeline {
             last_seq,
             read_marker,
             divider: None,
+            has_newer: false,
+        }
+    }
+
+    /// A stretch of older events (see [`Self::has_newer`]); `has_newer` false makes it the
+    /// same as [`Self::new`].
+    pub fn window(
+        conversation: ConversationId,
+        messages: Vec<MessageView>,
+        has_older: bool,
+        has_newer: bool,
+        read_marker: Seq,
+    ) -> Self {
+        Timeline {
+            has_newer,
+            ..Timeline::new(conversation, messages, has_older, read_marker)
+        }
+    }
+
+    /// A catch-up that ended at the conversation's newest event (`synced` with `complete`)
+    /// reached the end of a window if it ended where the window now does: from here on the
+    /// timeline follows live events again. A `synced` of another request ends elsewhere and
+    /// changes nothing.
+    pub fn attach(&mut self, synced_to: Seq) {
+        if self.has_newer && synced_to == self.last_seq {
+            self.has_newer = false;
         }
     }
 
@@ -62,6 +94,9 @@ impl Timeline {
         }
         if event.seq <= self.last_seq {
             return Applied::Duplicate;
+        }
+        if self.has_newer && event.seq != self.last_seq.next() {
+            return Applied::Beyond;
         }
         // A timeline that has shown nothing yet starts wherever the server's stream starts.
         if event.seq != self.last_seq.next() && self.last_seq != Seq::ZERO {
@@ -291,6 +326,40 @@ mod tests {
         let seqs: Vec<i64> = t.messages.iter().map(|m| m.seq.0).collect();
         assert_eq!(seqs, [1, 2, 3, 4]);
         assert!(!t.has_older);
+    }
+
+    #[test]
+    fn a_window_of_older_events_takes_only_what_follows_it_until_it_reaches_the_end() {
+        let mut t = Timeline::window(CONV, vec![msg(10, "j"), msg(11, "k")], true, true, Seq(20));
+        // Live events far ahead wait for "load newer"; they ask for no catch-up.
+        assert_eq!(t.apply(msg(40, "live")), Applied::Beyond);
+        assert_eq!(t.messages.len(), 2);
+        // What "load newer" fetches arrives in order and is shown, edits included.
+        assert_eq!(t.apply(msg(12, "l")), Applied::Shown);
+        assert_eq!(
+            t.apply(event(13, EventKind::Edit, Some(10), "J")),
+            Applied::Shown
+        );
+        assert_eq!(t.messages[0].body, "J");
+        assert_eq!(t.last_seq, Seq(13));
+        // A catch-up that ended elsewhere (an older request) leaves the window as it is.
+        t.attach(Seq(40));
+        assert!(t.has_newer);
+        assert_eq!(t.apply(msg(41, "live")), Applied::Beyond);
+        // The one that ended here reached the end: live events count again.
+        t.attach(Seq(13));
+        assert!(!t.has_newer);
+        assert_eq!(
+            t.apply(msg(15, "after a gap")),
+            Applied::Gap { after: Seq(13) }
+        );
+        assert_eq!(t.apply(msg(14, "next")), Applied::Shown);
+    }
+
+    #[test]
+    fn a_window_that_reaches_the_end_is_a_plain_timeline() {
+        let t = Timeline::window(CONV, vec![msg(1, "a")], false, false, Seq::ZERO);
+        assert_eq!(t, Timeline::new(CONV, vec![msg(1, "a")], false, Seq::ZERO));
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod invite;
 mod nav_list;
 mod not_found;
 mod rooms;
+mod search;
 mod shell;
 
 pub use account::AccountPage;
@@ -13,4 +14,5 @@ pub use conversation::ConversationPage;
 pub use invite::InvitePage;
 pub use not_found::NotFound;
 pub use rooms::RoomsPage;
+pub use search::SearchPage;
 pub use shell::{ChatShell, Welcome};

@@ -67,6 +67,7 @@ fn ChatLayout() -> impl IntoView {
                 <a class="skip-link" href="#messages" on:click=skip_to_messages>"Skip to messages"</a>
             </Show>
             <TopBar />
+            <super::search::SearchShortcut />
             <div class="workspace" class:at-home=at_home>
                 <Sidebar />
                 <main class="pane">
@@ -99,6 +100,7 @@ fn TopBar() -> impl IntoView {
                 <span class="logo" aria-hidden="true">"◆"</span>
                 "Palaver"
             </a>
+            <super::search::SearchBox />
             <p class="conn" role="status">
                 {move || status().map(|s| view! { <span class="conn-badge">{s}</span> })}
             </p>

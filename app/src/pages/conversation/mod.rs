@@ -22,9 +22,9 @@ use leptos::either::Either;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use palaver::model::Role;
-use palaver::ConversationId;
+use palaver::{ConversationId, Seq};
 
 #[component]
 pub fn ConversationPage() -> impl IntoView {
@@ -37,18 +37,37 @@ pub fn ConversationPage() -> impl IntoView {
             .and_then(|s| s.parse::<i64>().ok())
             .map(ConversationId)
     };
-    let data = Resource::new(id, |id| async move {
-        let id = id.ok_or_else(|| AppError::NotFound("Conversation not found.".into()))?;
-        let (detail, page) = futures::join!(conversation(id), history(id, None));
-        Ok::<_, AppError>((detail?, page?))
-    });
+    // `?at=SEQ`: open at that message (a search result), with some of what came before
+    // and after it (see `messages::jump`).
+    let query = use_query_map();
+    let at = move || {
+        query
+            .read()
+            .get("at")
+            .and_then(|s| s.parse::<i64>().ok())
+            .filter(|s| *s > 0)
+            .map(Seq)
+    };
+    let data = Resource::new(
+        move || (id(), at()),
+        |(id, at)| async move {
+            let id = id.ok_or_else(|| AppError::NotFound("Conversation not found.".into()))?;
+            let (detail, page) = futures::join!(
+                conversation(id),
+                history(id, messages::jump::window_end(at))
+            );
+            let (detail, page) = (detail?, page?);
+            let has_newer = messages::jump::window_has_newer(at, detail.last_seq);
+            Ok::<_, AppError>((detail, page, has_newer, at))
+        },
+    );
     view! {
         <Suspense fallback=|| view! { <div class="loading" aria-busy="true">"Loading conversation…"</div> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok((detail, page)) => {
-                        live.open(&detail, page.messages, page.has_older);
-                        Either::Left(view! { <ConversationView id=detail.id /> })
+                    Ok((detail, page, has_newer, at)) => {
+                        live.open(&detail, page.messages, page.has_older, has_newer);
+                        Either::Left(view! { <ConversationView id=detail.id at /> })
                     }
                     Err(e) => {
                         if matches!(e, AppError::NotFound(_)) {
@@ -63,8 +82,9 @@ pub fn ConversationPage() -> impl IntoView {
     }
 }
 
+/// `at`: the message the page was opened at, revealed once it is drawn.
 #[component]
-fn ConversationView(id: ConversationId) -> impl IntoView {
+fn ConversationView(id: ConversationId, at: Option<Seq>) -> impl IntoView {
     let live = use_live();
     let room = use_room();
     // What the viewer may do follows their live role: a promotion shows the controls and a
@@ -79,8 +99,9 @@ fn ConversationView(id: ConversationId) -> impl IntoView {
     // composer, as in Slack; on a phone on the title instead, so that no on-screen keyboard
     // covers the conversation. A page loaded from the server keeps the browser's start.
     // "Message" on a member asks for the composer on a phone too: writing is the point.
+    // Opened at a message, that message takes the focus instead (see `messages::jump`).
     #[cfg(feature = "hydrate")]
-    if crate::focus::navigated() {
+    if crate::focus::navigated() && at.is_none() {
         let composer_first = crate::focus::take_composer_request() || !narrow_screen();
         leptos::task::spawn_local(async move {
             leptos::task::tick().await;
@@ -185,7 +206,7 @@ fn ConversationView(id: ConversationId) -> impl IntoView {
                         })
                     } else {
                         Either::Right(view! {
-                            <messages::MessageList id />
+                            <messages::MessageList id at />
                             {move || match room.closed.get() {
                                 Some(reason) => Either::Left(view! { <ClosedNotice reason /> }),
                                 None => Either::Right(view! { <composer::Composer id /> }),

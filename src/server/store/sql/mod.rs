@@ -69,7 +69,7 @@ pub fn unique_as_conflict(e: sqlx::Error) -> super::StoreError {
 pub mod prelude {
     pub use super::super::rows::{self, *};
     pub use super::super::*;
-    pub use super::search::{Dialect, Part, Request, Statement};
+    pub use super::search::{query_builder, Dialect, Request};
     pub use super::{conversations, direct, members, sessions, statements, unique_as_conflict};
     pub use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
     pub use crate::mentions;

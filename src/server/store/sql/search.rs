@@ -69,9 +69,12 @@ const COLUMNS: &str = "SELECT m.search_id AS position, m.conversation_id, c.titl
      m.sender_id, u.username, m.body, m.created_at, m.edited_at FROM ";
 
 /// The joins every result goes through: the user's membership (now), a live conversation,
-/// the author.
+/// the author. SQLite is told the join order (CROSS JOIN keeps the left side outermost):
+/// left to itself, it would start from the user's memberships and sort all their messages.
 const VISIBLE: &str =
     " JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ";
+const VISIBLE_IN_ORDER: &str =
+    " CROSS JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ";
 const REST: &str = " JOIN conversations c ON c.id = m.conversation_id AND c.deleted_at IS NULL \
      JOIN users u ON u.id = m.sender_id WHERE m.kind = 'message' AND m.deleted_at IS NULL ";
 
@@ -146,12 +149,14 @@ impl Dialect for Sqlite {
     fn main(r: Request<'_>, floor: i64) -> Statement {
         let mut s = Statement::default();
         s.sql(COLUMNS);
-        match Self::fts5_query(r.terms) {
+        let query = Self::fts5_query(r.terms);
+        let fts = query.is_some();
+        match query {
             // The FTS5 table drives the join, newest first (FTS5 hands out rowids in either
             // order), so the LIMIT ends the scan as soon as the page is full.
             Some(expr) => s
-                .sql("search_fts f JOIN messages m ON m.search_id = f.rowid")
-                .sql(VISIBLE)
+                .sql("search_fts f CROSS JOIN messages m ON m.search_id = f.rowid")
+                .sql(VISIBLE_IN_ORDER)
                 .int(r.user)
                 .sql(REST)
                 .sql("AND search_fts MATCH ")
@@ -162,7 +167,7 @@ impl Dialect for Sqlite {
                 .int(floor),
             None => s
                 .sql("messages m")
-                .sql(VISIBLE)
+                .sql(VISIBLE_IN_ORDER)
                 .int(r.user)
                 .sql(REST)
                 .sql("AND m.search_id < ")
@@ -183,7 +188,14 @@ impl Dialect for Sqlite {
             }
             s.sql(")");
         }
-        s.sql(" ORDER BY m.search_id DESC LIMIT ").int(r.limit);
+        // Ordered by the driving table's own key, so that no sort is needed and the scan
+        // stops at the limit.
+        let order = if fts {
+            " ORDER BY f.rowid DESC LIMIT "
+        } else {
+            " ORDER BY m.search_id DESC LIMIT "
+        };
+        s.sql(order).int(r.limit);
         s
     }
 }
@@ -248,28 +260,32 @@ impl Dialect for Postgres {
     }
 }
 
-macro_rules! impl_search_store {
-    ($store:ty, $db:ty, $dialect:ty) => {
-        impl $store {
-            fn search_query(s: &Statement) -> sqlx::QueryBuilder<'static, $db> {
-                let mut q = sqlx::QueryBuilder::<$db>::new("");
-                for part in &s.parts {
-                    match part {
-                        Part::Sql(text) => {
-                            q.push(text);
-                        }
-                        Part::Int(v) => {
-                            q.push_bind(*v);
-                        }
-                        Part::Text(v) => {
-                            q.push_bind(v.clone());
-                        }
-                    }
-                }
-                q
+/// `prefix` followed by the statement, its values bound in order.
+pub fn query_builder<'a, DB>(prefix: &str, s: &Statement) -> sqlx::QueryBuilder<'a, DB>
+where
+    DB: sqlx::Database,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut q = sqlx::QueryBuilder::<DB>::new(prefix);
+    for part in &s.parts {
+        match part {
+            Part::Sql(text) => {
+                q.push(text);
+            }
+            Part::Int(v) => {
+                q.push_bind(*v);
+            }
+            Part::Text(v) => {
+                q.push_bind(v.clone());
             }
         }
+    }
+    q
+}
 
+macro_rules! impl_search_store {
+    ($store:ty, $db:ty, $dialect:ty) => {
         #[async_trait]
         impl SearchStore for $store {
             async fn search_messages(
@@ -290,12 +306,12 @@ macro_rules! impl_search_store {
                     limit,
                     scan: scan.max(1),
                 };
-                let floor: Option<i64> = Self::search_query(&<$dialect>::probe(r))
+                let floor: Option<i64> = query_builder::<$db>("", &<$dialect>::probe(r))
                     .build_query_scalar()
                     .fetch_optional(&self.pool)
                     .await?;
                 let main = <$dialect>::main(r, floor.unwrap_or(0));
-                let rows: Vec<FoundRow> = Self::search_query(&main)
+                let rows: Vec<FoundRow> = query_builder::<$db>("", &main)
                     .build_query_as()
                     .fetch_all(&self.pool)
                     .await?;

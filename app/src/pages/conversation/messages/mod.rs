@@ -6,7 +6,7 @@
 mod announce;
 mod bubble;
 mod emoji_picker;
-mod jump;
+pub mod jump;
 mod quote;
 mod reactions;
 mod scroll;
@@ -71,8 +71,9 @@ fn rows(
     out
 }
 
+/// `at`: the message the conversation was opened at (see [`jump`]).
 #[component]
-pub fn MessageList(id: ConversationId) -> impl IntoView {
+pub fn MessageList(id: ConversationId, at: Option<Seq>) -> impl IntoView {
     let live = use_live();
     let room = use_room();
     let scroller = NodeRef::<leptos::html::Div>::new();
@@ -110,24 +111,80 @@ pub fn MessageList(id: ConversationId) -> impl IntoView {
             }
         }
     };
+    // A window of older messages (opened at one): "Load newer messages" fetches what
+    // follows; the button waits for the batch (or gives up after a few seconds).
+    let window = Memo::new(move |_| room.timeline.with(|t| t.has_newer));
+    let loading_newer = RwSignal::new(false);
+    let load_newer = move |_| {
+        loading_newer.set(true);
+        live.load_newer();
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(5_000).await;
+            loading_newer.try_set(false);
+        });
+    };
+    // Sending from a window shows the message where it goes: at the newest.
+    let navigate = leptos_router::hooks::use_navigate();
+    let latest = move || navigate(&format!("/c/{id}"), Default::default());
+    let latest = StoredValue::new(latest);
+    Effect::new(move |sending_before: Option<usize>| {
+        let sending = live
+            .outbox
+            .with(|o| o.iter().filter(|m| m.conversation == id).count());
+        if sending_before.is_some_and(|n| sending > n) && window.get_untracked() {
+            latest.with_value(|go| go());
+        }
+        sending
+    });
     // On opening, a conversation with unread messages starts at the "New messages" divider;
-    // otherwise at the bottom. Afterwards the view sticks to the bottom when events arrive,
-    // unless the reader has scrolled up; what is on screen at the bottom counts as read.
-    Effect::new(move |previous: Option<Seq>| {
-        let last = room.timeline.with(|t| t.last_seq);
+    // otherwise at the bottom; opened at a message, at that message. Afterwards the view
+    // sticks to the bottom when events arrive, unless the reader has scrolled up; what is on
+    // screen at the bottom counts as read. A window of older messages does none of that:
+    // what "load newer" adds is not new, and the reader stays where they are.
+    Effect::new(move |previous: Option<(Seq, bool)>| {
+        let (last, in_window) = room.timeline.with(|t| (t.last_seq, t.has_newer));
+        loading_newer.set(false);
         // `try_`: when another conversation opens, this list may already be disposed by
         // the time the effect runs for the new timeline.
         let Some(el) = scroller.try_get_untracked().flatten() else {
-            return last;
+            return (last, in_window);
         };
+        if previous.is_none() {
+            if let Some(seq) = at {
+                leptos::task::spawn_local(async move {
+                    // Scrolled to, focused and highlighted once drawn (nothing to show when
+                    // `at` is not a message).
+                    let _ = jump::show(seq).await;
+                    // The window may reach the end in one batch: then it joins the live
+                    // stream at once.
+                    let end = live
+                        .conversations
+                        .with_untracked(|cs| cs.iter().find(|c| c.id == id).map(|c| c.last_seq));
+                    let here = room
+                        .timeline
+                        .try_with_untracked(|t| (t.last_seq, t.has_newer));
+                    if let (Some(end), Some((last, true))) = (end, here) {
+                        if end.0 - last.0 <= palaver::protocol::SYNC_BATCH {
+                            live.load_newer();
+                        }
+                    }
+                });
+                return (last, in_window);
+            }
+        }
         if previous.is_none() && scroll::to_divider(&el) {
             let bottom = scroll::is_at_bottom(&el, STICK_THRESHOLD_PX);
             at_bottom.set(bottom);
             if bottom {
                 live.mark_read();
             }
-            return last;
+            return (last, in_window);
         }
+        if in_window || previous.is_some_and(|(_, was_window)| was_window) {
+            return (last, in_window);
+        }
+        let previous = previous.map(|(seq, _)| seq);
         if let Some(previous) = previous.filter(|p| last > *p) {
             let me = live.me_id();
             if let Some(text) = room
@@ -152,9 +209,14 @@ pub fn MessageList(id: ConversationId) -> impl IntoView {
             });
             unseen.update(|n| *n += new);
         }
-        last
+        (last, in_window)
     });
     let jump_to_latest = move |_| {
+        if window.get_untracked() {
+            // Reopen at the end: the newest page, following live events again.
+            latest.with_value(|go| go());
+            return;
+        }
         if let Some(el) = scroller.get_untracked() {
             el.set_scroll_top(el.scroll_height());
         }
@@ -225,8 +287,13 @@ pub fn MessageList(id: ConversationId) -> impl IntoView {
                     children=move |m| view! { <PendingBubble m live /> }
                 />
             </ol>
+            <Show when=move || window.get()>
+                <button type="button" class="ghost load-newer" on:click=load_newer disabled=move || loading_newer.get()>
+                    {move || if loading_newer.get() { "Loading…" } else { "Load newer messages" }}
+                </button>
+            </Show>
         </div>
-        <Show when=move || !at_bottom.get()>
+        <Show when=move || !at_bottom.get() || window.get()>
             <button type="button" class="jump-latest" on:click=jump_to_latest>
                 {move || match unseen.get() {
                     0 => "Jump to latest ↓".to_owned(),
