@@ -75,6 +75,26 @@ async fn main() {
         db_bytes / (1024 * 1024)
     );
 
+    // What the search index costs: its pages against the text it indexes.
+    let index_bytes: Result<i64, _> = sqlx::query_scalar(
+        "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'search_fts%' OR name = 'messages_search'",
+    )
+    .fetch_one(&pool)
+    .await;
+    let text_bytes: i64 =
+        sqlx::query_scalar("SELECT SUM(length(CAST(body AS BLOB))) FROM messages")
+            .fetch_one(&pool)
+            .await
+            .expect("text size");
+    match index_bytes {
+        Ok(index) => println!(
+            "scale: search index {} MiB for {} MiB of message text",
+            index / (1024 * 1024),
+            text_bytes / (1024 * 1024)
+        ),
+        Err(e) => println!("scale: search index size unknown ({e})"),
+    }
+
     let big = world.big;
     let nav = world.nav_user;
     let store = store.as_ref();

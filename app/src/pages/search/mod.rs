@@ -43,7 +43,16 @@ pub fn SearchPage() -> impl IntoView {
         <div class="page search-page">
             <header class="page-head">
                 <h1>"Search messages"</h1>
-                <Form method="get" action="/search" attr:class="search-form" attr:role="search">
+                // leptos_router's Form adds the submit button to the query even without a
+                // name ("?q=x&="): dropped here, so that the address is `/search?q=x`.
+                <Form
+                    method="get"
+                    action="/search"
+                    on_form_data=std::sync::Arc::new(|data: &leptos::web_sys::FormData| data.delete(""))
+                    attr:class="search-form"
+                    attr:role="search"
+                    attr:aria-label="Search messages"
+                >
                     <label for=PAGE_BOX_ID class="sr-only">"Search messages"</label>
                     <input
                         id=PAGE_BOX_ID

@@ -14,7 +14,7 @@ pub(super) const PAGE_BOX_ID: &str = "search-page-q";
 #[component]
 pub fn SearchBox() -> impl IntoView {
     view! {
-        <Form method="get" action="/search" attr:class="search-box" attr:role="search">
+        <Form method="get" action="/search" attr:class="search-box" attr:role="search" attr:aria-label="Search">
             <label for=BOX_ID class="sr-only">"Search messages"</label>
             <span class="search-icon" aria-hidden="true"><MagnifierIcon /></span>
             <input

@@ -156,6 +156,14 @@ pub fn MessageList(id: ConversationId, at: Option<Seq>) -> impl IntoView {
                     // Scrolled to, focused and highlighted once drawn (nothing to show when
                     // `at` is not a message).
                     let _ = jump::show(seq).await;
+                    // A short conversation may show everything, the newest included.
+                    if let Some(el) = scroller.try_get_untracked().flatten() {
+                        let bottom = scroll::is_at_bottom(&el, STICK_THRESHOLD_PX);
+                        at_bottom.try_set(bottom);
+                        if bottom {
+                            live.mark_read();
+                        }
+                    }
                     // The window may reach the end in one batch: then it joins the live
                     // stream at once.
                     let end = live
