@@ -157,5 +157,6 @@ contract! {
         search::search_covers_only_live_conversations_the_user_is_a_member_of_now,
         search::edits_and_deletions_change_what_is_found_at_once,
         search::search_pages_newest_first_through_a_bounded_scan_without_gaps_or_repeats,
+        search::a_direct_conversation_is_found_under_the_other_persons_name,
     ]
 }

@@ -315,3 +315,31 @@ pub async fn search_pages_newest_first_through_a_bounded_scan_without_gaps_or_re
         );
     }
 }
+
+pub async fn a_direct_conversation_is_found_under_the_other_persons_name(store: Arc<dyn Store>) {
+    let s = &*store;
+    let ann = user(s, "ann").await;
+    let bob = user(s, "bob").await;
+    let carl = user(s, "carl").await;
+    let team = conversation(s, &ann, "Team").await;
+    add_member(s, team, &ann, &bob).await;
+    add_member(s, team, &ann, &carl).await;
+    let direct = s
+        .open_direct(ann.id, bob.id, at(1))
+        .await
+        .expect("open")
+        .expect("they share Team")
+        .id;
+    say(s, direct, &bob, "just between us").await;
+    let seen_by = |who: UserView| async move {
+        found(s, &who, &["between"])
+            .await
+            .messages
+            .into_iter()
+            .map(|m| (m.conversation_id, m.title))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(seen_by(ann.clone()).await, [(direct, "bob".to_owned())]);
+    assert_eq!(seen_by(bob.clone()).await, [(direct, "ann".to_owned())]);
+    assert!(seen_by(carl.clone()).await.is_empty(), "not carl's to read");
+}

@@ -65,8 +65,11 @@ pub struct Request<'a> {
     pub scan: i64,
 }
 
-const COLUMNS: &str = "SELECT m.search_id AS position, m.conversation_id, c.title, m.seq, \
-     m.sender_id, u.username, m.body, m.created_at, m.edited_at FROM ";
+/// A direct conversation has no title of its own: it goes by the other person's username,
+/// as in the side nav (`conversations::summary_select`).
+const COLUMNS: &str = "SELECT m.search_id AS position, m.conversation_id, \
+     COALESCE(pu.username, c.title) AS title, m.seq, m.sender_id, u.username, m.body, \
+     m.created_at, m.edited_at FROM ";
 
 /// The joins every result goes through: the user's membership (now), a live conversation,
 /// the author. SQLite is told the join order (CROSS JOIN keeps the left side outermost):
@@ -76,7 +79,10 @@ const VISIBLE: &str =
 const VISIBLE_IN_ORDER: &str =
     " CROSS JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ";
 const REST: &str = " JOIN conversations c ON c.id = m.conversation_id AND c.deleted_at IS NULL \
-     JOIN users u ON u.id = m.sender_id WHERE m.kind = 'message' AND m.deleted_at IS NULL ";
+     JOIN users u ON u.id = m.sender_id \
+     LEFT JOIN users pu ON c.kind = 'direct' AND pu.id = \
+         CASE WHEN c.direct_low = mb.user_id THEN c.direct_high ELSE c.direct_low END \
+     WHERE m.kind = 'message' AND m.deleted_at IS NULL ";
 
 /// Terms FTS5's trigram tokenizer can look up: three characters or more.
 fn trigram_term(term: &str) -> bool {
