@@ -6,7 +6,7 @@
 
 mod support;
 
-use palaver::server::store::{connect, DEFAULT_POOL_SIZE};
+use palaver::server::store::{connect, EventStore, SearchStore, UserStore, DEFAULT_POOL_SIZE};
 use palaver::UserId;
 use sqlx::migrate::Migrator;
 use sqlx::{Connection, PgConnection, SqliteConnection};
@@ -86,8 +86,7 @@ async fn upgrade_and_search(url: &str, dialect: &str) {
         let store = store.clone();
         let term = term.to_owned();
         async move {
-            store
-                .search_messages(UserId(user), &[term], None, 10, 1_000)
+            SearchStore::search_messages(&*store, UserId(user), &[term], None, 10, 1_000)
                 .await
                 .expect("search")
                 .messages
@@ -106,7 +105,10 @@ async fn upgrade_and_search(url: &str, dialect: &str) {
     );
     assert_eq!(search(1, "ar").await.len(), 2, "{dialect}: short terms");
     // New messages are numbered after the old ones.
-    let ann = store.user_by_id(UserId(1)).await.unwrap().expect("ann");
+    let ann = UserStore::user_by_id(&*store, UserId(1))
+        .await
+        .unwrap()
+        .expect("ann");
     let e = palaver::server::store::NewEvent {
         conversation_id: palaver::ConversationId(1),
         kind: palaver::model::EventKind::Message,
@@ -119,7 +121,7 @@ async fn upgrade_and_search(url: &str, dialect: &str) {
         mentions: &[],
         reply_to: None,
     };
-    store.append_event(e).await.expect("append");
+    EventStore::append_event(&*store, e).await.expect("append");
     let found = search(2, "archived").await;
     assert_eq!(found.first().map(|f| f.0), Some(6), "{dialect}: {found:?}");
     assert_eq!(found.len(), 3);
