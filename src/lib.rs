@@ -9,6 +9,7 @@
 
 pub mod device;
 pub mod error;
+pub mod files;
 pub mod ids;
 pub mod markup;
 pub mod mentions;

@@ -50,6 +50,11 @@ pub enum ClientFrame {
         /// The seq of an earlier message of the conversation this one answers.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<Seq>,
+        /// Files uploaded to this conversation by the sender (`POST /api/attachments`) and
+        /// not sent yet, at most [`crate::files::ATTACHMENTS_PER_MESSAGE_MAX`]; with at
+        /// least one, `body` may be empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<crate::files::AttachmentId>,
     },
     /// Hand the open socket a fresh token before the current one expires; the connection
     /// stays up. The token must belong to the same user.
@@ -267,6 +272,7 @@ mod tests {
                 client_id: "c1".into(),
                 body: "hi".into(),
                 reply_to: None,
+                attachments: Vec::new(),
             }
         );
         let auth: ClientFrame = serde_json::from_str(r#"{"type":"auth","token":"t"}"#).unwrap();

@@ -18,7 +18,11 @@ static SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Columns SQLite stores as INTEGER 0/1 and PostgreSQL as BOOLEAN.
-const BOOLEANS: &[(&str, &str)] = &[("conversations", "public")];
+const BOOLEANS: &[(&str, &str)] = &[
+    ("conversations", "public"),
+    ("attachments", "thumbnail"),
+    ("file_removals", "thumbnail"),
+];
 
 /// The text index of message search is each dialect's own (migrations 0008): SQLite's FTS5
 /// virtual table and the shadow tables FTS5 keeps for it, PostgreSQL's pg_trgm GIN index.

@@ -1,7 +1,7 @@
 //! Events of a conversation's sequence as the UI and WebSocket clients see them.
 
 use crate::ids::{ConversationId, Seq, UserId};
-use crate::model::UserView;
+use crate::model::{Attachment, UserView};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -108,6 +108,9 @@ pub struct MessageView {
     /// The message's reactions, one entry per emoji in the order they were first used.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
+    /// The files sent with the message, in the order they were attached (deleted with it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 /// The compact quote of the message a reply answers: its author and the first line of its

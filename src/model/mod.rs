@@ -5,12 +5,14 @@ use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
+mod attachment;
 mod audit;
 mod direct;
 mod message;
 mod notify;
 mod search;
 
+pub use attachment::Attachment;
 pub use audit::{AuditAction, AuditEntry, AuditPage};
 pub use direct::ConversationKind;
 pub use message::{EventKind, MessageView, Reaction, ReplyQuote};

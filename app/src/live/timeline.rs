@@ -200,6 +200,7 @@ mod tests {
             mentions: vec![],
             reply_to: None,
             reactions: vec![],
+            attachments: vec![],
         }
     }
 

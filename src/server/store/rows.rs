@@ -89,6 +89,7 @@ impl TryFrom<MessageRow> for MessageView {
                 _ => None,
             },
             reactions: Vec::new(),
+            attachments: Vec::new(),
         })
     }
 }

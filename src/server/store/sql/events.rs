@@ -104,6 +104,7 @@ macro_rules! impl_event_store {
                         mentions: e.mentions.to_vec(),
                         reply_to,
                         reactions: Vec::new(),
+                        attachments: Vec::new(),
                     },
                     created: true,
                 })

@@ -43,6 +43,7 @@ mod tests {
             mentions: vec![],
             reply_to: None,
             reactions: vec![],
+            attachments: vec![],
         }
     }
 
