@@ -138,6 +138,7 @@ async fn write(store: Arc<dyn Store>, id: ConversationId, who: UserView) {
                 moderator: false,
                 mentions: &[],
                 reply_to: None,
+                attachments: &[],
             })
             .await
             .expect("append");

@@ -10,6 +10,13 @@ pub const ATTACHMENTS_PER_MESSAGE_MAX: usize = 10;
 /// The default of `--max-upload-mb`: 25 MB (10^6 bytes, as browsers and file managers
 /// count them).
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 25_000_000;
+/// Images larger than this on either side are refused: their header is read, the pixels are
+/// never decoded.
+pub const IMAGE_MAX_SIDE: u32 = 16_384;
+/// ...and larger than this in all (a 48-megapixel phone photo passes).
+pub const IMAGE_MAX_PIXELS: u64 = 50_000_000;
+/// Uploads one user may have waiting to be sent.
+pub const PENDING_UPLOADS_MAX: i64 = 50;
 /// Longest file name kept, in characters; longer ones are shortened keeping the extension.
 pub const NAME_MAX_CHARS: usize = 180;
 /// Types a browser is allowed to show inline (everything else is served as a download):

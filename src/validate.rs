@@ -93,6 +93,27 @@ pub enum ValidationError {
     SearchTooManyTerms,
     #[error("A search must not contain control characters.")]
     SearchControl,
+    #[error(
+        "A message can carry at most {} files.",
+        crate::files::ATTACHMENTS_PER_MESSAGE_MAX
+    )]
+    TooManyAttachments,
+    #[error("A file of this message is no longer available (files not sent within a day are removed): attach it again.")]
+    AttachmentUnavailable,
+    #[error("The upload did not arrive whole; try again.")]
+    UploadIncomplete,
+    #[error("{0} is empty.")]
+    FileEmpty(String),
+    #[error("{name} is {}; files can be at most {}.", crate::files::format_size(*size), crate::files::format_size(*max))]
+    FileTooLarge { name: String, size: u64, max: u64 },
+    #[error("{name} is {width} × {height} pixels; images can be at most {} pixels on a side and {} megapixels.", crate::files::IMAGE_MAX_SIDE, crate::files::IMAGE_MAX_PIXELS / 1_000_000)]
+    ImageTooLarge {
+        name: String,
+        width: u32,
+        height: u32,
+    },
+    #[error("You have {0} files waiting to be sent; send or remove some first.")]
+    TooManyPendingUploads(i64),
 }
 
 macro_rules! string_newtype {

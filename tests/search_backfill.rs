@@ -120,6 +120,7 @@ async fn upgrade_and_search(url: &str, dialect: &str) {
         moderator: false,
         mentions: &[],
         reply_to: None,
+        attachments: &[],
     };
     EventStore::append_event(&*store, e).await.expect("append");
     let found = search(2, "archived").await;

@@ -93,6 +93,10 @@ pub struct Config {
     #[arg(long, env = "PALAVER_CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
     pub connections_per_address: usize,
 
+    /// Largest file one upload may be, in MB (10^6 bytes). Files live in <data-dir>/files.
+    #[arg(long, env = "PALAVER_MAX_UPLOAD_MB", default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub max_upload_mb: u64,
+
     /// Multiplies the fixed per-kind rates (typing, reads, syncs, renewals, joins, invites,
     /// admin actions); not a flag: test suites that drive one user far harder than a person
     /// would set it.
@@ -122,6 +126,7 @@ impl std::fmt::Debug for Config {
             .field("sign_in_failures", &self.sign_in_failures)
             .field("header_timeout_secs", &self.header_timeout_secs)
             .field("connections_per_address", &self.connections_per_address)
+            .field("max_upload_mb", &self.max_upload_mb)
             .finish()
     }
 }
@@ -153,6 +158,11 @@ impl Config {
         .expect("the test flags parse");
         config.rate_scale = 1_000;
         config
+    }
+
+    /// `--max-upload-mb` in bytes.
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.max_upload_mb.saturating_mul(1_000_000)
     }
 
     pub fn limits(&self) -> palaver::server::limits::LimitsConfig {

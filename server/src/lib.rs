@@ -3,6 +3,7 @@
 //! [`Application::build`]; tests build the same application on port 0.
 
 pub mod config;
+mod files;
 mod keys;
 mod middleware;
 mod serve;

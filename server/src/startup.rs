@@ -15,6 +15,7 @@ use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use palaver::server::files::{FileStore, LocalFiles};
 use palaver::server::{auth::TokenKeys, Chat, ChatConfig, LocalHub};
 use palaver_app::api::ssr::AppState;
 use palaver_app::{shell, App};
@@ -31,6 +32,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const FILE_JANITOR_EVERY: Duration = Duration::from_secs(600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -87,6 +89,8 @@ impl Application {
             .map_err(StartupError::Config)?;
         let tokens = TokenKeys::new(&key, public_origin.clone(), config.token_ttl_secs)
             .map_err(StartupError::Config)?;
+        let files: Arc<dyn FileStore> =
+            Arc::new(LocalFiles::open(config.data_dir.join("files")).await?);
         let chat = Arc::new(Chat::new(
             store,
             Arc::new(LocalHub::new()),
@@ -95,8 +99,10 @@ impl Application {
                 public_origin: public_origin.clone(),
                 session_lifetime_ms: config.session_days.max(1) * 24 * 3600 * 1000,
                 max_members: config.max_members.max(1),
+                max_upload_bytes: config.max_upload_bytes(),
                 limits: config.limits(),
             },
+            files.clone(),
         ));
 
         let mut origins = vec![public_origin.clone(), format!("http://{addr}")];
@@ -112,6 +118,12 @@ impl Application {
             policy.clone(),
             shutdown.clone(),
             Duration::from_secs(config.idle_timeout_secs),
+        );
+        // The janitor deletes the bytes of deleted and expired files: at start (what a crash
+        // left), whenever files are deleted, and every 10 minutes.
+        tokio::spawn(
+            chat.clone()
+                .run_file_janitor(FILE_JANITOR_EVERY, shutdown.clone().cancelled_owned()),
         );
         let app_state = AppState {
             chat,
@@ -166,6 +178,7 @@ fn router(
 ) -> Router {
     // Served over HTTPS (the public origin says so): the same switch as the Secure cookie.
     let hsts = app_state.secure_cookies;
+    let chat = app_state.chat.clone();
     let site = Site::find(&config.site_root);
     let leptos_options = site.leptos_options(addr);
     let routes = generate_route_list(App);
@@ -183,29 +196,41 @@ fn router(
     if let Some((path, file)) = site.css_alias() {
         router = router.route_service(&path, file);
     }
-    router
+    // Pages, server functions and the socket: small bodies, a short timeout.
+    let pages = router
         .route("/healthz", get(|| async { "ok" }))
         .route("/ws", get(ws_handler))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            ServerState,
+            _,
+        >(context, shell))
         .with_state(state)
         .layer(axum::middleware::from_fn(utf8_forms))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ));
+    // Attachments bring their own body limit and timeout (uploads are large and may be slow).
+    pages
+        .merge(crate::files::routes(chat))
         .layer(axum::middleware::from_fn_with_state(policy, cross_site_guard))
         .layer(axum::middleware::from_fn(cache_control))
         .layer(axum::middleware::from_fn_with_state(
             hsts,
             security_headers,
         ))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // Brotli or gzip, as the client prefers (brotli at quality 4: pages and server
         // functions are compressed per response). The release build's /pkg files come
         // precompressed at brotli's best (cargo leptos --precompress, served by leptos_axum's
         // ServeDir), and a response that is already encoded is passed through untouched.
+        // Images and other already-compressed types are left alone (tower-http's default
+        // predicate).
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");

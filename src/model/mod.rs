@@ -116,6 +116,31 @@ impl MessagePreview {
             .collect();
         Self { author, body: flat }
     }
+
+    /// [`Self::new`], except that a message with files and no text reads
+    /// `📎 <first file's name>` (and ` and N more`), as in Slack's side bar.
+    pub fn with_files(author: String, body: &str, first_file: Option<&str>, files: usize) -> Self {
+        match first_file {
+            Some(name) if body.trim().is_empty() => {
+                let more = match files.saturating_sub(1) {
+                    0 => String::new(),
+                    n => format!(" and {n} more"),
+                };
+                Self::new(author, &format!("📎 {name}{more}"))
+            }
+            _ => Self::new(author, body),
+        }
+    }
+
+    /// The preview of a message as it arrived.
+    pub fn of(m: &MessageView) -> Self {
+        Self::with_files(
+            m.author.clone(),
+            &m.body,
+            m.attachments.first().map(|a| a.name.as_str()),
+            m.attachments.len(),
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

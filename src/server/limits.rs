@@ -115,6 +115,9 @@ pub mod rates {
     /// Every other state-changing call per user (roles, removals, renames, bans, sessions,
     /// deletions): 60 at once, one per second.
     pub const ACTIONS: (u32, Duration) = (60, Duration::from_secs(60));
+    /// Uploads started per user: 30 at once, one every 2 s (a dragged folder of screenshots
+    /// goes through; a script filling the disk does not). Counted before the body is read.
+    pub const UPLOADS: (u32, Duration) = (30, Duration::from_secs(60));
 }
 
 pub struct Limits {
@@ -130,6 +133,7 @@ pub struct Limits {
     invites: Keyed<UserId>,
     actions: Keyed<UserId>,
     searches: Keyed<UserId>,
+    uploads: Keyed<UserId>,
     passwords: PasswordThrottle,
 }
 
@@ -199,6 +203,11 @@ impl Limits {
                 config.rate_scale,
                 "You are searching too often.",
             ),
+            uploads: keyed(
+                rates::UPLOADS,
+                config.rate_scale,
+                "You are uploading files too fast.",
+            ),
             passwords: PasswordThrottle::new(config.sign_in_failures, config.sign_in_window),
             config,
         }
@@ -250,6 +259,10 @@ impl Limits {
 
     pub fn search(&self, user: UserId) -> Result<(), CoreError> {
         self.searches.check(&user)
+    }
+
+    pub fn upload(&self, user: UserId) -> Result<(), CoreError> {
+        self.uploads.check(&user)
     }
 
     /// Takes one of the account's and the address's password checks before any hashing; the

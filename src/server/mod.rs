@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod chat;
+pub mod files;
 pub mod hashing;
 pub mod hub;
 pub mod limits;

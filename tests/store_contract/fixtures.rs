@@ -80,6 +80,7 @@ pub fn event<'a>(
         moderator: false,
         mentions: &[],
         reply_to: None,
+        attachments: &[],
     }
 }
 

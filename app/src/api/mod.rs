@@ -9,10 +9,12 @@ use palaver::model::{
 };
 use palaver::{ConversationId, InviteId, Seq, SessionId, UserId};
 
+mod files;
 mod search;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
+pub use files::*;
 pub use search::*;
 
 /// Where to go after signing in: the core's rule, shared with the browser (see

@@ -213,7 +213,7 @@ impl Live {
             c.last_seq = m.seq;
             if m.kind == EventKind::Message {
                 c.last_activity_at = m.created_at;
-                c.last_message = Some(MessagePreview::new(m.author.clone(), &m.body));
+                c.last_message = Some(MessagePreview::of(m));
                 if !mine && !reading {
                     c.unread = (c.unread + 1).min(palaver::model::UNREAD_CAP);
                     if mentioned {

@@ -93,7 +93,7 @@ impl Live {
         );
         #[cfg(feature = "hydrate")]
         if let (true, Some((_, title))) = (wanted, level) {
-            let preview = MessagePreview::new(m.author.clone(), &m.body);
+            let preview = MessagePreview::of(m);
             desktop::show(self, m.conversation_id, m.seq, &preview, &title);
         }
         #[cfg(not(feature = "hydrate"))]

@@ -40,11 +40,19 @@ impl Connection {
                 client_id,
                 body,
                 reply_to,
+                attachments,
             } => {
                 let result = self
                     .gateway
                     .chat
-                    .send_reply(&self.user, conversation_id, &client_id, &body, reply_to)
+                    .send_with_files(
+                        &self.user,
+                        conversation_id,
+                        &client_id,
+                        &body,
+                        reply_to,
+                        &attachments,
+                    )
                     .await;
                 self.acknowledge(conversation_id, client_id, result).await
             }

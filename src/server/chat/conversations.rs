@@ -195,6 +195,8 @@ impl Chat {
                     e => CoreError::from(e),
                 })?
         };
+        // Its files' rows went with it; the janitor deletes their bytes.
+        self.files_changed.notify_one();
         self.audit_as(
             who,
             AuditAction::ConversationDeleted,

@@ -2,14 +2,16 @@
 //! edits, deletions, read positions and typing notices.
 
 use super::*;
+use crate::files::AttachmentId;
 use crate::mentions;
 
 /// What an appended event carries besides its text.
 pub(super) enum Mode<'a> {
-    /// Messages: the members the text mentions, the message it answers.
+    /// Messages: the members the text mentions, the message it answers, its files.
     Message {
         mentions: &'a [UserId],
         reply_to: Option<Seq>,
+        attachments: &'a [AttachmentId],
     },
     /// Edits: the members the new text mentions.
     Edit(&'a [UserId]),
@@ -77,11 +79,43 @@ impl Chat {
         body: &str,
         reply_to: Option<Seq>,
     ) -> Result<(MessageView, bool), CoreError> {
-        let body = MessageBody::parse(body)?;
+        self.send_with_files(who, id, client_id, body, reply_to, &[])
+            .await
+    }
+
+    /// [`Self::send_reply`] carrying the caller's pending uploads `attachments` (at most
+    /// [`crate::files::ATTACHMENTS_PER_MESSAGE_MAX`], no repeats) to this conversation;
+    /// with at least one, `body` may be empty. Errors: `TooManyAttachments`,
+    /// `AttachmentUnavailable` (not a pending upload of the caller here: expired, sent,
+    /// someone else's), and those of `send_reply`.
+    pub async fn send_with_files(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+        client_id: &str,
+        body: &str,
+        reply_to: Option<Seq>,
+        attachments: &[AttachmentId],
+    ) -> Result<(MessageView, bool), CoreError> {
+        if attachments.len() > crate::files::ATTACHMENTS_PER_MESSAGE_MAX {
+            return Err(ValidationError::TooManyAttachments.into());
+        }
+        if attachments
+            .iter()
+            .enumerate()
+            .any(|(i, a)| attachments[..i].contains(a))
+        {
+            return Err(ValidationError::AttachmentUnavailable.into());
+        }
+        let body = if !attachments.is_empty() && body.trim().is_empty() {
+            String::new()
+        } else {
+            MessageBody::parse(body)?.into_inner()
+        };
         check_client_id(client_id)?;
         self.require_member(id, who.id).await?;
         self.limits.message(who.id)?;
-        let mentions = self.mentions_in(id, body.as_str()).await?;
+        let mentions = self.mentions_in(id, &body).await?;
         let (message, created) = self
             .append_as(
                 who,
@@ -89,10 +123,11 @@ impl Chat {
                 EventKind::Message,
                 None,
                 client_id,
-                body.as_str(),
+                &body,
                 Mode::Message {
                     mentions: &mentions,
                     reply_to,
+                    attachments,
                 },
             )
             .await?;
@@ -182,9 +217,13 @@ impl Chat {
         body: &str,
         mode: Mode<'_>,
     ) -> Result<(MessageView, bool), CoreError> {
-        let reply_to = match mode {
-            Mode::Message { reply_to, .. } => reply_to,
-            _ => None,
+        let (reply_to, attachments) = match mode {
+            Mode::Message {
+                reply_to,
+                attachments,
+                ..
+            } => (reply_to, attachments),
+            _ => (None, &[][..]),
         };
         let _ordered = self.ordering_lock(id).await;
         let inserted = self
@@ -203,12 +242,16 @@ impl Chat {
                     _ => &[],
                 },
                 reply_to,
+                attachments,
             })
             .await
             .map_err(|e| match e {
                 StoreError::NotMember => CoreError::NotMember,
                 StoreError::NotFound if target_seq.is_some() || reply_to.is_some() => {
                     CoreError::NotFound("Message")
+                }
+                StoreError::AttachmentUnavailable => {
+                    CoreError::Invalid(crate::ValidationError::AttachmentUnavailable)
                 }
                 StoreError::TooManyReactions => {
                     CoreError::Invalid(crate::ValidationError::TooManyReactions)
@@ -219,6 +262,10 @@ impl Chat {
             })?;
         if inserted.created {
             self.publish_event(&inserted.message);
+            if kind == EventKind::Delete {
+                // The message's files went with it; the janitor deletes their bytes.
+                self.files_changed.notify_one();
+            }
         }
         Ok((inserted.message, inserted.created))
     }

@@ -3,6 +3,7 @@
 //! who may do what, persists, then publishes.
 
 use super::auth::{self, TokenError, TokenIdentity, TokenKeys};
+use super::files::FileStore;
 use super::hub::{Hub, HubEvent, Topic};
 use super::limits::{Limits, LimitsConfig};
 
@@ -35,6 +36,7 @@ mod accounts;
 mod audit;
 mod conversations;
 mod direct;
+mod files;
 mod invites;
 mod membership;
 mod messages;
@@ -46,6 +48,7 @@ mod sessions;
 #[cfg(test)]
 mod tests;
 
+pub use files::{SweepReport, PENDING_UPLOAD_TTL_MS};
 pub use presence::SocketSlot;
 pub use search::SEARCH_SCAN;
 
@@ -70,6 +73,8 @@ pub struct ChatConfig {
     pub session_lifetime_ms: i64,
     /// Members one conversation may have.
     pub max_members: i64,
+    /// Largest file one upload may be, in bytes.
+    pub max_upload_bytes: u64,
     pub limits: LimitsConfig,
 }
 
@@ -107,6 +112,14 @@ pub struct Chat {
     /// Sockets per user from their handshake on (see [`SocketSlot`]).
     sockets: presence::SocketCounts,
     limits: Limits,
+    /// Where attachments' bytes live.
+    files: Arc<dyn FileStore>,
+    /// Uploads being received ([`files::UPLOADS_IN_FLIGHT`]) and images being decoded
+    /// ([`files::DECODES_AT_ONCE`]) on this node.
+    uploads: tokio::sync::Semaphore,
+    decodes: tokio::sync::Semaphore,
+    /// Wakes the file janitor: rows of files were deleted.
+    files_changed: tokio::sync::Notify,
 }
 
 /// Password hashing refused for load answers "busy, retry in a second"; anything else is
@@ -141,8 +154,13 @@ impl Chat {
         hub: Arc<dyn Hub>,
         tokens: TokenKeys,
         config: ChatConfig,
+        files: Arc<dyn FileStore>,
     ) -> Self {
         Self {
+            files,
+            uploads: tokio::sync::Semaphore::new(files::UPLOADS_IN_FLIGHT),
+            decodes: tokio::sync::Semaphore::new(files::DECODES_AT_ONCE),
+            files_changed: tokio::sync::Notify::new(),
             store,
             hub,
             tokens,

@@ -2,10 +2,12 @@
 //! and the two backends, SQLite (the embedded default) and PostgreSQL, chosen by the
 //! database URL ([`connect`]). The core only sees the traits.
 
+use crate::files::AttachmentId;
 use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
 use crate::model::{
-    AuditAction, AuditEntry, BanInfo, ConversationKind, ConversationSummary, EventKind, InviteInfo,
-    InvitePreview, Member, MessageView, NotifyLevel, PublicRoom, Role, SessionInfo, UserView,
+    Attachment, AuditAction, AuditEntry, BanInfo, ConversationKind, ConversationSummary, EventKind,
+    InviteInfo, InvitePreview, Member, MessageView, NotifyLevel, PublicRoom, Role, SessionInfo,
+    UserView,
 };
 use crate::time::Timestamp;
 use async_trait::async_trait;
@@ -30,6 +32,10 @@ pub enum StoreError {
     /// [`crate::reactions::REACTIONS_MAX_DISTINCT`] different ones.
     #[error("too many different reactions")]
     TooManyReactions,
+    /// A file a message names is not a pending upload of the sender in that conversation
+    /// (expired, sent already, someone else's, never uploaded).
+    #[error("attachment unavailable")]
+    AttachmentUnavailable,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration error: {0}")]
@@ -168,6 +174,25 @@ pub struct NewEvent<'a> {
     pub mentions: &'a [UserId],
     /// For messages: the earlier message of the conversation this one answers.
     pub reply_to: Option<Seq>,
+    /// For messages: the sender's pending uploads it carries, in order.
+    pub attachments: &'a [AttachmentId],
+}
+
+/// A file just uploaded (pending until a message names it).
+pub struct NewAttachment<'a> {
+    pub attachment: &'a Attachment,
+    pub conversation_id: ConversationId,
+    pub uploader: UserId,
+    pub now: Timestamp,
+}
+
+/// An attachment and where it belongs: `seq` is its message, `None` while pending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentRecord {
+    pub attachment: Attachment,
+    pub conversation_id: ConversationId,
+    pub uploader: UserId,
+    pub seq: Option<Seq>,
 }
 
 /// A message a search found, with what a result shows (see [`SearchStore::search_messages`]).

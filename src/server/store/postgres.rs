@@ -8,7 +8,7 @@
 
 use super::sql::prelude::*;
 use super::sql::{
-    attention::impl_attention_store, audit::impl_audit_store,
+    attachments::impl_attachment_store, attention::impl_attention_store, audit::impl_audit_store,
     conversations::impl_conversation_store, direct::impl_direct_store, events::impl_event_store,
     invites::impl_invite_store, members::impl_member_store, reactions::impl_reactions,
     search::impl_search_store, sessions::impl_session_store, users::impl_user_store,
@@ -56,6 +56,7 @@ impl_conversation_store!(PostgresStore, sqlx::Postgres);
 impl_member_store!(PostgresStore, sqlx::Postgres);
 impl_event_store!(PostgresStore, sqlx::Postgres);
 impl_reactions!(PostgresStore, sqlx::Postgres);
+impl_attachment_store!(PostgresStore, sqlx::Postgres);
 impl_invite_store!(PostgresStore);
 impl_audit_store!(PostgresStore);
 impl_attention_store!(PostgresStore, sqlx::Postgres);

@@ -139,6 +139,9 @@ pub struct SummaryRow {
     pub notify: String,
     pub kind: String,
     pub peer_id: Option<i64>,
+    /// The preview message's first file and how many it has.
+    pub file_name: Option<String>,
+    pub files: i64,
 }
 
 pub fn conversation_kind(value: &str) -> Result<ConversationKind, sqlx::Error> {
@@ -154,7 +157,12 @@ impl TryFrom<SummaryRow> for ConversationSummary {
             last_activity_at: r.last_activity_at,
             last_seq: r.last_seq,
             last_message: match (r.author, r.body) {
-                (Some(a), Some(b)) => Some(MessagePreview::new(a, &b)),
+                (Some(a), Some(b)) => Some(MessagePreview::with_files(
+                    a,
+                    &b,
+                    r.file_name.as_deref(),
+                    usize::try_from(r.files).unwrap_or(0),
+                )),
                 _ => None,
             },
             unread: r.unread,

@@ -3,7 +3,7 @@
 
 use super::sql::prelude::*;
 use super::sql::{
-    attention::impl_attention_store, audit::impl_audit_store,
+    attachments::impl_attachment_store, attention::impl_attention_store, audit::impl_audit_store,
     conversations::impl_conversation_store, direct::impl_direct_store, events::impl_event_store,
     invites::impl_invite_store, members::impl_member_store, reactions::impl_reactions,
     search::impl_search_store, sessions::impl_session_store, users::impl_user_store,
@@ -76,6 +76,7 @@ impl_conversation_store!(SqliteStore, sqlx::Sqlite);
 impl_member_store!(SqliteStore, sqlx::Sqlite);
 impl_event_store!(SqliteStore, sqlx::Sqlite);
 impl_reactions!(SqliteStore, sqlx::Sqlite);
+impl_attachment_store!(SqliteStore, sqlx::Sqlite);
 impl_invite_store!(SqliteStore);
 impl_audit_store!(SqliteStore);
 impl_attention_store!(SqliteStore, sqlx::Sqlite);

@@ -310,6 +310,33 @@ pub trait SearchStore: Send + Sync {
     ) -> StoreResult<Found>;
 }
 
+/// Files attached to messages (see migration 0010). The bytes live in a
+/// [`crate::server::files::FileStore`]; these rows say who may read them.
+#[async_trait]
+pub trait AttachmentStore: Send + Sync {
+    /// Records a pending upload. `Conflict` if its id exists.
+    async fn create_attachment(&self, a: NewAttachment<'_>) -> StoreResult<()>;
+    /// How many uploads of `user` are pending (not sent with a message yet).
+    async fn pending_attachments(&self, user: UserId) -> StoreResult<i64>;
+    /// The attachment and where it belongs; `None` once its message or conversation is
+    /// deleted, or when it expired.
+    async fn attachment(&self, id: &AttachmentId) -> StoreResult<Option<AttachmentRecord>>;
+    /// Deletes one of `uploader`'s pending uploads (removed from the composer); false when
+    /// there was none.
+    async fn delete_pending_attachment(
+        &self,
+        id: &AttachmentId,
+        uploader: UserId,
+    ) -> StoreResult<bool>;
+    /// Deletes at most `limit` pending uploads created before `before`; returns how many.
+    async fn expire_pending_attachments(&self, before: Timestamp, limit: i64) -> StoreResult<u64>;
+    /// At most `limit` files whose rows are gone and whose bytes are still to be deleted,
+    /// with whether a thumbnail was stored too.
+    async fn file_removals(&self, limit: i64) -> StoreResult<Vec<(AttachmentId, bool)>>;
+    /// These files' bytes are deleted: forgets them.
+    async fn file_removals_done(&self, ids: &[AttachmentId]) -> StoreResult<()>;
+}
+
 /// Everything the core needs from a database.
 pub trait Store:
     UserStore
@@ -322,6 +349,7 @@ pub trait Store:
     + AttentionStore
     + DirectStore
     + SearchStore
+    + AttachmentStore
     + Send
     + Sync
     + 'static
@@ -339,6 +367,7 @@ impl<T> Store for T where
         + AttentionStore
         + DirectStore
         + SearchStore
+        + AttachmentStore
         + Send
         + Sync
         + 'static

@@ -52,9 +52,19 @@ async fn chat_with(limits: LimitsConfig) -> (Chat, tempfile::TempDir) {
         public_origin: "http://test".to_owned(),
         session_lifetime_ms: 3_600_000,
         max_members: DEFAULT_MAX_MEMBERS,
+        max_upload_bytes: crate::files::DEFAULT_MAX_UPLOAD_BYTES,
         limits,
     };
-    let chat = Chat::new(Arc::new(store), Arc::new(LocalHub::new()), tokens, config);
+    let files = crate::server::files::LocalFiles::open(dir.path().join("files"))
+        .await
+        .expect("file store opens");
+    let chat = Chat::new(
+        Arc::new(store),
+        Arc::new(LocalHub::new()),
+        tokens,
+        config,
+        Arc::new(files),
+    );
     (chat, dir)
 }
 

@@ -26,7 +26,11 @@ pub fn summary_select(filter: &str) -> String {
               WHEN (SELECT COUNT(*) FROM (SELECT 1 FROM members k \
               WHERE k.conversation_id = c.id LIMIT {over}) AS member_rows) > {NOTIFY_ALL_MAX_MEMBERS} \
               THEN 'mentions' ELSE 'all' END) AS notify, \
-           c.kind, pu.id AS peer_id \
+           c.kind, pu.id AS peer_id, \
+           (SELECT f.name FROM attachments f WHERE f.conversation_id = c.id AND f.seq = m.seq \
+              ORDER BY f.position LIMIT 1) AS file_name, \
+           (SELECT COUNT(*) FROM attachments f WHERE f.conversation_id = c.id AND f.seq = m.seq) \
+             AS files \
          FROM conversations c \
          JOIN members mb ON mb.conversation_id = c.id AND mb.user_id = $1 \
          LEFT JOIN users pu ON c.kind = 'direct' AND pu.id = \
@@ -181,7 +185,16 @@ macro_rules! impl_conversation_store {
                         .fetch_all(&mut *tx)
                         .await?;
                 // Children first: cheaper than leaning on ON DELETE CASCADE row by row.
-                for table in ["mentions", "messages", "invites", "members", "bans"] {
+                // Attachments first: their trigger queues the files' bytes for deletion.
+                for table in [
+                    "attachments",
+                    "reactions",
+                    "mentions",
+                    "messages",
+                    "invites",
+                    "members",
+                    "bans",
+                ] {
                     sqlx::query(&format!("DELETE FROM {table} WHERE conversation_id = $1"))
                         .bind(id.0)
                         .execute(&mut *tx)

@@ -41,8 +41,13 @@ macro_rules! impl_event_store {
                 .fetch_optional(&mut **tx)
                 .await?;
                 if let Some(row) = existing {
+                    let mut message = MessageView::try_from(row)?;
+                    if message.kind == EventKind::Message && !message.deleted {
+                        message.attachments =
+                            Self::files_of(&mut **tx, e.conversation_id, message.seq).await?;
+                    }
                     return Ok(Inserted {
-                        message: MessageView::try_from(row)?,
+                        message,
                         created: false,
                     });
                 }
@@ -85,8 +90,12 @@ macro_rules! impl_event_store {
                 .bind(reply_to.as_ref().map(|q| q.seq))
                 .execute(&mut **tx)
                 .await?;
+                let mut attachments = Vec::new();
                 if e.kind == EventKind::Message {
                     Self::index_mentions(tx, e, seq).await?;
+                    if !e.attachments.is_empty() {
+                        attachments = Self::attach_files(tx, e, seq).await?;
+                    }
                 }
                 Ok(Inserted {
                     message: MessageView {
@@ -104,7 +113,7 @@ macro_rules! impl_event_store {
                         mentions: e.mentions.to_vec(),
                         reply_to,
                         reactions: Vec::new(),
-                        attachments: Vec::new(),
+                        attachments,
                     },
                     created: true,
                 })
@@ -164,6 +173,12 @@ macro_rules! impl_event_store {
                 }
                 if deleting {
                     Self::clear_reactions(tx, e.conversation_id, target).await?;
+                    // Its files go with it: the trigger queues their bytes for deletion.
+                    sqlx::query("DELETE FROM attachments WHERE conversation_id = $1 AND seq = $2")
+                        .bind(e.conversation_id.0)
+                        .bind(target)
+                        .execute(&mut **tx)
+                        .await?;
                     // The edits held the text too: blank them with the message (SECURITY 32).
                     sqlx::query(
                         "UPDATE messages SET body = '' \
@@ -233,6 +248,7 @@ macro_rules! impl_event_store {
                     .collect::<Result<Vec<_>, _>>()?;
                 messages.reverse();
                 self.attach_reactions(conversation, &mut messages).await?;
+                self.attach_files_to_page(conversation, &mut messages).await?;
                 Ok(messages)
             }
 
@@ -253,6 +269,7 @@ macro_rules! impl_event_store {
                     .map(MessageView::try_from)
                     .collect::<Result<Vec<_>, _>>()?;
                 self.attach_reactions(conversation, &mut messages).await?;
+                self.attach_files_to_page(conversation, &mut messages).await?;
                 Ok(messages)
             }
         }

@@ -166,6 +166,7 @@ macro_rules! impl_member_store {
                         moderator: false,
                         mentions: &[],
                         reply_to: None,
+                        attachments: &[],
                     },
                 )
                 .await?;
@@ -317,6 +318,7 @@ macro_rules! impl_member_store {
                         moderator: false,
                         mentions: &[],
                         reply_to: None,
+                        attachments: &[],
                     },
                 )
                 .await?;

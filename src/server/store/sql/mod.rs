@@ -13,6 +13,7 @@
 //! (the approach of vaultwarden's `db_run!`). A backend supplies `pool` and the hook
 //! `after_deletion`.
 
+pub mod attachments;
 pub mod attention;
 pub mod audit;
 pub mod conversations;
@@ -70,7 +71,10 @@ pub mod prelude {
     pub use super::super::rows::{self, *};
     pub use super::super::*;
     pub use super::search::{query_builder, Dialect, Request};
-    pub use super::{conversations, direct, members, sessions, statements, unique_as_conflict};
+    pub use super::{
+        attachments, conversations, direct, members, sessions, statements, unique_as_conflict,
+    };
+    pub use crate::files::AttachmentId;
     pub use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
     pub use crate::mentions;
     pub use crate::model::*;

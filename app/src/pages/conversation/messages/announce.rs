@@ -15,7 +15,7 @@ pub fn announcement(messages: &[MessageView], previous: Seq, me: UserId) -> Opti
         })
         .collect();
     let last = new.last()?;
-    let said = MessagePreview::new(last.author.clone(), &last.body);
+    let said = MessagePreview::of(last);
     Some(match new.len() {
         1 => format!("{}: {}", said.author, said.body),
         n => format!("{n} new messages. Latest, {}: {}", said.author, said.body),
