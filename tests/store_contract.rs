@@ -10,6 +10,8 @@ mod support;
 
 #[path = "store_contract/accounts.rs"]
 mod accounts;
+#[path = "store_contract/attachments.rs"]
+mod attachments;
 #[path = "store_contract/attention.rs"]
 mod attention;
 #[path = "store_contract/direct.rs"]
@@ -158,5 +160,7 @@ contract! {
         search::edits_and_deletions_change_what_is_found_at_once,
         search::search_pages_newest_first_through_a_bounded_scan_without_gaps_or_repeats,
         search::a_direct_conversation_is_found_under_the_other_persons_name,
+        attachments::a_message_carries_its_senders_pending_uploads_once_and_every_read_shows_them,
+        attachments::deleting_a_message_or_conversation_or_expiring_an_upload_queues_the_bytes,
     ]
 }

@@ -28,7 +28,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 /// The longest an upload may take, however slow the link (25 MB at 1 Mbit/s takes 200 s).
@@ -36,18 +35,17 @@ pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// A file's responses: a sandbox with nothing allowed, and never framed.
 const FILE_CSP: &str = "default-src 'none'; sandbox; frame-ancestors 'none'";
 
-/// The routes, with their own body limit (`max_upload` bytes and a little for framing) and
-/// timeout; the host adds the cross-site guard, security headers and tracing around them.
+/// The routes, with their own timeout; the host adds the cross-site guard, security headers
+/// and tracing around them. No body limit layer: the upload counts its bytes itself and
+/// answers 413 with the file's name the moment they pass `--max-upload-mb` (the other routes
+/// read no body).
 pub fn routes(chat: Arc<Chat>) -> Router {
-    let max = chat.config().max_upload_bytes;
-    let limit = usize::try_from(max.saturating_add(64 * 1024)).unwrap_or(usize::MAX);
     Router::new()
         .route("/api/attachments", post(upload))
         .route("/api/attachments/{id}", delete(discard))
         .route("/files/{id}/{name}", get(file))
         .route("/thumbnails/{id}", get(thumbnail))
         .with_state(chat)
-        .layer(RequestBodyLimitLayer::new(limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             UPLOAD_TIMEOUT,

@@ -142,6 +142,16 @@ impl Chat {
             let _ = self.files.remove(&thumbnail_key(&attachment.id)).await;
             return Err(e.into());
         }
+        // Counted again once the row is committed: uploads that passed the first count
+        // together cannot all stay (each sees the others' rows, and the last ones back out).
+        let pending = self.store.pending_attachments(who.id).await?;
+        if pending > PENDING_UPLOADS_MAX {
+            self.store
+                .delete_pending_attachment(&attachment.id, who.id)
+                .await?;
+            self.files_changed.notify_one();
+            return Err(ValidationError::TooManyPendingUploads(pending - 1).into());
+        }
         Ok(attachment)
     }
 
