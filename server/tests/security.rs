@@ -416,10 +416,15 @@ enum Action {
     /// Closing is for direct conversations: refused in this group to everyone.
     CloseDirect,
     Search,
+    /// `POST /api/attachments` to the conversation.
+    UploadFile,
+    /// `GET /files/…` and `GET /thumbnails/…` of the image in the target member's message.
+    DownloadFile,
+    DownloadThumbnail,
 }
 
 impl Action {
-    const ALL: [Action; 29] = [
+    const ALL: [Action; 32] = [
         Action::ReadHistory,
         Action::ReadDetail,
         Action::Send,
@@ -449,6 +454,9 @@ impl Action {
         Action::OpenDirect,
         Action::CloseDirect,
         Action::Search,
+        Action::UploadFile,
+        Action::DownloadFile,
+        Action::DownloadThumbnail,
     ];
 
     /// Least privilege, as the issue states it.
@@ -466,7 +474,10 @@ impl Action {
             | Action::ReplyToMessage
             // Anyone who shares a conversation with the target; the outsider shares none.
             | Action::OpenDirect
-            | Action::Search => who != Outsider,
+            | Action::Search
+            | Action::UploadFile
+            | Action::DownloadFile
+            | Action::DownloadThumbnail => who != Outsider,
             Action::EditOthersMessage | Action::CloseDirect => false,
             Action::DeleteOthersMessage
             | Action::CreateInvite
@@ -509,6 +520,8 @@ struct Cast {
     /// Removed from each fixture's conversation, so banned from it.
     banned: Client,
     banned_id: i64,
+    /// The app's database, to see that a refused upload stored nothing.
+    db: sqlx::AnyPool,
 }
 
 async fn signed_up_with_id(app: &TestApp, name: &str) -> (Client, i64) {
@@ -536,11 +549,22 @@ impl Cast {
     }
 }
 
+/// A 1 x 1 PNG: its thumbnail exists, so both file routes are tried.
+const PNG_1X1: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+    0xde, 0x00, 0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xdf, 0xc0, 0x00,
+    0x00, 0x04, 0x01, 0x01, 0x80, 0xc5, 0x2a, 0x18, 0x5d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
 /// The body of the message `Send` tries to post.
 const SEND_BODY: &str = "sent by the actor";
 
 struct Fixture {
     conv: i64,
+    /// The image the target member's message carries.
+    file_id: String,
     /// A message by the target member, the conversation's last event.
     seq: i64,
     invite_id: i64,
@@ -610,14 +634,30 @@ async fn fixture(cast: &Cast, actor: &Actor) -> Fixture {
             .ok::<Value>();
     }
     let mut watcher = cast.target_member.socket().await;
-    let ack = watcher
-        .send_message(conv, &unique("m"), "target's message")
+    let file = cast
+        .target_member
+        .upload(conv, "photo.png", PNG_1X1.to_vec())
         .await;
+    let file_id = file.body["id"].as_str().expect("uploaded").to_owned();
+    let client_id = unique("m");
+    watcher
+        .send_json(
+            &json!({"type": "send", "conversation_id": conv, "client_id": client_id,
+            "body": "target's message", "attachments": [file_id]}),
+        )
+        .await;
+    let ack = loop {
+        let f = watcher.next_json().await;
+        if f["type"] == "ack" && f["client_id"] == client_id {
+            break f;
+        }
+    };
     let seq = ack["seq"].as_i64().unwrap();
     let invites: Vec<Value> = owner.call("invites", &[("id", &convs)]).await.ok();
     let detail: Value = owner.call("conversation", &[("id", &convs)]).await.ok();
     Fixture {
         conv,
+        file_id,
         seq,
         invite_id: invites[0]["id"].as_i64().unwrap(),
         watcher,
@@ -686,7 +726,22 @@ async fn perform(actor: &Actor, action: Action, cast: &Cast, f: &Fixture) -> Res
             },
         }
     };
+    // A file route: 2xx is done; a refusal is 403 or 404 with `{message}` only, no bytes.
+    let file_route = |r: common::Reply| {
+        if (200..300).contains(&r.status) {
+            Ok(())
+        } else if [403, 404].contains(&r.status) && !carries_data(&r.body) {
+            Err(format!("{} {}", r.status, r.message()))
+        } else {
+            Err(format!("UNEXPECTED {} {}", r.status, r.body))
+        }
+    };
     match action {
+        Action::UploadFile => file_route(c.upload(f.conv, "actor.txt", b"hello".to_vec()).await),
+        Action::DownloadFile => file_route(c.get(&format!("/files/{}/photo.png", f.file_id)).await),
+        Action::DownloadThumbnail => {
+            file_route(c.get(&format!("/thumbnails/{}", f.file_id)).await)
+        }
         Action::ReadHistory => http("history", vec![("id", id)]).await,
         Action::ReadDetail => http("conversation", vec![("id", id)]).await,
         Action::Send => {
@@ -843,7 +898,18 @@ async fn unchanged(
         | Action::ListInvites
         | Action::AuditLog
         | Action::ListBans
-        | Action::Search => Ok(()),
+        | Action::Search
+        | Action::DownloadFile
+        | Action::DownloadThumbnail => Ok(()),
+        Action::UploadFile => {
+            let stored: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE uploader_id = $1")
+                    .bind(actor.id)
+                    .fetch_one(&cast.db)
+                    .await
+                    .unwrap();
+            check(stored == 0, "an upload was stored")
+        }
         Action::React => check(
             events.iter().all(|m| m["reactions"].is_null()),
             "a reaction was stored",
@@ -973,6 +1039,7 @@ async fn security_every_role_and_action_pair_is_enforced() {
         target_admin_id,
         banned,
         banned_id,
+        db: app.database().await,
     };
     let (mut denied_tried, mut denied_ok, mut allowed_tried, mut allowed_ok) = (0, 0, 0, 0);
     let mut failures = Vec::new();
@@ -1144,7 +1211,7 @@ const FRAME_TYPES: [&str; 13] = [
     "send", "edit", "delete", "read", "typing", "sync", "auth", "renew", "ready", "react",
     "unreact", "", "SEND",
 ];
-const FRAME_FIELDS: [&str; 9] = [
+const FRAME_FIELDS: [&str; 10] = [
     "conversation_id",
     "client_id",
     "body",
@@ -1154,6 +1221,7 @@ const FRAME_FIELDS: [&str; 9] = [
     "type",
     "emoji",
     "reply_to",
+    "attachments",
 ];
 
 /// A client frame: valid shapes with wrong, missing or extra fields, or plain junk.
@@ -1166,6 +1234,8 @@ fn frame(conv: i64) -> impl Strategy<Value = Message> {
                 prop_oneof![
                     3 => json_value(),
                     1 => Just(json!(conv)),
+                    // Attachment ids: well-formed but unknown, too many, repeated.
+                    1 => prop::collection::vec("[A-Za-z0-9_-]{22}", 0..14).prop_map(|v| json!(v)),
                     1 => ".{1,30}".prop_map(Value::from),
                 ],
             ),
@@ -1287,6 +1357,38 @@ async fn security_malformed_frames_and_bodies_cause_no_panic_and_no_5xx() {
         if i % 100 == 0 && c.call("me", &[]).await.body.is_null() {
             // A fuzzed sign_in/sign_up may have swapped the cookie: sign back in.
             c.sign_in(&name, PASSWORD).await;
+        }
+    }
+    // Uploads: junk queries, names and bodies.
+    let query = prop_oneof![
+        Just(String::new()),
+        ".{0,60}".prop_map(|s: String| s),
+        (any::<i64>(), ".{0,300}")
+            .prop_map(|(id, name)| format!("conversation_id={id}&name={}", urlencode(&name))),
+        ".{0,300}".prop_map(move |name: String| format!(
+            "conversation_id={conv}&name={}",
+            urlencode(&name)
+        )),
+    ];
+    for _ in 0..300 {
+        let q = query.new_tree(&mut runner).unwrap().current();
+        let (ctype, bytes) = body.new_tree(&mut runner).unwrap().current();
+        let status = c
+            .http
+            .post(format!("{}/api/attachments?{q}", c.base))
+            .header("origin", &c.base)
+            .header("content-type", ctype)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        bodies += 1;
+        *statuses.entry(status).or_insert(0usize) += 1;
+        if status >= 500 {
+            server_errors += 1;
+            println!("5xx: /api/attachments?{q} {status}");
         }
     }
     let throwaway = app.client();

@@ -199,6 +199,47 @@ impl Client {
         }
     }
 
+    /// Uploads `bytes` as `name` to conversation `conv` (`POST /api/attachments`).
+    pub async fn upload(&self, conv: i64, name: &str, bytes: Vec<u8>) -> Reply {
+        let res = self
+            .http
+            .post(format!("{}/api/attachments", self.base))
+            .query(&[
+                ("conversation_id", conv.to_string()),
+                ("name", name.to_owned()),
+            ])
+            .header("origin", &self.base)
+            .body(bytes)
+            .send()
+            .await
+            .expect("request sent");
+        Self::reply(res).await
+    }
+
+    /// A GET of `path` with the session cookie; the body as JSON, or as text when it is not.
+    pub async fn get(&self, path: &str) -> Reply {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request sent");
+        Self::reply(res).await
+    }
+
+    async fn reply(res: reqwest::Response) -> Reply {
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.expect("body");
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        Reply {
+            status,
+            body,
+            headers,
+        }
+    }
+
     pub async fn sign_up(&self, username: &str) -> Value {
         self.call("sign_up", &[("username", username), ("password", PASSWORD)])
             .await
