@@ -16,6 +16,7 @@ pub mod mentions;
 pub mod model;
 pub mod navigation;
 pub mod permissions;
+pub mod profiles;
 pub mod protocol;
 pub mod reactions;
 pub mod search;

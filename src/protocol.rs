@@ -197,6 +197,13 @@ pub enum ServerFrame {
     ConversationHidden {
         conversation_id: ConversationId,
     },
+    /// A member of one of your conversations changed their profile (display name, time
+    /// zone or avatar): sent once per conversation you share with them.
+    Profile {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        profile: crate::model::Profile,
+    },
     Error {
         code: ErrorCode,
         message: String,

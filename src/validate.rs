@@ -100,6 +100,19 @@ pub enum ValidationError {
     TooManyAttachments,
     #[error("A file of this message is no longer available (files not sent within a day are removed): attach it again.")]
     AttachmentUnavailable,
+    #[error(
+        "A display name must be at most {} characters long.",
+        crate::profiles::DISPLAY_NAME_MAX
+    )]
+    DisplayNameTooLong,
+    #[error("A display name must not contain control or text-direction characters.")]
+    DisplayNameControl,
+    #[error("A display name must contain at least one visible character.")]
+    DisplayNameInvisible,
+    #[error("Unknown time zone: choose one from the list (an IANA name such as Europe/Paris).")]
+    TimeZoneUnknown,
+    #[error("An avatar must be a PNG, JPEG, GIF or WebP picture.")]
+    AvatarNotImage,
     #[error("The upload did not arrive whole; try again.")]
     UploadIncomplete,
     #[error("{0} is empty.")]

@@ -45,6 +45,8 @@ pub fn routes(chat: Arc<Chat>) -> Router {
         .route("/api/attachments/{id}", delete(discard))
         .route("/files/{id}/{name}", get(file))
         .route("/thumbnails/{id}", get(thumbnail))
+        .route("/api/profile/avatar", post(set_avatar))
+        .route("/avatars/{id}", get(avatar))
         .with_state(chat)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -108,6 +110,72 @@ async fn upload(
         Ok(attachment) => (StatusCode::CREATED, axum::Json(attachment)).into_response(),
         Err(e) => error_response(e),
     }
+}
+
+/// `200` with the caller's new [`palaver::model::Profile`] as JSON.
+async fn set_avatar(
+    State(chat): State<Arc<Chat>>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let result = async {
+        let user = signed_in(&chat, request.headers(), addr).await?;
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let stream = futures::TryStreamExt::map_err(
+            request.into_body().into_data_stream(),
+            std::io::Error::other,
+        );
+        let mut reader = tokio_util::io::StreamReader::new(stream);
+        chat.set_avatar(&user, declared, &mut reader).await
+    }
+    .await;
+    match result {
+        Ok(profile) => axum::Json(profile).into_response(),
+        Err(e) => error_response(e),
+    }
+}
+
+/// An avatar, to any signed-in user. Its id changes with every upload, so it is cached for
+/// a year (privately: it is behind the session).
+async fn avatar(
+    State(chat): State<Arc<Chat>>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let found = async {
+        signed_in(&chat, &headers, addr).await?;
+        let id = AttachmentId::parse(&id).ok_or(CoreError::NotFound("Avatar"))?;
+        chat.avatar(&id).await
+    }
+    .await;
+    let mut blob = match found {
+        Ok(b) => b,
+        Err(e) => return error_response(e),
+    };
+    let mut bytes = Vec::with_capacity(usize::try_from(blob.len).unwrap_or(0));
+    if let Err(e) = blob.body.read_to_end(&mut bytes).await {
+        return error_response(CoreError::internal(e));
+    }
+    let kind = thumbnail_type(&bytes);
+    let mut r = Response::new(Body::from(bytes));
+    set(&mut r, header::CONTENT_TYPE, kind);
+    set(
+        &mut r,
+        header::CACHE_CONTROL,
+        "private, max-age=31536000, immutable",
+    );
+    set(&mut r, header::CONTENT_SECURITY_POLICY, FILE_CSP);
+    set(
+        &mut r,
+        header::HeaderName::from_static("cross-origin-resource-policy"),
+        "same-origin",
+    );
+    r
 }
 
 async fn discard(

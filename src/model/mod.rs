@@ -148,6 +148,37 @@ pub struct Member {
     pub user: UserView,
     pub role: Role,
     pub joined_at: Timestamp,
+    #[serde(default)]
+    pub profile: Profile,
+}
+
+/// What a person says about themselves, all of it optional (see [`crate::profiles`]):
+/// a display name shown next to their username, an IANA time zone (`Europe/Paris`) whose
+/// local time others see on hover, and an avatar image served at `/avatars/{id}` (without
+/// one, their initials on [`crate::profiles::avatar_colour`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub display_name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub time_zone: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<crate::files::AttachmentId>,
+}
+
+impl Profile {
+    /// `/avatars/{id}` when an avatar was uploaded. A new upload gets a new id, so the URL
+    /// can be cached for good.
+    pub fn avatar_url(&self) -> Option<String> {
+        self.avatar.as_ref().map(|id| format!("/avatars/{id}"))
+    }
+}
+
+/// The signed-in user's own account and profile (the account page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyProfile {
+    pub user: UserView,
+    pub profile: Profile,
 }
 
 /// What the conversation page needs besides the history.

@@ -10,11 +10,13 @@ use palaver::model::{
 use palaver::{ConversationId, InviteId, Seq, SessionId, UserId};
 
 mod files;
+mod profiles;
 mod search;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
 pub use files::*;
+pub use profiles::*;
 pub use search::*;
 
 /// Where to go after signing in: the core's rule, shared with the browser (see

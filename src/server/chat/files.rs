@@ -4,7 +4,7 @@
 use super::*;
 use crate::files::{clean_name, AttachmentId, PENDING_UPLOADS_MAX};
 use crate::model::Attachment;
-use crate::server::files::{thumbnail, thumbnail_key, Blob};
+use crate::server::files::{thumbnail, thumbnail_key, Blob, Staged};
 use crate::server::store::NewAttachment;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
@@ -42,57 +42,16 @@ impl Chat {
         body: &mut (dyn AsyncRead + Unpin + Send),
     ) -> Result<Attachment, CoreError> {
         let name = clean_name(raw_name);
-        let max = self.config.max_upload_bytes;
         self.limits.upload(who.id)?;
-        let too_large = |size| ValidationError::FileTooLarge {
-            name: name.clone(),
-            size,
-            max,
-        };
-        if let Some(len) = declared_len.filter(|len| *len > max) {
-            return Err(too_large(len).into());
-        }
+        self.check_declared_size(&name, declared_len)?;
         self.require_member(id, who.id).await?;
         let pending = self.store.pending_attachments(who.id).await?;
         if pending >= PENDING_UPLOADS_MAX {
             return Err(ValidationError::TooManyPendingUploads(pending).into());
         }
-        let _in_flight = self.uploads.try_acquire().map_err(|_| CoreError::Busy {
-            retry_after_secs: 2,
-        })?;
-
-        let (staged, mut file) = self.files.stage().await.map_err(CoreError::internal)?;
-        let mut size: u64 = 0;
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = body
-                .read(&mut buf)
-                .await
-                .map_err(|_| ValidationError::UploadIncomplete)?;
-            if n == 0 {
-                break;
-            }
-            size += n as u64;
-            if size > max {
-                return Err(too_large(declared_len.unwrap_or(size)).into());
-            }
-            file.write_all(&buf[..n])
-                .await
-                .map_err(CoreError::internal)?;
-        }
-        file.flush().await.map_err(CoreError::internal)?;
-        drop(file);
-        if size == 0 {
-            return Err(ValidationError::FileEmpty(name).into());
-        }
-
-        let inspected = {
-            let _decoding = self.decodes.acquire().await.map_err(CoreError::internal)?;
-            let path = staged.path().to_owned();
-            tokio::task::spawn_blocking(move || thumbnail::inspect(&path))
-                .await
-                .map_err(CoreError::internal)?
-        };
+        let (staged, size) = self.receive(&name, declared_len, body).await?;
+        let path = staged.path().to_owned();
+        let inspected = self.decode(move || thumbnail::inspect(&path)).await?;
         let inspected = match inspected {
             Ok(i) => i,
             Err(thumbnail::InspectError::TooLarge(width, height)) => {
@@ -153,6 +112,81 @@ impl Chat {
             return Err(ValidationError::TooManyPendingUploads(pending - 1).into());
         }
         Ok(attachment)
+    }
+
+    /// `FileTooLarge` when the request says in advance that it is over the limit.
+    pub(super) fn check_declared_size(
+        &self,
+        name: &str,
+        declared_len: Option<u64>,
+    ) -> Result<(), CoreError> {
+        let max = self.config.max_upload_bytes;
+        match declared_len {
+            Some(size) if size > max => Err(ValidationError::FileTooLarge {
+                name: name.to_owned(),
+                size,
+                max,
+            }
+            .into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Streams `body` into a staging file, counting it against `--max-upload-mb` as it
+    /// arrives (one of [`UPLOADS_IN_FLIGHT`] places is held meanwhile). Returns the file and
+    /// its size; `FileTooLarge`, `FileEmpty`, `UploadIncomplete` or `Busy` otherwise, with
+    /// the staged bytes deleted.
+    pub(super) async fn receive(
+        &self,
+        name: &str,
+        declared_len: Option<u64>,
+        body: &mut (dyn AsyncRead + Unpin + Send),
+    ) -> Result<(Staged, u64), CoreError> {
+        let max = self.config.max_upload_bytes;
+        let _in_flight = self.uploads.try_acquire().map_err(|_| CoreError::Busy {
+            retry_after_secs: 2,
+        })?;
+        let (staged, mut file) = self.files.stage().await.map_err(CoreError::internal)?;
+        let mut size: u64 = 0;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = body
+                .read(&mut buf)
+                .await
+                .map_err(|_| ValidationError::UploadIncomplete)?;
+            if n == 0 {
+                break;
+            }
+            size += n as u64;
+            if size > max {
+                return Err(ValidationError::FileTooLarge {
+                    name: name.to_owned(),
+                    size: declared_len.unwrap_or(size),
+                    max,
+                }
+                .into());
+            }
+            file.write_all(&buf[..n])
+                .await
+                .map_err(CoreError::internal)?;
+        }
+        file.flush().await.map_err(CoreError::internal)?;
+        drop(file);
+        if size == 0 {
+            return Err(ValidationError::FileEmpty(name.to_owned()).into());
+        }
+        Ok((staged, size))
+    }
+
+    /// Runs `work` on a blocking thread, as one of [`DECODES_AT_ONCE`] image decodes.
+    pub(super) async fn decode<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, CoreError> {
+        let _decoding = self.decodes.acquire().await.map_err(CoreError::internal)?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(CoreError::internal)
     }
 
     /// A file (or its thumbnail) for `who`: a member of its conversation, or its uploader

@@ -42,6 +42,7 @@ mod membership;
 mod messages;
 mod notifications;
 mod presence;
+mod profiles;
 mod reactions;
 mod search;
 mod sessions;

@@ -31,6 +31,9 @@ pub struct Inspected {
 
 #[derive(Debug, thiserror::Error)]
 pub enum InspectError {
+    /// Not a picture of an inline type, or one that did not decode (avatars only).
+    #[error("not a decodable picture")]
+    NotImage,
     /// The image's header declares more pixels than allowed: (width, height).
     #[error("image of {0} x {1} pixels is over the limit")]
     TooLarge(u32, u32),
@@ -125,14 +128,39 @@ fn decode(path: &Path, format: ImageFormat) -> image::ImageResult<DynamicImage> 
     Ok(image)
 }
 
+/// An avatar from the picture at `path`: the largest centred square, scaled to
+/// [`crate::profiles::AVATAR_SIDE`] (never enlarged), upright by its EXIF orientation, encoded
+/// like a thumbnail. `NotImage` for anything but a decodable picture of an inline type.
+pub fn avatar(path: &Path) -> Result<Vec<u8>, InspectError> {
+    let inspected = inspect(path)?;
+    let format = ImageFormat::from_mime_type(&inspected.content_type)
+        .filter(|_| inspected.thumbnail.is_some())
+        .ok_or(InspectError::NotImage)?;
+    let image = decode(path, format).map_err(|_| InspectError::NotImage)?;
+    let side = image.width().min(image.height());
+    let square = image.crop_imm(
+        (image.width() - side) / 2,
+        (image.height() - side) / 2,
+        side,
+        side,
+    );
+    let target = crate::profiles::AVATAR_SIDE.min(side);
+    let scaled = square.resize_exact(target, target, image::imageops::FilterType::Lanczos3);
+    encode(&scaled).map_err(|_| InspectError::NotImage)
+}
+
 /// A thumbnail at most [`THUMBNAIL_MAX_SIDE`] on its longest side (never enlarged): JPEG
 /// when the image is opaque, PNG when it has an alpha channel.
 fn encode_thumbnail(image: &DynamicImage) -> image::ImageResult<Vec<u8>> {
-    let small = if image.width().max(image.height()) > THUMBNAIL_MAX_SIDE {
-        image.thumbnail(THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE)
+    if image.width().max(image.height()) > THUMBNAIL_MAX_SIDE {
+        encode(&image.thumbnail(THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE))
     } else {
-        image.clone()
-    };
+        encode(image)
+    }
+}
+
+/// JPEG when the image is opaque, PNG when it has an alpha channel.
+fn encode(small: &DynamicImage) -> image::ImageResult<Vec<u8>> {
     let mut out = std::io::Cursor::new(Vec::new());
     if small.color().has_alpha() {
         small.to_rgba8().write_to(&mut out, ImageFormat::Png)?;

@@ -7,8 +7,8 @@ use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
 use crate::mentions;
 use crate::model::{
     AuditEntry, BanInfo, ConversationKind, ConversationSummary, EventKind, InviteInfo,
-    InvitePreview, Member, MessagePreview, MessageView, NotifyLevel, PublicRoom, ReplyQuote, Role,
-    SessionInfo, UserView,
+    InvitePreview, Member, MessagePreview, MessageView, NotifyLevel, Profile, PublicRoom,
+    ReplyQuote, Role, SessionInfo, UserView,
 };
 use crate::time::Timestamp;
 
@@ -259,9 +259,24 @@ pub struct MemberRow {
     pub username: String,
     pub role: String,
     pub joined_at: Timestamp,
+    pub display_name: String,
+    pub time_zone: String,
+    pub avatar_id: Option<String>,
 }
 
-pub const MEMBER_COLUMNS: &str = "u.id, u.username, m.role, m.joined_at";
+pub const MEMBER_COLUMNS: &str =
+    "u.id, u.username, m.role, m.joined_at, u.display_name, u.time_zone, u.avatar_id";
+
+/// A profile from a `users` row's columns.
+pub fn profile(display_name: String, time_zone: String, avatar_id: Option<String>) -> Profile {
+    Profile {
+        display_name,
+        time_zone,
+        avatar: avatar_id
+            .as_deref()
+            .and_then(crate::files::AttachmentId::parse),
+    }
+}
 
 impl TryFrom<MemberRow> for Member {
     type Error = sqlx::Error;
@@ -273,6 +288,7 @@ impl TryFrom<MemberRow> for Member {
             },
             role: role(&r.role)?,
             joined_at: r.joined_at,
+            profile: profile(r.display_name, r.time_zone, r.avatar_id),
         })
     }
 }

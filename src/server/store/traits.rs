@@ -337,6 +337,26 @@ pub trait AttachmentStore: Send + Sync {
     async fn file_removals_done(&self, ids: &[AttachmentId]) -> StoreResult<()>;
 }
 
+/// Profiles (see [`crate::profiles`]): what `profile` reads, the member lists carry.
+#[async_trait]
+pub trait ProfileStore: Send + Sync {
+    /// `None` when there is no such user.
+    async fn profile(&self, user: UserId) -> StoreResult<Option<Profile>>;
+    /// Sets the display name and time zone (validated by the caller); false when there is
+    /// no such user.
+    async fn set_profile(
+        &self,
+        user: UserId,
+        display_name: &str,
+        time_zone: &str,
+    ) -> StoreResult<bool>;
+    /// Sets or removes the avatar; the replaced one's bytes are queued in `file_removals`
+    /// in the same transaction. False when there is no such user.
+    async fn set_avatar(&self, user: UserId, avatar: Option<&AttachmentId>) -> StoreResult<bool>;
+    /// Whether some account's avatar has this id now.
+    async fn avatar_exists(&self, avatar: &AttachmentId) -> StoreResult<bool>;
+}
+
 /// Everything the core needs from a database.
 pub trait Store:
     UserStore
@@ -350,6 +370,7 @@ pub trait Store:
     + DirectStore
     + SearchStore
     + AttachmentStore
+    + ProfileStore
     + Send
     + Sync
     + 'static
@@ -368,6 +389,7 @@ impl<T> Store for T where
         + DirectStore
         + SearchStore
         + AttachmentStore
+        + ProfileStore
         + Send
         + Sync
         + 'static

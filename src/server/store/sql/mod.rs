@@ -21,6 +21,7 @@ pub mod direct;
 pub mod events;
 pub mod invites;
 pub mod members;
+pub mod profiles;
 pub mod reactions;
 pub mod search;
 pub mod sessions;

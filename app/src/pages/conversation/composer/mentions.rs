@@ -151,6 +151,7 @@ mod tests {
             },
             role: Role::Member,
             joined_at: Timestamp(0),
+            profile: Default::default(),
         }
     }
 
