@@ -65,7 +65,7 @@ DROPPED_SOCKET := a_dropped_socket_with_late_acks_resumes_and_retries_without_ga
 # Selected by test binary, not by name: the security and reliability suites run below, on
 # their own, with their figures printed.
 UNIT_TARGETS := --lib --bins --test chat --test realtime --test governance --test attention --test reactions \
-	--test search --test attachments \
+	--test search --test attachments --test profiles \
 	--test direct --test store_contract --test migrations --test search_backfill --test image_limits
 SECURITY_TARGETS := --test security --test security_direct --test hardening --test hardening_live
 # The integration suites' store: sqlite (default) or postgres (PALAVER_TEST_STORE).

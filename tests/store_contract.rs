@@ -22,6 +22,8 @@ mod events;
 mod fixtures;
 #[path = "store_contract/invites.rs"]
 mod invites;
+#[path = "store_contract/profiles.rs"]
+mod profiles;
 #[path = "store_contract/reactions.rs"]
 mod reactions;
 #[path = "store_contract/rooms.rs"]
@@ -162,5 +164,7 @@ contract! {
         search::a_direct_conversation_is_found_under_the_other_persons_name,
         attachments::a_message_carries_its_senders_pending_uploads_once_and_every_read_shows_them,
         attachments::deleting_a_message_or_conversation_or_expiring_an_upload_queues_the_bytes,
+        profiles::a_profile_is_set_read_and_listed_with_the_members,
+        profiles::replacing_or_removing_an_avatar_queues_the_old_picture,
     ]
 }

@@ -1359,7 +1359,7 @@ async fn security_malformed_frames_and_bodies_cause_no_panic_and_no_5xx() {
             c.sign_in(&name, PASSWORD).await;
         }
     }
-    // Uploads: junk queries, names and bodies.
+    // Uploads (files, and every fourth an avatar): junk queries, names and bodies.
     let query = prop_oneof![
         Just(String::new()),
         ".{0,60}".prop_map(|s: String| s),
@@ -1370,12 +1370,17 @@ async fn security_malformed_frames_and_bodies_cause_no_panic_and_no_5xx() {
             urlencode(&name)
         )),
     ];
-    for _ in 0..300 {
+    for i in 0..300 {
         let q = query.new_tree(&mut runner).unwrap().current();
         let (ctype, bytes) = body.new_tree(&mut runner).unwrap().current();
+        let route = if i % 4 == 3 {
+            "/api/profile/avatar"
+        } else {
+            "/api/attachments"
+        };
         let status = c
             .http
-            .post(format!("{}/api/attachments?{q}", c.base))
+            .post(format!("{}{route}?{q}", c.base))
             .header("origin", &c.base)
             .header("content-type", ctype)
             .body(bytes)
@@ -1388,7 +1393,7 @@ async fn security_malformed_frames_and_bodies_cause_no_panic_and_no_5xx() {
         *statuses.entry(status).or_insert(0usize) += 1;
         if status >= 500 {
             server_errors += 1;
-            println!("5xx: /api/attachments?{q} {status}");
+            println!("5xx: {route}?{q} {status}");
         }
     }
     let throwaway = app.client();
