@@ -152,7 +152,7 @@ mod tests {
         for bad in [
             "Mars/Olympus",
             "europe/paris",
-            "Europe/Paris\n",
+            "Europe/ Paris",
             "../../etc/passwd",
             "+02:00",
         ] {
@@ -162,6 +162,11 @@ mod tests {
                 "{bad:?}"
             );
         }
+        assert_eq!(
+            parse_time_zone(" Europe/Paris\n").as_deref(),
+            Ok("Europe/Paris"),
+            "trimmed"
+        );
         let all: Vec<&str> = time_zones().collect();
         assert!(all.len() > 500);
         assert!(all.windows(2).all(|w| w[0] < w[1]), "sorted, no repeats");

@@ -139,8 +139,8 @@ async fn set_avatar(
     }
 }
 
-/// An avatar, to any signed-in user. Its id changes with every upload, so it is cached for
-/// a year (privately: it is behind the session).
+/// An avatar, to any signed-in user (and, like every response that depends on the session,
+/// `no-store`: SECURITY 34).
 async fn avatar(
     State(chat): State<Arc<Chat>>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -164,11 +164,7 @@ async fn avatar(
     let kind = thumbnail_type(&bytes);
     let mut r = Response::new(Body::from(bytes));
     set(&mut r, header::CONTENT_TYPE, kind);
-    set(
-        &mut r,
-        header::CACHE_CONTROL,
-        "private, max-age=31536000, immutable",
-    );
+    set(&mut r, header::CACHE_CONTROL, "no-store");
     set(&mut r, header::CONTENT_SECURITY_POLICY, FILE_CSP);
     set(
         &mut r,
@@ -264,7 +260,8 @@ async fn serve(
         r
     };
     set(&mut response, header::ETAG, &etag);
-    set(&mut response, header::CACHE_CONTROL, "private, no-cache");
+    // Depends on the session: never stored (SECURITY 34), so a signed-out browser keeps no copy.
+    set(&mut response, header::CACHE_CONTROL, "no-store");
     set(&mut response, header::CONTENT_SECURITY_POLICY, FILE_CSP);
     set(
         &mut response,

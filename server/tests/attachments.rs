@@ -205,6 +205,7 @@ async fn an_image_and_a_file_reach_every_member_and_only_members_can_fetch_them(
     assert_eq!(full.header("x-content-type-options"), "nosniff");
     assert!(full.header("content-security-policy").contains("sandbox"));
     assert_eq!(full.header("cross-origin-resource-policy"), "same-origin");
+    assert_eq!(full.header("cache-control"), "no-store", "SECURITY 34");
     assert_eq!(full.bytes, png(1600, 900));
     let thumb = get(
         &b,

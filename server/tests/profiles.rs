@@ -139,10 +139,7 @@ async fn an_avatar_is_a_square_picture_others_can_see_and_a_replaced_one_is_dele
     let url = format!("/avatars/{first}");
     let seen = b.get(&url).await;
     assert_eq!(seen.status, 200);
-    assert_eq!(
-        seen.headers["cache-control"],
-        "private, max-age=31536000, immutable"
-    );
+    assert_eq!(seen.headers["cache-control"], "no-store");
     let bytes = b
         .http
         .get(format!("{}{url}", b.base))

@@ -167,8 +167,7 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// `/avatars/{id}` when an avatar was uploaded. A new upload gets a new id, so the URL
-    /// can be cached for good.
+    /// `/avatars/{id}` when an avatar was uploaded (a new upload gets a new id).
     pub fn avatar_url(&self) -> Option<String> {
         self.avatar.as_ref().map(|id| format!("/avatars/{id}"))
     }
