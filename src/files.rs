@@ -97,7 +97,7 @@ pub fn clean_name(raw: &str) -> String {
 }
 
 /// Explicit directional formatting characters (UAX #9, 2.1-2.7) and the marks.
-fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 

@@ -34,17 +34,15 @@ pub fn parse_display_name(raw: &str) -> Result<String, ValidationError> {
     if s.len() > DISPLAY_NAME_MAX_BYTES || crate::text::graphemes(s) > DISPLAY_NAME_MAX {
         return Err(ValidationError::DisplayNameTooLong);
     }
-    if s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+    if s.chars()
+        .any(|c| c.is_control() || crate::files::is_bidi_control(c))
+    {
         return Err(ValidationError::DisplayNameControl);
     }
     if !crate::text::has_visible(s) {
         return Err(ValidationError::DisplayNameInvisible);
     }
     Ok(s.to_owned())
-}
-
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A time zone as stored: an IANA name (`Europe/Paris`), or empty for none.

@@ -20,6 +20,7 @@ use palaver::files::{content_disposition, served_type, AttachmentId};
 use palaver::model::UserView;
 use palaver::protocol::ErrorCode;
 use palaver::server::files::thumbnail::thumbnail_type;
+use palaver::server::files::Blob;
 use palaver::server::Chat;
 use palaver::{CoreError, ValidationError};
 use palaver_app::api::ssr::SESSION_COOKIE;
@@ -153,17 +154,33 @@ async fn avatar(
         chat.avatar(&id).await
     }
     .await;
-    let mut blob = match found {
-        Ok(b) => b,
-        Err(e) => return error_response(e),
-    };
-    let mut bytes = Vec::with_capacity(usize::try_from(blob.len).unwrap_or(0));
-    if let Err(e) = blob.body.read_to_end(&mut bytes).await {
-        return error_response(CoreError::internal(e));
+    match found {
+        Ok(blob) => match picture(blob).await {
+            Ok(r) => guarded(r),
+            Err(e) => error_response(e),
+        },
+        Err(e) => error_response(e),
     }
+}
+
+/// A small picture the server made (a thumbnail or an avatar: JPEG or PNG), read whole.
+async fn picture(mut blob: Blob) -> Result<Response, CoreError> {
+    let mut bytes = Vec::with_capacity(usize::try_from(blob.len).unwrap_or(0));
+    blob.body
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(CoreError::internal)?;
     let kind = thumbnail_type(&bytes);
     let mut r = Response::new(Body::from(bytes));
     set(&mut r, header::CONTENT_TYPE, kind);
+    set(&mut r, header::CONTENT_DISPOSITION, "inline");
+    Ok(r)
+}
+
+/// What every file response carries: never stored, since it depends on the session
+/// (SECURITY 34: a signed-out browser keeps no copy); a sandbox that runs nothing; readable
+/// by this origin's pages only.
+fn guarded(mut r: Response) -> Response {
     set(&mut r, header::CACHE_CONTROL, "no-store");
     set(&mut r, header::CONTENT_SECURITY_POLICY, FILE_CSP);
     set(
@@ -223,7 +240,7 @@ async fn serve(
         chat.file(user.id, &id, thumbnail).await
     }
     .await;
-    let (attachment, mut blob) = match found {
+    let (attachment, blob) = match found {
         Ok(f) => f,
         Err(e) => return error_response(e),
     };
@@ -237,15 +254,10 @@ async fn serve(
     {
         StatusCode::NOT_MODIFIED.into_response()
     } else if thumbnail {
-        let mut bytes = Vec::with_capacity(usize::try_from(blob.len).unwrap_or(0));
-        if let Err(e) = blob.body.read_to_end(&mut bytes).await {
-            return error_response(CoreError::internal(e));
+        match picture(blob).await {
+            Ok(r) => r,
+            Err(e) => return error_response(e),
         }
-        let kind = thumbnail_type(&bytes);
-        let mut r = Response::new(Body::from(bytes));
-        set(&mut r, header::CONTENT_TYPE, kind);
-        set(&mut r, header::CONTENT_DISPOSITION, "inline");
-        r
     } else {
         let kind = served_type(&attachment.content_type).to_owned();
         let stream = tokio_util::io::ReaderStream::new(blob.body);
@@ -260,15 +272,7 @@ async fn serve(
         r
     };
     set(&mut response, header::ETAG, &etag);
-    // Depends on the session: never stored (SECURITY 34), so a signed-out browser keeps no copy.
-    set(&mut response, header::CACHE_CONTROL, "no-store");
-    set(&mut response, header::CONTENT_SECURITY_POLICY, FILE_CSP);
-    set(
-        &mut response,
-        header::HeaderName::from_static("cross-origin-resource-policy"),
-        "same-origin",
-    );
-    response
+    guarded(response)
 }
 
 fn json_error(status: StatusCode, message: &str) -> Response {
