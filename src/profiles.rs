@@ -5,8 +5,7 @@
 use crate::ids::UserId;
 use crate::validate::ValidationError;
 
-/// Longest display name, in user-perceived characters (grapheme clusters).
-pub const DISPLAY_NAME_MAX: usize = 64;
+pub use crate::validate::DISPLAY_NAME_MAX;
 /// ...and in bytes.
 pub const DISPLAY_NAME_MAX_BYTES: usize = 256;
 /// Side of a stored avatar, in pixels (shown at 32-40 CSS pixels, so sharp at 4x).

@@ -6,9 +6,7 @@ use crate::ids::UserId;
 use crate::model::{Reaction, UserView};
 use crate::validate::ValidationError;
 
-/// Most different emoji one message can carry (Discord and Slack cap it near 20 too): a
-/// bound on what a message's reaction row and its events cost everyone who reads it.
-pub const REACTIONS_MAX_DISTINCT: usize = 20;
+pub use crate::validate::REACTIONS_MAX_DISTINCT;
 
 /// The emoji a reaction is made with: exactly one emoji of Unicode's emoji list (Unicode
 /// Technical Standard #51, as the `emojis` crate ships it), skin tones included, in its fully

@@ -11,10 +11,7 @@
 use crate::validate::ValidationError;
 use serde::{Deserialize, Serialize};
 
-/// Longest query, in characters (and at most four bytes each).
-pub const QUERY_MAX: usize = 200;
-/// Most terms one query may have: each one is a condition every result must meet.
-pub const TERMS_MAX: usize = 8;
+pub use crate::validate::{QUERY_MAX, TERMS_MAX};
 /// Characters of a message shown around its first match.
 pub const EXCERPT_CHARS: usize = 160;
 /// How far before the first match the excerpt starts, in characters, when it must be cut.

@@ -19,6 +19,15 @@ pub const MESSAGE_MAX: usize = 4000;
 /// 4,000 characters of four-byte emoji; the WebSocket frame limit allows this body even
 /// with every character JSON-escaped (see `protocol::MAX_FRAME_BYTES`).
 pub const MESSAGE_MAX_BYTES: usize = 16 * 1024;
+/// Longest display name, in user-perceived characters (grapheme clusters).
+pub const DISPLAY_NAME_MAX: usize = 64;
+/// Most different emoji one message can carry (Discord and Slack cap it near 20 too): a
+/// bound on what a message's reaction row and its events cost everyone who reads it.
+pub const REACTIONS_MAX_DISTINCT: usize = 20;
+/// Longest search query, in characters (and at most four bytes each).
+pub const QUERY_MAX: usize = 200;
+/// Most terms one search query may have: each one is a condition every result must meet.
+pub const TERMS_MAX: usize = 8;
 /// 32 random bytes, base64url without padding.
 pub const INVITE_CODE_LEN: usize = 43;
 
@@ -63,7 +72,7 @@ pub enum ValidationError {
     ReactionNotEmoji,
     #[error(
         "A message can have at most {} different reactions.",
-        crate::reactions::REACTIONS_MAX_DISTINCT
+        REACTIONS_MAX_DISTINCT
     )]
     TooManyReactions,
     #[error("Message id must be 1-64 characters.")]
@@ -81,15 +90,9 @@ pub enum ValidationError {
     DirectWithSelf,
     #[error("Type something to search for.")]
     SearchEmpty,
-    #[error(
-        "A search must be at most {} characters long.",
-        crate::search::QUERY_MAX
-    )]
+    #[error("A search must be at most {} characters long.", QUERY_MAX)]
     SearchTooLong,
-    #[error(
-        "A search can have at most {} words or phrases.",
-        crate::search::TERMS_MAX
-    )]
+    #[error("A search can have at most {} words or phrases.", TERMS_MAX)]
     SearchTooManyTerms,
     #[error("A search must not contain control characters.")]
     SearchControl,
@@ -100,10 +103,7 @@ pub enum ValidationError {
     TooManyAttachments,
     #[error("A file of this message is no longer available (files not sent within a day are removed): attach it again.")]
     AttachmentUnavailable,
-    #[error(
-        "A display name must be at most {} characters long.",
-        crate::profiles::DISPLAY_NAME_MAX
-    )]
+    #[error("A display name must be at most {} characters long.", DISPLAY_NAME_MAX)]
     DisplayNameTooLong,
     #[error("A display name must not contain control or text-direction characters.")]
     DisplayNameControl,
