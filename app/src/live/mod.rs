@@ -7,7 +7,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palaver::model::{
-    ConversationDetail, ConversationKind, ConversationSummary, EventKind, Member, MessagePreview,
+    Attachment, ConversationDetail, ConversationKind, ConversationSummary, EventKind, Member, MessagePreview,
     MessageView, ReplyQuote, Role, UserView,
 };
 use palaver::protocol::{RemovalReason, ServerFrame};
@@ -17,6 +17,7 @@ use std::collections::HashSet;
 mod apply;
 mod attention;
 mod outbox;
+pub mod preview;
 mod refresh;
 
 use refresh::Refresh;
@@ -82,6 +83,10 @@ pub struct Outgoing {
     /// The message it answers, as quoted when the reply was written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyQuote>,
+    /// The uploaded files it carries (the send names their ids); the pending bubble shows
+    /// them, and a retry names the same ones. Outboxes saved before files existed have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 /// How long "X is typing…" stays up after the last typing signal.

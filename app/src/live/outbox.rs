@@ -9,8 +9,15 @@ use super::*;
 impl Live {
     /// Queues a message: it shows at once as pending and goes out, in order, as soon as the
     /// socket is connected (at once when it is).
-    /// `reply_to` is the message it answers, if any.
-    pub fn enqueue(self, conversation: ConversationId, body: String, reply_to: Option<ReplyQuote>) {
+    /// `reply_to` is the message it answers, if any; `attachments` the uploaded files it
+    /// carries (`body` may be empty when there is one).
+    pub fn enqueue(
+        self,
+        conversation: ConversationId,
+        body: String,
+        reply_to: Option<ReplyQuote>,
+        attachments: Vec<Attachment>,
+    ) {
         let client_id = uuid::Uuid::new_v4().to_string();
         self.outbox.update(|o| {
             o.push(Outgoing {
@@ -19,6 +26,7 @@ impl Live {
                 body,
                 state: OutState::Waiting,
                 reply_to,
+                attachments,
             })
         });
         self.flush();
@@ -166,6 +174,7 @@ mod tests {
             body: "hi".into(),
             state,
             reply_to: None,
+            attachments: Vec::new(),
         };
         let saved = serde_json::to_string(&[
             m("a", OutState::Sending),
@@ -184,5 +193,29 @@ mod tests {
         );
         assert!(parse_outbox("{not json").is_empty());
         assert!(parse_outbox("[{\"client_id\":1}]").is_empty());
+    }
+
+    #[test]
+    fn files_survive_a_reload_and_entries_saved_before_files_still_load() {
+        let file: Attachment = serde_json::from_str(
+            r#"{"id":"AAAAAAAAAAAAAAAAAAAAAA","name":"plan.pdf","content_type":"application/pdf","size":1234}"#,
+        )
+        .unwrap();
+        let with_file = Outgoing {
+            client_id: "f".into(),
+            conversation: ConversationId(2),
+            body: String::new(),
+            state: OutState::Sending,
+            reply_to: None,
+            attachments: vec![file.clone()],
+        };
+        let back = parse_outbox(&serde_json::to_string(&[with_file]).unwrap());
+        assert_eq!(back[0].attachments, [file]);
+        assert_eq!(back[0].state, OutState::Waiting);
+        // An outbox saved by the version before attachments.
+        let old = r#"[{"client_id":"o","conversation":2,"body":"hi","state":"Waiting"}]"#;
+        let back = parse_outbox(old);
+        assert_eq!(back.len(), 1);
+        assert!(back[0].attachments.is_empty());
     }
 }

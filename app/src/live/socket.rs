@@ -245,7 +245,7 @@ async fn send_outbox(live: Live, mut kicks: mpsc::UnboundedReceiver<()>) {
                 client_id: m.client_id.clone(),
                 body: m.body.clone(),
                 reply_to: m.reply_to.as_ref().map(|q| q.seq),
-                attachments: Vec::new(),
+                attachments: m.attachments.iter().map(|a| a.id.clone()).collect(),
             };
             match live.socket.request(live, m.client_id.clone(), frame).await {
                 Ok(_) => live.discard(&m.client_id),

@@ -125,6 +125,7 @@ impl Timeline {
                     m.body.clear();
                     m.deleted = true;
                     m.reactions.clear();
+                    m.attachments.clear();
                 }
             }
             EventKind::React | EventKind::Unreact => {
@@ -230,7 +231,13 @@ mod tests {
 
     #[test]
     fn edits_and_deletions_change_their_target_and_advance_the_position() {
-        let mut t = Timeline::new(CONV, vec![msg(1, "helo"), msg(2, "bye")], false, Seq::ZERO);
+        let file: palaver::model::Attachment = serde_json::from_str(
+            r#"{"id":"AAAAAAAAAAAAAAAAAAAAAA","name":"a.png","content_type":"image/png","size":9}"#,
+        )
+        .unwrap();
+        let mut with_files = msg(2, "bye");
+        with_files.attachments = vec![file];
+        let mut t = Timeline::new(CONV, vec![msg(1, "helo"), with_files], false, Seq::ZERO);
         assert_eq!(
             t.apply(event(3, EventKind::Edit, Some(1), "hello")),
             Applied::Shown
@@ -243,6 +250,7 @@ mod tests {
         assert_eq!(t.messages[0].edited_at, Some(Timestamp(3000)));
         assert!(t.messages[1].deleted);
         assert_eq!(t.messages[1].body, "");
+        assert!(t.messages[1].attachments.is_empty(), "its files go with it");
         assert_eq!(
             t.messages.len(),
             2,
