@@ -9,6 +9,7 @@ mod focus;
 mod live;
 mod pages;
 mod time;
+mod uploads;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -43,7 +44,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// The page's Content-Security-Policy: scripts only with this response's nonce (leptos_axum
 /// generates one per render and puts it on the hydration script), plus what those load
 /// ('strict-dynamic') and the WASM they compile ('wasm-unsafe-eval'); no inline scripts or
-/// styles, no plugins, no framing, no foreign form targets.
+/// styles, no plugins, no framing, no foreign form targets. Images come from the site,
+/// `data:` (the favicon's dot) and `blob:` (the composer's previews of the user's own files
+/// while they upload; a `blob:` URL is this origin's and an `<img>` runs no script).
 #[cfg(feature = "ssr")]
 fn set_page_csp(options: &LeptosOptions) {
     let (Some(nonce), Some(res)) = (
@@ -60,7 +63,7 @@ fn set_page_csp(options: &LeptosOptions) {
     };
     let csp = format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'{reload}; font-src 'self'; \
+         style-src 'self'; img-src 'self' data: blob:; connect-src 'self'{reload}; font-src 'self'; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     );
     if let Ok(value) = http::HeaderValue::from_str(&csp) {

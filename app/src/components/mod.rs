@@ -3,6 +3,9 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
+mod file_icon;
+pub use file_icon::{FileIcon, PaperclipIcon};
+
 /// Sets the HTTP status of the server-rendered page (no-op in the browser).
 pub fn http_status(code: u16) {
     #[cfg(feature = "ssr")]

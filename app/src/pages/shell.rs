@@ -31,7 +31,9 @@ pub fn ChatShell() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(Some((me, conversations))) => {
+                        let me_id = me.id;
                         let live = Live::new(me, conversations);
+                        crate::uploads::Uploads::new(me_id);
                         live.connect();
                         if let Some(total) = use_context::<crate::UnreadTotal>() {
                             Effect::new(move |_| total.0.set(live.total_unread()));
@@ -61,6 +63,8 @@ fn ChatLayout() -> impl IntoView {
     let location = use_location();
     let at_home = move || location.pathname.with(|p| p == "/");
     let in_conversation = move || location.pathname.with(|p| p.starts_with("/c/"));
+    #[cfg(feature = "hydrate")]
+    crate::uploads::guard_window_drops();
     view! {
         <div class="app">
             <Show when=in_conversation>
