@@ -1,10 +1,11 @@
 //! One conversation: header (title, who is online, invite, settings, leave), the message
-//! list, the composer (or why it is gone) and the member list.
+//! list, the composer (or why it is gone), the member list, and files dropped on it.
 
 mod audit;
 mod audit_filter;
 mod bans;
 mod composer;
+mod drop_zone;
 mod invite;
 mod invites;
 mod members;
@@ -152,7 +153,7 @@ fn ConversationView(id: ConversationId, at: Option<Seq>) -> impl IntoView {
                 }
             }
         >
-            <section class="chat" aria-labelledby="conversation-title">
+            <drop_zone::DropZone id>
                 <header class="chat-header">
                     // Phones show one pane at a time: this leads back to the list.
                     <a class="back" href="/" aria-label="Back to conversations">
@@ -214,7 +215,7 @@ fn ConversationView(id: ConversationId, at: Option<Seq>) -> impl IntoView {
                         })
                     }
                 }}
-            </section>
+            </drop_zone::DropZone>
             <Show when=move || !direct>
                 <members::MembersPanel id role open=members_open />
             </Show>

@@ -3,19 +3,27 @@
 //! survives switching and reloading. Before the app has taken over the page, Send does
 //! nothing rather than reload the page (it is a plain button, not a form submission), and
 //! what was typed then is picked up when it does. Typing `@` offers the members to mention
-//! (`mentions`).
+//! (`mentions`). Files come in by the paperclip (`attach`), by pasting them into the text,
+//! or dropped on the conversation, and wait in the tray above the text (`tray`) while they
+//! upload; a message may be text, files or both, and Send waits for uploads still running.
 
+mod attach;
 mod mentions;
 mod reply;
+mod tray;
 
 use crate::components::Alert;
 use crate::drafts;
 use crate::live::{use_live, use_room};
+use crate::uploads::{tray::send_label, use_uploads};
 use leptos::prelude::*;
 use mentions::{byte_offset, complete, pick_state, utf16_offset, Picking};
 use palaver::model::EventKind;
 use palaver::validate::MESSAGE_MAX;
 use palaver::{ConversationId, MessageBody};
+
+/// Why Send does nothing while a file of the tray has failed.
+const FAILED_FILES: &str = "A file did not upload: retry or remove it, then send.";
 
 #[component]
 pub fn Composer(id: ConversationId) -> impl IntoView {
@@ -27,22 +35,66 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
     // The @mention list, while the caret is in an `@name` that matches someone.
     let picking = RwSignal::new(None::<Picking>);
     let room = use_room();
+    let uploads = use_uploads();
+    // Files stored for this message on an earlier page come back, once the page is
+    // hydrated (the server's page had none).
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        uploads.restore(id);
+    });
+    // Send was pressed while files were still uploading: it goes when they are done.
+    let waiting = RwSignal::new(false);
 
-    // Valid text leaves the composer at once as a pending bubble (queued while offline);
-    // invalid text stays here with the reason.
+    // A valid message (text, stored files or both) leaves the composer at once as a pending
+    // bubble (queued while offline); otherwise everything stays here with the reason.
     let submit = move || {
+        let files = uploads.summary_untracked(id);
         let body = text.get_untracked();
-        if let Err(e) = MessageBody::parse(&body) {
-            error.set(Some(e.to_string()));
+        let blank = body.trim().is_empty();
+        if files.failed > 0 {
+            waiting.set(false);
+            error.set(Some(FAILED_FILES.to_owned()));
             return;
         }
-        live.enqueue(id, body, room.replying.get_untracked());
+        let body = if blank && (!files.done.is_empty() || files.uploading > 0) {
+            String::new()
+        } else {
+            match MessageBody::parse(&body) {
+                Ok(_) => body,
+                Err(e) => {
+                    waiting.set(false);
+                    error.set(Some(e.to_string()));
+                    return;
+                }
+            }
+        };
+        if files.uploading > 0 {
+            waiting.set(true);
+            error.set(None);
+            return;
+        }
+        waiting.set(false);
+        live.enqueue(id, body, room.replying.get_untracked(), files.done.clone());
+        uploads.sent(id, &files.done);
         room.replying.set(None);
         text.set(String::new());
         picking.set(None);
         draft_key.with_value(|k| drafts::save(k, ""));
         error.set(None);
     };
+    // The last upload a waiting send was held for has ended (or was removed).
+    Effect::new(move |_| {
+        let files = uploads.summary(id);
+        if !waiting.get() || files.uploading > 0 {
+            return;
+        }
+        if files.is_empty() && text.with_untracked(|t| t.trim().is_empty()) {
+            // Every file was removed and there is no text: nothing left to send.
+            waiting.set(false);
+        } else {
+            submit();
+        }
+    });
 
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     // Where the caret is, in bytes of the text (the DOM counts UTF-16 units).
@@ -125,7 +177,12 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
                 t.messages
                     .iter()
                     .rev()
-                    .find(|m| m.author_id == me && m.kind == EventKind::Message && !m.deleted)
+                    .find(|m| {
+                        m.author_id == me
+                            && m.kind == EventKind::Message
+                            && !m.deleted
+                            && !m.body.is_empty()
+                    })
                     .map(|m| m.seq)
             });
             if let Some(seq) = last {
@@ -138,6 +195,8 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
     view! {
         <form class="composer" on:submit=move |ev| ev.prevent_default()>
             <reply::ReplyBar />
+            <tray::Tray id />
+            <attach::AttachButton id />
             <label for="composer" class="sr-only">"Message"</label>
             <mentions::MentionOptions picking on_pick=pick />
             <textarea
@@ -164,6 +223,20 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
                     }
                 }
                 on:blur=move |_| picking.set(None)
+                on:paste=move |ev: leptos::ev::ClipboardEvent| {
+                    // Pasted files (a screenshot, a copied image) join the tray; text pastes
+                    // as always.
+                    #[cfg(feature = "hydrate")]
+                    {
+                        let files = crate::uploads::files_of(ev.clipboard_data());
+                        if !files.is_empty() {
+                            ev.prevent_default();
+                            uploads.add(id, files);
+                        }
+                    }
+                    #[cfg(not(feature = "hydrate"))]
+                    let _ = ev;
+                }
                 aria-autocomplete="list"
                 aria-controls=move || picking.with(|p| p.is_some().then_some("mention-options"))
                 aria-activedescendant=move || picking.with(|p| p.as_ref().map(|p| format!("mention-option-{}", p.active)))
@@ -182,8 +255,13 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
                 }}
             </span>
             <span id="composer-hint" class="sr-only">"Enter sends, Shift+Enter starts a new line. Type @ to mention someone."</span>
-            <button type="button" class="primary" on:click=move |_| submit()>
-                "Send"
+            <button
+                type="button"
+                class="primary send"
+                aria-busy=move || waiting.get().then_some("true")
+                on:click=move |_| submit()
+            >
+                {move || send_label(waiting.get(), uploads.summary(id).uploading)}
             </button>
             <Alert message=error />
         </form>
