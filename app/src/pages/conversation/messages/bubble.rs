@@ -3,11 +3,13 @@
 //! messages" divider before it; the pending bubbles of the outbox; and the typing line under
 //! the list.
 
+use super::attachments::Attachments;
 use super::quote::Quote;
 use super::reactions::ReactionBar;
 use super::text::MessageText;
 use super::Row;
 use crate::components::{focus_by_id, Alert};
+use crate::live::preview::excerpt_of;
 use crate::live::{now_ms, use_room, ConnStatus, Live, OutState, Outgoing};
 use crate::time::{clock, full, iso, use_tz_offset};
 use leptos::prelude::*;
@@ -48,11 +50,13 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
     let created = m.created_at;
     let seq = m.seq;
     let deleted = m.deleted;
+    // Only authors edit, and only text: a message of files only has none.
+    let editable = mine && !deleted && !m.body.is_empty();
     let editing = RwSignal::new(false);
     // Opened from the composer with the Up arrow: edit here and put the cursor in the editor.
     let room = use_room();
     Effect::new(move |_| {
-        if mine && !deleted && room.edit_request.get() == Some(seq) {
+        if editable && room.edit_request.get() == Some(seq) {
             room.edit_request.set(None);
             editing.set(true);
             #[cfg(feature = "hydrate")]
@@ -140,17 +144,24 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
                 </div>
             }
             .into_any()
+        } else if body.is_empty() {
+            // A message of files only: no empty text block above them.
+            ().into_any()
         } else {
             view! { <MessageText body=body.clone() mentions=mentions.clone() /> }.into_any()
         }
     };
+    let files = (!deleted && !m.attachments.is_empty())
+        .then(|| view! { <Attachments attachments=m.attachments.clone() /> });
     // Authors delete their own messages; owners and admins anyone's (following the live
     // role). Only authors edit.
     let may_delete = move || mine || live.my_role(room).is_some_and(Role::can_moderate);
-    // The buttons say which message they act on (a screen reader lists many "Delete"s).
+    // The buttons say which message they act on (a screen reader lists many "Delete"s);
+    // a message of files only by its files.
+    let excerpt = excerpt_of(&m.body, &m.attachments);
     let snippet = {
-        let mut s: String = m.body.chars().take(40).collect();
-        if m.body.chars().count() > 40 {
+        let mut s: String = excerpt.chars().take(40).collect();
+        if excerpt.chars().count() > 40 {
             s.push('…');
         }
         StoredValue::new(s)
@@ -164,7 +175,7 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
         seq,
         author_id: m.author_id,
         author: m.author.clone(),
-        excerpt: ReplyQuote::excerpt_of(&m.body),
+        excerpt,
         deleted: false,
     };
     let reply = move |_| {
@@ -184,7 +195,7 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
                         fallback=move || view! {
                             <button type="button" class="ghost" aria-label=format!("Reply to message: {}", snippet.get_value()) on:click=reply.clone()>"Reply"</button>
                             <button type="button" class="ghost" id=react_id.clone() aria-label=format!("React to message: {}", snippet.get_value()) aria-haspopup="dialog" aria-expanded=move || picking.get().to_string() on:click=move |_| picking.update(|p| *p = !*p)>"React"</button>
-                            {mine.then(|| view! {
+                            {editable.then(|| view! {
                                 <button type="button" class="ghost" aria-label=format!("Edit message: {}", snippet.get_value()) on:click=move |_| editing.set(true)>"Edit"</button>
                             })}
                             {move || may_delete().then(|| view! {
@@ -221,6 +232,7 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
             </div>
             <Quote quote id error />
             {body_view}
+            {files}
             {(!deleted).then(|| view! { <ReactionBar live id seq reactions picking opener=format!("react-{seq}") /> })}
             {actions}
             <Alert message=error />
@@ -244,7 +256,8 @@ pub(super) fn PendingBubble(m: Outgoing, live: Live) -> impl IntoView {
     view! {
         <li class="bubble mine pending" class:failed=failed data-mine="true" data-pending="true">
             <Quote quote=Signal::stored(m.reply_to.clone()) id=m.conversation clickable=false />
-            <MessageText body=m.body.clone() mentions=Vec::new() />
+            {(!m.body.is_empty()).then(|| view! { <MessageText body=m.body.clone() mentions=Vec::new() /> })}
+            {(!m.attachments.is_empty()).then(|| view! { <Attachments attachments=m.attachments.clone() /> })}
             <div class="pending-status">
                 <span>{status}</span>
                 {failed.then(|| view! {

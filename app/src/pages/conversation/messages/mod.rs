@@ -4,6 +4,7 @@
 //! line, and the read position that follows what is on screen.
 
 mod announce;
+mod attachments;
 mod bubble;
 mod emoji_picker;
 pub mod jump;
