@@ -7,8 +7,8 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use palaver::model::{
-    Attachment, ConversationDetail, ConversationKind, ConversationSummary, EventKind, Member, MessagePreview,
-    MessageView, ReplyQuote, Role, UserView,
+    Attachment, ConversationDetail, ConversationKind, ConversationSummary, EventKind, Member,
+    MessagePreview, MessageView, ReplyQuote, Role, UserView,
 };
 use palaver::protocol::{RemovalReason, ServerFrame};
 use palaver::{ConversationId, Seq, Timestamp, UserId};

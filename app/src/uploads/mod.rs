@@ -64,7 +64,16 @@ impl Uploads {
         };
         provide_context(uploads);
         #[cfg(feature = "hydrate")]
-        uploads.keep_drafts();
+        {
+            uploads.keep_drafts();
+            // The server's limit (`--max-upload-mb`); the default until it answers.
+            let limit = uploads.limit;
+            leptos::task::spawn_local(async move {
+                if let Ok(bytes) = crate::api::upload_limit().await {
+                    limit.try_set(bytes);
+                }
+            });
+        }
         uploads
     }
 
@@ -96,8 +105,17 @@ impl Uploads {
         self.refused.set(None);
     }
 
-    /// Takes a file out of the tray; one still uploading stops.
+    /// Takes a file out of the tray: one still uploading stops, one stored is deleted on
+    /// the server.
     pub fn remove(self, key: u64) {
+        #[cfg(feature = "hydrate")]
+        self.items.with_untracked(|items| {
+            if let Some(UploadState::Done(a)) =
+                items.iter().find(|u| u.key == key).map(|u| &u.state)
+            {
+                transfer::discard(&a.id);
+            }
+        });
         self.drop_items(&[key]);
     }
 

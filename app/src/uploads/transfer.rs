@@ -1,6 +1,6 @@
 //! One upload over `XMLHttpRequest`, which reports how many bytes went out (`fetch` does
 //! not): `POST /api/attachments?conversation_id={id}&name={name}` with the file's bytes as
-//! the body. Same origin, so the browser sends the session cookie and an `Origin` header
+//! the body; and `DELETE /api/attachments/{id}` for a stored one taken out of the tray. Same origin, so the browser sends the session cookie and an `Origin` header
 //! (the server's cross-site guard wants both). The server answers `201` with the stored
 //! [`Attachment`], or an error status with `{"message": "..."}` to show as it is.
 
@@ -119,4 +119,18 @@ fn outcome(xhr: &XmlHttpRequest, name: &str, size: u64) -> Outcome {
         429 => "Too many uploads at once. Wait a moment, then retry.".to_owned(),
         _ => format!("The upload failed (HTTP {status}). Retry."),
     })
+}
+
+/// Tells the server a stored upload will not be sent after all, so it is deleted now rather
+/// than after a day. Nothing waits for the answer: if it is lost, the day still runs out.
+pub fn discard(id: &palaver::files::AttachmentId) {
+    let Ok(xhr) = XmlHttpRequest::new() else {
+        return;
+    };
+    if xhr
+        .open_with_async("DELETE", &format!("/api/attachments/{id}"), true)
+        .is_ok()
+    {
+        let _ = xhr.send();
+    }
 }

@@ -5,7 +5,7 @@
 // Files are chosen, dropped and pasted in the browser only.
 #![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 
-use palaver::files::{clean_name, format_size, ATTACHMENTS_PER_MESSAGE_MAX};
+use palaver::files::{clean_name, ATTACHMENTS_PER_MESSAGE_MAX};
 use palaver::model::Attachment;
 use palaver::ConversationId;
 
@@ -89,12 +89,12 @@ pub fn admit(held: usize, offered: &[Offered], max_bytes: u64) -> (Vec<usize>, V
 
 /// The sentence the server answers an upload over the limit with (HTTP 413).
 pub fn too_large(name: &str, size: u64, max_bytes: u64) -> String {
-    format!(
-        "{} is {}; files can be at most {}.",
-        clean_name(name),
-        format_size(size),
-        format_size(max_bytes)
-    )
+    palaver::ValidationError::FileTooLarge {
+        name: clean_name(name),
+        size,
+        max: max_bytes,
+    }
+    .to_string()
 }
 
 /// Where one conversation's tray stands, for the Send button.
