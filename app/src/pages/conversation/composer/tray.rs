@@ -84,21 +84,18 @@ fn TrayItem(key: u64) -> impl IntoView {
                         }
                         .into_any()
                     }
-                    UploadState::Done(_) => {
+                    UploadState::Done(_) | UploadState::Failed(_) => {
                         view! { <span class="tray-size">{format_size(size)}</span> }.into_any()
-                    }
-                    UploadState::Failed(why) => {
-                        view! { <span class="tray-error" role="alert">{why.clone()}</span> }
-                            .into_any()
                     }
                 })
             })
         }
     };
-    let failed = move || {
-        item.with(|u| {
-            u.as_ref()
-                .is_some_and(|u| matches!(u.state, UploadState::Failed(_)))
+    // Why it failed, across the whole item under the name, with Retry.
+    let failure = move || {
+        item.with(|u| match u.as_ref().map(|u| &u.state) {
+            Some(UploadState::Failed(why)) => Some(why.clone()),
+            _ => None,
         })
     };
     let retry = move |_| {
@@ -119,14 +116,17 @@ fn TrayItem(key: u64) -> impl IntoView {
                 <span class="tray-name" dir="auto" title=name.clone()>{name.clone()}</span>
                 {status}
             </span>
-            <Show when=failed>
-                <button type="button" class="ghost retry" aria-label=retry_label.clone() on:click=retry>
-                    "Retry"
-                </button>
-            </Show>
             <button type="button" class="ghost remove" aria-label=remove_label title="Remove" on:click=remove>
                 <span aria-hidden="true">"✕"</span>
             </button>
+            {move || failure().map(|why| view! {
+                <div class="tray-failure">
+                    <span class="tray-error" role="alert">{why}</span>
+                    <button type="button" class="ghost retry" aria-label=retry_label.clone() on:click=retry>
+                        "Retry"
+                    </button>
+                </div>
+            })}
         </li>
     }
 }

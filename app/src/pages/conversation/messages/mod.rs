@@ -94,6 +94,13 @@ pub fn MessageList(id: ConversationId, at: Option<Seq>) -> impl IntoView {
         }
     });
     let at_bottom = room.at_bottom;
+    // The composer growing (files in its tray) keeps the newest messages in view.
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(el) = scroller.get() {
+            scroll::stick_when_shorter(&el, at_bottom);
+        }
+    });
     let loading_older = RwSignal::new(false);
     let older_error = RwSignal::new(None::<String>);
     // Messages by others that arrived while the reader was scrolled up ("New messages" pill).

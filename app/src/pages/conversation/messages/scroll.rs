@@ -68,3 +68,36 @@ fn wasm_cast(el: leptos::web_sys::Element) -> Option<leptos::web_sys::HtmlElemen
     use leptos::wasm_bindgen::JsCast;
     el.dyn_into::<leptos::web_sys::HtmlElement>().ok()
 }
+
+/// Keeps a list that is at its bottom there when it gets shorter: the composer grows (files
+/// in its tray, more lines of text) and would otherwise cover the newest messages. A list
+/// scrolled up stays where it is, and so does one that only just appeared (its opening
+/// position is decided elsewhere). Stops with the calling view.
+#[cfg(feature = "hydrate")]
+pub fn stick_when_shorter(
+    el: &leptos::web_sys::HtmlDivElement,
+    at_bottom: leptos::prelude::RwSignal<bool>,
+) {
+    use leptos::prelude::*;
+    use leptos::wasm_bindgen::{closure::Closure, JsCast};
+    let list = el.clone();
+    let mut height = el.client_height();
+    let on_resize = Closure::<dyn FnMut()>::new(move || {
+        let now = list.client_height();
+        if now < height && at_bottom.try_get_untracked() == Some(true) {
+            list.set_scroll_top(list.scroll_height());
+        }
+        height = now;
+    });
+    let Ok(observer) = leptos::web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref())
+    else {
+        return;
+    };
+    observer.observe(el);
+    let kept = StoredValue::new_local(Some((observer, on_resize)));
+    on_cleanup(move || {
+        if let Some(Some((observer, _callback))) = kept.try_update_value(Option::take) {
+            observer.disconnect();
+        }
+    });
+}
