@@ -1,5 +1,6 @@
 //! The compact quote a reply shows of the message it answers: author and first line ("Message
-//! deleted" once it is). Clicking it takes the reader to the original (`jump`).
+//! deleted" once it is; its files for a message of files only). Clicking it takes the reader
+//! to the original (`jump`).
 
 use super::jump::jump_to;
 use crate::live::use_room;
@@ -21,6 +22,8 @@ pub fn Quote(
         quote.get().map(|q| {
             let text = if q.deleted {
                 "Message deleted".to_owned()
+            } else if q.excerpt.is_empty() {
+                files_of(room, q.seq)
             } else {
                 q.excerpt.clone()
             };
@@ -46,4 +49,19 @@ pub fn Quote(
             }
         })
     }
+}
+
+/// What a quote of a message without text shows: its files when the original is loaded
+/// ("📎 plan.pdf and 2 more"), else that it has some.
+fn files_of(room: crate::live::Room, seq: palaver::Seq) -> String {
+    room.timeline
+        .try_with_untracked(|t| {
+            t.messages
+                .iter()
+                .find(|m| m.seq == seq)
+                .map(|m| crate::live::preview::excerpt_of(&m.body, &m.attachments))
+        })
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "📎 Attachment".to_owned())
 }
