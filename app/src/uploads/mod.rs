@@ -39,6 +39,19 @@ struct Local {
     object_url: Option<String>,
 }
 
+#[cfg(feature = "hydrate")]
+impl Local {
+    /// Stops its upload, if one is under way, and frees its preview.
+    fn release(self) {
+        if let Some(t) = &self.transfer {
+            t.abort();
+        }
+        if let Some(url) = &self.object_url {
+            let _ = web_sys::Url::revoke_object_url(url);
+        }
+    }
+}
+
 pub fn use_uploads() -> Uploads {
     expect_context::<Uploads>()
 }
@@ -65,6 +78,15 @@ impl Uploads {
         provide_context(uploads);
         #[cfg(feature = "hydrate")]
         {
+            // Leaving the signed-in pages ends the uploads under way and frees the previews
+            // (the saved lists of stored files stay for the next visit).
+            let local = uploads.local;
+            on_cleanup(move || {
+                let all = local.try_update_value(std::mem::take).unwrap_or_default();
+                for (_, l) in all {
+                    l.release();
+                }
+            });
             uploads.keep_drafts();
             // The server's limit (`--max-upload-mb`); the default until it answers.
             let limit = uploads.limit;
@@ -126,12 +148,7 @@ impl Uploads {
         for key in keys {
             // Out of the map first: aborting calls back into `on_done` synchronously.
             if let Some(local) = self.local.try_update_value(|l| l.remove(key)).flatten() {
-                if let Some(t) = &local.transfer {
-                    t.abort();
-                }
-                if let Some(url) = &local.object_url {
-                    let _ = web_sys::Url::revoke_object_url(url);
-                }
+                local.release();
             }
         }
     }
