@@ -27,9 +27,23 @@ pub fn Tray(id: ConversationId) -> impl IntoView {
             .filter(|(c, _)| *c == id)
             .map(|(_, why)| why)
     });
+    // Files just added come into view at the end of a tray wider than the screen.
+    let list = NodeRef::<leptos::html::Ul>::new();
+    Effect::new(move |before: Option<usize>| {
+        let count = keys.with(Vec::len);
+        if before.is_some_and(|n| count > n) {
+            // Once the new items are drawn.
+            request_animation_frame(move || {
+                if let Some(ul) = list.try_get_untracked().flatten() {
+                    ul.set_scroll_left(ul.scroll_width());
+                }
+            });
+        }
+        count
+    });
     view! {
         <Show when=move || !keys.with(Vec::is_empty)>
-            <ul class="tray" aria-label="Files to send">
+            <ul class="tray" aria-label="Files to send" node_ref=list>
                 <For each=move || keys.get() key=|k| *k children=move |key| view! { <TrayItem key /> } />
             </ul>
         </Show>
