@@ -190,6 +190,72 @@ pub fn day_label(day: i64, today: i64) -> String {
     }
 }
 
+/// "Local time 14:03 (Europe/Paris)": what a member's time zone shows on hover and focus.
+pub fn local_time_text(clock: &str, zone: &str) -> String {
+    format!("Local time {clock} ({zone})")
+}
+
+/// The time now in the IANA time zone `zone`, "14:03" (24-hour clock), by the browser's
+/// `Intl.DateTimeFormat`. None on the server, and when the browser does not know the zone
+/// (its tz data may be older than the server's list): the constructor throws then, and a
+/// throw must not reach the WASM, which aborts on a panic.
+pub fn clock_in_zone(zone: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use js_sys::{Array, Function, Object, Reflect};
+        use wasm_bindgen::{JsCast, JsValue};
+        let intl = Reflect::get(&js_sys::global(), &JsValue::from_str("Intl")).ok()?;
+        let constructor: Function = Reflect::get(&intl, &JsValue::from_str("DateTimeFormat"))
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        let options = Object::new();
+        for (key, value) in [
+            ("timeZone", zone),
+            ("hour", "2-digit"),
+            ("minute", "2-digit"),
+        ] {
+            Reflect::set(&options, &JsValue::from_str(key), &JsValue::from_str(value)).ok()?;
+        }
+        let locales = Array::of1(&JsValue::from_str("en-GB"));
+        let format = Reflect::construct(&constructor, &Array::of2(&locales, &options)).ok()?;
+        let format: Function = Reflect::get(&format, &JsValue::from_str("format"))
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        format
+            .call1(&JsValue::UNDEFINED, &js_sys::Date::new_0())
+            .ok()?
+            .as_string()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = zone;
+        None
+    }
+}
+
+/// The IANA name of this device's time zone (`Intl.DateTimeFormat().resolvedOptions()
+/// .timeZone`), when it is one Palaver knows. None on the server.
+pub fn device_time_zone() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsValue;
+        let format =
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+        let zone = js_sys::Reflect::get(&format.resolved_options(), &JsValue::from_str("timeZone"))
+            .ok()?
+            .as_string()?;
+        palaver::profiles::time_zones()
+            .any(|z| z == zone)
+            .then_some(zone)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +277,19 @@ mod tests {
         let now = Timestamp(1_795_384_171_000);
         assert_eq!(short_in(now.plus_ms(-60_000), 0, now, 0), "21:48");
         assert_eq!(short_in(now.plus_ms(-86_400_000), 0, now, 0), "2026-11-21");
+    }
+
+    #[test]
+    fn a_local_time_names_its_zone() {
+        assert_eq!(
+            local_time_text("14:03", "Europe/Paris"),
+            "Local time 14:03 (Europe/Paris)"
+        );
+        assert_eq!(
+            clock_in_zone("Europe/Paris"),
+            None,
+            "the server has no clock for it"
+        );
     }
 
     #[test]

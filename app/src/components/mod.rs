@@ -77,6 +77,9 @@ pub fn Notice(#[prop(into)] title: String, children: Children) -> impl IntoView 
 
 pub use crate::focus::focus_by_id;
 
+mod avatar;
+pub use avatar::{Avatar, AvatarSize};
+
 /// Puts `text` on the clipboard; false when the browser refused (no permission, not a
 /// secure context) or on the server.
 pub async fn copy_to_clipboard(text: &str) -> bool {

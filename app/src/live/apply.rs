@@ -175,6 +175,11 @@ impl Live {
                     });
                 }
             }
+            ServerFrame::Profile {
+                conversation_id,
+                user_id,
+                profile,
+            } => self.apply_profile(conversation_id, user_id, profile),
             // A catch-up that reached the newest event may end a window of older messages.
             ServerFrame::Synced {
                 conversation_id,

@@ -23,6 +23,7 @@ mod refresh;
 use refresh::Refresh;
 #[cfg(feature = "hydrate")]
 mod network;
+mod profiles;
 #[cfg(feature = "hydrate")]
 mod socket;
 mod timeline;
@@ -97,6 +98,8 @@ pub struct Live {
     pub me: StoredValue<UserView>,
     pub status: RwSignal<ConnStatus>,
     pub conversations: RwSignal<Vec<ConversationSummary>>,
+    /// The viewer's own display name, time zone and avatar (the top bar).
+    pub my_profile: RwSignal<palaver::model::Profile>,
     /// Messages typed but not yet acknowledged, in the order they were typed.
     pub outbox: RwSignal<Vec<Outgoing>>,
     /// The conversation on screen, if any. Its signals belong to its view and die with it.
@@ -197,6 +200,7 @@ impl Live {
             me: StoredValue::new(me),
             status: RwSignal::new(ConnStatus::Connecting),
             conversations: RwSignal::new(conversations),
+            my_profile: RwSignal::new(Default::default()),
             outbox: RwSignal::new(Vec::new()),
             room: StoredValue::new(None),
             refresh: StoredValue::new(None),

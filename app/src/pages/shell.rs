@@ -1,7 +1,7 @@
 //! The signed-in layout: top bar, side nav of conversations, and the routed main pane.
 
-use crate::api::{current_user, list_conversations, CreateConversation, SignOut};
-use crate::components::{action_error, Alert, Notice};
+use crate::api::{current_user, get_profile, list_conversations, CreateConversation, SignOut};
+use crate::components::{action_error, Alert, Avatar, AvatarSize, Notice};
 use crate::error::AppError;
 use crate::live::{use_live, ConnStatus, Live};
 use crate::time::provide_tz_offset;
@@ -11,6 +11,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_location;
+use palaver::model::Profile;
+use palaver::profiles::shown_name;
 use palaver::validate::TITLE_MAX_BYTES;
 
 #[component]
@@ -109,9 +111,7 @@ fn TopBar() -> impl IntoView {
                 {move || status().map(|s| view! { <span class="conn-badge">{s}</span> })}
             </p>
             <div class="me">
-                <span class="avatar" aria-hidden="true">
-                    {live.me.with_value(|m| initial(&m.username))}
-                </span>
+                <MyAvatar />
                 <A
                     href="/account"
                     attr:class="username"
@@ -126,6 +126,38 @@ fn TopBar() -> impl IntoView {
                 </ActionForm>
             </div>
         </header>
+    }
+}
+
+/// The viewer's avatar in the top bar: their profile is loaded with the page (so the server
+/// draws the picture), then follows the account page and `profile` frames (`Live::my_profile`).
+#[component]
+fn MyAvatar() -> impl IntoView {
+    let live = use_live();
+    let mine = Resource::new(|| (), |_| get_profile());
+    let (id, username) = live.me.with_value(|m| (m.id, m.username.clone()));
+    let avatar = move || {
+        let username = username.clone();
+        let name = Signal::derive(move || {
+            live.my_profile
+                .with(|p| shown_name(&p.display_name, &username).to_owned())
+        });
+        let url = Signal::derive(move || live.my_profile.with(Profile::avatar_url));
+        view! { <Avatar user=id name url size=AvatarSize::S32 /> }
+    };
+    let fallback = avatar.clone();
+    view! {
+        <Suspense fallback=fallback>
+            {move || {
+                let avatar = avatar.clone();
+                Suspend::new(async move {
+                    if let Ok(me) = mine.await {
+                        live.set_my_profile(me.profile);
+                    }
+                    avatar()
+                })
+            }}
+        </Suspense>
     }
 }
 

@@ -1,17 +1,19 @@
-//! The member list: who is in the conversation and who is online, "Message" to write to one
-//! of them directly, and for owners and admins what they may do to whom. The rules are the core's (`palaver::permissions`), the same the
-//! server enforces whatever the UI shows: the list only avoids offering what would be
-//! refused.
+//! The member list: who is in the conversation (avatar, display name and username, their
+//! local time on hover and focus) and who is online, "Message" to write to one of them
+//! directly, and for owners and admins what they may do to whom. The rules are the core's
+//! (`palaver::permissions`), the same the server enforces whatever the UI shows: the list
+//! only avoids offering what would be refused.
 
+use super::person::MemberName;
 use crate::api::{open_direct, remove_member, set_role, transfer_ownership};
-use crate::components::Alert;
+use crate::components::{Alert, Avatar, AvatarSize};
 use crate::live::{use_live, use_room};
-use crate::pages::shell::initial;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use palaver::model::{Member, Role};
+use palaver::model::{Member, Profile, Role};
 use palaver::permissions::{member_actions, MemberAction};
+use palaver::profiles::shown_name;
 use palaver::{ConversationId, UserId};
 
 /// How an action on a member reads in the menu.
@@ -205,6 +207,13 @@ fn MemberRow(m: Member, id: ConversationId, my_role: Memo<Option<Role>>) -> impl
             messaging.try_set(false);
         });
     };
+    // Drawn from the member list, so a profile change redraws it.
+    let profile = Memo::new(move |_| room.profile_of(user).unwrap_or_default());
+    let avatar_name = {
+        let name = name.clone();
+        Signal::derive(move || profile.with(|p| shown_name(&p.display_name, &name).to_owned()))
+    };
+    let avatar_url = Signal::derive(move || profile.with(Profile::avatar_url));
     let message_name = name.clone();
     let toggle_name = name.clone();
     // Escape closes this member's menu (and only it: the sheet around it stays), and focus
@@ -232,11 +241,11 @@ fn MemberRow(m: Member, id: ConversationId, my_role: Memo<Option<Role>>) -> impl
     view! {
         <li class:online=online data-role=target.as_str() on:keydown=on_keydown>
             <div class="member">
-                <span class="avatar" aria-hidden="true">
-                    {initial(&name)}
+                <span class="presence" aria-hidden="true">
+                    <Avatar user name=avatar_name url=avatar_url size=AvatarSize::S32 />
                     <span class="dot"></span>
                 </span>
-                <span class="name">{name.clone()}</span>
+                <MemberName user username=name.clone() />
                 <span class="sr-only">{move || if online() { "online" } else { "offline" }}</span>
                 {role_badge.map(|r| view! { <span class="role">{r}</span> })}
                 {(!is_self).then(|| view! {

@@ -11,6 +11,7 @@ mod invites;
 mod members;
 mod messages;
 mod notify;
+mod person;
 mod settings;
 
 use crate::api::{conversation, history, CloseDirect, LeaveConversation};

@@ -1,30 +1,38 @@
-//! The composer's @mention autocomplete: typing `@` and the start of a name lists the
-//! conversation's members who match. Up and Down move through the list, Enter or Tab picks,
-//! Escape closes it. The textarea keeps focus throughout and points at the highlighted option
-//! with `aria-activedescendant` (the textarea cannot take the combobox role; this is the
-//! pattern GitHub's comment box uses), and a polite live region says how many match.
+//! The composer's @mention autocomplete: typing `@` and the start of a name (username or
+//! display name) lists the conversation's members who match, with their avatars. Up and
+//! Down move through the list, Enter or Tab picks, Escape closes it. The textarea keeps focus
+//! throughout and points at the highlighted option with `aria-activedescendant` (the textarea
+//! cannot take the combobox role; this is the pattern GitHub's comment box uses), and a
+//! polite live region says how many match.
 
+use crate::components::{Avatar, AvatarSize};
+use crate::live::use_room;
 use leptos::prelude::*;
 use palaver::mentions;
 use palaver::model::Member;
+use palaver::profiles::shown_name;
 use palaver::UserId;
 use std::ops::Range;
 
 /// Options shown at most.
 const SHOWN: usize = 8;
 
-/// Members whose name matches the partial `typed` (case-insensitive): names that start with
-/// it first, then names that contain it, each alphabetically; never `me`.
+/// The usernames of the members whose username or display name matches the partial `typed`
+/// (case-insensitive): those where it starts the username or a word of the display name
+/// first, then those that merely contain it, each alphabetically by username; never `me`.
 pub fn matching(members: &[Member], typed: &str, me: UserId) -> Vec<String> {
-    let typed = typed.to_ascii_lowercase();
+    let typed = typed.to_lowercase();
     let mut hits: Vec<(bool, String)> = members
         .iter()
         .filter(|m| m.user.id != me)
         .filter_map(|m| {
-            let key = m.user.username.to_ascii_lowercase();
-            if key.starts_with(&typed) {
+            let key = m.user.username.to_lowercase();
+            let display = m.profile.display_name.to_lowercase();
+            let starts = key.starts_with(&typed)
+                || display.split_whitespace().any(|w| w.starts_with(&typed));
+            if starts {
                 Some((false, m.user.username.clone()))
-            } else if key.contains(&typed) {
+            } else if key.contains(&typed) || display.contains(&typed) {
                 Some((true, m.user.username.clone()))
             } else {
                 None
@@ -117,8 +125,7 @@ pub fn MentionOptions(
                                             on_pick.run(picked.clone());
                                         }
                                     >
-                                        <span aria-hidden="true">"@"</span>
-                                        {name}
+                                        <MentionOption username=name />
                                     </li>
                                 }
                             })
@@ -134,6 +141,32 @@ pub fn MentionOptions(
                 format!("{n} {noun}. Up and Down to choose, Enter to pick, Escape to close.")
             }))}
         </span>
+    }
+}
+
+/// One suggestion: the member's avatar, then their display name and `@username`, or the
+/// `@username` alone.
+#[component]
+fn MentionOption(username: String) -> impl IntoView {
+    let room = use_room();
+    let found = room.members.with_untracked(|ms| {
+        ms.iter()
+            .find(|m| m.user.username == username)
+            .map(|m| (m.user.id, m.profile.clone()))
+    });
+    let at = format!("@{username}");
+    match found {
+        Some((user, profile)) => {
+            let name = shown_name(&profile.display_name, &username).to_owned();
+            let display = (!profile.display_name.is_empty()).then(|| profile.display_name.clone());
+            view! {
+                <Avatar user name url=profile.avatar_url() size=AvatarSize::S24 />
+                {display.map(|d| view! { <span class="name">{d}</span> })}
+                <span class="username">{at}</span>
+            }
+            .into_any()
+        }
+        None => view! { <span class="username">{at}</span> }.into_any(),
     }
 }
 
@@ -176,6 +209,25 @@ mod tests {
         );
         let p = pick_state("hi @bo", 6, &ms, UserId(1)).unwrap();
         assert_eq!((p.range, p.options), (3..6, vec!["bob".to_owned()]));
+    }
+
+    #[test]
+    fn display_names_match_too_and_the_username_is_what_is_inserted() {
+        let mut ada = member(2, "ada");
+        ada.profile.display_name = "Ada Lovelace".into();
+        let ms = [
+            member(1, "me"),
+            ada,
+            member(4, "lovebird"),
+            member(5, "glover"),
+        ];
+        assert_eq!(
+            matching(&ms, "love", UserId(1)),
+            ["ada", "lovebird", "glover"],
+            "a word of the display name starts with it"
+        );
+        assert_eq!(matching(&ms, "LOVELACE", UserId(1)), ["ada"], "any case");
+        assert_eq!(matching(&ms, "elace", UserId(1)), ["ada"], "inside a word");
     }
 
     #[test]

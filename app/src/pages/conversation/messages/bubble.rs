@@ -211,6 +211,11 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
             }
         })
     };
+    // Others' groups start with the author's avatar; the header names them as they are now.
+    let profile = super::sender::author_profile(m.author_id);
+    let face = (!mine && !continues).then(|| {
+        view! { <super::sender::AuthorAvatar author=m.author_id username=m.author.clone() profile /> }
+    });
     view! {
         <li
             class="bubble"
@@ -222,8 +227,9 @@ fn Bubble(m: MessageView, continues: bool, live: Live, id: ConversationId) -> im
             data-mine=mine.to_string()
             data-seq=seq.0
         >
+            {face}
             <div class="meta">
-                <span class="author" class:sr-only=continues>{m.author.clone()}</span>
+                <super::sender::AuthorName username=m.author.clone() profile continues />
                 <time datetime=iso(created) title=move || full(created, offset)>
                     {move || clock(created, offset)}
                 </time>
@@ -288,7 +294,7 @@ pub(super) fn TypingLine() -> impl IntoView {
         let names: Vec<String> = room.typing.with(|ty| {
             ty.iter()
                 .filter(|(_, until)| *until > t)
-                .map(|(u, _)| u.username.clone())
+                .map(|(u, _)| room.shown_name_of(u.id, &u.username))
                 .collect()
         });
         match names.as_slice() {

@@ -11,6 +11,7 @@ pub mod jump;
 mod quote;
 mod reactions;
 mod scroll;
+mod sender;
 mod text;
 
 use crate::api::history;
