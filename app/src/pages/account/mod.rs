@@ -1,5 +1,11 @@
-//! The account page: where you are signed in (and signing other sessions out), and
-//! changing the password, which signs out every other session.
+//! The account page: your profile (picture, display name, time zone), where you are signed
+//! in (and signing other sessions out), and changing the password, which signs out every
+//! other session.
+
+mod picture;
+mod profile;
+#[cfg(feature = "hydrate")]
+mod upload;
 
 use crate::api::{list_sessions, revoke_other_sessions, revoke_session, ChangePassword};
 use crate::components::{action_error, Alert};
@@ -31,6 +37,7 @@ pub fn AccountPage() -> impl IntoView {
                 <h1>"Your account"</h1>
                 <p class="hint">{format!("Signed in as {}", live.me.with_value(|m| m.username.clone()))}</p>
             </header>
+            <profile::ProfileSection />
             <Sessions sessions />
             <PasswordForm sessions />
         </div>
