@@ -46,7 +46,9 @@ pub fn colour_class(user: UserId) -> String {
 }
 
 /// `<span class="face face-32 face-c3">` holding `<img src="/avatars/…" alt="" loading="lazy">`
-/// or `<span class="initials">AL</span>`.
+/// or `<span class="initials" data-initials="AL">`. The stylesheet draws the initials from the
+/// attribute: they are a picture of the name, not text, so they stay out of copied text and
+/// of the text of whatever holds the avatar (a mention option, a message).
 ///
 /// `name` is what is shown for the person (display name, else username): its initials stand
 /// in for a missing picture, and for one that fails to load. With `label` the avatar is an
@@ -91,9 +93,12 @@ pub fn Avatar(
         None => {
             let label = label.clone();
             view! {
-                <span class="initials" role=label.is_some().then_some("img") aria-label=label>
-                    {move || initials(&name.get())}
-                </span>
+                <span
+                    class="initials"
+                    role=label.is_some().then_some("img")
+                    aria-label=label
+                    data-initials=move || initials(&name.get())
+                ></span>
             }
             .into_any()
         }

@@ -125,6 +125,9 @@ pub struct Room {
     /// may do is derived from their entry here ([`Live::my_role`]), so a promotion or
     /// demotion changes the controls on screen at once.
     pub members: RwSignal<Vec<Member>>,
+    /// Each member's profile by id, from `members`: what names and avatars are drawn from
+    /// ([`Room::profile_of`]); it changes only when a profile, a join or a leave does.
+    pub profiles: Memo<std::collections::HashMap<UserId, palaver::model::Profile>>,
     pub online: RwSignal<HashSet<UserId>>,
     /// Whether `online` is current. Presence frames only report changes, so while the socket
     /// is down (and until the reload after reconnecting answers) nobody is shown as online
@@ -283,13 +286,15 @@ impl Live {
             detail.last_read_seq,
         );
         timeline.divider = timeline.first_unread(self.me_id());
+        let members = RwSignal::new(detail.members.clone());
         let room = Room {
             id: detail.id,
             kind: detail.kind,
             title: RwSignal::new(detail.title.clone()),
             public: RwSignal::new(detail.public),
             timeline: RwSignal::new(timeline),
-            members: RwSignal::new(detail.members.clone()),
+            members,
+            profiles: profiles::index(members),
             online: RwSignal::new(detail.online.iter().copied().collect()),
             presence_known: RwSignal::new(true),
             typing: RwSignal::new(Vec::new()),

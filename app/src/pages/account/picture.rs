@@ -72,14 +72,17 @@ pub fn PictureEditor(user: UserView, profile: RwSignal<Profile>) -> impl IntoVie
             match remove_avatar().await {
                 Ok(p) => {
                     changed(p, "Picture removed.");
-                    // Its button is gone: the keyboard goes on from the one beside it.
+                    busy.try_set(false);
+                    // Its button is gone: the keyboard goes on from the one beside it, once
+                    // that is enabled again.
+                    leptos::task::tick().await;
                     focus_by_id("upload-picture");
                 }
                 Err(e) => {
                     error.try_set(Some(e.to_string()));
+                    busy.try_set(false);
                 }
             }
-            busy.try_set(false);
         });
     };
     view! {

@@ -245,9 +245,8 @@ fn MemberRow(m: Member, id: ConversationId, my_role: Memo<Option<Role>>) -> impl
                     <Avatar user name=avatar_name url=avatar_url size=AvatarSize::S32 />
                     <span class="dot"></span>
                 </span>
-                <MemberName user username=name.clone() />
+                <MemberName user username=name.clone() role=role_badge />
                 <span class="sr-only">{move || if online() { "online" } else { "offline" }}</span>
-                {role_badge.map(|r| view! { <span class="role">{r}</span> })}
                 {(!is_self).then(|| view! {
                     <button
                         type="button"

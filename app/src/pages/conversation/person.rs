@@ -1,7 +1,7 @@
-//! A member's name as the member list shows it: the display name and the username in muted
-//! text (`Ada Lovelace @ada`, or `ada` alone), and, when they have set a time zone, their
-//! local time on hover and on focus ("Local time 14:03 (Europe/Paris)"), computed by the
-//! browser when it is shown. With a time zone the name is a button, so the keyboard reaches
+//! A member's name as the member list shows it: the display name over the username in muted
+//! text (`Ada Lovelace` / `@ada`, or `ada` alone) and their role, and, when they have set a
+//! time zone, their local time on hover and on focus ("Local time 14:03 (Europe/Paris)"),
+//! computed by the browser when it is shown. With a time zone the name is a button, so the keyboard reaches
 //! it and a tap on a phone (no hover there) shows the time; the tooltip is its description.
 
 use crate::live::use_room;
@@ -10,7 +10,12 @@ use leptos::prelude::*;
 use palaver::UserId;
 
 #[component]
-pub fn MemberName(user: UserId, username: String) -> impl IntoView {
+pub fn MemberName(
+    user: UserId,
+    username: String,
+    /// "owner" or "admin", shown on the second line.
+    role: Option<&'static str>,
+) -> impl IntoView {
     let room = use_room();
     // Tracked through the member list: a `profile` frame changes the name and the zone here.
     let display = Memo::new(move |_| {
@@ -37,6 +42,9 @@ pub fn MemberName(user: UserId, username: String) -> impl IntoView {
             .into_any(),
         }
     };
+    let named = move || !display.with(String::is_empty);
+    // Under the name, beside the username: the name keeps the whole width of the row.
+    let badge = role.map(|r| view! { " " <span class="role">{r}</span> });
     // The tooltip's text, worked out each time it opens (the time moves on).
     let text = RwSignal::new(String::new());
     // Shown by a tap (phones have no hover) until the focus leaves.
@@ -63,7 +71,8 @@ pub fn MemberName(user: UserId, username: String) -> impl IntoView {
     let tip = format!("local-time-{}", user.0);
     move || {
         if zone.with(String::is_empty) {
-            view! { <span class="who">{names()}</span> }.into_any()
+            view! { <span class="who"><span class="who-text" class:named=named>{names()} {badge.clone()}</span></span> }
+                .into_any()
         } else {
             let tip = tip.clone();
             view! {
@@ -77,6 +86,7 @@ pub fn MemberName(user: UserId, username: String) -> impl IntoView {
                     <button
                         type="button"
                         class="who-button"
+                        class:named=named
                         aria-describedby=tip.clone()
                         on:click=move |_| {
                             refresh();
@@ -84,6 +94,7 @@ pub fn MemberName(user: UserId, username: String) -> impl IntoView {
                         }
                     >
                         {names()}
+                        {badge.clone()}
                     </button>
                     <span
                         id=tip
