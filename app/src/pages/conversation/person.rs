@@ -44,7 +44,7 @@ pub fn MemberName(
     };
     let named = move || !display.with(String::is_empty);
     // Under the name, beside the username: the name keeps the whole width of the row.
-    let badge = role.map(|r| view! { " " <span class="role">{r}</span> });
+    let badge = move || role.map(|r| view! { " " <span class="role">{r}</span> });
     // The tooltip's text, worked out each time it opens (the time moves on).
     let text = RwSignal::new(String::new());
     // Shown by a tap (phones have no hover) until the focus leaves.
@@ -71,7 +71,7 @@ pub fn MemberName(
     let tip = format!("local-time-{}", user.0);
     move || {
         if zone.with(String::is_empty) {
-            view! { <span class="who"><span class="who-text" class:named=named>{names()} {badge.clone()}</span></span> }
+            view! { <span class="who"><span class="who-text" class:named=named>{names()} {badge()}</span></span> }
                 .into_any()
         } else {
             let tip = tip.clone();
@@ -94,7 +94,7 @@ pub fn MemberName(
                         }
                     >
                         {names()}
-                        {badge.clone()}
+                        {badge()}
                     </button>
                     <span
                         id=tip
