@@ -254,7 +254,7 @@ test("the server's reasons are shown: a name with nothing visible, a file that i
   await expectNoViolations(page, 'the profile with errors');
 });
 
-test("the profile form works from the keyboard alone, with the device's time zone", async ({ browser, baseURL }) => {
+test("the profile works from the keyboard alone: name, the device's time zone, picture", async ({ browser, baseURL }) => {
   const context = await browser.newContext({ baseURL, timezoneId: 'Asia/Tokyo' });
   const page = await context.newPage();
   const name = uniqueName('key');
@@ -280,6 +280,19 @@ test("the profile form works from the keyboard alone, with the device's time zon
   await expect(saveButton(page)).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(profileStatus(page, 'Profile saved.')).toBeVisible();
+
+  // The picture from the keyboard: Enter opens the file dialog; Remove is next in the order
+  // and gives the keyboard back to Upload.
+  await uploadButton(page).focus();
+  const chooser = page.waitForEvent('filechooser');
+  await page.keyboard.press('Enter');
+  await (await chooser).setFiles({ name: 'me.png', mimeType: 'image/png', buffer: picture() });
+  await expect(profileStatus(page, 'Picture updated.')).toBeVisible();
+  await page.keyboard.press('Tab');
+  await expect(removeButton(page)).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(profileStatus(page, 'Picture removed.')).toBeVisible();
+  await expect(uploadButton(page)).toBeFocused();
 
   // Kept by the server.
   await page.reload();
