@@ -74,6 +74,20 @@ async fn signed_in(
         .ok_or(CoreError::Unauthenticated)
 }
 
+/// An upload's declared length (`Content-Length`, when it has one) and its body as a reader.
+fn upload_body(request: Request) -> (Option<u64>, impl tokio::io::AsyncRead + Unpin + Send) {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let stream = futures::TryStreamExt::map_err(
+        request.into_body().into_data_stream(),
+        std::io::Error::other,
+    );
+    (declared, tokio_util::io::StreamReader::new(stream))
+}
+
 /// `201` with the [`palaver::model::Attachment`] as JSON.
 async fn upload(
     State(chat): State<Arc<Chat>>,
@@ -89,14 +103,7 @@ async fn upload(
     };
     let result = async {
         let user = signed_in(&chat, request.headers(), addr).await?;
-        let declared = request
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        let stream = request.into_body().into_data_stream();
-        let stream = futures::TryStreamExt::map_err(stream, std::io::Error::other);
-        let mut reader = tokio_util::io::StreamReader::new(stream);
+        let (declared, mut reader) = upload_body(request);
         chat.upload(
             &user,
             palaver::ConversationId(q.conversation_id),
@@ -121,16 +128,7 @@ async fn set_avatar(
 ) -> Response {
     let result = async {
         let user = signed_in(&chat, request.headers(), addr).await?;
-        let declared = request
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        let stream = futures::TryStreamExt::map_err(
-            request.into_body().into_data_stream(),
-            std::io::Error::other,
-        );
-        let mut reader = tokio_util::io::StreamReader::new(stream);
+        let (declared, mut reader) = upload_body(request);
         chat.set_avatar(&user, declared, &mut reader).await
     }
     .await;
