@@ -8,6 +8,7 @@ pub mod error;
 mod focus;
 mod live;
 mod pages;
+mod skin_tone;
 mod time;
 mod uploads;
 

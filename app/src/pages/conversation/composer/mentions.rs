@@ -1,9 +1,7 @@
 //! The composer's @mention autocomplete: typing `@` and the start of a name (username or
 //! display name) lists the conversation's members who match, with their avatars. Up and
-//! Down move through the list, Enter or Tab picks, Escape closes it. The textarea keeps focus
-//! throughout and points at the highlighted option with `aria-activedescendant` (the textarea
-//! cannot take the combobox role; this is the pattern GitHub's comment box uses), and a
-//! polite live region says how many match.
+//! Down move through the list, Enter or Tab picks, Escape closes it (the list itself and its
+//! keys are the composer's, shared with `:shortcode:` emoji: `options`).
 
 use crate::components::{Avatar, AvatarSize};
 use crate::live::use_room;
@@ -76,9 +74,38 @@ pub fn utf16_offset(text: &str, byte: usize) -> u32 {
     text[..byte.min(text.len())].encode_utf16().count() as u32
 }
 
-/// What the picker is showing: where the partial name is and which option is highlighted.
+/// What the composer's list offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickKind {
+    /// Members to mention; the options are usernames.
+    Member,
+    /// Emoji (`shortcodes`); the options are shortcodes.
+    Emoji,
+}
+
+impl PickKind {
+    /// The list's element id.
+    pub fn list_id(self) -> &'static str {
+        match self {
+            PickKind::Member => "mention-options",
+            PickKind::Emoji => "emoji-options",
+        }
+    }
+
+    /// Option `i`'s element id.
+    pub fn option_id(self, i: usize) -> String {
+        match self {
+            PickKind::Member => format!("mention-option-{i}"),
+            PickKind::Emoji => format!("emoji-option-{i}"),
+        }
+    }
+}
+
+/// What the list is showing: where the partial name or shortcode is, the options and which
+/// one is highlighted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Picking {
+    pub kind: PickKind,
     pub range: Range<usize>,
     pub options: Vec<String>,
     pub active: usize,
@@ -90,64 +117,17 @@ pub fn pick_state(text: &str, caret: usize, members: &[Member], me: UserId) -> O
     let (range, typed) = mentions::typing_at(text, caret)?;
     let options = matching(members, typed, me);
     (!options.is_empty()).then_some(Picking {
+        kind: PickKind::Member,
         range,
         options,
         active: 0,
     })
 }
 
-/// The list under the composer. `picking` is owned by the composer, which handles the keys.
-#[component]
-pub fn MentionOptions(
-    picking: RwSignal<Option<Picking>>,
-    on_pick: Callback<String>,
-) -> impl IntoView {
-    view! {
-        <Show when=move || picking.with(Option::is_some)>
-            <ul id="mention-options" class="mention-options" role="listbox" aria-label="Mention a member">
-                {move || {
-                    picking.get().map(|p| {
-                        p.options
-                            .into_iter()
-                            .enumerate()
-                            .map(|(i, name)| {
-                                let active = i == p.active;
-                                let picked = name.clone();
-                                view! {
-                                    <li
-                                        id=format!("mention-option-{i}")
-                                        role="option"
-                                        aria-selected=active.to_string()
-                                        class:active=active
-                                        // mousedown, not click: the textarea keeps focus.
-                                        on:mousedown=move |ev| {
-                                            ev.prevent_default();
-                                            on_pick.run(picked.clone());
-                                        }
-                                    >
-                                        <MentionOption username=name />
-                                    </li>
-                                }
-                            })
-                            .collect_view()
-                    })
-                }}
-            </ul>
-        </Show>
-        <span class="sr-only" role="status">
-            {move || picking.with(|p| p.as_ref().map(|p| {
-                let n = p.options.len();
-                let noun = if n == 1 { "member matches" } else { "members match" };
-                format!("{n} {noun}. Up and Down to choose, Enter to pick, Escape to close.")
-            }))}
-        </span>
-    }
-}
-
 /// One suggestion: the member's avatar, then their display name and `@username`, or the
 /// `@username` alone.
 #[component]
-fn MentionOption(username: String) -> impl IntoView {
+pub fn MentionOption(username: String) -> impl IntoView {
     let room = use_room();
     let found = room.members.with_untracked(|ms| {
         ms.iter()

@@ -3,21 +3,25 @@
 //! survives switching and reloading. Before the app has taken over the page, Send does
 //! nothing rather than reload the page (it is a plain button, not a form submission), and
 //! what was typed then is picked up when it does. Typing `@` offers the members to mention
-//! (`mentions`). Files come in by the paperclip (`attach`), by pasting them into the text,
+//! (`mentions`), typing `:` and a shortcode offers emoji and a closing `:` turns a known one
+//! into its emoji (`shortcodes`), both in one list (`options`). Files come in by the paperclip (`attach`), by pasting them into the text,
 //! or dropped on the conversation, and wait in the tray above the text (`tray`) while they
 //! upload; a message may be text, files or both, and Send waits for uploads still running.
 
 mod attach;
 mod mentions;
+mod options;
 mod reply;
+mod shortcodes;
 mod tray;
 
 use crate::components::Alert;
 use crate::drafts;
 use crate::live::{use_live, use_room};
+use crate::skin_tone;
 use crate::uploads::{tray::send_label, use_uploads};
 use leptos::prelude::*;
-use mentions::{byte_offset, complete, pick_state, utf16_offset, Picking};
+use mentions::{byte_offset, pick_state, utf16_offset, PickKind, Picking};
 use palaver::model::EventKind;
 use palaver::validate::MESSAGE_MAX;
 use palaver::{ConversationId, MessageBody};
@@ -98,32 +102,39 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
 
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     // Where the caret is, in bytes of the text (the DOM counts UTF-16 units).
-    let caret = move || {
-        let el = textarea.get_untracked()?;
-        let at = el.selection_start().ok()??;
-        Some(text.with_untracked(|t| byte_offset(t, at)))
-    };
+    let caret = move || text.with_untracked(|t| caret_in(t, textarea));
     let update_picker = move || {
         let state = caret().and_then(|at| {
             let me = live.me_id();
             room.members
                 .with_untracked(|ms| text.with_untracked(|t| pick_state(t, at, ms, me)))
+                .or_else(|| text.with_untracked(|t| shortcodes::pick_state(t, at)))
         });
         picking.set(state);
     };
-    let pick = Callback::new(move |name: String| {
-        let Some(p) = picking.get_untracked() else {
-            return;
-        };
-        let (value, at) = text.with_untracked(|t| complete(t, p.range.clone(), &name));
+    // The text changes under the reader's hands (a pick, a converted shortcode): stored as
+    // the draft, shown, and the caret put at byte `at`, not at the end of the text.
+    let replace_text = move |value: String, at: usize| {
         let at16 = utf16_offset(&value, at);
         draft_key.with_value(|k| drafts::save(k, &value));
         text.set(value.clone());
-        picking.set(None);
-        // The caret goes after the inserted name, not to the end of the text.
         if let Some(el) = textarea.get_untracked() {
             el.set_value(&value);
             let _ = el.set_selection_range(at16, at16);
+        }
+    };
+    let pick = Callback::new(move |option: String| {
+        let Some(p) = picking.get_untracked() else {
+            return;
+        };
+        let done = text.with_untracked(|t| match p.kind {
+            PickKind::Member => Some(mentions::complete(t, p.range.clone(), &option)),
+            PickKind::Emoji => shortcodes::emoji_of(&option, skin_tone::preferred())
+                .map(|emoji| shortcodes::complete(t, p.range.clone(), emoji)),
+        });
+        picking.set(None);
+        if let Some((value, at)) = done {
+            replace_text(value, at);
         }
     });
     // While the list is open, the arrows, Enter, Tab and Escape belong to it.
@@ -198,7 +209,7 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
             <tray::Tray id />
             <attach::AttachButton id />
             <label for="composer" class="sr-only">"Message"</label>
-            <mentions::MentionOptions picking on_pick=pick />
+            <options::ComposerOptions picking on_pick=pick />
             <textarea
                 id="composer"
                 node_ref=textarea
@@ -207,8 +218,19 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
                 prop:value=move || text.get()
                 on:input=move |ev| {
                     let value = event_target_value(&ev);
-                    draft_key.with_value(|k| drafts::save(k, &value));
-                    text.set(value);
+                    // A closing `:` just typed (or pasted, not left by a deletion) after a
+                    // known shortcode makes it its emoji.
+                    let grew = text.with_untracked(|t| value.len() > t.len());
+                    let converted = caret_in(&value, textarea)
+                        .filter(|_| grew)
+                        .and_then(|at| shortcodes::convert_closed(&value, at, skin_tone::preferred()));
+                    match converted {
+                        Some((value, at)) => replace_text(value, at),
+                        None => {
+                            draft_key.with_value(|k| drafts::save(k, &value));
+                            text.set(value);
+                        }
+                    }
                     update_picker();
                     live.typing_now(id);
                     if error.get_untracked().is_some() {
@@ -238,8 +260,8 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
                     let _ = ev;
                 }
                 aria-autocomplete="list"
-                aria-controls=move || picking.with(|p| p.is_some().then_some("mention-options"))
-                aria-activedescendant=move || picking.with(|p| p.as_ref().map(|p| format!("mention-option-{}", p.active)))
+                aria-controls=move || picking.with(|p| p.as_ref().map(|p| p.kind.list_id()))
+                aria-activedescendant=move || picking.with(|p| p.as_ref().map(|p| p.kind.option_id(p.active)))
                 aria-describedby=move || {
                     if room.replying.with(Option::is_some) {
                         format!("{} composer-hint composer-count", reply::REPLYING_ID)
@@ -254,7 +276,7 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
                     (n > MESSAGE_MAX - 500).then(|| format!("{n}/{MESSAGE_MAX}"))
                 }}
             </span>
-            <span id="composer-hint" class="sr-only">"Enter sends, Shift+Enter starts a new line. Type @ to mention someone."</span>
+            <span id="composer-hint" class="sr-only">"Enter sends, Shift+Enter starts a new line. Type @ to mention someone, or a colon and a name for an emoji."</span>
             <button
                 type="button"
                 class="primary send"
@@ -266,4 +288,10 @@ pub fn Composer(id: ConversationId) -> impl IntoView {
             <Alert message=error />
         </form>
     }
+}
+
+/// The caret of `textarea` as a byte offset into `value` (the text it now holds).
+fn caret_in(value: &str, textarea: NodeRef<leptos::html::Textarea>) -> Option<usize> {
+    let at = textarea.get_untracked()?.selection_start().ok()??;
+    Some(byte_offset(value, at))
 }

@@ -1,8 +1,11 @@
 //! The reaction picker: a search field (by name or `:shortcode:` word), the reader's recent
-//! reactions, and every emoji of Unicode's list by group (the `emojis` crate, UTS #51).
+//! reactions, and every emoji of Unicode's list by group (the `emojis` crate, UTS #51),
+//! drawn in the reader's skin tone, which the hand next to the search field changes
+//! (`skin_tone`).
 //! Keyboard: it opens with the search field focused; Enter picks the first match, the arrows
 //! move through the grid, Escape closes it (the opener gets focus back, see its caller).
 
+use crate::skin_tone::{self, toned, TONES};
 use leptos::prelude::*;
 
 /// How many recent reactions are remembered (in this browser's local storage).
@@ -90,6 +93,20 @@ pub fn search(query: &str) -> Vec<&'static emojis::Emoji> {
         .collect()
 }
 
+fn tone_hand(tone: emojis::SkinTone) -> &'static str {
+    TONES
+        .iter()
+        .find(|(t, _, _)| *t == tone)
+        .map_or("✋", |(_, hand, _)| hand)
+}
+
+fn tone_name(tone: emojis::SkinTone) -> &'static str {
+    TONES
+        .iter()
+        .find(|(t, _, _)| *t == tone)
+        .map_or("Default skin tone", |(_, _, name)| name)
+}
+
 fn name_of(emoji: &str) -> String {
     emojis::get(emoji).map_or_else(|| emoji.to_owned(), |e| e.name().to_owned())
 }
@@ -103,6 +120,10 @@ pub fn EmojiPicker(
 ) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let tab = RwSignal::new(0);
+    let tone = RwSignal::new(skin_tone::preferred());
+    // The row of tones is open.
+    let choosing = RwSignal::new(false);
+    let tone_button = NodeRef::<leptos::html::Button>::new();
     // The reader's own first, then the usual ones they have not used lately.
     let mut shortlist = recent();
     for e in DEFAULTS {
@@ -120,10 +141,11 @@ pub fn EmojiPicker(
     });
     let shown = move || -> Vec<String> {
         let q = query.get();
+        let tone = tone.get();
         if !q.trim().is_empty() {
             return search(&q)
                 .into_iter()
-                .map(|e| e.as_str().to_owned())
+                .map(|e| toned(e, tone).to_owned())
                 .collect();
         }
         match tab.get() {
@@ -131,7 +153,7 @@ pub fn EmojiPicker(
             n => GROUPS[n - 1]
                 .0
                 .emojis()
-                .map(|e| e.as_str().to_owned())
+                .map(|e| toned(e, tone).to_owned())
                 .collect(),
         }
     };
@@ -179,7 +201,15 @@ pub fn EmojiPicker(
                 if ev.key() == "Escape" {
                     ev.prevent_default();
                     ev.stop_propagation();
-                    on_close.run(());
+                    // The row of tones closes first, then the picker.
+                    if choosing.get_untracked() {
+                        choosing.set(false);
+                        if let Some(el) = tone_button.get_untracked() {
+                            let _ = el.focus();
+                        }
+                    } else {
+                        on_close.run(());
+                    }
                 }
             }
         >
@@ -194,8 +224,47 @@ pub fn EmojiPicker(
                     on:input=move |ev| query.set(event_target_value(&ev))
                     on:keydown=on_search_keys
                 />
+                <button
+                    type="button"
+                    class="ghost tone"
+                    node_ref=tone_button
+                    aria-label=move || format!("Skin tone: {}", tone_name(tone.get()))
+                    title="Skin tone"
+                    aria-expanded=move || choosing.get().to_string()
+                    on:click=move |_| choosing.update(|c| *c = !*c)
+                >
+                    {move || tone_hand(tone.get())}
+                </button>
                 <button type="button" class="ghost close" aria-label="Close" on:click=move |_| on_close.run(())>"✕"</button>
             </div>
+            <Show when=move || choosing.get()>
+                <div class="picker-tones" role="group" aria-label="Skin tone">
+                    {TONES
+                        .iter()
+                        .map(|&(t, hand, name)| {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="ghost"
+                                    aria-label=name
+                                    title=name
+                                    aria-pressed=move || (tone.get() == t).to_string()
+                                    on:click=move |_| {
+                                        tone.set(t);
+                                        skin_tone::set_preferred(t);
+                                        choosing.set(false);
+                                        if let Some(el) = tone_button.get_untracked() {
+                                            let _ = el.focus();
+                                        }
+                                    }
+                                >
+                                    {hand}
+                                </button>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+            </Show>
             <div class="picker-tabs" role="tablist" aria-label="Emoji groups" hidden=move || !query.with(|q| q.trim().is_empty())>
                 <button type="button" role="tab" aria-selected=move || (tab.get() == 0).to_string() aria-label="Recent" title="Recent" on:click=move |_| tab.set(0)>"🕘"</button>
                 {GROUPS
