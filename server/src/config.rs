@@ -1,6 +1,7 @@
 //! Configuration: command-line flags, each with an environment-variable fallback.
 
 use clap::Parser;
+pub use palaver::server::store::Durability;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -25,6 +26,15 @@ pub struct Config {
     /// postgres://user@host/db for PostgreSQL. Migrations run on start.
     #[arg(long, env = "PALAVER_DATABASE_URL")]
     pub database_url: Option<String>,
+
+    /// When SQLite reports a commit done, and so when a message is acknowledged: `normal`
+    /// (WAL, synchronous=NORMAL: a commit is in the operating system's hands; it survives
+    /// kill -9 and a crash of Palaver, the last few commits may be lost on power loss or a
+    /// kernel crash) or `full` (synchronous=FULL: one fsync per commit, which group commit
+    /// shares among every message of a batch; survives power loss). PostgreSQL follows its
+    /// own `synchronous_commit`.
+    #[arg(long, env = "PALAVER_DURABILITY", default_value_t = Durability::Normal, value_parser = clap::value_parser!(Durability))]
+    pub durability: Durability,
 
     /// Connections to PostgreSQL this node opens at most (SQLite uses a fixed pool).
     #[arg(long, env = "PALAVER_DB_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
@@ -111,6 +121,7 @@ impl std::fmt::Debug for Config {
             .field("public_origin", &self.public_origin)
             .field("data_dir", &self.data_dir)
             .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("durability", &self.durability)
             .field("db_pool_size", &self.db_pool_size)
             .field("jwt_key", &self.jwt_key.as_ref().map(|_| "<redacted>"))
             .field("token_ttl_secs", &self.token_ttl_secs)
@@ -212,5 +223,12 @@ mod tests {
             );
         }
         assert!(Config::try_parse_from(["palaver", "--token-ttl-secs", "900"]).is_ok());
+        let full = Config::try_parse_from(["palaver", "--durability", "full"]).unwrap();
+        assert_eq!(full.durability, Durability::Full);
+        let err = Config::try_parse_from(["palaver", "--durability", "fsync"])
+            .err()
+            .expect("an unknown durability is refused")
+            .to_string();
+        assert!(err.contains("normal") && err.contains("full"), "{err}");
     }
 }

@@ -83,8 +83,12 @@ impl Application {
             .trim_end_matches('/')
             .to_owned();
 
-        let store =
-            palaver::server::store::connect(&config.database_url(), config.db_pool_size).await?;
+        let store = palaver::server::store::open(
+            &config.database_url(),
+            config.db_pool_size,
+            config.durability,
+        )
+        .await?;
         let key = keys::load_or_create(config.jwt_key.as_deref(), &config.data_dir)
             .map_err(StartupError::Config)?;
         let tokens = TokenKeys::new(&key, public_origin.clone(), config.token_ttl_secs)

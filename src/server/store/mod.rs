@@ -38,6 +38,10 @@ pub enum StoreError {
     AttachmentUnavailable,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The group-commit batch an event was written in failed as a whole (see `writer`): the
+    /// event was not stored.
+    #[error("write batch failed: {0}")]
+    Batch(String),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL scheme {0:?}: use sqlite://path or postgres://user@host/db")]
@@ -224,6 +228,7 @@ pub mod rows;
 pub mod sql;
 pub mod sqlite;
 mod traits;
+pub mod writer;
 pub use traits::*;
 
 use std::sync::Arc;
@@ -231,12 +236,52 @@ use std::sync::Arc;
 /// Connections a PostgreSQL store opens at most, unless configured.
 pub const DEFAULT_POOL_SIZE: u32 = 16;
 
+/// When SQLite reports a commit done (`--durability`): `normal` is WAL with
+/// synchronous=NORMAL (survives a crash of the process, not always of the machine), `full`
+/// is synchronous=FULL (an fsync per commit; survives power loss).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    #[default]
+    Normal,
+    Full,
+}
+
+impl std::str::FromStr for Durability {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "normal" => Ok(Self::Normal),
+            "full" => Ok(Self::Full),
+            other => Err(format!("unknown durability {other:?}: use normal or full")),
+        }
+    }
+}
+
+impl std::fmt::Display for Durability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Normal => "normal",
+            Self::Full => "full",
+        })
+    }
+}
+
 /// Opens the store a database URL names: `sqlite://path` (or `sqlite::memory:`) or
 /// `postgres://user@host/db` (also `postgresql://`), running its migrations.
 /// `pool_size` is PostgreSQL's connection limit (SQLite uses a fixed small pool).
 pub async fn connect(url: &str, pool_size: u32) -> StoreResult<Arc<dyn Store>> {
+    open(url, pool_size, Durability::Normal).await
+}
+
+/// [`connect`] with SQLite's [`Durability`] chosen.
+pub async fn open(
+    url: &str,
+    pool_size: u32,
+    durability: Durability,
+) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+        Ok(Arc::new(sqlite::SqliteStore::open(url, durability).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(
             postgres::PostgresStore::connect(url, pool_size).await?,

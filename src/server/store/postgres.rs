@@ -17,6 +17,7 @@ use super::sql::{
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -24,7 +25,14 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// Group commit of appends (see `writer`): [`LANES`] lanes, each conversation always on
+    /// the same one.
+    writer: writer::Writer,
 }
+
+/// Writer lanes: conversations on different lanes commit in parallel, each lane holding one
+/// pooled connection while it writes.
+const LANES: u32 = 4;
 
 impl PostgresStore {
     /// Connects to `url` (`postgres://user@host/db`) with at most `pool_size` connections
@@ -39,7 +47,15 @@ impl PostgresStore {
             .await?;
         MIGRATOR.run(&pool).await?;
         super::backfill_skeletons(&pool).await?;
-        Ok(Self { pool })
+        let lane_pool = pool.clone();
+        let writer = writer::Writer::start(
+            LANES.min(pool_size.max(1)) as usize,
+            Arc::new(move |events| {
+                let pool = lane_pool.clone();
+                Box::pin(async move { Self::append_batch(&pool, events).await })
+            }),
+        );
+        Ok(Self { pool, writer })
     }
 
     pub fn pool(&self) -> &PgPool {

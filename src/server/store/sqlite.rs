@@ -12,6 +12,7 @@ use super::sql::{
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The statements the scale bench explains (shared with PostgreSQL).
@@ -22,20 +23,31 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Group commit of appends: one lane, SQLite's one writer at a time (see `writer`).
+    writer: writer::Writer,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` (`sqlite://path` or `sqlite::memory:`)
     /// and runs the migrations.
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        Self::open(url, Durability::Normal).await
+    }
+
+    /// [`Self::connect`] with the [`Durability`] chosen (`--durability`).
+    pub async fn open(url: &str, durability: Durability) -> StoreResult<Self> {
+        let synchronous = match durability {
+            Durability::Normal => SqliteSynchronous::Normal,
+            Durability::Full => SqliteSynchronous::Full,
+        };
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             // WAL + NORMAL: a commit is in the WAL (in the OS) before the message it holds is
             // acknowledged, so it survives a crash or kill -9 of the process; only a power
-            // loss or kernel crash can drop the last few commits. FULL would fsync every
-            // message and cap the server at the disk's fsync rate (about 25 messages/s here).
-            .synchronous(SqliteSynchronous::Normal)
+            // loss or kernel crash can drop the last few commits. FULL (`--durability full`)
+            // fsyncs every commit; group commit (`writer`) shares that among a batch.
+            .synchronous(synchronous)
             .foreign_keys(true)
             // Deleted and overwritten content is zeroed in the file, not left in free space:
             // a deleted message's text must not survive in the database (SECURITY 32).
@@ -43,11 +55,22 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // A file on local disk does not drop connections: no ping (a round trip to
+            // sqlx's worker thread) before every use.
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
         super::backfill_skeletons(&pool).await?;
-        Ok(Self { pool })
+        let lane_pool = pool.clone();
+        let writer = writer::Writer::start(
+            1,
+            Arc::new(move |events| {
+                let pool = lane_pool.clone();
+                Box::pin(async move { Self::append_batch(&pool, events).await })
+            }),
+        );
+        Ok(Self { pool, writer })
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -213,18 +213,68 @@ macro_rules! impl_event_store {
             }
         }
 
+        impl $store {
+            /// The lanes' writer (see `writer`): `events` in one transaction, each in its
+            /// own savepoint, so a refused event or the retry of a stored one gives its seq
+            /// back without undoing the others; one commit for all. The answers are in the
+            /// order of `events`.
+            pub(crate) async fn append_batch(
+                pool: &sqlx::Pool<$db>,
+                events: Vec<writer::OwnedEvent>,
+            ) -> Vec<StoreResult<Inserted>> {
+                let mut tx = match pool.begin().await {
+                    Ok(tx) => tx,
+                    Err(e) => {
+                        return events
+                            .iter()
+                            .map(|_| Err(StoreError::Batch(e.to_string())))
+                            .collect()
+                    }
+                };
+                let mut results = Vec::with_capacity(events.len());
+                for event in &events {
+                    match Self::append_in_savepoint(&mut tx, &event.as_new()).await {
+                        Ok(result) => results.push(result),
+                        // The savepoint itself failed: the transaction's state is unknown.
+                        // This event and the rest are not written at all.
+                        Err(e) => {
+                            let _ = tx.rollback().await;
+                            let mut failed = writer::batch_failed(results, &e);
+                            failed.resize_with(events.len(), || {
+                                Err(StoreError::Batch(e.to_string()))
+                            });
+                            return failed;
+                        }
+                    }
+                }
+                match tx.commit().await {
+                    Ok(()) => results,
+                    Err(e) => writer::batch_failed(results, &e),
+                }
+            }
+
+            /// One event of a batch, in a savepoint of the batch's transaction. The outer
+            /// error means the savepoint could not be released or rolled back.
+            async fn append_in_savepoint(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                e: &NewEvent<'_>,
+            ) -> Result<StoreResult<Inserted>, sqlx::Error> {
+                let mut savepoint = sqlx::Connection::begin(&mut **tx).await?;
+                let result = Self::append_in(&mut savepoint, e).await;
+                match &result {
+                    Ok(inserted) if inserted.created => savepoint.commit().await?,
+                    // A retry of a stored event, or a refusal: undo the seq claim.
+                    _ => savepoint.rollback().await?,
+                }
+                Ok(result)
+            }
+        }
+
         #[async_trait]
         impl EventStore for $store {
             async fn append_event(&self, e: NewEvent<'_>) -> StoreResult<Inserted> {
-                let mut tx = self.pool.begin().await?;
-                let inserted = Self::append_in(&mut tx, &e).await?;
-                if !inserted.created {
-                    // A retry of a stored event: undo the seq claim.
-                    tx.rollback().await?;
-                    return Ok(inserted);
-                }
-                tx.commit().await?;
-                if e.kind == EventKind::Delete {
+                let inserted = self.writer.append(&e).await?;
+                if inserted.created && e.kind == EventKind::Delete {
                     self.after_deletion().await;
                 }
                 Ok(inserted)

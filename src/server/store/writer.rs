@@ -1,0 +1,330 @@
+//! Group commit for the events of conversations' sequences.
+//!
+//! Every send used to be its own transaction: one commit, one set of WAL page writes and a
+//! handful of thread hand-offs per message, which capped SQLite at a few thousand messages a
+//! second while it commits tens of thousands when they are batched (PERF.md). Here each
+//! append is queued to a writer task (a *lane*), which takes everything queued at that
+//! moment, up to [`BATCH_MAX`], and writes it in one transaction with one commit, each event
+//! in its own savepoint so one refused event (not a member, a deleted target) does not undo
+//! the others. Every sender gets its answer only after the batch has committed, so an
+//! acknowledged message is as durable as before; a failed commit fails every event the
+//! batch created, and none of them is acknowledged.
+//!
+//! A conversation always goes to the same lane (its id modulo the number of lanes), so its
+//! events are written in the order they were queued and its seqs stay gap-free. SQLite has
+//! one writer at a time anyway and gets one lane; PostgreSQL gets several, so that busy
+//! conversations do not queue behind each other.
+
+use super::{Inserted, NewEvent, StoreError, StoreResult};
+use crate::files::AttachmentId;
+use crate::ids::{ConversationId, Seq, UserId};
+use crate::model::{EventKind, UserView};
+use crate::time::Timestamp;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// Events written in one transaction at most. Bounds how long one commit holds the database's
+/// write lock (SQLite) or a conversation's row (PostgreSQL): about a millisecond here.
+pub const BATCH_MAX: usize = 128;
+
+/// Appends queued per lane before senders wait for room: back-pressure, not loss.
+const QUEUE_MAX: usize = 4096;
+
+/// [`NewEvent`] with its borrowed parts owned, so it can wait in a lane's queue.
+#[derive(Debug, Clone)]
+pub struct OwnedEvent {
+    pub conversation_id: ConversationId,
+    pub kind: EventKind,
+    pub target_seq: Option<Seq>,
+    pub sender: UserView,
+    pub client_id: String,
+    pub body: String,
+    pub now: Timestamp,
+    pub moderator: bool,
+    pub mentions: Vec<UserId>,
+    pub reply_to: Option<Seq>,
+    pub attachments: Vec<AttachmentId>,
+}
+
+impl OwnedEvent {
+    pub fn of(e: &NewEvent<'_>) -> Self {
+        Self {
+            conversation_id: e.conversation_id,
+            kind: e.kind,
+            target_seq: e.target_seq,
+            sender: e.sender.clone(),
+            client_id: e.client_id.to_owned(),
+            body: e.body.to_owned(),
+            now: e.now,
+            moderator: e.moderator,
+            mentions: e.mentions.to_vec(),
+            reply_to: e.reply_to,
+            attachments: e.attachments.to_vec(),
+        }
+    }
+
+    pub fn as_new(&self) -> NewEvent<'_> {
+        NewEvent {
+            conversation_id: self.conversation_id,
+            kind: self.kind,
+            target_seq: self.target_seq,
+            sender: &self.sender,
+            client_id: &self.client_id,
+            body: &self.body,
+            now: self.now,
+            moderator: self.moderator,
+            mentions: &self.mentions,
+            reply_to: self.reply_to,
+            attachments: &self.attachments,
+        }
+    }
+}
+
+/// Writes one batch in one transaction and answers each event, in order: the store's
+/// `append_batch`.
+pub type BatchFn = Arc<dyn Fn(Vec<OwnedEvent>) -> BatchFuture + Send + Sync>;
+
+/// What a [`BatchFn`] returns.
+pub type BatchFuture = Pin<Box<dyn Future<Output = Vec<StoreResult<Inserted>>> + Send>>;
+
+struct Job {
+    event: OwnedEvent,
+    reply: oneshot::Sender<StoreResult<Inserted>>,
+}
+
+/// The lanes' queues. Dropping the last clone of the store drops the senders, and each lane's
+/// task ends once its queue is empty.
+#[derive(Clone)]
+pub struct Writer {
+    lanes: Arc<[mpsc::Sender<Job>]>,
+}
+
+impl Writer {
+    /// Starts `lanes` writer tasks (at least one) that write with `write`.
+    pub fn start(lanes: usize, write: BatchFn) -> Self {
+        let lanes: Vec<_> = (0..lanes.max(1))
+            .map(|_| {
+                let (tx, rx) = mpsc::channel(QUEUE_MAX);
+                tokio::spawn(run_lane(rx, write.clone()));
+                tx
+            })
+            .collect();
+        Self {
+            lanes: lanes.into(),
+        }
+    }
+
+    /// Queues `e` on its conversation's lane and waits until its batch has committed.
+    ///
+    /// Errors: whatever the append itself returns ([`StoreError::NotMember`], `NotFound`,
+    /// ...), or [`StoreError::Batch`] when the batch's transaction failed or the writer is
+    /// gone (the server is stopping): the event was not stored.
+    pub async fn append(&self, e: &NewEvent<'_>) -> StoreResult<Inserted> {
+        let lane = &self.lanes[lane_of(e.conversation_id, self.lanes.len())];
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            event: OwnedEvent::of(e),
+            reply,
+        };
+        if lane.send(job).await.is_err() {
+            return Err(StoreError::Batch("the writer has stopped".into()));
+        }
+        answer
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Batch("the writer has stopped".into())))
+    }
+}
+
+/// The lane of a conversation's appends: always the same one, so they are written in the
+/// order they were queued.
+fn lane_of(conversation: ConversationId, lanes: usize) -> usize {
+    (conversation.0.unsigned_abs() % lanes.max(1) as u64) as usize
+}
+
+/// One lane: waits for an append, takes whatever else is queued (up to [`BATCH_MAX`]),
+/// writes them together and answers each.
+async fn run_lane(mut queue: mpsc::Receiver<Job>, write: BatchFn) {
+    let mut jobs = Vec::with_capacity(BATCH_MAX);
+    while queue.recv_many(&mut jobs, BATCH_MAX).await > 0 {
+        let (events, replies): (Vec<_>, Vec<_>) =
+            jobs.drain(..).map(|j| (j.event, j.reply)).unzip();
+        let results = write(events).await;
+        for (reply, result) in replies.into_iter().zip(results) {
+            // A sender that gave up (its socket closed) has no use for the answer.
+            let _ = reply.send(result);
+        }
+    }
+}
+
+/// The answers for a batch whose transaction failed as a whole: every event it created is
+/// not stored after all. Events it refused keep their own error, and retries of events stored
+/// earlier (`created: false`) keep their answer: nothing of theirs was in the batch.
+pub fn batch_failed(
+    results: Vec<StoreResult<Inserted>>,
+    why: &sqlx::Error,
+) -> Vec<StoreResult<Inserted>> {
+    results
+        .into_iter()
+        .map(|r| match r {
+            Ok(i) if i.created => Err(StoreError::Batch(why.to_string())),
+            other => other,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::MessageView;
+    use std::sync::Mutex;
+    use tokio::sync::Notify;
+
+    fn new_event<'a>(id: i64, sender: &'a UserView, client_id: &'a str) -> NewEvent<'a> {
+        NewEvent {
+            conversation_id: ConversationId(id),
+            kind: EventKind::Message,
+            target_seq: None,
+            sender,
+            client_id,
+            body: client_id,
+            now: Timestamp(0),
+            moderator: false,
+            mentions: &[],
+            reply_to: None,
+            attachments: &[],
+        }
+    }
+
+    fn inserted(e: &OwnedEvent, seq: i64, created: bool) -> Inserted {
+        Inserted {
+            message: MessageView {
+                conversation_id: e.conversation_id,
+                seq: Seq(seq),
+                kind: e.kind,
+                target_seq: None,
+                author_id: e.sender.id,
+                author: e.sender.username.clone(),
+                body: e.body.clone(),
+                created_at: e.now,
+                edited_at: None,
+                deleted: false,
+                client_id: e.client_id.clone(),
+                mentions: Vec::new(),
+                reply_to: None,
+                reactions: Vec::new(),
+                attachments: Vec::new(),
+            },
+            created,
+        }
+    }
+
+    #[tokio::test]
+    async fn what_queues_while_a_batch_commits_goes_in_the_next_batch_in_order() {
+        let batches = Arc::new(Mutex::new(Vec::<Vec<String>>::new()));
+        let gate = Arc::new(Notify::new());
+        let (seen, open) = (batches.clone(), gate.clone());
+        let writer = Writer::start(
+            1,
+            Arc::new(move |events: Vec<OwnedEvent>| {
+                let (seen, open) = (seen.clone(), open.clone());
+                Box::pin(async move {
+                    // The first batch waits for the test, as a slow commit would.
+                    let first = seen.lock().unwrap().is_empty();
+                    seen.lock()
+                        .unwrap()
+                        .push(events.iter().map(|e| e.client_id.clone()).collect());
+                    if first {
+                        open.notified().await;
+                    }
+                    events
+                        .iter()
+                        .enumerate()
+                        .map(|(i, e)| Ok(inserted(e, i as i64 + 1, true)))
+                        .collect()
+                })
+            }),
+        );
+        let alice = UserView {
+            id: UserId(1),
+            username: "alice".into(),
+        };
+        let first = {
+            let (writer, alice) = (writer.clone(), alice.clone());
+            tokio::spawn(async move { writer.append(&new_event(7, &alice, "c0")).await })
+        };
+        while batches.lock().unwrap().is_empty() {
+            tokio::task::yield_now().await;
+        }
+        // Queued one by one while the first batch is held: all go in the second, in order.
+        let mut rest = Vec::new();
+        for n in 1..=200 {
+            let (writer, alice) = (writer.clone(), alice.clone());
+            rest.push(tokio::spawn(async move {
+                writer.append(&new_event(7, &alice, &format!("c{n}"))).await
+            }));
+            tokio::task::yield_now().await;
+        }
+        gate.notify_one();
+        assert!(first.await.unwrap().unwrap().created);
+        for (n, task) in rest.into_iter().enumerate() {
+            let answer = task.await.unwrap().unwrap();
+            assert_eq!(
+                answer.message.client_id,
+                format!("c{}", n + 1),
+                "each gets its own answer"
+            );
+        }
+        let batches = batches.lock().unwrap().clone();
+        assert_eq!(batches[0], ["c0"]);
+        assert_eq!(
+            batches[1].len(),
+            BATCH_MAX,
+            "a full batch, not one commit each"
+        );
+        let written: Vec<String> = batches.concat();
+        let expected: Vec<String> = (0..=200).map(|n| format!("c{n}")).collect();
+        assert_eq!(written, expected, "every event once, in queue order");
+    }
+
+    #[test]
+    fn a_failed_commit_fails_what_the_batch_created_and_nothing_else() {
+        let alice = UserView {
+            id: UserId(1),
+            username: "alice".into(),
+        };
+        let e = OwnedEvent::of(&new_event(7, &alice, "c1"));
+        let results = vec![
+            Ok(inserted(&e, 1, true)),
+            Err(StoreError::NotMember),
+            Ok(inserted(&e, 2, false)),
+        ];
+        let out = batch_failed(results, &sqlx::Error::PoolTimedOut);
+        assert!(
+            matches!(out[0], Err(StoreError::Batch(_))),
+            "created: not stored after all"
+        );
+        assert!(
+            matches!(out[1], Err(StoreError::NotMember)),
+            "refused stays refused"
+        );
+        assert!(
+            matches!(&out[2], Ok(i) if !i.created),
+            "a retry's stored event stands"
+        );
+    }
+
+    #[test]
+    fn a_conversation_keeps_to_one_lane_and_conversations_spread_over_all() {
+        for id in [-5i64, 0, 1, 7, i64::MAX, i64::MIN] {
+            let lane = lane_of(ConversationId(id), 4);
+            assert!(lane < 4);
+            assert_eq!(lane, lane_of(ConversationId(id), 4), "always the same");
+            assert_eq!(lane_of(ConversationId(id), 1), 0);
+        }
+        let used: std::collections::BTreeSet<usize> =
+            (1..=8).map(|id| lane_of(ConversationId(id), 4)).collect();
+        assert_eq!(used.len(), 4, "consecutive conversations use every lane");
+    }
+}
