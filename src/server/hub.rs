@@ -67,9 +67,23 @@ pub trait Hub: Send + Sync + 'static {
     fn subscribe(&self, topic: Topic) -> broadcast::Receiver<HubEvent>;
 }
 
-/// Events a subscriber may be behind before it lags; a lagging socket is resynced from the
-/// database, so this bounds memory, not correctness.
+/// Events a subscriber may be behind on a conversation's channel before it lags; a lagging
+/// socket is resynced from the database, so this bounds memory, not correctness.
 pub const CHANNEL_CAPACITY: usize = 256;
+
+/// The same for a user's personal channel. Its events are rare (a membership gained or
+/// lost, sessions signed out, a setting changed), and a tokio broadcast channel allocates
+/// all its slots up front: 256 would cost ~24 KiB per online user for nothing, 64 cost ~6 KiB. A socket
+/// that lags here closes with `resync` and the client reconnects (see the gateway).
+pub const PERSONAL_CAPACITY: usize = 64;
+
+/// The capacity of `topic`'s channel.
+pub fn capacity(topic: Topic) -> usize {
+    match topic {
+        Topic::Conversation(_) => CHANNEL_CAPACITY,
+        Topic::User(_) => PERSONAL_CAPACITY,
+    }
+}
 
 /// One broadcast channel per topic, created on first subscribe and dropped when its last
 /// subscriber is gone.
@@ -113,7 +127,7 @@ impl Hub for LocalHub {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         channels
             .entry(topic)
-            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
+            .or_insert_with(|| broadcast::channel(capacity(topic)).0)
             .subscribe()
     }
 }

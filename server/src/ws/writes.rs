@@ -25,6 +25,18 @@ pub(super) async fn write(sink: &mut Sink, message: Message) -> bool {
     matches!(timeout(WRITE_TIMEOUT, sink.send(message)).await, Ok(Ok(())))
 }
 
+/// Queues one message in the socket's write buffer without flushing it, giving up after
+/// [`WRITE_TIMEOUT`] like [`write`]. A batch of queued messages goes out with one [`flush`]:
+/// one `write` system call for all of them instead of one each.
+pub(super) async fn feed(sink: &mut Sink, message: Message) -> bool {
+    matches!(timeout(WRITE_TIMEOUT, sink.feed(message)).await, Ok(Ok(())))
+}
+
+/// Sends what [`feed`] queued, giving up after [`WRITE_TIMEOUT`].
+pub(super) async fn flush(sink: &mut Sink) -> bool {
+    matches!(timeout(WRITE_TIMEOUT, sink.flush()).await, Ok(Ok(())))
+}
+
 pub(super) async fn send_frame(sink: &mut Sink, frame: &ServerFrame) -> bool {
     write(sink, Message::Text(frame.to_json().into())).await
 }
