@@ -29,7 +29,7 @@ help:
 	@echo 'make reliability kill -9, slow-consumer and dropped-socket runs; print their figures'
 	@echo 'make security    the security suites (forgeries, cross-site, roles, XSS, fuzzing, timing, floods, bans); print their figures'
 	@echo 'make postgres    unit, security and kill -9 suites again on PostgreSQL (127.0.0.1:5432)'
-	@echo 'make bench       history and side-nav latency at a million messages (benches/scale.rs)'
+	@echo 'make bench       history at a million messages (benches/scale.rs), appends, and the load bench vs a raw broadcast server'
 	@echo 'make lighthouse  build + Lighthouse (mobile) on a conversation page; print scores and /pkg sizes'
 	@echo 'make fmt         cargo fmt --all'
 	@echo 'make clean-data  delete ./data and the data directories of Playwright runs'
@@ -45,6 +45,8 @@ run: build
 # Fail fast: make stops at the first step that fails and exits non-zero. The store suites
 # (unit, security, the kill -9 run) run on SQLite, then again on PostgreSQL.
 test: setup lint unit reliability security postgres bench site playwright playwright-postgres
+# `bench` builds `site` first (make runs each step once), and runs the load bench small.
+test: LOAD_SCALE = small
 
 e2e: build playwright
 
@@ -97,8 +99,13 @@ reliability: setup
 	$(ENV) cargo test $(SSR_PACKAGES) --test dropped_socket -- --nocapture $(DROPPED_SOCKET)
 
 # Built with the dev profile so it reuses the test build; SQLite itself is optimised there.
-bench: setup
+# Then the load bench (server/benches/load.rs): the release server (target/release/palaver,
+# built by `site`, so site comes first) against a raw tokio broadcast server, open-loop, on
+# SQLite and PostgreSQL; full size here, the small one (under 2 minutes) in `make test`.
+LOAD_SCALE ?= full
+bench: setup site
 	$(ENV) cargo bench $(SSR_PACKAGES) --bench scale --bench appends --profile dev
+	$(ENV) PALAVER_BENCH_SCALE=$(LOAD_SCALE) cargo bench $(SSR_PACKAGES) --bench load --profile dev
 
 # Not part of `make test`: the figures depend on the machine, so they are printed, not asserted.
 lighthouse: build

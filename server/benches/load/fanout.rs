@@ -1,0 +1,323 @@
+//! One room of `scale.room` sockets: a fixed load (p50/p99 over every delivery, server CPU per
+//! delivery), then the rate ramped until p99 > 100 ms or loss > 0.1%.
+//!
+//! Open loop: message i of a step is due at t0 + i / rate whatever the server does; when the
+//! generator wakes it sends every message that is due, and each receiver measures from the
+//! due time written in the body. A server that stalls is charged its whole backlog.
+
+use crate::client::{self, micros_since_epoch, ms, Deliveries, Ws};
+use crate::procs::{self, Server};
+use crate::report::Figures;
+use crate::setup::Auth;
+use crate::Scale;
+use futures::stream::SplitSink;
+use futures::{SinkExt, StreamExt};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, Semaphore};
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+
+const P99_LIMIT_US: u64 = 100_000;
+const LOSS_LIMIT: f64 = 0.001;
+
+struct Room {
+    conversation: i64,
+    senders: Vec<SplitSink<Ws, Message>>,
+    tasks: Vec<JoinHandle<()>>,
+    seen: Rc<RefCell<Deliveries>>,
+    /// Deliveries per message (every socket of the room, the sender's own included).
+    fanout: u64,
+    next_id: u64,
+    run: u32,
+}
+
+/// What one step measured.
+struct Step {
+    rate: f64,
+    sent: u64,
+    expected: u64,
+    received: u64,
+    p50: u64,
+    p99: u64,
+    max: u64,
+    server_cpu: Duration,
+    /// Share of a core the generator used while sending and draining.
+    generator_busy: f64,
+    /// Share of the time the generator, and the server's threads, waited for their core
+    /// (other processes on it).
+    generator_waited: f64,
+    server_waited: f64,
+    /// Worst lateness of the generator's own sends against their schedule (µs).
+    send_lag_max: u64,
+    errors: u64,
+}
+
+impl Step {
+    fn loss(&self) -> f64 {
+        1.0 - self.received as f64 / self.expected.max(1) as f64
+    }
+    /// The generator's core had no time to spare: a failure may be the generator's.
+    fn generator_saturated(&self) -> bool {
+        self.generator_busy + self.generator_waited > 0.9
+    }
+    fn held(&self) -> bool {
+        self.p99 <= P99_LIMIT_US && self.loss() <= LOSS_LIMIT && self.errors == 0
+    }
+    fn print(&self, label: &str, fanout: u64) {
+        println!(
+            "{label} {:>6} msg/s = {:>9.0} deliveries/s: {}/{} delivered (loss {:.3}%), p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms; server CPU {:.2} s, waited {:.0}%; generator busy {:.0}%, waited {:.0}%, send lag max {:.1} ms{}",
+            self.rate,
+            self.rate * fanout as f64,
+            self.received,
+            self.expected,
+            self.loss() * 100.0,
+            ms(self.p50),
+            ms(self.p99),
+            ms(self.max),
+            self.server_cpu.as_secs_f64(),
+            self.server_waited * 100.0,
+            self.generator_busy * 100.0,
+            self.generator_waited * 100.0,
+            ms(self.send_lag_max),
+            if self.errors > 0 { format!(", {} error frames", self.errors) } else { String::new() }
+        );
+    }
+}
+
+async fn open(server: &Server, auth: &Auth, scale: &Scale) -> Result<Room, String> {
+    let gate = Arc::new(Semaphore::new(256));
+    let seen = Rc::new(RefCell::new(Deliveries::new()));
+    let (done, mut opened) = mpsc::unbounded_channel();
+    let mut tasks = Vec::new();
+    for i in 0..scale.room {
+        let (cookie, frame) = auth.socket(i, auth.room);
+        let cookie = cookie.map(str::to_owned);
+        let (gate, done, seen, addr) = (gate.clone(), done.clone(), seen.clone(), server.addr);
+        let sender = i < scale.senders.min(auth.users());
+        tasks.push(tokio::task::spawn_local(async move {
+            let permit = gate.acquire_owned().await.expect("semaphore");
+            let ws = client::connect(addr, cookie.as_deref(), &frame).await;
+            drop(permit);
+            let (sink, mut stream) = match ws {
+                Ok(ws) => ws.split(),
+                Err(e) => {
+                    let _ = done.send(Err(e));
+                    return;
+                }
+            };
+            let _ = done.send(Ok(sender.then_some(sink)));
+            while let Some(Ok(m)) = stream.next().await {
+                if let Message::Text(t) = m {
+                    let now = micros_since_epoch(Instant::now());
+                    seen.borrow_mut().on_text(&t, now);
+                }
+            }
+        }));
+    }
+    let mut senders = Vec::new();
+    for _ in 0..scale.room {
+        match opened.recv().await.expect("socket task") {
+            Ok(Some(sink)) => senders.push(sink),
+            Ok(None) => {}
+            Err(e) => {
+                for t in tasks {
+                    t.abort();
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(Room {
+        conversation: auth.room,
+        senders,
+        tasks,
+        seen,
+        fanout: scale.room as u64,
+        next_id: 0,
+        run: std::process::id(),
+    })
+}
+
+impl Room {
+    /// Sends `rate` msg/s for `secs` on a fixed schedule, then waits up to `drain` for the
+    /// deliveries.
+    async fn step(&mut self, server: &Server, rate: f64, secs: f64, drain: Duration) -> Step {
+        let n = (rate * secs).round().max(1.0) as u64;
+        let (lo, hi) = (self.next_id, self.next_id + n);
+        self.next_id = hi;
+        self.seen.borrow_mut().window(lo, hi);
+        let errors0 = self.seen.borrow().errors;
+        let (cpu0, gen0, started) = (server.cpu(), procs::self_cpu(), Instant::now());
+        let (waited0, gen_waited0) = (server.waited(), procs::self_waited());
+        let period = Duration::from_secs_f64(1.0 / rate);
+        let t0 = started + Duration::from_millis(5);
+        let mut lag_max = 0u64;
+        let mut i = 0u64;
+        let mut touched = vec![false; self.senders.len()];
+        while i < n {
+            let due = t0 + period.mul_f64(i as f64);
+            if due > Instant::now() {
+                tokio::time::sleep_until(due.into()).await;
+            }
+            let now = Instant::now();
+            lag_max = lag_max.max(now.saturating_duration_since(due).as_micros() as u64);
+            loop {
+                let due = t0 + period.mul_f64(i as f64);
+                if i >= n || due > now {
+                    break;
+                }
+                let id = lo + i;
+                let s = (id % self.senders.len() as u64) as usize;
+                let frame =
+                    client::send_frame(self.conversation, self.run, id, micros_since_epoch(due));
+                let _ = self.senders[s].feed(frame).await;
+                touched[s] = true;
+                i += 1;
+            }
+            for (s, t) in touched.iter_mut().enumerate() {
+                if std::mem::take(t) {
+                    let _ = self.senders[s].flush().await;
+                }
+            }
+        }
+        let sent_at = Instant::now();
+        let expected = n * self.fanout;
+        let deadline = sent_at + drain;
+        while self.seen.borrow().count < expected && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let wall = started.elapsed().as_secs_f64();
+        let busy = procs::self_cpu().saturating_sub(gen0).as_secs_f64() / wall;
+        let gen_waited = procs::self_waited()
+            .saturating_sub(gen_waited0)
+            .as_secs_f64()
+            / wall;
+        let server_waited = server.waited().saturating_sub(waited0).as_secs_f64() / wall;
+        let seen = self.seen.borrow();
+        Step {
+            rate,
+            sent: n,
+            expected,
+            received: seen.count,
+            p50: seen.latency.value_at_quantile(0.5),
+            p99: seen.latency.value_at_quantile(0.99),
+            max: seen.latency.max(),
+            server_cpu: server.cpu().saturating_sub(cpu0),
+            generator_busy: busy,
+            generator_waited: gen_waited,
+            server_waited,
+            send_lag_max: lag_max,
+            errors: seen.errors - errors0,
+        }
+    }
+
+    fn close(self) {
+        for t in self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// Fixed load, then the ramp, on one room of `scale.room` sockets.
+pub async fn fixed_and_ramp(server: &Server, auth: &mut Auth, scale: &Scale, f: &mut Figures) {
+    auth.refresh().await;
+    let mut room = match open(server, auth, scale).await {
+        Ok(r) => r,
+        Err(e) => {
+            println!("fan-out: cannot open the room's sockets: {e}");
+            return;
+        }
+    };
+    if room.senders.is_empty() {
+        println!("fan-out: no sender socket");
+        room.close();
+        return;
+    }
+    tokio::time::sleep(scale.settle).await;
+    server.wait_idle().await;
+
+    // How many sockets each message reaches (the sender's own socket included or not).
+    let calib = room.step(server, 20.0, 1.0, Duration::from_secs(3)).await;
+    let per = (calib.received as f64 / calib.sent as f64).round() as u64;
+    if per != room.fanout {
+        println!(
+            "note: each message reached {per} of {} sockets; counting loss against {per}",
+            room.fanout
+        );
+        room.fanout = per.max(1);
+    }
+    server.wait_idle().await;
+
+    let fixed = room
+        .step(
+            server,
+            scale.fixed_rate,
+            scale.fixed_secs,
+            Duration::from_secs(5),
+        )
+        .await;
+    fixed.print("fixed load", room.fanout);
+    f.fixed_deliveries_per_s = scale.fixed_rate * room.fanout as f64;
+    f.fixed_latency = Some((ms(fixed.p50), ms(fixed.p99)));
+    f.cpu_per_delivery_us =
+        Some(fixed.server_cpu.as_secs_f64() * 1e6 / fixed.received.max(1) as f64);
+    if fixed.errors > 0 {
+        let seen = room.seen.borrow();
+        println!("first error: {}", seen.first_error.as_deref().unwrap_or(""));
+    }
+    server.wait_idle().await;
+
+    // Up the ramp until a rate fails, then bisect (geometrically) between the last rate that
+    // held and the one that failed.
+    let mut held: Option<f64> = None;
+    let mut failed: Option<f64> = None;
+    let mut bound = true;
+    let mut rates = scale.ramp.iter().copied();
+    let mut refinements = scale.refine;
+    loop {
+        let rate = match (held, failed) {
+            (_, None) => match rates.next() {
+                Some(r) => r,
+                None => break,
+            },
+            (Some(h), Some(f)) if refinements > 0 => {
+                refinements -= 1;
+                ((h * f).sqrt() / 10.0).round() * 10.0
+            }
+            _ => break,
+        };
+        server.wait_idle().await;
+        let step = room
+            .step(server, rate, scale.step_secs, Duration::from_secs(2))
+            .await;
+        step.print("ramp", room.fanout);
+        if step.held() {
+            held = Some(held.map_or(rate, |h: f64| h.max(rate)));
+        } else {
+            if failed.is_none() {
+                bound = step.generator_saturated();
+            }
+            failed = Some(failed.map_or(rate, |f: f64| f.min(rate)));
+        }
+    }
+    if bound {
+        println!(
+            "every rate held, or the generator's core was saturated when one failed: a lower bound"
+        );
+    }
+    let held = held.map(|r| r * room.fanout as f64);
+    println!(
+        "max sustained: {} deliveries/s",
+        held.map_or("none held".into(), |d| format!(
+            "{}{d:.0}",
+            if bound { ">= " } else { "" }
+        ))
+    );
+    f.max_fanout = held.map(|d| (d, bound));
+    room.close();
+    tokio::time::sleep(scale.settle).await;
+    server.wait_idle().await;
+}
