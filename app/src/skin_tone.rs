@@ -26,6 +26,7 @@ pub fn toned(emoji: &'static Emoji, tone: SkinTone) -> &'static str {
 }
 
 /// The stored form of a tone: its index in [`TONES`].
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub fn encode(tone: SkinTone) -> String {
     TONES
         .iter()
@@ -35,6 +36,7 @@ pub fn encode(tone: SkinTone) -> String {
 }
 
 /// Reads [`encode`]'s form back; anything else (absent, edited by hand) is the default.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub fn decode(stored: Option<&str>) -> SkinTone {
     stored
         .and_then(|s| s.parse::<usize>().ok())

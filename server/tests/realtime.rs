@@ -2,13 +2,15 @@
 //! positions and unread counts, leaving, typing and presence.
 
 mod common;
+#[path = "realtime/presence.rs"]
+mod presence;
 
 use common::{spawn_app, unique, Client, Socket, TestApp};
 use serde_json::{json, Value};
 use std::time::Duration;
 
 /// Alice owns a conversation Bob has joined; returns (alice, bob, conversation).
-async fn pair(app: &TestApp) -> (Client, Client, i64, String, String) {
+pub(crate) async fn pair(app: &TestApp) -> (Client, Client, i64, String, String) {
     let (a, b) = (app.client(), app.client());
     let (alice, bob) = (unique("alice"), unique("bob"));
     a.sign_up(&alice).await;
@@ -330,61 +332,6 @@ async fn typing_reaches_other_members_only() {
             .await,
     );
     assert!(heard.iter().all(|f| f["type"] != "typing"), "{heard:?}");
-}
-
-async fn presence_of(ws: &mut Socket, user: &Value) -> Value {
-    loop {
-        let f = ws.next_of("presence").await;
-        if &f["user_id"] == user {
-            return f;
-        }
-    }
-}
-
-#[tokio::test]
-async fn presence_counts_tabs_and_goes_offline_with_the_last_one() {
-    let app = spawn_app().await;
-    let (a, b, conv, _alice, _bob) = pair(&app).await;
-    let mut a_ws = a.socket().await;
-    let bob_id = {
-        let me: Value = b.call("me", &[]).await.ok();
-        me["id"].clone()
-    };
-
-    let mut tab1 = b.socket().await;
-    let online = presence_of(&mut a_ws, &bob_id).await;
-    assert_eq!(online["user_id"], bob_id);
-    assert_eq!(online["online"], true);
-    let detail: Value = a
-        .call("conversation", &[("id", &conv.to_string())])
-        .await
-        .ok();
-    assert!(detail["online"].as_array().unwrap().contains(&bob_id));
-
-    let mut tab2 = b.socket().await;
-    // One tab still open: closing the other announces no "offline". The server closes tab1
-    // itself (a renewal with a bad token) and counts the socket out before it sends the close
-    // frame, so once tab1 has its close code an "offline" would have been published, and
-    // would reach Alice before Bob's next message (events of one conversation arrive in the
-    // order published).
-    tab1.send_json(&json!({"type": "renew", "token": "not-a-token"}))
-        .await;
-    assert_eq!(tab1.close_code(Duration::from_secs(5)).await, Some(1008));
-    tab2.send_message(conv, "marker", "still here").await;
-    let events = a_ws
-        .frames_before(|f| f["type"] == "message" && f["message"]["client_id"] == "marker")
-        .await;
-    assert!(
-        !events
-            .iter()
-            .any(|f| f["type"] == "presence" && f["online"] == false),
-        "{events:?}"
-    );
-
-    drop(tab2);
-    let offline = presence_of(&mut a_ws, &bob_id).await;
-    assert_eq!(offline["user_id"], bob_id);
-    assert_eq!(offline["online"], false);
 }
 
 #[tokio::test]

@@ -314,16 +314,26 @@ impl Connection {
 
     /// Forwards a hub event's frame as it is (serialized once, shared by every subscriber),
     /// skipping a sequenced event this socket has already sent: a resync may have covered it.
+    ///
+    /// A sequenced event more than one past the last one sent means one was published after
+    /// its successor (an event written outside the writer, a join say, committed right after
+    /// a batch and published before the batch was): the database fills the gap, this event
+    /// included, since a conversation's seqs commit in order. The late one is then skipped
+    /// as already sent.
     pub(super) async fn forward(&mut self, event: HubEvent) -> Flow {
         if let HubEvent::Sequenced {
             conversation, seq, ..
         } = &event
         {
-            let sent = self.sent.entry(*conversation).or_insert(Seq::ZERO);
-            if *seq <= *sent {
-                return Flow::Continue;
+            match self.sent.get(conversation).copied() {
+                Some(sent) if *seq <= sent => return Flow::Continue,
+                Some(sent) if seq.0 > sent.0 + 1 => {
+                    return self.sync(*conversation, sent, Catchup::Lagged).await;
+                }
+                _ => {
+                    self.sent.insert(*conversation, *seq);
+                }
             }
-            *sent = *seq;
         }
         let Ok(text) = Utf8Bytes::try_from(event.payload().clone()) else {
             return Flow::Continue;

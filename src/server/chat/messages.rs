@@ -4,6 +4,7 @@
 use super::*;
 use crate::files::AttachmentId;
 use crate::mentions;
+use crate::server::store::writer::Committed;
 
 /// What an appended event carries besides its text.
 pub(super) enum Mode<'a> {
@@ -204,8 +205,11 @@ impl Chat {
         .await
     }
 
-    /// Appends an event under the conversation's ordering lock and publishes it. Callers
-    /// have checked membership and input.
+    /// Appends an event and publishes it. The writer publishes it right after its commit,
+    /// in seq order among the conversation's appends (`EventStore::append_event_then`), so
+    /// senders to one conversation share commits instead of taking turns across each one;
+    /// they hold the shared side of the conversation's ordering lock meanwhile (see
+    /// [`Self::ordering_lock`]). Callers have checked membership and input.
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn append_as(
         &self,
@@ -225,25 +229,30 @@ impl Chat {
             } => (reply_to, attachments),
             _ => (None, &[][..]),
         };
-        let _ordered = self.ordering_lock(id).await;
+        let _shared = self.append_lock(id).await;
+        let hub = self.hub.clone();
+        let publish: Committed = Box::new(move |m| publish_to(&*hub, m));
         let inserted = self
             .store
-            .append_event(NewEvent {
-                conversation_id: id,
-                kind,
-                target_seq,
-                sender: who,
-                client_id,
-                body,
-                now: Timestamp::now(),
-                moderator: matches!(mode, Mode::Delete { moderator: true }),
-                mentions: match mode {
-                    Mode::Message { mentions, .. } | Mode::Edit(mentions) => mentions,
-                    _ => &[],
+            .append_event_then(
+                NewEvent {
+                    conversation_id: id,
+                    kind,
+                    target_seq,
+                    sender: who,
+                    client_id,
+                    body,
+                    now: Timestamp::now(),
+                    moderator: matches!(mode, Mode::Delete { moderator: true }),
+                    mentions: match mode {
+                        Mode::Message { mentions, .. } | Mode::Edit(mentions) => mentions,
+                        _ => &[],
+                    },
+                    reply_to,
+                    attachments,
                 },
-                reply_to,
-                attachments,
-            })
+                publish,
+            )
             .await
             .map_err(|e| match e {
                 StoreError::NotMember => CoreError::NotMember,
@@ -261,7 +270,6 @@ impl Chat {
                 e => CoreError::from(e),
             })?;
         if inserted.created {
-            self.publish_event(&inserted.message);
             if kind == EventKind::Delete {
                 // The message's files went with it; the janitor deletes their bytes.
                 self.files_changed.notify_one();
@@ -270,27 +278,37 @@ impl Chat {
         Ok((inserted.message, inserted.created))
     }
 
-    /// Sends to one conversation are serialized so that events leave in seq order. Striped
-    /// rather than one lock per conversation: bounded memory, and SQLite serializes writers
-    /// anyway. Held across the store call's await, hence tokio's mutex.
+    /// A conversation's events leave in seq order. Appends through the writer (messages,
+    /// edits, deletions, reactions) share this lock, from before they are queued until the
+    /// writer has published them: among themselves the writer keeps the order, so they are
+    /// batched together. Everything else that writes to the sequence or ends a membership
+    /// (joins, removals, deleting the conversation) holds it alone, across its transaction and
+    /// its publishing: no send is published in between, so a removed member's sockets stop at
+    /// their `member_left` with nothing after it (SECURITY 29). Striped rather than one lock
+    /// per conversation: bounded memory. tokio's lock is fair, so a waiting removal is not
+    /// starved by a stream of sends.
     pub(super) async fn ordering_lock(
         &self,
         id: ConversationId,
-    ) -> tokio::sync::MutexGuard<'_, ()> {
-        let stripe = (id.0.unsigned_abs() % self.send_locks.len() as u64) as usize;
-        self.send_locks[stripe].lock().await
+    ) -> tokio::sync::RwLockWriteGuard<'_, ()> {
+        self.send_locks[self.stripe(id)].write().await
+    }
+
+    /// The shared side of [`Self::ordering_lock`], for appends through the writer.
+    pub(super) async fn append_lock(
+        &self,
+        id: ConversationId,
+    ) -> tokio::sync::RwLockReadGuard<'_, ()> {
+        self.send_locks[self.stripe(id)].read().await
+    }
+
+    fn stripe(&self, id: ConversationId) -> usize {
+        (id.0.unsigned_abs() % self.send_locks.len() as u64) as usize
     }
 
     /// Publishes an event of the conversation's sequence (call under its ordering lock).
     pub(super) fn publish_event(&self, m: &MessageView) {
-        self.hub.publish(
-            Topic::Conversation(m.conversation_id),
-            HubEvent::Sequenced {
-                conversation: m.conversation_id,
-                seq: m.seq,
-                payload: frame_bytes(&ServerFrame::Message { message: m.clone() }),
-            },
-        );
+        publish_to(&*self.hub, m);
     }
 
     /// Records that the caller has read up to `seq`; their other sockets follow. Rate
@@ -345,4 +363,16 @@ impl Chat {
         );
         Ok(())
     }
+}
+
+/// Publishes an event of a conversation's sequence on its channel.
+fn publish_to(hub: &dyn Hub, m: &MessageView) {
+    hub.publish(
+        Topic::Conversation(m.conversation_id),
+        HubEvent::Sequenced {
+            conversation: m.conversation_id,
+            seq: m.seq,
+            payload: frame_bytes(&ServerFrame::Message { message: m.clone() }),
+        },
+    );
 }

@@ -106,8 +106,8 @@ pub struct Chat {
     hub: Arc<dyn Hub>,
     tokens: TokenKeys,
     config: ChatConfig,
-    /// One lock per stripe of conversations (see `ordering_lock`).
-    send_locks: Vec<tokio::sync::Mutex<()>>,
+    /// One lock per stripe of conversations (see `ordering_lock` and `append_lock`).
+    send_locks: Vec<tokio::sync::RwLock<()>>,
     /// Open sockets per user on this node. Held only for a counter update (std mutex).
     presence: std::sync::Mutex<std::collections::HashMap<UserId, usize>>,
     /// Sockets per user from their handshake on (see [`SocketSlot`]).
@@ -165,7 +165,7 @@ impl Chat {
             store,
             hub,
             tokens,
-            send_locks: (0..64).map(|_| tokio::sync::Mutex::new(())).collect(),
+            send_locks: (0..64).map(|_| tokio::sync::RwLock::new(())).collect(),
             presence: Default::default(),
             sockets: Default::default(),
             limits: Limits::new(config.limits.clone()),

@@ -183,6 +183,17 @@ pub trait EventStore: Send + Sync {
     /// same transaction), or returns the one stored earlier under the same (conversation,
     /// sender, client id). Either way the event is durable when this returns.
     async fn append_event(&self, event: NewEvent<'_>) -> StoreResult<Inserted>;
+    /// [`Self::append_event`], and `committed` runs with the new event right after the
+    /// transaction that stored it commits, before this returns. Among the events of one
+    /// conversation appended this way, `committed` runs in seq order (the writer runs it,
+    /// see `writer`): the place to publish the event, so that subscribers get a
+    /// conversation's events in order without the senders holding a lock across the commit.
+    /// Not called for a retry of a stored event or an error.
+    async fn append_event_then(
+        &self,
+        event: NewEvent<'_>,
+        committed: super::writer::Committed,
+    ) -> StoreResult<Inserted>;
     /// Up to `limit` visible events (messages, joins, leaves) before `before` (or the newest),
     /// oldest first, messages with their current text.
     async fn history(

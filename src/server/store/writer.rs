@@ -18,7 +18,7 @@
 use super::{Inserted, NewEvent, StoreError, StoreResult};
 use crate::files::AttachmentId;
 use crate::ids::{ConversationId, Seq, UserId};
-use crate::model::{EventKind, UserView};
+use crate::model::{EventKind, MessageView, UserView};
 use crate::time::Timestamp;
 use std::future::Future;
 use std::pin::Pin;
@@ -89,8 +89,12 @@ pub type BatchFn = Arc<dyn Fn(Vec<OwnedEvent>) -> BatchFuture + Send + Sync>;
 /// What a [`BatchFn`] returns.
 pub type BatchFuture = Pin<Box<dyn Future<Output = Vec<StoreResult<Inserted>>> + Send>>;
 
+/// Runs with an event the writer has just committed (see `EventStore::append_event_then`).
+pub type Committed = Box<dyn FnOnce(&MessageView) + Send>;
+
 struct Job {
     event: OwnedEvent,
+    committed: Option<Committed>,
     reply: oneshot::Sender<StoreResult<Inserted>>,
 }
 
@@ -122,10 +126,21 @@ impl Writer {
     /// ...), or [`StoreError::Batch`] when the batch's transaction failed or the writer is
     /// gone (the server is stopping): the event was not stored.
     pub async fn append(&self, e: &NewEvent<'_>) -> StoreResult<Inserted> {
+        self.append_then(e, None).await
+    }
+
+    /// [`Self::append`], running `committed` with the event once it is committed, in the
+    /// lane, in queue order (so in seq order for a conversation), before answering.
+    pub async fn append_then(
+        &self,
+        e: &NewEvent<'_>,
+        committed: Option<Committed>,
+    ) -> StoreResult<Inserted> {
         let lane = &self.lanes[lane_of(e.conversation_id, self.lanes.len())];
         let (reply, answer) = oneshot::channel();
         let job = Job {
             event: OwnedEvent::of(e),
+            committed,
             reply,
         };
         if lane.send(job).await.is_err() {
@@ -148,10 +163,28 @@ fn lane_of(conversation: ConversationId, lanes: usize) -> usize {
 async fn run_lane(mut queue: mpsc::Receiver<Job>, write: BatchFn) {
     let mut jobs = Vec::with_capacity(BATCH_MAX);
     while queue.recv_many(&mut jobs, BATCH_MAX).await > 0 {
-        let (events, replies): (Vec<_>, Vec<_>) =
-            jobs.drain(..).map(|j| (j.event, j.reply)).unzip();
+        let mut events = Vec::with_capacity(jobs.len());
+        let mut waiting = Vec::with_capacity(jobs.len());
+        for job in jobs.drain(..) {
+            events.push(job.event);
+            waiting.push((job.committed, job.reply));
+        }
         let results = write(events).await;
-        for (reply, result) in replies.into_iter().zip(results) {
+        // Every hook first, in order, then the answers: a sender hears back only after its
+        // event (and every event before it) has been published.
+        let results: Vec<_> = waiting
+            .iter_mut()
+            .zip(results)
+            .map(|((committed, _), result)| {
+                if let (Ok(inserted), Some(hook)) = (&result, committed.take()) {
+                    if inserted.created {
+                        hook(&inserted.message);
+                    }
+                }
+                result
+            })
+            .collect();
+        for ((_, reply), result) in waiting.into_iter().zip(results) {
             // A sender that gave up (its socket closed) has no use for the answer.
             let _ = reply.send(result);
         }

@@ -273,7 +273,15 @@ macro_rules! impl_event_store {
         #[async_trait]
         impl EventStore for $store {
             async fn append_event(&self, e: NewEvent<'_>) -> StoreResult<Inserted> {
-                let inserted = self.writer.append(&e).await?;
+                self.append_event_then(e, Box::new(|_| {})).await
+            }
+
+            async fn append_event_then(
+                &self,
+                e: NewEvent<'_>,
+                committed: writer::Committed,
+            ) -> StoreResult<Inserted> {
+                let inserted = self.writer.append_then(&e, Some(committed)).await?;
                 if inserted.created && e.kind == EventKind::Delete {
                     self.after_deletion().await;
                 }

@@ -159,7 +159,10 @@ mod tests {
             let found = matching(typed);
             let first_inside = found.iter().position(|s| !s.starts_with(typed));
             if let Some(i) = first_inside {
-                assert!(found[i..].iter().all(|s| !s.starts_with(typed)), "{found:?}");
+                assert!(
+                    found[i..].iter().all(|s| !s.starts_with(typed)),
+                    "{found:?}"
+                );
             }
             assert!(found.iter().all(|s| s.contains(typed)), "{found:?}");
         }
