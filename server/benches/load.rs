@@ -59,6 +59,8 @@ pub struct Scale {
     pub step_secs: f64,
     /// Bisections between the last rate that held and the first that failed.
     pub refine: usize,
+    /// Tries of a failed step before it counts as failed.
+    pub tries: usize,
     /// Length of the max-acknowledged-sends run.
     pub burst_secs: f64,
     pub ack_rate: f64,
@@ -82,6 +84,7 @@ impl Scale {
                 ramp: vec![50.0, 200.0, 800.0, 3200.0],
                 step_secs: 1.0,
                 refine: 1,
+                tries: 1,
                 burst_secs: 1.0,
                 ack_rate: 100.0,
                 ack_secs: 2.0,
@@ -102,6 +105,7 @@ impl Scale {
                 ],
                 step_secs: 5.0,
                 refine: 2,
+                tries: 2,
                 burst_secs: 5.0,
                 ack_rate: 100.0,
                 ack_secs: 10.0,
