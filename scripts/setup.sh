@@ -131,6 +131,13 @@ step_apt() {
     else
         packages+=(chromium)
     fi
+    # Headless Chromium draws emoji with the system's fonts: without a colour emoji font the
+    # reaction picker and the emoji suggestions show empty boxes in the screenshots.
+    if [[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]]; then
+        ok "fonts-noto-color-emoji already installed"
+    else
+        packages+=(fonts-noto-color-emoji)
+    fi
     # cargo needs a C toolchain to link the two cargo installs and the server.
     if command -v cc >/dev/null; then
         ok "C compiler already installed"

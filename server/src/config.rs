@@ -226,8 +226,7 @@ mod tests {
         let full = Config::try_parse_from(["palaver", "--durability", "full"]).unwrap();
         assert_eq!(full.durability, Durability::Full);
         let err = Config::try_parse_from(["palaver", "--durability", "fsync"])
-            .err()
-            .expect("an unknown durability is refused")
+            .expect_err("an unknown durability is refused")
             .to_string();
         assert!(err.contains("normal") && err.contains("full"), "{err}");
     }

@@ -269,11 +269,9 @@ impl Chat {
                 StoreError::Forbidden => CoreError::NotYours,
                 e => CoreError::from(e),
             })?;
-        if inserted.created {
-            if kind == EventKind::Delete {
-                // The message's files went with it; the janitor deletes their bytes.
-                self.files_changed.notify_one();
-            }
+        if inserted.created && kind == EventKind::Delete {
+            // The message's files went with it; the janitor deletes their bytes.
+            self.files_changed.notify_one();
         }
         Ok((inserted.message, inserted.created))
     }
