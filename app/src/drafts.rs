@@ -1,7 +1,8 @@
 //! What the user typed and has not sent yet, kept in the browser's local storage so that
 //! switching conversations, a reload or a crash never loses it: the composer's draft per
-//! (user, conversation), cleared on send. The outbox is kept the same way (`live::outbox`).
-//! Nothing here reaches the server.
+//! (user, conversation), cleared on send. [`load`] and [`save`] are the app's one way to
+//! local storage: the outbox (`live::outbox`), uploaded files waiting to be sent, recent
+//! reactions and the skin tone are kept with them too. Nothing here reaches the server.
 
 use palaver::{ConversationId, UserId};
 
@@ -55,7 +56,6 @@ pub fn save(key: &str, text: &str) {
 }
 
 /// The text saved under `key`, if any (browser only).
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub fn load(key: &str) -> Option<String> {
     #[cfg(feature = "hydrate")]
     {

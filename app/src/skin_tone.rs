@@ -6,7 +6,6 @@
 
 use emojis::{Emoji, SkinTone};
 
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 const KEY: &str = "palaver.skin-tone";
 
 /// The tones offered, in Unicode's order: the tone, a raised hand in it, its name.
@@ -26,7 +25,6 @@ pub fn toned(emoji: &'static Emoji, tone: SkinTone) -> &'static str {
 }
 
 /// The stored form of a tone: its index in [`TONES`].
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub fn encode(tone: SkinTone) -> String {
     TONES
         .iter()
@@ -36,7 +34,6 @@ pub fn encode(tone: SkinTone) -> String {
 }
 
 /// Reads [`encode`]'s form back; anything else (absent, edited by hand) is the default.
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub fn decode(stored: Option<&str>) -> SkinTone {
     stored
         .and_then(|s| s.parse::<usize>().ok())
@@ -46,27 +43,12 @@ pub fn decode(stored: Option<&str>) -> SkinTone {
 
 /// The reader's tone (the default on the server and until they choose one).
 pub fn preferred() -> SkinTone {
-    #[cfg(feature = "hydrate")]
-    {
-        let stored = leptos::prelude::window()
-            .local_storage()
-            .ok()
-            .flatten()
-            .and_then(|s| s.get_item(KEY).ok().flatten());
-        decode(stored.as_deref())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    SkinTone::Default
+    decode(crate::drafts::load(KEY).as_deref())
 }
 
 /// Keeps `tone` as the reader's choice in this browser.
 pub fn set_preferred(tone: SkinTone) {
-    #[cfg(feature = "hydrate")]
-    if let Some(storage) = leptos::prelude::window().local_storage().ok().flatten() {
-        let _ = storage.set_item(KEY, &encode(tone));
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = tone;
+    crate::drafts::save(KEY, &encode(tone));
 }
 
 #[cfg(test)]

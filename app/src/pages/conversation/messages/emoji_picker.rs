@@ -10,7 +10,6 @@ use leptos::prelude::*;
 
 /// How many recent reactions are remembered (in this browser's local storage).
 const RECENT_MAX: usize = 16;
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 const RECENT_KEY: &str = "palaver.recent-reactions";
 /// Matches shown for a search: a search for one letter would list hundreds.
 const SEARCH_MAX: usize = 96;
@@ -37,23 +36,13 @@ const GROUPS: [(emojis::Group, &str, &str); 9] = [
 
 /// The reader's recent reactions, most recent first.
 pub fn recent() -> Vec<String> {
-    #[cfg(feature = "hydrate")]
-    {
-        let stored = leptos::prelude::window()
-            .local_storage()
-            .ok()
-            .flatten()
-            .and_then(|s| s.get_item(RECENT_KEY).ok().flatten());
-        stored
-            .and_then(|json| serde_json::from_str::<Vec<String>>(&json).ok())
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|e| palaver::reactions::parse_emoji(e).is_ok())
-            .take(RECENT_MAX)
-            .collect()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    Vec::new()
+    crate::drafts::load(RECENT_KEY)
+        .and_then(|json| serde_json::from_str::<Vec<String>>(&json).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| palaver::reactions::parse_emoji(e).is_ok())
+        .take(RECENT_MAX)
+        .collect()
 }
 
 /// Puts `emoji` first in the recent list.
@@ -62,12 +51,8 @@ pub fn remember(emoji: &str) {
     list.retain(|e| e != emoji);
     list.insert(0, emoji.to_owned());
     list.truncate(RECENT_MAX);
-    #[cfg(feature = "hydrate")]
-    if let (Some(storage), Ok(json)) = (
-        leptos::prelude::window().local_storage().ok().flatten(),
-        serde_json::to_string(&list),
-    ) {
-        let _ = storage.set_item(RECENT_KEY, &json);
+    if let Ok(json) = serde_json::to_string(&list) {
+        crate::drafts::save(RECENT_KEY, &json);
     }
 }
 
