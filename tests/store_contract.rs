@@ -14,6 +14,8 @@ mod accounts;
 mod attachments;
 #[path = "store_contract/attention.rs"]
 mod attention;
+#[path = "store_contract/batches.rs"]
+mod batches;
 #[path = "store_contract/direct.rs"]
 mod direct;
 #[path = "store_contract/events.rs"]
@@ -123,7 +125,7 @@ contract! {
         accounts::revoking_the_other_sessions_keeps_the_current_one,
         events::seqs_have_no_gaps_under_eight_concurrent_writers,
         events::a_retried_client_id_returns_the_stored_event_without_taking_a_seq,
-        events::a_refused_or_retried_event_does_not_undo_the_others_written_with_it,
+        batches::a_refused_or_retried_event_does_not_undo_the_others_written_with_it,
         events::only_the_author_edits_a_message,
         events::the_author_or_a_moderator_deletes_and_deleted_stays_deleted,
         events::a_removed_member_can_no_longer_append,
