@@ -3,7 +3,6 @@
 //! counts; a direct message shows the other person's name and whether they are online.
 
 use crate::live::use_live;
-use crate::pages::shell::{capped, initial};
 use crate::time::{short, use_tz_offset};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -122,6 +121,23 @@ fn Row(c: ConversationSummary, now: Timestamp) -> impl IntoView {
             </A>
         </li>
     }
+}
+
+/// A count as the side nav shows it: "99+" from the cap on.
+fn capped(n: i64) -> String {
+    if n >= palaver::model::UNREAD_CAP {
+        "99+".to_owned()
+    } else {
+        n.to_string()
+    }
+}
+
+/// The first letter of a title, upper-cased, for its tile.
+fn initial(name: &str) -> String {
+    name.chars()
+        .next()
+        .map(|c| c.to_uppercase().to_string())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -167,22 +167,6 @@ fn skip_to_messages(ev: leptos::ev::MouseEvent) {
     crate::components::focus_by_id("messages");
 }
 
-/// A count as the side nav shows it: "99+" from the cap on.
-pub fn capped(n: i64) -> String {
-    if n >= palaver::model::UNREAD_CAP {
-        "99+".to_owned()
-    } else {
-        n.to_string()
-    }
-}
-
-pub fn initial(name: &str) -> String {
-    name.chars()
-        .next()
-        .map(|c| c.to_uppercase().to_string())
-        .unwrap_or_default()
-}
-
 #[component]
 fn Sidebar() -> impl IntoView {
     let create = ServerAction::<CreateConversation>::new();
