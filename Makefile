@@ -108,7 +108,7 @@ reliability: setup
 # out of core before the servers do. The first build takes 10-20 minutes here. The small run
 # reuses the dev build (a smoke run: its figures are not comparable).
 LOAD_SCALE ?= full
-LOAD_BENCH_full := CARGO_TARGET_DIR=target/load-bench cargo bench $(SSR_PACKAGES) --bench load --release
+LOAD_BENCH_full := CARGO_TARGET_DIR=target/load-bench cargo bench $(SSR_PACKAGES) --bench load
 LOAD_BENCH_small := cargo bench $(SSR_PACKAGES) --bench load --profile dev
 bench: setup site
 	$(ENV) cargo bench $(SSR_PACKAGES) --bench scale --bench appends --profile dev
