@@ -222,6 +222,12 @@ macro_rules! impl_event_store {
                 pool: &sqlx::Pool<$db>,
                 events: Vec<writer::OwnedEvent>,
             ) -> Vec<StoreResult<Inserted>> {
+                // Alone in its batch (one sender at a time, the usual case): its own
+                // transaction, without the two savepoint statements, which cost a lone send
+                // about a fifth more CPU (load bench: 441 -> 538 µs per acknowledged send).
+                if let [event] = events.as_slice() {
+                    return vec![Self::append_alone(pool, &event.as_new()).await];
+                }
                 let mut tx = match pool.begin().await {
                     Ok(tx) => tx,
                     Err(e) => {
@@ -251,6 +257,22 @@ macro_rules! impl_event_store {
                     Ok(()) => results,
                     Err(e) => writer::batch_failed(results, &e),
                 }
+            }
+
+            /// A batch of one event: one transaction, rolled back for a retry of a stored
+            /// event (the seq claim is given back) or a refusal.
+            async fn append_alone(
+                pool: &sqlx::Pool<$db>,
+                e: &NewEvent<'_>,
+            ) -> StoreResult<Inserted> {
+                let mut tx = pool.begin().await?;
+                let inserted = Self::append_in(&mut tx, e).await?;
+                if inserted.created {
+                    tx.commit().await?;
+                } else {
+                    tx.rollback().await?;
+                }
+                Ok(inserted)
             }
 
             /// One event of a batch, in a savepoint of the batch's transaction. The outer
