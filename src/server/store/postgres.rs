@@ -17,7 +17,6 @@ use super::sql::{
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -47,14 +46,7 @@ impl PostgresStore {
             .await?;
         MIGRATOR.run(&pool).await?;
         super::backfill_skeletons(&pool).await?;
-        let lane_pool = pool.clone();
-        let writer = writer::Writer::start(
-            LANES.min(pool_size.max(1)) as usize,
-            Arc::new(move |events| {
-                let pool = lane_pool.clone();
-                Box::pin(async move { Self::append_batch(&pool, events).await })
-            }),
-        );
+        let writer = Self::start_writer(&pool, LANES.min(pool_size.max(1)) as usize);
         Ok(Self { pool, writer })
     }
 

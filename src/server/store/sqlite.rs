@@ -12,7 +12,6 @@ use super::sql::{
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The statements the scale bench explains (shared with PostgreSQL).
@@ -62,14 +61,7 @@ impl SqliteStore {
             .await?;
         MIGRATOR.run(&pool).await?;
         super::backfill_skeletons(&pool).await?;
-        let lane_pool = pool.clone();
-        let writer = writer::Writer::start(
-            1,
-            Arc::new(move |events| {
-                let pool = lane_pool.clone();
-                Box::pin(async move { Self::append_batch(&pool, events).await })
-            }),
-        );
+        let writer = Self::start_writer(&pool, 1);
         Ok(Self { pool, writer })
     }
 

@@ -214,6 +214,19 @@ macro_rules! impl_event_store {
         }
 
         impl $store {
+            /// Starts the store's writer (see `writer`): `lanes` tasks that write their
+            /// batches with [`Self::append_batch`] on `pool`.
+            fn start_writer(pool: &sqlx::Pool<$db>, lanes: usize) -> writer::Writer {
+                let pool = pool.clone();
+                writer::Writer::start(
+                    lanes,
+                    std::sync::Arc::new(move |events| {
+                        let pool = pool.clone();
+                        Box::pin(async move { Self::append_batch(&pool, events).await })
+                    }),
+                )
+            }
+
             /// The lanes' writer (see `writer`): `events` in one transaction, each in its
             /// own savepoint, so a refused event or the retry of a stored one gives its seq
             /// back without undoing the others; one commit for all. The answers are in the
