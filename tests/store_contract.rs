@@ -114,7 +114,6 @@ macro_rules! contract {
 }
 
 contract! {
-    // Add `postgres => Postgres` once palaver::server::store::connect opens a PostgresStore.
     backends [sqlite => Sqlite, postgres => Postgres]
     cases [
         accounts::sign_up_refuses_a_taken_username_whatever_its_case,
@@ -126,6 +125,7 @@ contract! {
         events::seqs_have_no_gaps_under_eight_concurrent_writers,
         events::a_retried_client_id_returns_the_stored_event_without_taking_a_seq,
         batches::a_refused_or_retried_event_does_not_undo_the_others_written_with_it,
+        batches::a_batch_of_plain_messages_keeps_every_rule_of_single_appends,
         events::only_the_author_edits_a_message,
         events::the_author_or_a_moderator_deletes_and_deleted_stays_deleted,
         events::a_removed_member_can_no_longer_append,

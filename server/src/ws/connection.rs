@@ -28,12 +28,14 @@ use super::handshake::{self, Identity};
 use super::writes::{close_with, feed, flow, flush, send_frame, write, Flow, Sink};
 use super::Gateway;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
+use futures::future::BoxFuture;
+use futures::stream::FuturesOrdered;
 use futures::stream::SplitStream;
 use futures::{FutureExt, StreamExt};
-use palaver::model::UserView;
+use palaver::model::{MessageView, UserView};
 use palaver::protocol::{close, ErrorCode, ServerFrame};
 use palaver::server::{HubEvent, Topic};
-use palaver::{ConversationId, Seq, SessionId, Timestamp, UserId};
+use palaver::{ConversationId, CoreError, Seq, SessionId, Timestamp, UserId};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -69,7 +71,22 @@ pub(super) struct Connection {
     /// [`BATCH_MAX`]); the batch's end flushes them.
     batching: bool,
     subscriptions: StreamMap<ConversationId, BroadcastStream<HubEvent>>,
+    /// Messages queued and not yet acknowledged, oldest first: acknowledged in the order
+    /// they arrived (see [`SENDS_IN_FLIGHT`]).
+    pub acks: FuturesOrdered<BoxFuture<'static, Acked>>,
 }
+
+/// Messages a socket has queued whose commit it has not yet acknowledged, at most: past
+/// this the socket reads no more frames until the oldest is acknowledged (back-pressure).
+/// One client's messages in flight share the writer's commits (see `Chat::queue_send`).
+pub(super) const SENDS_IN_FLIGHT: usize = 128;
+
+/// A queued message's answer: its conversation, client id and outcome.
+pub(super) type Acked = (
+    ConversationId,
+    String,
+    Result<(MessageView, bool), CoreError>,
+);
 
 /// A socket gets at most one `pong` per this interval; faster pings go unanswered, so a
 /// ping flood costs the server a JSON parse per frame and nothing else.
@@ -96,6 +113,7 @@ pub(super) async fn serve(gateway: Gateway, socket: WebSocket, handshake_user: U
         last_pong: None,
         batching: false,
         subscriptions: StreamMap::new(),
+        acks: FuturesOrdered::new(),
     };
     // Subscribe before saying ready: anything published from now on reaches this socket,
     // and anything before it the client fetches with `sync`.
@@ -119,6 +137,11 @@ pub(super) async fn serve(gateway: Gateway, socket: WebSocket, handshake_user: U
     let reason = conn.run(&mut stream, &mut personal).await;
     conn.gateway.chat.socket_closed(conn.user.id).await;
     if let Some((code, text)) = reason {
+        if code != super::writes::ABNORMAL {
+            // Messages already queued are committed whatever happens: say so before closing,
+            // so the client need not send them again.
+            let _ = conn.acknowledge_in_flight().await;
+        }
         close_with(&mut conn.sink, code, text).await;
     }
 }
@@ -167,7 +190,8 @@ impl Connection {
             let flow = tokio::select! {
                 _ = shutdown.cancelled() => Flow::Close(close::GOING_AWAY, "server shutting down"),
                 _ = &mut expiry => Flow::Close(close::TOKEN_EXPIRED, "token expired"),
-                incoming = stream.next() => {
+                Some(acked) = self.acks.next(), if !self.acks.is_empty() => self.on_acked(acked).await,
+                incoming = stream.next(), if self.acks.len() < SENDS_IN_FLIGHT => {
                     last_heard = Instant::now();
                     match incoming {
                         Some(Ok(Message::Text(text))) => self.on_text(&text).await,

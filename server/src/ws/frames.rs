@@ -2,8 +2,11 @@
 //! ids in a frame only name what to act on, and the core re-checks membership and roles on
 //! every one.
 
-use super::connection::{Catchup, Connection, PONG_EVERY};
-use super::writes::{error_frame, Flow};
+use super::connection::{Acked, Catchup, Connection, BATCH_MAX, PONG_EVERY};
+use super::writes::{error_frame, feed, flow, flush, Flow, ABNORMAL};
+use axum::extract::ws::Message;
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
 use palaver::model::MessageView;
 use palaver::protocol::{close, ClientFrame, ErrorCode, RemovalReason, ServerFrame, SYNC_BATCH};
 use palaver::{ConversationId, CoreError, Seq};
@@ -22,6 +25,13 @@ impl Connection {
                     .await
             }
         };
+        if !matches!(frame, ClientFrame::Send { .. } | ClientFrame::Ping) {
+            // Everything else is answered after the messages before it: a `sync` sees them,
+            // an edit of one finds it, and answers keep the order of the frames.
+            if let Flow::Close(code, why) = self.acknowledge_in_flight().await {
+                return Flow::Close(code, why);
+            }
+        }
         match frame {
             ClientFrame::Renew { token } => match self.gateway.chat.renew_allowed(self.user.id) {
                 Ok(()) => self.renew(&token).await,
@@ -42,10 +52,9 @@ impl Connection {
                 reply_to,
                 attachments,
             } => {
-                let result = self
-                    .gateway
-                    .chat
-                    .send_with_files(
+                let chat = self.gateway.chat.clone();
+                let queued = chat
+                    .queue_send(
                         &self.user,
                         conversation_id,
                         &client_id,
@@ -54,7 +63,22 @@ impl Connection {
                         &attachments,
                     )
                     .await;
-                self.acknowledge(conversation_id, client_id, result).await
+                // The wait runs as a task of its own: after the commit it reads the database
+                // (`finish_send`), and a future the socket only polls between frames could
+                // hold pooled connections while the socket waits for one to check its next
+                // frame, which with enough messages in flight is every connection.
+                let acked: BoxFuture<'static, Acked> = match queued {
+                    Ok(queued) => {
+                        let task = tokio::spawn(async move { chat.finish_send(queued).await });
+                        Box::pin(async move {
+                            let result = task.await.unwrap_or_else(|e| Err(CoreError::internal(e)));
+                            (conversation_id, client_id, result)
+                        })
+                    }
+                    Err(e) => Box::pin(std::future::ready((conversation_id, client_id, Err(e)))),
+                };
+                self.acks.push_back(acked);
+                Flow::Continue
             }
             ClientFrame::React {
                 conversation_id,
@@ -165,22 +189,42 @@ impl Connection {
 
     /// Answers a send, edit or delete: `ack` with the stored seq, or an `error` naming the
     /// client id so the client can mark that one message as failed.
+    /// Answers a queued message once its commit is known, and any others already known
+    /// with it, in one write.
+    pub(super) async fn on_acked(&mut self, acked: Acked) -> Flow {
+        let mut frames = vec![ack_frame(acked)];
+        while frames.len() < BATCH_MAX {
+            match self.acks.next().now_or_never() {
+                Some(Some(acked)) => frames.push(ack_frame(acked)),
+                _ => break,
+            }
+        }
+        for frame in &frames {
+            if !feed(&mut self.sink, Message::Text(frame.to_json().into())).await {
+                return Flow::Close(ABNORMAL, "write failed");
+            }
+        }
+        flow(flush(&mut self.sink).await)
+    }
+
+    /// Waits for every queued message's commit and answers them.
+    pub(super) async fn acknowledge_in_flight(&mut self) -> Flow {
+        while let Some(acked) = self.acks.next().await {
+            if let Flow::Close(code, why) = self.on_acked(acked).await {
+                return Flow::Close(code, why);
+            }
+        }
+        Flow::Continue
+    }
+
     async fn acknowledge(
         &mut self,
         conversation_id: ConversationId,
         client_id: String,
         result: Result<(MessageView, bool), CoreError>,
     ) -> Flow {
-        let frame = match result {
-            Ok((m, _created)) => ServerFrame::Ack {
-                conversation_id,
-                client_id,
-                seq: m.seq,
-                created_at: m.created_at,
-            },
-            Err(e) => error_frame(e, Some(client_id)),
-        };
-        self.reply(&frame).await
+        self.reply(&ack_frame((conversation_id, client_id, result)))
+            .await
     }
 
     /// Accepts a fresh token for the same user and session holder; anything else ends the
@@ -262,5 +306,19 @@ impl Connection {
                 Flow::Close(close::RESYNC, "fell behind; reconnect")
             }
         }
+    }
+}
+
+/// The `ack`, or the `error` carrying the client id, that answers a message, edit,
+/// deletion or reaction.
+fn ack_frame((conversation_id, client_id, result): Acked) -> ServerFrame {
+    match result {
+        Ok((m, _created)) => ServerFrame::Ack {
+            conversation_id,
+            client_id,
+            seq: m.seq,
+            created_at: m.created_at,
+        },
+        Err(e) => error_frame(e, Some(client_id)),
     }
 }

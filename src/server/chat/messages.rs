@@ -98,6 +98,26 @@ impl Chat {
         reply_to: Option<Seq>,
         attachments: &[AttachmentId],
     ) -> Result<(MessageView, bool), CoreError> {
+        let queued = self
+            .queue_send(who, id, client_id, body, reply_to, attachments)
+            .await?;
+        self.finish_send(queued).await
+    }
+
+    /// The first half of [`Self::send_with_files`]: checks the message and queues it for the
+    /// writer, without waiting for its commit. A socket queues its next message before this
+    /// one has committed, so one client's messages share commits (the writer writes what
+    /// one caller queued in that order). Errors: those of `send_with_files` that come before
+    /// the write.
+    pub async fn queue_send(
+        &self,
+        who: &UserView,
+        id: ConversationId,
+        client_id: &str,
+        body: &str,
+        reply_to: Option<Seq>,
+        attachments: &[AttachmentId],
+    ) -> Result<QueuedSend, CoreError> {
         if attachments.len() > crate::files::ATTACHMENTS_PER_MESSAGE_MAX {
             return Err(ValidationError::TooManyAttachments.into());
         }
@@ -117,26 +137,34 @@ impl Chat {
         self.require_member(id, who.id).await?;
         self.limits.message(who.id)?;
         let mentions = self.mentions_in(id, &body).await?;
-        let (message, created) = self
-            .append_as(
-                who,
-                id,
-                EventKind::Message,
-                None,
-                client_id,
-                &body,
-                Mode::Message {
-                    mentions: &mentions,
-                    reply_to,
-                    attachments,
-                },
-            )
-            .await?;
-        if created {
+        let mode = Mode::Message {
+            mentions: &mentions,
+            reply_to,
+            attachments,
+        };
+        let event = new_event(who, id, EventKind::Message, None, client_id, &body, &mode);
+        let shared = self.append_lock(id).await;
+        let pending = self
+            .store
+            .queue_event_then(event, self.publisher(shared))
+            .await
+            .map_err(|e| append_error(e, reply_to.is_some()))?;
+        Ok(QueuedSend { pending, reply_to })
+    }
+
+    /// The second half of [`Self::send_with_files`]: waits for the queued message's commit
+    /// (it is published by then) and returns it, `created` false for a retry.
+    pub async fn finish_send(&self, queued: QueuedSend) -> Result<(MessageView, bool), CoreError> {
+        let QueuedSend { pending, reply_to } = queued;
+        let inserted = pending
+            .answer()
+            .await
+            .map_err(|e| append_error(e, reply_to.is_some()))?;
+        if inserted.created {
             // A direct conversation appears for whoever closed it, or never saw it yet.
-            self.reopen_for(&message).await;
+            self.reopen_for(&inserted.message).await;
         }
-        Ok((message, created))
+        Ok((inserted.message, inserted.created))
     }
 
     /// Replaces the text of the caller's own message.
@@ -221,59 +249,31 @@ impl Chat {
         body: &str,
         mode: Mode<'_>,
     ) -> Result<(MessageView, bool), CoreError> {
-        let (reply_to, attachments) = match mode {
-            Mode::Message {
-                reply_to,
-                attachments,
-                ..
-            } => (reply_to, attachments),
-            _ => (None, &[][..]),
-        };
-        let _shared = self.append_lock(id).await;
-        let hub = self.hub.clone();
-        let publish: Committed = Box::new(move |m| publish_to(&*hub, m));
+        let event = new_event(who, id, kind, target_seq, client_id, body, &mode);
+        let targeted = target_seq.is_some() || event.reply_to.is_some();
+        let shared = self.append_lock(id).await;
         let inserted = self
             .store
-            .append_event_then(
-                NewEvent {
-                    conversation_id: id,
-                    kind,
-                    target_seq,
-                    sender: who,
-                    client_id,
-                    body,
-                    now: Timestamp::now(),
-                    moderator: matches!(mode, Mode::Delete { moderator: true }),
-                    mentions: match mode {
-                        Mode::Message { mentions, .. } | Mode::Edit(mentions) => mentions,
-                        _ => &[],
-                    },
-                    reply_to,
-                    attachments,
-                },
-                publish,
-            )
+            .append_event_then(event, self.publisher(shared))
             .await
-            .map_err(|e| match e {
-                StoreError::NotMember => CoreError::NotMember,
-                StoreError::NotFound if target_seq.is_some() || reply_to.is_some() => {
-                    CoreError::NotFound("Message")
-                }
-                StoreError::AttachmentUnavailable => {
-                    CoreError::Invalid(crate::ValidationError::AttachmentUnavailable)
-                }
-                StoreError::TooManyReactions => {
-                    CoreError::Invalid(crate::ValidationError::TooManyReactions)
-                }
-                StoreError::NotFound => CoreError::NotFound("Conversation"),
-                StoreError::Forbidden => CoreError::NotYours,
-                e => CoreError::from(e),
-            })?;
+            .map_err(|e| append_error(e, targeted))?;
         if inserted.created && kind == EventKind::Delete {
             // The message's files went with it; the janitor deletes their bytes.
             self.files_changed.notify_one();
         }
         Ok((inserted.message, inserted.created))
+    }
+
+    /// What the writer runs once an event has committed: publishes it. It holds `shared`,
+    /// the append's side of the ordering lock, which the writer drops with it once done with
+    /// the event, published or not: the lock never waits for the sender to come back for
+    /// its answer (a socket may be busy queueing its next message).
+    fn publisher(&self, shared: tokio::sync::OwnedRwLockReadGuard<()>) -> Committed {
+        let hub = self.hub.clone();
+        Box::new(move |m| {
+            publish_to(&*hub, m);
+            drop(shared);
+        })
     }
 
     /// A conversation's events leave in seq order. Appends through the writer (messages,
@@ -292,12 +292,10 @@ impl Chat {
         self.send_locks[self.stripe(id)].write().await
     }
 
-    /// The shared side of [`Self::ordering_lock`], for appends through the writer.
-    pub(super) async fn append_lock(
-        &self,
-        id: ConversationId,
-    ) -> tokio::sync::RwLockReadGuard<'_, ()> {
-        self.send_locks[self.stripe(id)].read().await
+    /// The shared side of [`Self::ordering_lock`], for appends through the writer: owned, so
+    /// that the writer can let go of it (see [`Self::publisher`]).
+    async fn append_lock(&self, id: ConversationId) -> tokio::sync::OwnedRwLockReadGuard<()> {
+        self.send_locks[self.stripe(id)].clone().read_owned().await
     }
 
     fn stripe(&self, id: ConversationId) -> usize {
@@ -360,6 +358,67 @@ impl Chat {
             },
         );
         Ok(())
+    }
+}
+
+/// A message queued by [`Chat::queue_send`]; [`Chat::finish_send`] waits for its commit.
+#[derive(Debug)]
+pub struct QueuedSend {
+    pending: crate::server::store::writer::Pending,
+    reply_to: Option<Seq>,
+}
+
+/// The event `who` appends to conversation `id`, with what `mode` adds.
+fn new_event<'a>(
+    who: &'a UserView,
+    id: ConversationId,
+    kind: EventKind,
+    target_seq: Option<Seq>,
+    client_id: &'a str,
+    body: &'a str,
+    mode: &Mode<'a>,
+) -> NewEvent<'a> {
+    let (reply_to, attachments) = match *mode {
+        Mode::Message {
+            reply_to,
+            attachments,
+            ..
+        } => (reply_to, attachments),
+        _ => (None, &[][..]),
+    };
+    NewEvent {
+        conversation_id: id,
+        kind,
+        target_seq,
+        sender: who,
+        client_id,
+        body,
+        now: Timestamp::now(),
+        moderator: matches!(mode, Mode::Delete { moderator: true }),
+        mentions: match *mode {
+            Mode::Message { mentions, .. } | Mode::Edit(mentions) => mentions,
+            _ => &[],
+        },
+        reply_to,
+        attachments,
+    }
+}
+
+/// The core's error for a refused append; `targeted` when the event names another message
+/// (an edit's or deletion's target, a reply's original), whose absence is `NotFound("Message")`.
+fn append_error(e: StoreError, targeted: bool) -> CoreError {
+    match e {
+        StoreError::NotMember => CoreError::NotMember,
+        StoreError::NotFound if targeted => CoreError::NotFound("Message"),
+        StoreError::AttachmentUnavailable => {
+            CoreError::Invalid(crate::ValidationError::AttachmentUnavailable)
+        }
+        StoreError::TooManyReactions => {
+            CoreError::Invalid(crate::ValidationError::TooManyReactions)
+        }
+        StoreError::NotFound => CoreError::NotFound("Conversation"),
+        StoreError::Forbidden => CoreError::NotYours,
+        e => CoreError::from(e),
     }
 }
 

@@ -50,6 +50,7 @@ mod sessions;
 mod tests;
 
 pub use files::{SweepReport, PENDING_UPLOAD_TTL_MS};
+pub use messages::QueuedSend;
 pub use presence::SocketSlot;
 pub use search::SEARCH_SCAN;
 
@@ -107,7 +108,7 @@ pub struct Chat {
     tokens: TokenKeys,
     config: ChatConfig,
     /// One lock per stripe of conversations (see `ordering_lock` and `append_lock`).
-    send_locks: Vec<tokio::sync::RwLock<()>>,
+    send_locks: Vec<Arc<tokio::sync::RwLock<()>>>,
     /// Open sockets per user on this node. Held only for a counter update (std mutex).
     presence: std::sync::Mutex<std::collections::HashMap<UserId, usize>>,
     /// Sockets per user from their handshake on (see [`SocketSlot`]).
@@ -165,7 +166,9 @@ impl Chat {
             store,
             hub,
             tokens,
-            send_locks: (0..64).map(|_| tokio::sync::RwLock::new(())).collect(),
+            send_locks: (0..64)
+                .map(|_| Arc::new(tokio::sync::RwLock::new(())))
+                .collect(),
             presence: Default::default(),
             sockets: Default::default(),
             limits: Limits::new(config.limits.clone()),

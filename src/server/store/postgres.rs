@@ -9,10 +9,10 @@
 use super::sql::prelude::*;
 use super::sql::{
     attachments::impl_attachment_store, attention::impl_attention_store, audit::impl_audit_store,
-    conversations::impl_conversation_store, direct::impl_direct_store, events::impl_event_store,
-    invites::impl_invite_store, members::impl_member_store, profiles::impl_profile_store,
-    reactions::impl_reactions, search::impl_search_store, sessions::impl_session_store,
-    users::impl_user_store,
+    batch::impl_batch_append, conversations::impl_conversation_store, direct::impl_direct_store,
+    events::impl_event_store, invites::impl_invite_store, members::impl_member_store,
+    profiles::impl_profile_store, reactions::impl_reactions, search::impl_search_store,
+    sessions::impl_session_store, users::impl_user_store,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -65,6 +65,7 @@ impl_session_store!(PostgresStore);
 impl_conversation_store!(PostgresStore, sqlx::Postgres);
 impl_member_store!(PostgresStore, sqlx::Postgres);
 impl_event_store!(PostgresStore, sqlx::Postgres);
+impl_batch_append!(PostgresStore, sqlx::Postgres);
 impl_reactions!(PostgresStore, sqlx::Postgres);
 impl_attachment_store!(PostgresStore, sqlx::Postgres);
 impl_invite_store!(PostgresStore);

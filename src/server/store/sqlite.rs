@@ -4,10 +4,10 @@
 use super::sql::prelude::*;
 use super::sql::{
     attachments::impl_attachment_store, attention::impl_attention_store, audit::impl_audit_store,
-    conversations::impl_conversation_store, direct::impl_direct_store, events::impl_event_store,
-    invites::impl_invite_store, members::impl_member_store, profiles::impl_profile_store,
-    reactions::impl_reactions, search::impl_search_store, sessions::impl_session_store,
-    users::impl_user_store,
+    batch::impl_batch_append, conversations::impl_conversation_store, direct::impl_direct_store,
+    events::impl_event_store, invites::impl_invite_store, members::impl_member_store,
+    profiles::impl_profile_store, reactions::impl_reactions, search::impl_search_store,
+    sessions::impl_session_store, users::impl_user_store,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -92,6 +92,7 @@ impl_session_store!(SqliteStore);
 impl_conversation_store!(SqliteStore, sqlx::Sqlite);
 impl_member_store!(SqliteStore, sqlx::Sqlite);
 impl_event_store!(SqliteStore, sqlx::Sqlite);
+impl_batch_append!(SqliteStore, sqlx::Sqlite);
 impl_reactions!(SqliteStore, sqlx::Sqlite);
 impl_attachment_store!(SqliteStore, sqlx::Sqlite);
 impl_invite_store!(SqliteStore);

@@ -194,6 +194,15 @@ pub trait EventStore: Send + Sync {
         event: NewEvent<'_>,
         committed: super::writer::Committed,
     ) -> StoreResult<Inserted>;
+    /// Queues a message (not an edit or deletion: their side effects run after the commit
+    /// in [`Self::append_event_then`]) like [`Self::append_event_then`] and returns without
+    /// waiting for its commit; the caller awaits [`super::writer::Pending::answer`]. One
+    /// caller's appends are written in the order it queued them.
+    async fn queue_event_then(
+        &self,
+        event: NewEvent<'_>,
+        committed: super::writer::Committed,
+    ) -> StoreResult<super::writer::Pending>;
     /// Up to `limit` visible events (messages, joins, leaves) before `before` (or the newest),
     /// oldest first, messages with their current text.
     async fn history(

@@ -65,6 +65,12 @@ impl OwnedEvent {
         }
     }
 
+    /// A message without a reply or files: what the writer's fast path takes (see
+    /// `sql::batch`).
+    pub fn is_plain_message(&self) -> bool {
+        self.kind == EventKind::Message && self.reply_to.is_none() && self.attachments.is_empty()
+    }
+
     pub fn as_new(&self) -> NewEvent<'_> {
         NewEvent {
             conversation_id: self.conversation_id,
@@ -136,6 +142,20 @@ impl Writer {
         e: &NewEvent<'_>,
         committed: Option<Committed>,
     ) -> StoreResult<Inserted> {
+        self.queue_then(e, committed).await?.answer().await
+    }
+
+    /// Queues `e` on its conversation's lane (waiting only for room in the queue, see
+    /// [`QUEUE_MAX`]) and returns the wait for its batch's commit. What one caller queues
+    /// in turn is written in that order: a socket can queue its next send before the
+    /// previous one has committed, so one client's sends share commits too.
+    ///
+    /// Errors: [`StoreError::Batch`] when the writer is gone (the server is stopping).
+    pub async fn queue_then(
+        &self,
+        e: &NewEvent<'_>,
+        committed: Option<Committed>,
+    ) -> StoreResult<Pending> {
         let lane = &self.lanes[lane_of(e.conversation_id, self.lanes.len())];
         let (reply, answer) = oneshot::channel();
         let job = Job {
@@ -146,7 +166,19 @@ impl Writer {
         if lane.send(job).await.is_err() {
             return Err(StoreError::Batch("the writer has stopped".into()));
         }
-        answer
+        Ok(Pending(answer))
+    }
+}
+
+/// An append queued by [`Writer::queue_then`], until its batch has committed.
+#[derive(Debug)]
+pub struct Pending(oneshot::Receiver<StoreResult<Inserted>>);
+
+impl Pending {
+    /// The append's answer once its batch has committed (or failed): what
+    /// [`Writer::append`] returns.
+    pub async fn answer(self) -> StoreResult<Inserted> {
+        self.0
             .await
             .unwrap_or_else(|_| Err(StoreError::Batch("the writer has stopped".into())))
     }

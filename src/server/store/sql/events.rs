@@ -31,21 +31,7 @@ macro_rules! impl_event_store {
                 let Some(seq) = seq else {
                     return Err(StoreError::NotFound);
                 };
-                let existing: Option<MessageRow> = sqlx::query_as(&format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} \
-                     WHERE m.conversation_id = $1 AND m.sender_id = $2 AND m.client_id = $3"
-                ))
-                .bind(e.conversation_id.0)
-                .bind(e.sender.id.0)
-                .bind(e.client_id)
-                .fetch_optional(&mut **tx)
-                .await?;
-                if let Some(row) = existing {
-                    let mut message = MessageView::try_from(row)?;
-                    if message.kind == EventKind::Message && !message.deleted {
-                        message.attachments =
-                            Self::files_of(&mut **tx, e.conversation_id, message.seq).await?;
-                    }
+                if let Some(message) = Self::stored_event(tx, e).await? {
                     return Ok(Inserted {
                         message,
                         created: false,
@@ -117,6 +103,32 @@ macro_rules! impl_event_store {
                     },
                     created: true,
                 })
+            }
+
+            /// The event stored earlier under `e`'s (conversation, sender, client id), with its
+            /// files: what a retry is answered with.
+            pub(crate) async fn stored_event(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                e: &NewEvent<'_>,
+            ) -> StoreResult<Option<MessageView>> {
+                let existing: Option<MessageRow> = sqlx::query_as(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} \
+                     WHERE m.conversation_id = $1 AND m.sender_id = $2 AND m.client_id = $3"
+                ))
+                .bind(e.conversation_id.0)
+                .bind(e.sender.id.0)
+                .bind(e.client_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+                let Some(row) = existing else {
+                    return Ok(None);
+                };
+                let mut message = MessageView::try_from(row)?;
+                if message.kind == EventKind::Message && !message.deleted {
+                    message.attachments =
+                        Self::files_of(&mut **tx, e.conversation_id, message.seq).await?;
+                }
+                Ok(Some(message))
             }
 
             /// An edit or deletion changes its target: only the author's (moderators may
@@ -194,7 +206,7 @@ macro_rules! impl_event_store {
 
             /// Indexes the members message `seq` mentions, for their unread-mention counts.
             /// Mentioning oneself counts for nothing.
-            async fn index_mentions(
+            pub(crate) async fn index_mentions(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 e: &NewEvent<'_>,
                 seq: Seq,
@@ -210,98 +222,6 @@ macro_rules! impl_event_store {
                     .await?;
                 }
                 Ok(())
-            }
-        }
-
-        impl $store {
-            /// Starts the store's writer (see `writer`): `lanes` tasks that write their
-            /// batches with [`Self::append_batch`] on `pool`.
-            fn start_writer(pool: &sqlx::Pool<$db>, lanes: usize) -> writer::Writer {
-                let pool = pool.clone();
-                writer::Writer::start(
-                    lanes,
-                    std::sync::Arc::new(move |events| {
-                        let pool = pool.clone();
-                        Box::pin(async move { Self::append_batch(&pool, events).await })
-                    }),
-                )
-            }
-
-            /// The lanes' writer (see `writer`): `events` in one transaction, each in its
-            /// own savepoint, so a refused event or the retry of a stored one gives its seq
-            /// back without undoing the others; one commit for all. The answers are in the
-            /// order of `events`.
-            pub(crate) async fn append_batch(
-                pool: &sqlx::Pool<$db>,
-                events: Vec<writer::OwnedEvent>,
-            ) -> Vec<StoreResult<Inserted>> {
-                // Alone in its batch (one sender at a time, the usual case): its own
-                // transaction, without the two savepoint statements, which cost a lone send
-                // about a fifth more CPU (load bench: 441 -> 538 µs per acknowledged send).
-                if let [event] = events.as_slice() {
-                    return vec![Self::append_alone(pool, &event.as_new()).await];
-                }
-                let mut tx = match pool.begin().await {
-                    Ok(tx) => tx,
-                    Err(e) => {
-                        return events
-                            .iter()
-                            .map(|_| Err(StoreError::Batch(e.to_string())))
-                            .collect()
-                    }
-                };
-                let mut results = Vec::with_capacity(events.len());
-                for event in &events {
-                    match Self::append_in_savepoint(&mut tx, &event.as_new()).await {
-                        Ok(result) => results.push(result),
-                        // The savepoint itself failed: the transaction's state is unknown.
-                        // This event and the rest are not written at all.
-                        Err(e) => {
-                            let _ = tx.rollback().await;
-                            let mut failed = writer::batch_failed(results, &e);
-                            failed.resize_with(events.len(), || {
-                                Err(StoreError::Batch(e.to_string()))
-                            });
-                            return failed;
-                        }
-                    }
-                }
-                match tx.commit().await {
-                    Ok(()) => results,
-                    Err(e) => writer::batch_failed(results, &e),
-                }
-            }
-
-            /// A batch of one event: one transaction, rolled back for a retry of a stored
-            /// event (the seq claim is given back) or a refusal.
-            async fn append_alone(
-                pool: &sqlx::Pool<$db>,
-                e: &NewEvent<'_>,
-            ) -> StoreResult<Inserted> {
-                let mut tx = pool.begin().await?;
-                let inserted = Self::append_in(&mut tx, e).await?;
-                if inserted.created {
-                    tx.commit().await?;
-                } else {
-                    tx.rollback().await?;
-                }
-                Ok(inserted)
-            }
-
-            /// One event of a batch, in a savepoint of the batch's transaction. The outer
-            /// error means the savepoint could not be released or rolled back.
-            async fn append_in_savepoint(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                e: &NewEvent<'_>,
-            ) -> Result<StoreResult<Inserted>, sqlx::Error> {
-                let mut savepoint = sqlx::Connection::begin(&mut **tx).await?;
-                let result = Self::append_in(&mut savepoint, e).await;
-                match &result {
-                    Ok(inserted) if inserted.created => savepoint.commit().await?,
-                    // A retry of a stored event, or a refusal: undo the seq claim.
-                    _ => savepoint.rollback().await?,
-                }
-                Ok(result)
             }
         }
 
@@ -321,6 +241,15 @@ macro_rules! impl_event_store {
                     self.after_deletion().await;
                 }
                 Ok(inserted)
+            }
+
+            async fn queue_event_then(
+                &self,
+                e: NewEvent<'_>,
+                committed: writer::Committed,
+            ) -> StoreResult<writer::Pending> {
+                debug_assert!(!matches!(e.kind, EventKind::Delete | EventKind::Edit));
+                self.writer.queue_then(&e, Some(committed)).await
             }
 
             async fn history(

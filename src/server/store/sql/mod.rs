@@ -16,6 +16,7 @@
 pub mod attachments;
 pub mod attention;
 pub mod audit;
+pub mod batch;
 pub mod conversations;
 pub mod direct;
 pub mod events;
@@ -71,6 +72,7 @@ pub fn unique_as_conflict(e: sqlx::Error) -> super::StoreError {
 pub mod prelude {
     pub use super::super::rows::{self, *};
     pub use super::super::*;
+    pub use super::batch::new_message;
     pub use super::search::{query_builder, Dialect, Request};
     pub use super::{
         attachments, conversations, direct, members, sessions, statements, unique_as_conflict,
