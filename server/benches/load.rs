@@ -14,7 +14,8 @@
 //! `make bench` runs the full size, `make test` the small one (`PALAVER_BENCH_SCALE=small`).
 //! Environment: `PALAVER_BENCH_SERVER` (the Palaver binary, default target/release/palaver),
 //! `PALAVER_BENCH_SCALE` (`full` or `small`), `PALAVER_BENCH_STORES` (default
-//! `sqlite,postgres`), `PALAVER_TEST_POSTGRES` (admin URL, default
+//! `sqlite,sqlite-full,postgres` at full size, `sqlite,postgres` small; `sqlite-full` is SQLite
+//! with `--durability full`), `PALAVER_TEST_POSTGRES` (admin URL, default
 //! postgres://postgres@127.0.0.1:5432/postgres; a fresh database is created and dropped).
 //!
 //! The same binary is the baseline server when started as `load --baseline PORT`.
@@ -157,7 +158,12 @@ async fn run(scale: Scale, cores: usize, loadavg: String, pinned: Result<(), Str
         "no Palaver binary at {} (build it with `make site`, or set PALAVER_BENCH_SERVER)",
         bin.display()
     );
-    let stores = std::env::var("PALAVER_BENCH_STORES").unwrap_or("sqlite,postgres".into());
+    // The full run also prints what `--durability full` (an fsync per batch) costs.
+    let stores = std::env::var("PALAVER_BENCH_STORES").unwrap_or(if scale.name == "full" {
+        "sqlite,sqlite-full,postgres".into()
+    } else {
+        "sqlite,postgres".into()
+    });
     println!("\n== load bench ({} scale) ==", scale.name);
     println!("Palaver binary: {}", bin.display());
     println!("machine at start: {cores} cores, /proc/loadavg {loadavg}");
@@ -179,6 +185,7 @@ async fn run(scale: Scale, cores: usize, loadavg: String, pinned: Result<(), Str
     for store in stores.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let kind = match store {
             "sqlite" => Kind::Sqlite,
+            "sqlite-full" => Kind::SqliteFull,
             "postgres" => Kind::Postgres,
             other => panic!("PALAVER_BENCH_STORES: unknown store {other:?}"),
         };

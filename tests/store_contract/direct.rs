@@ -2,11 +2,11 @@
 //! conversation, shown to the other person once something is said, titled with the other
 //! person's name, and closed (hidden) until the next message.
 
-use crate::fixtures::{add_member, append, at, conversation, event, say, summary, user};
+use crate::fixtures::{add_member, append, at, conversation, event, summary, user};
 use palaver::model::{ConversationKind, EventKind, NotifyLevel};
 use palaver::server::store::DirectOpened;
 use palaver::server::{Store, StoreError};
-use palaver::{ConversationId, Seq, UserId};
+use palaver::{ConversationId, UserId};
 use std::sync::Arc;
 
 /// The ids in `user`'s side nav.
@@ -133,7 +133,7 @@ pub async fn a_new_direct_conversation_appears_for_the_other_person_with_its_fir
         )
     );
 
-    let first = say(&*store, dm, &alice, "hi bob").await;
+    let (first, reopened) = said(&*store, dm, &alice, "hi bob").await;
     assert_eq!(listed(&*store, bob.id).await, [dm, room], "shown once said");
     let bobs = summary(&*store, dm, bob.id).await;
     assert_eq!(
@@ -141,13 +141,30 @@ pub async fn a_new_direct_conversation_appears_for_the_other_person_with_its_fir
         ("alice", Some(alice.id), 1)
     );
     // The live notice goes to Bob once, however many messages follow.
-    assert_eq!(
-        store.reopen_for_message(dm, first.seq).await.unwrap(),
-        [bob.id]
-    );
-    let second = say(&*store, dm, &alice, "still there?").await;
-    assert_eq!(store.reopen_for_message(dm, second.seq).await.unwrap(), []);
-    assert_eq!(store.reopen_for_message(room, Seq(1)).await.unwrap(), []);
+    assert_eq!(reopened, [bob.id]);
+    assert_eq!(first.conversation_id, dm);
+    let (_, reopened) = said(&*store, dm, &alice, "still there?").await;
+    assert_eq!(reopened, []);
+    let (_, reopened) = said(&*store, room, &alice, "in the room").await;
+    assert_eq!(reopened, [], "nobody had closed the room");
+}
+
+/// Posts a message; returns it and the members it brought the conversation back to.
+async fn said(
+    store: &dyn Store,
+    id: ConversationId,
+    who: &palaver::model::UserView,
+    body: &str,
+) -> (palaver::model::MessageView, Vec<UserId>) {
+    let client_id = format!("c-{body}");
+    let inserted = append(
+        store,
+        event(id, who, EventKind::Message, None, &client_id, body),
+    )
+    .await
+    .expect("append a message");
+    assert!(inserted.created, "{body} was new");
+    (inserted.message, inserted.reopened)
 }
 
 pub async fn closing_a_direct_conversation_hides_it_until_the_next_message(store: Arc<dyn Store>) {
@@ -156,12 +173,9 @@ pub async fn closing_a_direct_conversation_hides_it_until_the_next_message(store
     let room = conversation(&*store, &alice, "room").await;
     add_member(&*store, room, &alice, &bob).await;
     let dm = open(&*store, alice.id, bob.id).await.unwrap().id;
-    let hello = say(&*store, dm, &bob, "hello").await;
+    let (hello, reopened) = said(&*store, dm, &bob, "hello").await;
     // Bob had not seen it (Alice opened it): his own first message shows it to him too.
-    assert_eq!(
-        store.reopen_for_message(dm, hello.seq).await.unwrap(),
-        [bob.id]
-    );
+    assert_eq!(reopened, [bob.id]);
     assert!(store.close_conversation(dm, alice.id).await.unwrap());
     assert_eq!(listed(&*store, alice.id).await, [room]);
     assert_eq!(
@@ -175,18 +189,15 @@ pub async fn closing_a_direct_conversation_hides_it_until_the_next_message(store
     // Edits and deletions of what was there do not bring it back...
     let mut edit = event(dm, &bob, EventKind::Edit, Some(hello.seq), "e1", "hello!");
     edit.now = at(5);
-    let edited = append(&*store, edit).await.unwrap().message;
-    assert_eq!(store.reopen_for_message(dm, edited.seq).await.unwrap(), []);
+    let edited = append(&*store, edit).await.unwrap();
+    assert_eq!(edited.reopened, []);
     assert_eq!(listed(&*store, alice.id).await, [room]);
 
-    // ...a new message does, even before anyone clears the mark (the list reads the
-    // messages), and the mark is then cleared for Alice alone, once.
-    let back = say(&*store, dm, &bob, "are you there?").await;
+    // ...a new message does (the list reads the messages), and the message that cleared
+    // the mark names Alice alone, once.
+    let (_, reopened) = said(&*store, dm, &bob, "are you there?").await;
     assert_eq!(listed(&*store, alice.id).await, [dm, room]);
-    assert_eq!(
-        store.reopen_for_message(dm, back.seq).await.unwrap(),
-        [alice.id]
-    );
+    assert_eq!(reopened, [alice.id]);
     assert_eq!(summary(&*store, dm, alice.id).await.unread, 2);
 
     // Opening it again shows it at once, nothing said.

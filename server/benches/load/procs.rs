@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 pub enum Kind {
     Baseline,
     Sqlite,
+    /// SQLite with `--durability full`: an fsync per commit (per group-commit batch).
+    SqliteFull,
     Postgres,
 }
 
@@ -21,6 +23,7 @@ impl Kind {
         match self {
             Kind::Baseline => "raw tokio broadcast baseline",
             Kind::Sqlite => "Palaver on SQLite",
+            Kind::SqliteFull => "Palaver on SQLite, --durability full",
             Kind::Postgres => "Palaver on PostgreSQL",
         }
     }
@@ -66,7 +69,7 @@ impl Server {
                     port.to_string(),
                 ]
             }
-            Kind::Sqlite | Kind::Postgres => {
+            Kind::Sqlite | Kind::SqliteFull | Kind::Postgres => {
                 let sockets = scale.big.max(scale.storm).max(scale.room) + 100;
                 let mut v = vec![bin.display().to_string()];
                 let flags = [
@@ -81,6 +84,10 @@ impl Server {
                     ("--conversations-per-hour", "10000".into()),
                     ("--idle-timeout-secs", "3600".into()),
                     ("--token-ttl-secs", "900".into()),
+                    (
+                        "--durability",
+                        if kind == Kind::SqliteFull { "full" } else { "normal" }.into(),
+                    ),
                 ];
                 for (k, val) in flags {
                     v.push(k.into());

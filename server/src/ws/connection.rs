@@ -29,14 +29,13 @@ use super::writes::{close_with, feed, flow, flush, send_frame, write, Flow, Sink
 use super::Gateway;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use futures::future::BoxFuture;
-use futures::stream::FuturesOrdered;
 use futures::stream::SplitStream;
 use futures::{FutureExt, StreamExt};
 use palaver::model::{MessageView, UserView};
 use palaver::protocol::{close, ErrorCode, ServerFrame};
 use palaver::server::{HubEvent, Topic};
 use palaver::{ConversationId, CoreError, Seq, SessionId, Timestamp, UserId};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
@@ -72,8 +71,10 @@ pub(super) struct Connection {
     batching: bool,
     subscriptions: StreamMap<ConversationId, BroadcastStream<HubEvent>>,
     /// Messages queued and not yet acknowledged, oldest first: acknowledged in the order
-    /// they arrived (see [`SENDS_IN_FLIGHT`]).
-    pub acks: FuturesOrdered<BoxFuture<'static, Acked>>,
+    /// they arrived (see [`SENDS_IN_FLIGHT`]). Each waits in a task of its own (or is
+    /// already answered), so only the oldest is polled, and an idle socket's empty queue
+    /// costs no allocation.
+    pub acks: VecDeque<BoxFuture<'static, Acked>>,
 }
 
 /// Messages a socket has queued whose commit it has not yet acknowledged, at most: past
@@ -113,7 +114,7 @@ pub(super) async fn serve(gateway: Gateway, socket: WebSocket, handshake_user: U
         last_pong: None,
         batching: false,
         subscriptions: StreamMap::new(),
-        acks: FuturesOrdered::new(),
+        acks: VecDeque::new(),
     };
     // Subscribe before saying ready: anything published from now on reaches this socket,
     // and anything before it the client fetches with `sync`.
@@ -150,6 +151,12 @@ impl Connection {
     pub(super) fn unsubscribe(&mut self, id: ConversationId) {
         self.subscriptions.remove(&id);
         self.sent.remove(&id);
+    }
+
+    /// Whether this socket listens to conversation `id`: it does while its user is a member
+    /// (see `Chat::queue_send`).
+    pub(super) fn listens_to(&self, id: ConversationId) -> bool {
+        self.subscriptions.contains_key(&id)
     }
 
     fn subscribe(&mut self, id: ConversationId) {
@@ -190,7 +197,7 @@ impl Connection {
             let flow = tokio::select! {
                 _ = shutdown.cancelled() => Flow::Close(close::GOING_AWAY, "server shutting down"),
                 _ = &mut expiry => Flow::Close(close::TOKEN_EXPIRED, "token expired"),
-                Some(acked) = self.acks.next(), if !self.acks.is_empty() => self.on_acked(acked).await,
+                acked = oldest(&mut self.acks), if !self.acks.is_empty() => self.on_acked(acked).await,
                 incoming = stream.next(), if self.acks.len() < SENDS_IN_FLIGHT => {
                     last_heard = Instant::now();
                     match incoming {
@@ -314,6 +321,18 @@ impl Connection {
         }
         self.forward(event).await
     }
+}
+
+/// The oldest queued message's answer, once known; taken off the queue then. Cancel-safe: a
+/// pending wait leaves the queue as it was.
+pub(super) async fn oldest(acks: &mut VecDeque<BoxFuture<'static, Acked>>) -> Acked {
+    let acked = std::future::poll_fn(|cx| match acks.front_mut() {
+        Some(first) => first.as_mut().poll(cx),
+        None => std::task::Poll::Pending,
+    })
+    .await;
+    acks.pop_front();
+    acked
 }
 
 /// Time from now until the Unix second `at` (zero if it has passed).

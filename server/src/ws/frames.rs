@@ -2,11 +2,11 @@
 //! ids in a frame only name what to act on, and the core re-checks membership and roles on
 //! every one.
 
-use super::connection::{Acked, Catchup, Connection, BATCH_MAX, PONG_EVERY};
+use super::connection::{oldest, Acked, Catchup, Connection, BATCH_MAX, PONG_EVERY};
 use super::writes::{error_frame, feed, flow, flush, Flow, ABNORMAL};
 use axum::extract::ws::Message;
 use futures::future::BoxFuture;
-use futures::{FutureExt, StreamExt};
+use futures::FutureExt;
 use palaver::model::MessageView;
 use palaver::protocol::{close, ClientFrame, ErrorCode, RemovalReason, ServerFrame, SYNC_BATCH};
 use palaver::{ConversationId, CoreError, Seq};
@@ -61,6 +61,7 @@ impl Connection {
                         &body,
                         reply_to,
                         &attachments,
+                        self.listens_to(conversation_id),
                     )
                     .await;
                 // The wait runs as a task of its own: after the commit it reads the database
@@ -187,15 +188,16 @@ impl Connection {
         }
     }
 
-    /// Answers a send, edit or delete: `ack` with the stored seq, or an `error` naming the
-    /// client id so the client can mark that one message as failed.
     /// Answers a queued message once its commit is known, and any others already known
     /// with it, in one write.
     pub(super) async fn on_acked(&mut self, acked: Acked) -> Flow {
         let mut frames = vec![ack_frame(acked)];
         while frames.len() < BATCH_MAX {
-            match self.acks.next().now_or_never() {
-                Some(Some(acked)) => frames.push(ack_frame(acked)),
+            if self.acks.is_empty() {
+                break;
+            }
+            match oldest(&mut self.acks).now_or_never() {
+                Some(acked) => frames.push(ack_frame(acked)),
                 _ => break,
             }
         }
@@ -209,7 +211,8 @@ impl Connection {
 
     /// Waits for every queued message's commit and answers them.
     pub(super) async fn acknowledge_in_flight(&mut self) -> Flow {
-        while let Some(acked) = self.acks.next().await {
+        while !self.acks.is_empty() {
+            let acked = oldest(&mut self.acks).await;
             if let Flow::Close(code, why) = self.on_acked(acked).await {
                 return Flow::Close(code, why);
             }
@@ -217,6 +220,8 @@ impl Connection {
         Flow::Continue
     }
 
+    /// Answers a send, edit or delete: `ack` with the stored seq, or an `error` naming the
+    /// client id so the client can mark that one message as failed.
     async fn acknowledge(
         &mut self,
         conversation_id: ConversationId,

@@ -75,24 +75,14 @@ impl Chat {
             .ok_or(CoreError::NotFound("Conversation"))
     }
 
-    /// After message `m` was stored: the members who had closed its conversation (or never
-    /// saw it: the other person of a new direct conversation) get it back in their side nav,
-    /// live. The message itself is already acknowledged and published; what the side nav
-    /// shows is decided from the messages anyway (see the store's `SHOWN`), so a failure here
-    /// only costs the live notice and is logged.
-    pub(super) async fn reopen_for(&self, m: &MessageView) {
-        let users = match self
-            .store
-            .reopen_for_message(m.conversation_id, m.seq)
-            .await
-        {
-            Ok(users) => users,
-            Err(e) => {
-                tracing::warn!(conversation = %m.conversation_id, error = %e, "cannot reopen a closed conversation");
-                return;
-            }
-        };
-        for user in users {
+    /// After message `m` was stored: `users`, the members who had closed its conversation
+    /// (or never saw it: the other person of a new direct conversation; the writer found them,
+    /// see `Inserted::reopened`), get it back in their side nav, live. The message itself is
+    /// already acknowledged and published; what the side nav shows is decided from the
+    /// messages anyway (see the store's `SHOWN`), so a failure here only costs the live
+    /// notice and is logged.
+    pub(super) async fn show_reopened(&self, m: &MessageView, users: &[UserId]) {
+        for &user in users {
             match self
                 .store
                 .conversation_summary(m.conversation_id, user)

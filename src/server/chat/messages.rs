@@ -99,7 +99,7 @@ impl Chat {
         attachments: &[AttachmentId],
     ) -> Result<(MessageView, bool), CoreError> {
         let queued = self
-            .queue_send(who, id, client_id, body, reply_to, attachments)
+            .queue_send(who, id, client_id, body, reply_to, attachments, false)
             .await?;
         self.finish_send(queued).await
     }
@@ -109,6 +109,14 @@ impl Chat {
     /// one has committed, so one client's messages share commits (the writer writes what
     /// one caller queued in that order). Errors: those of `send_with_files` that come before
     /// the write.
+    ///
+    /// `subscribed`: the caller's socket listens to this conversation, which it does only
+    /// while its user is a member (it subscribes on joining and drops the subscription at the
+    /// user's own `member_left`). The membership read is then skipped: the writer checks
+    /// membership again in its transaction anyway, and refuses with `NotMember`, or
+    /// `NotFound` for a conversation deleted since (which a member may know of). Without it,
+    /// a non-member learns `NotMember` whether or not the conversation exists.
+    #[allow(clippy::too_many_arguments)]
     pub async fn queue_send(
         &self,
         who: &UserView,
@@ -117,6 +125,7 @@ impl Chat {
         body: &str,
         reply_to: Option<Seq>,
         attachments: &[AttachmentId],
+        subscribed: bool,
     ) -> Result<QueuedSend, CoreError> {
         if attachments.len() > crate::files::ATTACHMENTS_PER_MESSAGE_MAX {
             return Err(ValidationError::TooManyAttachments.into());
@@ -134,7 +143,9 @@ impl Chat {
             MessageBody::parse(body)?.into_inner()
         };
         check_client_id(client_id)?;
-        self.require_member(id, who.id).await?;
+        if !subscribed {
+            self.require_member(id, who.id).await?;
+        }
         self.limits.message(who.id)?;
         let mentions = self.mentions_in(id, &body).await?;
         let mode = Mode::Message {
@@ -160,9 +171,10 @@ impl Chat {
             .answer()
             .await
             .map_err(|e| append_error(e, reply_to.is_some()))?;
-        if inserted.created {
+        if !inserted.reopened.is_empty() {
             // A direct conversation appears for whoever closed it, or never saw it yet.
-            self.reopen_for(&inserted.message).await;
+            self.show_reopened(&inserted.message, &inserted.reopened)
+                .await;
         }
         Ok((inserted.message, inserted.created))
     }

@@ -72,6 +72,11 @@ pub struct SessionRecord {
 pub struct Inserted {
     pub message: MessageView,
     pub created: bool,
+    /// The members this new message brought its conversation back to: they had closed it
+    /// (or, in a new direct conversation, never saw it), each once however many messages
+    /// race. Set on the newest message of its conversation in the writer's batch; empty for
+    /// anything that is not a new message.
+    pub reopened: Vec<UserId>,
 }
 
 /// What came of a request to join a conversation.
@@ -223,6 +228,7 @@ pub struct Found {
     pub floor: Option<i64>,
 }
 
+mod checkpoint;
 pub mod postgres;
 pub mod rows;
 pub mod sql;

@@ -24,6 +24,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// Group commit of appends: one lane, SQLite's one writer at a time (see `writer`).
     writer: writer::Writer,
+    /// WAL checkpoints off the writer's path (see `checkpoint`).
+    checkpointer: std::sync::Arc<super::checkpoint::Checkpointer>,
 }
 
 impl SqliteStore {
@@ -35,6 +37,26 @@ impl SqliteStore {
 
     /// [`Self::connect`] with the [`Durability`] chosen (`--durability`).
     pub async fn open(url: &str, durability: Durability) -> StoreResult<Self> {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            // A file on local disk does not drop connections: no ping (a round trip to
+            // sqlx's worker thread) before every use.
+            .test_before_acquire(false)
+            .connect_with(Self::options(url, durability)?)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        super::backfill_skeletons(&pool).await?;
+        let writer = Self::start_writer(&pool, 1);
+        let checkpointer = super::checkpoint::Checkpointer::start(pool.clone()).into();
+        Ok(Self {
+            pool,
+            writer,
+            checkpointer,
+        })
+    }
+
+    /// How every connection to the database at `url` is set up.
+    pub(super) fn options(url: &str, durability: Durability) -> StoreResult<SqliteConnectOptions> {
         let synchronous = match durability {
             Durability::Normal => SqliteSynchronous::Normal,
             Durability::Full => SqliteSynchronous::Full,
@@ -51,18 +73,10 @@ impl SqliteStore {
             // Deleted and overwritten content is zeroed in the file, not left in free space:
             // a deleted message's text must not survive in the database (SECURITY 32).
             .pragma("secure_delete", "on")
+            // No checkpoint inside a commit: the store's checkpointer does them (`checkpoint`).
+            .pragma("wal_autocheckpoint", "0")
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            // A file on local disk does not drop connections: no ping (a round trip to
-            // sqlx's worker thread) before every use.
-            .test_before_acquire(false)
-            .connect_with(options)
-            .await?;
-        MIGRATOR.run(&pool).await?;
-        super::backfill_skeletons(&pool).await?;
-        let writer = Self::start_writer(&pool, 1);
-        Ok(Self { pool, writer })
+        Ok(options)
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -71,17 +85,20 @@ impl SqliteStore {
 
     /// After a deletion: copy the WAL into the database and empty it, so the pages that held
     /// the deleted text survive neither in the WAL nor (secure_delete zeroes freed space) in
-    /// the file (SECURITY 32). Best effort: a reader holding an old snapshot makes it stop
-    /// short, and the next deletion or SQLite's automatic checkpoint finishes the job.
+    /// the file (SECURITY 32). A reader holding an old snapshot makes it stop short; the
+    /// checkpointer then tries again every [`super::checkpoint::CHECKPOINT_EVERY`] until it
+    /// goes through.
     async fn after_deletion(&self) {
-        let done: Result<(i64, i64, i64), sqlx::Error> =
-            sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
-                .fetch_one(&self.pool)
-                .await;
-        match done {
-            Ok((0, _, _)) => {}
-            Ok(_) => tracing::debug!("checkpoint after a deletion was blocked by a reader"),
-            Err(e) => tracing::warn!(error = %e, "checkpoint after a deletion failed"),
+        match super::checkpoint::checkpoint(&self.pool, true).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::debug!("checkpoint after a deletion was blocked by a reader");
+                self.checkpointer.truncate_soon();
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "checkpoint after a deletion failed");
+                self.checkpointer.truncate_soon();
+            }
         }
     }
 }

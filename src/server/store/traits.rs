@@ -306,10 +306,6 @@ pub trait DirectStore: Send + Sync {
     /// Hides the conversation from `user`'s side nav until a message after its current last
     /// event arrives; false when they are not a member.
     async fn close_conversation(&self, id: ConversationId, user: UserId) -> StoreResult<bool>;
-    /// The members who had closed the conversation and whom message `seq` brings it back to:
-    /// shown again and returned, each once however many messages race. Nobody when `seq` is
-    /// not a message (an edit or a deletion brings nothing back).
-    async fn reopen_for_message(&self, id: ConversationId, seq: Seq) -> StoreResult<Vec<UserId>>;
 }
 
 /// Message search.

@@ -282,6 +282,7 @@ mod tests {
                 attachments: Vec::new(),
             },
             created,
+            reopened: Vec::new(),
         }
     }
 

@@ -60,6 +60,11 @@ macro_rules! impl_batch_append {
                                 .collect();
                         }
                     };
+                    let mut results = results;
+                    if let Err(e) = Self::reopen_in(&mut tx, &mut results).await {
+                        let _ = tx.rollback().await;
+                        return writer::batch_failed(results, &e);
+                    }
                     return match tx.commit().await {
                         Ok(()) => results,
                         Err(e) => writer::batch_failed(results, &e),
@@ -81,10 +86,52 @@ macro_rules! impl_batch_append {
                         }
                     }
                 }
+                if let Err(e) = Self::reopen_in(&mut tx, &mut results).await {
+                    let _ = tx.rollback().await;
+                    return writer::batch_failed(results, &e);
+                }
                 match tx.commit().await {
                     Ok(()) => results,
                     Err(e) => writer::batch_failed(results, &e),
                 }
+            }
+
+            /// Brings each conversation that got new messages in this batch back to the
+            /// members who had closed it (hidden before the newest one), and records them on
+            /// that newest message ([`Inserted::reopened`]). One statement per conversation,
+            /// on the partial index `members_hidden`, under the write lock the batch holds
+            /// already. Only a message does this, not an edit, a deletion or a reaction.
+            async fn reopen_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                results: &mut [StoreResult<Inserted>],
+            ) -> Result<(), sqlx::Error> {
+                // The newest new message of each conversation (seqs grow along the batch).
+                let mut newest: Vec<(i64, usize)> = Vec::new();
+                for (i, result) in results.iter().enumerate() {
+                    let Ok(inserted) = result else { continue };
+                    if !inserted.created || inserted.message.kind != EventKind::Message {
+                        continue;
+                    }
+                    let conversation = inserted.message.conversation_id.0;
+                    match newest.iter_mut().find(|(c, _)| *c == conversation) {
+                        Some(slot) => slot.1 = i,
+                        None => newest.push((conversation, i)),
+                    }
+                }
+                for (conversation, i) in newest {
+                    let Ok(inserted) = &mut results[i] else { continue };
+                    let users: Vec<i64> = sqlx::query_scalar(
+                        "UPDATE members SET hidden_seq = NULL \
+                         WHERE conversation_id = $1 AND hidden_seq IS NOT NULL AND hidden_seq < $2 \
+                         RETURNING user_id",
+                    )
+                    .bind(conversation)
+                    .bind(inserted.message.seq)
+                    .fetch_all(&mut **tx)
+                    .await?;
+                    inserted.reopened = users.into_iter().map(UserId).collect();
+                }
+                Ok(())
             }
 
             /// A batch of one event: one transaction, rolled back for a retry of a stored
@@ -95,12 +142,15 @@ macro_rules! impl_batch_append {
             ) -> StoreResult<Inserted> {
                 let mut tx = pool.begin().await?;
                 let inserted = Self::append_in(&mut tx, e).await?;
-                if inserted.created {
-                    tx.commit().await?;
-                } else {
+                if !inserted.created {
                     tx.rollback().await?;
+                    return Ok(inserted);
                 }
-                Ok(inserted)
+                let mut results = [Ok(inserted)];
+                Self::reopen_in(&mut tx, &mut results).await?;
+                tx.commit().await?;
+                let [result] = results;
+                result
             }
 
             /// One event of a batch, in a savepoint of the batch's transaction. The outer
@@ -187,6 +237,7 @@ macro_rules! impl_batch_append {
                             Ok(first) => Ok(Inserted {
                                 message: first.message.clone(),
                                 created: false,
+                                reopened: Vec::new(),
                             }),
                             Err(StoreError::NotMember) => Err(StoreError::NotMember),
                             Err(_) => Err(StoreError::NotFound),
@@ -196,6 +247,7 @@ macro_rules! impl_batch_append {
                             Ok(Some(message)) => Ok(Inserted {
                                 message,
                                 created: false,
+                                reopened: Vec::new(),
                             }),
                             Ok(None) => Err(StoreError::NotFound),
                             Err(StoreError::Database(e)) => return Err(e),
@@ -210,6 +262,7 @@ macro_rules! impl_batch_append {
                                 Ok(Inserted {
                                     message,
                                     created: true,
+                                    reopened: Vec::new(),
                                 })
                             }
                             Some(Some(_)) => Err(StoreError::NotMember),

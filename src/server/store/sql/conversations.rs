@@ -47,7 +47,7 @@ pub fn summary_select(filter: &str) -> String {
 /// SQL condition: the side nav of member `mb` shows conversation `c`. Hidden while the member
 /// has closed it (`hidden_seq`) and no message came after: deciding this from the messages
 /// themselves, rather than from a flag a send must clear, keeps it right even if the send's
-/// live notice (see `reopen_for_message`) never happens. A range scan on the primary key.
+/// live notice (see `Inserted::reopened`) never happens. A range scan on the primary key.
 pub const SHOWN: &str = "(mb.hidden_seq IS NULL OR EXISTS (SELECT 1 FROM messages h \
      WHERE h.conversation_id = c.id AND h.seq > mb.hidden_seq AND h.kind = 'message'))";
 

@@ -135,41 +135,6 @@ macro_rules! impl_direct_store {
                 .await?;
                 Ok(done.rows_affected() > 0)
             }
-
-            async fn reopen_for_message(
-                &self,
-                id: ConversationId,
-                seq: Seq,
-            ) -> StoreResult<Vec<UserId>> {
-                // Read first: for nearly every message nobody has closed the conversation,
-                // and a read (on the partial index `members_hidden`) takes no write lock.
-                let any: bool = sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM members \
-                     WHERE conversation_id = $1 AND hidden_seq IS NOT NULL AND hidden_seq < $2)",
-                )
-                .bind(id.0)
-                .bind(seq)
-                .fetch_one(&self.pool)
-                .await?;
-                if !any {
-                    return Ok(Vec::new());
-                }
-                // Only the statement that clears a member's mark returns them: two messages
-                // racing bring the conversation back to each member once.
-                // Only a message brings it back (not an edit, a deletion or a reaction).
-                let users: Vec<i64> = sqlx::query_scalar(
-                    "UPDATE members SET hidden_seq = NULL \
-                     WHERE conversation_id = $1 AND hidden_seq IS NOT NULL AND hidden_seq < $2 \
-                       AND EXISTS (SELECT 1 FROM messages x \
-                           WHERE x.conversation_id = $1 AND x.seq = $2 AND x.kind = 'message') \
-                     RETURNING user_id",
-                )
-                .bind(id.0)
-                .bind(seq)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(users.into_iter().map(UserId).collect())
-            }
         }
     };
 }

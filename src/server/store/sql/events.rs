@@ -35,6 +35,7 @@ macro_rules! impl_event_store {
                     return Ok(Inserted {
                         message,
                         created: false,
+                        reopened: Vec::new(),
                     });
                 }
                 // Membership inside the write transaction: a removal or deletion that
@@ -102,6 +103,7 @@ macro_rules! impl_event_store {
                         attachments,
                     },
                     created: true,
+                    reopened: Vec::new(),
                 })
             }
 

@@ -1,0 +1,143 @@
+//! SQLite's WAL checkpoints, off the writer's path.
+//!
+//! By default SQLite checkpoints inside the commit that makes the WAL pass 1,000 pages: that
+//! commit, the writer's, then copies megabytes into the database file before the messages of
+//! its batch are acknowledged, which is what costs Campfire-Rust its p99 (issue 12). Here
+//! every connection has `wal_autocheckpoint=0`, and a task of the store checkpoints from a
+//! connection of its own every [`CHECKPOINT_EVERY`]: `PASSIVE`, which never waits for the
+//! writer or a reader and does what it can now; the writer's next transaction restarts the
+//! WAL once all of it has been copied. A deletion asks for a `TRUNCATE` (SECURITY 32, see
+//! `SqliteStore::after_deletion`), retried here until no reader blocks it.
+
+use sqlx::SqlitePool;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// How often the WAL is copied into the database file.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// The checkpoint task; it stops when the store's last clone drops this.
+pub struct Checkpointer {
+    _stop: oneshot::Sender<()>,
+    truncate: Arc<AtomicBool>,
+}
+
+impl Checkpointer {
+    /// Starts checkpointing `pool`'s database.
+    pub fn start(pool: SqlitePool) -> Self {
+        let (stop, mut stopped) = oneshot::channel::<()>();
+        let truncate = Arc::new(AtomicBool::new(false));
+        let wanted = truncate.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => return,
+                    _ = every.tick() => {}
+                }
+                let truncating = wanted.swap(false, Ordering::AcqRel);
+                match checkpoint(&pool, truncating).await {
+                    Ok(true) => {}
+                    // Blocked by a reader: a truncation is tried again next time.
+                    Ok(false) if truncating => wanted.store(true, Ordering::Release),
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
+                }
+            }
+        });
+        Self {
+            _stop: stop,
+            truncate,
+        }
+    }
+
+    /// Asks for a `TRUNCATE` checkpoint at the next tick, until one succeeds.
+    pub fn truncate_soon(&self) {
+        self.truncate.store(true, Ordering::Release);
+    }
+}
+
+/// One checkpoint: `TRUNCATE` (copy everything, then empty the WAL file) or `PASSIVE`. True
+/// when it was not blocked.
+pub async fn checkpoint(pool: &SqlitePool, truncate: bool) -> Result<bool, sqlx::Error> {
+    let statement = if truncate {
+        "PRAGMA wal_checkpoint(TRUNCATE)"
+    } else {
+        "PRAGMA wal_checkpoint(PASSIVE)"
+    };
+    let (busy, _, _): (i64, i64, i64) = sqlx::query_as(statement).fetch_one(pool).await?;
+    Ok(busy == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::store::{sqlite::SqliteStore, Durability};
+    use sqlx::sqlite::SqlitePoolOptions;
+
+    /// A pool set up as the store's, without its checkpointer.
+    async fn pool(dir: &std::path::Path) -> SqlitePool {
+        let url = format!("sqlite://{}", dir.join("t.db").display());
+        let options = SqliteStore::options(&url, Durability::Normal).unwrap();
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE filler (b BLOB)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool
+    }
+
+    async fn fill(pool: &SqlitePool, commits: usize) {
+        for _ in 0..commits {
+            sqlx::query("INSERT INTO filler VALUES (zeroblob(4000))")
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn no_commit_checkpoints_the_wal_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(dir.path()).await;
+        // Past SQLite's default threshold (1,000 pages), in commits of their own: with its
+        // automatic checkpoint one of them would have copied the WAL and it would restart.
+        fill(&pool, 1_200).await;
+        let (busy, log, copied): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(busy, 0);
+        assert!(
+            log >= 1_200,
+            "the commits left only {log} frames in the WAL"
+        );
+        assert_eq!(copied, log, "a checkpoint copies every one");
+    }
+
+    #[tokio::test]
+    async fn the_checkpointer_empties_the_wal_when_a_deletion_asks() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(dir.path()).await;
+        fill(&pool, 50).await;
+        let wal = dir.path().join("t.db-wal");
+        assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+        let checkpointer = Checkpointer::start(pool.clone());
+        checkpointer.truncate_soon();
+        let deadline = tokio::time::Instant::now() + CHECKPOINT_EVERY * 20;
+        while std::fs::metadata(&wal).unwrap().len() > 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the WAL was never truncated"
+            );
+            tokio::time::sleep(CHECKPOINT_EVERY / 5).await;
+        }
+    }
+}
