@@ -2,7 +2,7 @@
 //! conversation, shown to the other person once something is said, titled with the other
 //! person's name, and closed (hidden) until the next message.
 
-use crate::fixtures::{add_member, append, at, conversation, event, summary, user};
+use crate::fixtures::{add_member, append, at, conversation, event, said, summary, user};
 use palaver::model::{ConversationKind, EventKind, NotifyLevel};
 use palaver::server::store::DirectOpened;
 use palaver::server::{Store, StoreError};
@@ -147,24 +147,6 @@ pub async fn a_new_direct_conversation_appears_for_the_other_person_with_its_fir
     assert_eq!(reopened, []);
     let (_, reopened) = said(&*store, room, &alice, "in the room").await;
     assert_eq!(reopened, [], "nobody had closed the room");
-}
-
-/// Posts a message; returns it and the members it brought the conversation back to.
-async fn said(
-    store: &dyn Store,
-    id: ConversationId,
-    who: &palaver::model::UserView,
-    body: &str,
-) -> (palaver::model::MessageView, Vec<UserId>) {
-    let client_id = format!("c-{body}");
-    let inserted = append(
-        store,
-        event(id, who, EventKind::Message, None, &client_id, body),
-    )
-    .await
-    .expect("append a message");
-    assert!(inserted.created, "{body} was new");
-    (inserted.message, inserted.reopened)
 }
 
 pub async fn closing_a_direct_conversation_hides_it_until_the_next_message(store: Arc<dyn Store>) {

@@ -90,6 +90,17 @@ pub async fn append(store: &dyn Store, e: NewEvent<'_>) -> Result<Inserted, Stor
 
 /// Posts a message; the client id is derived from the body, so bodies must differ.
 pub async fn say(store: &dyn Store, id: ConversationId, who: &UserView, body: &str) -> MessageView {
+    said(store, id, who, body).await.0
+}
+
+/// [`say`], returning also the members the message brought the conversation back to
+/// (`Inserted::reopened`).
+pub async fn said(
+    store: &dyn Store,
+    id: ConversationId,
+    who: &UserView,
+    body: &str,
+) -> (MessageView, Vec<UserId>) {
     let client_id = format!("c-{body}");
     let inserted = append(
         store,
@@ -98,7 +109,7 @@ pub async fn say(store: &dyn Store, id: ConversationId, who: &UserView, body: &s
     .await
     .expect("append a message");
     assert!(inserted.created, "{body} was new");
-    inserted.message
+    (inserted.message, inserted.reopened)
 }
 
 /// The seqs of events as plain numbers, in the order given (to compare with ranges).

@@ -86,7 +86,12 @@ impl Server {
                     ("--token-ttl-secs", "900".into()),
                     (
                         "--durability",
-                        if kind == Kind::SqliteFull { "full" } else { "normal" }.into(),
+                        if kind == Kind::SqliteFull {
+                            "full"
+                        } else {
+                            "normal"
+                        }
+                        .into(),
                     ),
                 ];
                 for (k, val) in flags {

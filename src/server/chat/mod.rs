@@ -33,6 +33,7 @@ use bytes::Bytes;
 use std::sync::Arc;
 
 mod accounts;
+mod appends;
 mod audit;
 mod conversations;
 mod direct;

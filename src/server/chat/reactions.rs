@@ -2,7 +2,7 @@
 //! an event of the conversation's sequence (`react` / `unreact`), so it is live for everyone,
 //! replayed on resume and made idempotent by its client id like a message.
 
-use super::messages::Mode;
+use super::appends::Mode;
 use super::*;
 use crate::reactions;
 

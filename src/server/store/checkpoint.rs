@@ -1,22 +1,34 @@
 //! SQLite's WAL checkpoints, off the writer's path.
 //!
 //! By default SQLite checkpoints inside the commit that makes the WAL pass 1,000 pages: that
-//! commit, the writer's, then copies megabytes into the database file before the messages of
-//! its batch are acknowledged, which is what costs Campfire-Rust its p99 (issue 12). Here
-//! every connection has `wal_autocheckpoint=0`, and a task of the store checkpoints from a
-//! connection of its own every [`CHECKPOINT_EVERY`]: `PASSIVE`, which never waits for the
-//! writer or a reader and does what it can now; the writer's next transaction restarts the
-//! WAL once all of it has been copied. A deletion asks for a `TRUNCATE` (SECURITY 32, see
+//! commit, the writer's, then copies megabytes into the database file and syncs it before the
+//! messages of its batch are acknowledged, which is what costs Campfire-Rust its p99 (issue
+//! 12). Here every connection has `wal_autocheckpoint=0`, and a task of the store checkpoints
+//! from a connection of its own: `PASSIVE`, which never waits for the writer or a reader and
+//! does what it can now; the writer's next transaction restarts the WAL once all of it has
+//! been copied. It checkpoints after [`CHECKPOINT_EVENTS`] appended events or
+//! [`CHECKPOINT_IDLE`], whichever comes first, looking every [`CHECKPOINT_EVERY`]: rarely
+//! when traffic is light, since even off the writer's thread a checkpoint's sync of the
+//! database file can hold up the writer's next write to the same disk for a few
+//! milliseconds. A deletion asks for a `TRUNCATE` (SECURITY 32, see
 //! `SqliteStore::after_deletion`), retried here until no reader blocks it.
 
 use sqlx::SqlitePool;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-/// How often the WAL is copied into the database file.
+/// How often the checkpointer looks whether a checkpoint is due.
 pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Events appended since the last checkpoint that make the next one due (about 4 to 40 MB of
+/// WAL, by the size of the messages and their index entries).
+pub const CHECKPOINT_EVENTS: u64 = 2_000;
+
+/// A checkpoint is due at least this often: it copies what the writer did not count (joins,
+/// sessions, read positions), and costs a few microseconds when there is nothing to copy.
+pub const CHECKPOINT_IDLE: Duration = Duration::from_secs(10);
 
 /// The checkpoint task; it stops when the store's last clone drops this.
 pub struct Checkpointer {
@@ -25,20 +37,27 @@ pub struct Checkpointer {
 }
 
 impl Checkpointer {
-    /// Starts checkpointing `pool`'s database.
-    pub fn start(pool: SqlitePool) -> Self {
+    /// Starts checkpointing `pool`'s database; `written` counts the events the writer has
+    /// appended (`Writer::written`).
+    pub fn start(pool: SqlitePool, written: Arc<AtomicU64>) -> Self {
         let (stop, mut stopped) = oneshot::channel::<()>();
         let truncate = Arc::new(AtomicBool::new(false));
         let wanted = truncate.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(CHECKPOINT_EVERY);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let (mut at_last, mut last) = (0, tokio::time::Instant::now());
             loop {
                 tokio::select! {
                     _ = &mut stopped => return,
                     _ = every.tick() => {}
                 }
+                let now_written = written.load(Ordering::Relaxed);
                 let truncating = wanted.swap(false, Ordering::AcqRel);
+                if !due(now_written - at_last, last.elapsed(), truncating) {
+                    continue;
+                }
+                (at_last, last) = (now_written, tokio::time::Instant::now());
                 match checkpoint(&pool, truncating).await {
                     Ok(true) => {}
                     // Blocked by a reader: a truncation is tried again next time.
@@ -58,6 +77,11 @@ impl Checkpointer {
     pub fn truncate_soon(&self) {
         self.truncate.store(true, Ordering::Release);
     }
+}
+
+/// Whether a checkpoint is due, `appended` events and `since` after the last one.
+fn due(appended: u64, since: Duration, truncate: bool) -> bool {
+    truncate || appended >= CHECKPOINT_EVENTS || since >= CHECKPOINT_IDLE
 }
 
 /// One checkpoint: `TRUNCATE` (copy everything, then empty the WAL file) or `PASSIVE`. True
@@ -103,6 +127,16 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_checkpoint_is_due_after_enough_events_a_while_or_a_deletion() {
+        let soon = CHECKPOINT_IDLE / 2;
+        assert!(!due(0, soon, false), "nothing new");
+        assert!(!due(CHECKPOINT_EVENTS - 1, soon, false), "not yet");
+        assert!(due(CHECKPOINT_EVENTS, soon, false), "enough events");
+        assert!(due(1, CHECKPOINT_IDLE, false), "a while");
+        assert!(due(0, Duration::ZERO, true), "a deletion asks");
+    }
+
     #[tokio::test]
     async fn no_commit_checkpoints_the_wal_itself() {
         let dir = tempfile::tempdir().unwrap();
@@ -129,7 +163,7 @@ mod tests {
         fill(&pool, 50).await;
         let wal = dir.path().join("t.db-wal");
         assert!(std::fs::metadata(&wal).unwrap().len() > 0);
-        let checkpointer = Checkpointer::start(pool.clone());
+        let checkpointer = Checkpointer::start(pool.clone(), Arc::default());
         checkpointer.truncate_soon();
         let deadline = tokio::time::Instant::now() + CHECKPOINT_EVERY * 20;
         while std::fs::metadata(&wal).unwrap().len() > 0 {

@@ -229,12 +229,14 @@ pub struct Found {
 }
 
 mod checkpoint;
+mod features;
 pub mod postgres;
 pub mod rows;
 pub mod sql;
 pub mod sqlite;
 mod traits;
 pub mod writer;
+pub use features::*;
 pub use traits::*;
 
 use std::sync::Arc;

@@ -47,7 +47,8 @@ impl SqliteStore {
         MIGRATOR.run(&pool).await?;
         super::backfill_skeletons(&pool).await?;
         let writer = Self::start_writer(&pool, 1);
-        let checkpointer = super::checkpoint::Checkpointer::start(pool.clone()).into();
+        let checkpointer =
+            super::checkpoint::Checkpointer::start(pool.clone(), writer.written()).into();
         Ok(Self {
             pool,
             writer,

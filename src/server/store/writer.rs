@@ -22,6 +22,7 @@ use crate::model::{EventKind, MessageView, UserView};
 use crate::time::Timestamp;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -109,21 +110,31 @@ struct Job {
 #[derive(Clone)]
 pub struct Writer {
     lanes: Arc<[mpsc::Sender<Job>]>,
+    /// Events the lanes have written (committed or not) since the start.
+    written: Arc<AtomicU64>,
 }
 
 impl Writer {
     /// Starts `lanes` writer tasks (at least one) that write with `write`.
     pub fn start(lanes: usize, write: BatchFn) -> Self {
+        let written = Arc::new(AtomicU64::new(0));
         let lanes: Vec<_> = (0..lanes.max(1))
             .map(|_| {
                 let (tx, rx) = mpsc::channel(QUEUE_MAX);
-                tokio::spawn(run_lane(rx, write.clone()));
+                tokio::spawn(run_lane(rx, write.clone(), written.clone()));
                 tx
             })
             .collect();
         Self {
             lanes: lanes.into(),
+            written,
         }
+    }
+
+    /// The count of events the lanes have written since the start (a batch counts once it
+    /// is done, committed or not): how much the database has grown, for SQLite's checkpoints.
+    pub fn written(&self) -> Arc<AtomicU64> {
+        self.written.clone()
     }
 
     /// Queues `e` on its conversation's lane and waits until its batch has committed.
@@ -192,7 +203,7 @@ fn lane_of(conversation: ConversationId, lanes: usize) -> usize {
 
 /// One lane: waits for an append, takes whatever else is queued (up to [`BATCH_MAX`]),
 /// writes them together and answers each.
-async fn run_lane(mut queue: mpsc::Receiver<Job>, write: BatchFn) {
+async fn run_lane(mut queue: mpsc::Receiver<Job>, write: BatchFn, written: Arc<AtomicU64>) {
     let mut jobs = Vec::with_capacity(BATCH_MAX);
     while queue.recv_many(&mut jobs, BATCH_MAX).await > 0 {
         let mut events = Vec::with_capacity(jobs.len());
@@ -201,7 +212,9 @@ async fn run_lane(mut queue: mpsc::Receiver<Job>, write: BatchFn) {
             events.push(job.event);
             waiting.push((job.committed, job.reply));
         }
+        let count = events.len() as u64;
         let results = write(events).await;
+        written.fetch_add(count, Ordering::Relaxed);
         // Every hook first, in order, then the answers: a sender hears back only after its
         // event (and every event before it) has been published.
         let results: Vec<_> = waiting
@@ -242,7 +255,6 @@ pub fn batch_failed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::MessageView;
     use std::sync::Mutex;
     use tokio::sync::Notify;
 
@@ -264,23 +276,7 @@ mod tests {
 
     fn inserted(e: &OwnedEvent, seq: i64, created: bool) -> Inserted {
         Inserted {
-            message: MessageView {
-                conversation_id: e.conversation_id,
-                seq: Seq(seq),
-                kind: e.kind,
-                target_seq: None,
-                author_id: e.sender.id,
-                author: e.sender.username.clone(),
-                body: e.body.clone(),
-                created_at: e.now,
-                edited_at: None,
-                deleted: false,
-                client_id: e.client_id.clone(),
-                mentions: Vec::new(),
-                reply_to: None,
-                reactions: Vec::new(),
-                attachments: Vec::new(),
-            },
+            message: super::super::sql::batch::new_message(e, Seq(seq)),
             created,
             reopened: Vec::new(),
         }
