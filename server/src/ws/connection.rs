@@ -66,9 +66,9 @@ pub(super) struct Connection {
     pub sent: HashMap<ConversationId, Seq>,
     /// When this socket last answered a `ping` (see [`PONG_EVERY`]).
     pub last_pong: Option<Instant>,
-    /// Forwarded frames are queued without a flush (a batch is being written, see
-    /// [`BATCH_MAX`]); the batch's end flushes them.
-    batching: bool,
+    /// While a batch is being written (see [`BATCH_MAX`]): forwarded frames are queued
+    /// without a flush, until this deadline; the batch's end flushes them.
+    batching: Option<Instant>,
     subscriptions: StreamMap<ConversationId, BroadcastStream<HubEvent>>,
     /// Messages queued and not yet acknowledged, oldest first: acknowledged in the order
     /// they arrived (see [`SENDS_IN_FLIGHT`]). Each waits in a task of its own (or is
@@ -112,7 +112,7 @@ pub(super) async fn serve(gateway: Gateway, socket: WebSocket, handshake_user: U
         expires_at,
         sent: HashMap::new(),
         last_pong: None,
-        batching: false,
+        batching: None,
         subscriptions: StreamMap::new(),
         acks: VecDeque::new(),
     };
@@ -246,7 +246,7 @@ impl Connection {
         id: ConversationId,
         event: Result<HubEvent, BroadcastStreamRecvError>,
     ) -> Flow {
-        self.batching = true;
+        self.batching = Some(Instant::now() + super::writes::WRITE_TIMEOUT);
         let mut outcome = self.on_conversation(id, event).await;
         for _ in 1..BATCH_MAX {
             if !matches!(outcome, Flow::Continue) {
@@ -258,7 +258,7 @@ impl Connection {
                 _ => break,
             }
         }
-        self.batching = false;
+        self.batching = None;
         match outcome {
             Flow::Continue => flow(flush(&mut self.sink).await),
             close => close,
@@ -381,8 +381,8 @@ impl Connection {
         let Ok(text) = Utf8Bytes::try_from(event.payload().clone()) else {
             return Flow::Continue;
         };
-        if self.batching {
-            flow(feed(&mut self.sink, Message::Text(text)).await)
+        if let Some(deadline) = self.batching {
+            flow(feed(&mut self.sink, Message::Text(text), deadline).await)
         } else {
             flow(write(&mut self.sink, Message::Text(text)).await)
         }

@@ -201,8 +201,15 @@ impl Connection {
                 _ => break,
             }
         }
+        let deadline = tokio::time::Instant::now() + super::writes::WRITE_TIMEOUT;
         for frame in &frames {
-            if !feed(&mut self.sink, Message::Text(frame.to_json().into())).await {
+            if !feed(
+                &mut self.sink,
+                Message::Text(frame.to_json().into()),
+                deadline,
+            )
+            .await
+            {
                 return Flow::Close(ABNORMAL, "write failed");
             }
         }
