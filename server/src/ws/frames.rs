@@ -64,7 +64,7 @@ impl Connection {
                         self.listens_to(conversation_id),
                     )
                     .await;
-                // The wait runs as a task of its own: after the commit it reads the database
+                // The wait runs as a task of its own: after the commit it may read the database
                 // (`finish_send`), and a future the socket only polls between frames could
                 // hold pooled connections while the socket waits for one to check its next
                 // frame, which with enough messages in flight is every connection.
