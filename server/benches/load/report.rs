@@ -15,8 +15,10 @@ pub struct Figures {
     pub cpu_per_delivery_us: Option<f64>,
     pub max_acks: Option<f64>,
     pub cpu_per_ack_us: Option<f64>,
-    /// Send-to-ack p50, p99 in ms.
+    /// Send-to-ack p50, p99 in ms, on a quiet server.
     pub ack_latency: Option<(f64, f64)>,
+    /// The same right after the max-sends burst.
+    pub ack_latency_after_burst: Option<(f64, f64)>,
     /// (sockets, KiB per idle socket).
     pub rss: Vec<(usize, Option<f64>)>,
     /// (sockets, seconds, failures).
@@ -128,6 +130,15 @@ pub fn table(store: &str, b: &Figures, p: Option<&Figures>, scale: &Scale) {
         pair(b.ack_latency, "ms"),
         pair(p.ack_latency, "ms"),
         pair_ratio(p.ack_latency, b.ack_latency),
+    );
+    row(
+        format!(
+            "send-to-ack p50 / p99 at {} msg/s, right after the burst",
+            scale.ack_rate
+        ),
+        pair(b.ack_latency_after_burst, "ms"),
+        pair(p.ack_latency_after_burst, "ms"),
+        pair_ratio(p.ack_latency_after_burst, b.ack_latency_after_burst),
     );
     for n in [scale.storm, scale.big] {
         if n == 0 || (n == scale.big && scale.big <= scale.storm) {

@@ -160,8 +160,9 @@ fn reader(ws: futures::stream::SplitStream<Ws>, acks: Rc<RefCell<Acks>>, wake: R
     });
 }
 
-/// One client: acknowledged sends/s with 256 sends in flight, then send-to-ack p50/p99 at
-/// `scale.ack_rate` msg/s on a fixed schedule.
+/// One client: send-to-ack p50/p99 at `scale.ack_rate` msg/s on a fixed schedule, then
+/// acknowledged sends/s with 256 sends in flight, then the latency again right after that
+/// burst (the database is busy with what the burst wrote: for Palaver, checkpointing it).
 pub async fn persisted(server: &Server, auth: &mut Auth, scale: &Scale, f: &mut Figures) {
     auth.refresh().await;
     let (cookie, frame) = auth.socket(0, auth.sends);
@@ -187,17 +188,29 @@ pub async fn persisted(server: &Server, auth: &mut Auth, scale: &Scale, f: &mut 
     let conv = auth.sends;
     const WINDOW: u64 = 256;
 
+    // Latency on a quiet server first, then the burst, then latency again.
+    let mut next_id = 0u64;
+    let Some(steady) =
+        ack_latency(&mut sink, &acks, &wake, conv, run, &mut next_id, scale, "").await
+    else {
+        return;
+    };
+    f.ack_latency = Some(steady);
+    reset(&acks);
+    server.wait_idle().await;
+
     // Max acknowledged sends/s: keep WINDOW in flight for burst_secs.
     let (cpu0, gen0, started) = (server.cpu(), crate::procs::self_cpu(), Instant::now());
     let end = started + Duration::from_secs_f64(scale.burst_secs);
+    let base = next_id;
     let mut sent = 0u64;
     while Instant::now() < end {
         let acked = acks.borrow().count;
         while sent - acked < WINDOW {
             let now = micros_since_epoch(Instant::now());
-            acks.borrow_mut().intended.insert(sent, now);
+            acks.borrow_mut().intended.insert(base + sent, now);
             if sink
-                .feed(client::send_frame(conv, run, sent, now))
+                .feed(client::send_frame(conv, run, base + sent, now))
                 .await
                 .is_err()
             {
@@ -229,22 +242,51 @@ pub async fn persisted(server: &Server, auth: &mut Auth, scale: &Scale, f: &mut 
     );
     f.max_acks = Some(count as f64 / secs);
     f.cpu_per_ack_us = Some(per_ack);
-    {
-        let mut a = acks.borrow_mut();
-        a.intended.clear();
-        a.latency.reset();
-        a.count = 0;
-    }
+    next_id = base + sent;
     server.wait_idle().await;
 
-    // Send-to-ack latency at ack_rate msg/s, open loop.
+    reset(&acks);
+    f.ack_latency_after_burst = ack_latency(
+        &mut sink,
+        &acks,
+        &wake,
+        conv,
+        run,
+        &mut next_id,
+        scale,
+        " right after the burst",
+    )
+    .await;
+}
+
+/// Forgets what a phase measured.
+fn reset(acks: &Rc<RefCell<Acks>>) {
+    let mut a = acks.borrow_mut();
+    a.intended.clear();
+    a.latency.reset();
+    a.count = 0;
+}
+
+/// Send-to-ack latency at `scale.ack_rate` msg/s, open loop; ids from `next_id` on. None when
+/// the socket closed.
+#[allow(clippy::too_many_arguments)]
+async fn ack_latency(
+    sink: &mut futures::stream::SplitSink<Ws, Message>,
+    acks: &Rc<RefCell<Acks>>,
+    wake: &Notify,
+    conv: i64,
+    run: u32,
+    next_id: &mut u64,
+    scale: &Scale,
+    when: &str,
+) -> Option<(f64, f64)> {
     let n = (scale.ack_rate * scale.ack_secs).round() as u64;
     let period = Duration::from_secs_f64(1.0 / scale.ack_rate);
     let t0 = Instant::now() + Duration::from_millis(5);
     for i in 0..n {
         let due = t0 + period.mul_f64(i as f64);
         tokio::time::sleep_until(due.into()).await;
-        let id = sent + i;
+        let id = *next_id + i;
         let intended = micros_since_epoch(due);
         acks.borrow_mut().intended.insert(id, intended);
         if sink
@@ -253,9 +295,10 @@ pub async fn persisted(server: &Server, auth: &mut Auth, scale: &Scale, f: &mut 
             .is_err()
         {
             println!("persisted sends: socket closed");
-            return;
+            return None;
         }
     }
+    *next_id += n;
     let drain = Instant::now() + Duration::from_secs(10);
     while acks.borrow().count < n && Instant::now() < drain {
         let _ = tokio::time::timeout(Duration::from_millis(100), wake.notified()).await;
@@ -266,7 +309,7 @@ pub async fn persisted(server: &Server, auth: &mut Auth, scale: &Scale, f: &mut 
         a.latency.value_at_quantile(0.99),
     );
     println!(
-        "send-to-ack at {} msg/s: {}/{n} acked, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "send-to-ack at {} msg/s{when}: {}/{n} acked, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         scale.ack_rate,
         a.count,
         ms(p50),
@@ -280,5 +323,5 @@ pub async fn persisted(server: &Server, auth: &mut Auth, scale: &Scale, f: &mut 
             a.first_error.as_deref().unwrap_or("")
         );
     }
-    f.ack_latency = Some((ms(p50), ms(p99)));
+    Some((ms(p50), ms(p99)))
 }
