@@ -191,26 +191,17 @@ impl Connection {
     /// Answers a queued message once its commit is known, and any others already known
     /// with it, in one write.
     pub(super) async fn on_acked(&mut self, acked: Acked) -> Flow {
-        let mut frames = vec![ack_frame(acked)];
-        while frames.len() < BATCH_MAX {
-            if self.acks.is_empty() {
-                break;
-            }
-            match oldest(&mut self.acks).now_or_never() {
-                Some(acked) => frames.push(ack_frame(acked)),
-                _ => break,
-            }
-        }
         let deadline = tokio::time::Instant::now() + super::writes::WRITE_TIMEOUT;
-        for frame in &frames {
-            if !feed(
-                &mut self.sink,
-                Message::Text(frame.to_json().into()),
-                deadline,
-            )
-            .await
-            {
+        let mut next = Some(acked);
+        let mut written = 0;
+        while let Some(acked) = next.take() {
+            let frame = Message::Text(ack_frame(acked).to_json().into());
+            if !feed(&mut self.sink, frame, deadline).await {
                 return Flow::Close(ABNORMAL, "write failed");
+            }
+            written += 1;
+            if written < BATCH_MAX && !self.acks.is_empty() {
+                next = oldest(&mut self.acks).now_or_never();
             }
         }
         flow(flush(&mut self.sink).await)

@@ -49,8 +49,8 @@ macro_rules! impl_batch_append {
                             .collect()
                     }
                 };
-                if events.iter().all(writer::OwnedEvent::is_plain_message) {
-                    let results = match Self::append_messages(&mut tx, &events).await {
+                let mut results = if events.iter().all(writer::OwnedEvent::is_plain_message) {
+                    match Self::append_messages(&mut tx, &events).await {
                         Ok(results) => results,
                         Err(e) => {
                             let _ = tx.rollback().await;
@@ -59,33 +59,26 @@ macro_rules! impl_batch_append {
                                 .map(|_| Err(StoreError::Batch(e.to_string())))
                                 .collect();
                         }
-                    };
-                    let mut results = results;
-                    if let Err(e) = Self::reopen_in(&mut tx, &mut results).await {
-                        let _ = tx.rollback().await;
-                        return writer::batch_failed(results, &e);
                     }
-                    return match tx.commit().await {
-                        Ok(()) => results,
-                        Err(e) => writer::batch_failed(results, &e),
-                    };
-                }
-                let mut results = Vec::with_capacity(events.len());
-                for event in &events {
-                    match Self::append_in_savepoint(&mut tx, &event.as_new()).await {
-                        Ok(result) => results.push(result),
-                        // The savepoint itself failed: the transaction's state is unknown.
-                        // This event and the rest are not written at all.
-                        Err(e) => {
-                            let _ = tx.rollback().await;
-                            let mut failed = writer::batch_failed(results, &e);
-                            failed.resize_with(events.len(), || {
-                                Err(StoreError::Batch(e.to_string()))
-                            });
-                            return failed;
+                } else {
+                    let mut results = Vec::with_capacity(events.len());
+                    for event in &events {
+                        match Self::append_in_savepoint(&mut tx, &event.as_new()).await {
+                            Ok(result) => results.push(result),
+                            // The savepoint itself failed: the transaction's state is unknown.
+                            // This event and the rest are not written at all.
+                            Err(e) => {
+                                let _ = tx.rollback().await;
+                                let mut failed = writer::batch_failed(results, &e);
+                                failed.resize_with(events.len(), || {
+                                    Err(StoreError::Batch(e.to_string()))
+                                });
+                                return failed;
+                            }
                         }
                     }
-                }
+                    results
+                };
                 if let Err(e) = Self::reopen_in(&mut tx, &mut results).await {
                     let _ = tx.rollback().await;
                     return writer::batch_failed(results, &e);
@@ -170,7 +163,6 @@ macro_rules! impl_batch_append {
             }
         }
 
-
         impl $store {
             /// A batch of plain messages, written in the caller's transaction. Answers, in the
             /// order of `events`: the new message; the one stored earlier under the same
@@ -186,17 +178,18 @@ macro_rules! impl_batch_append {
                 // Claim every seq the batch could need, per conversation in id order (the
                 // order every writer locks conversation rows in, so two lanes cannot
                 // deadlock). The first write takes the lock, as in `append_in`.
-                let mut wanted: Vec<(i64, i64)> = Vec::new();
+                let mut claimed: Vec<(i64, i64)> = Vec::new();
                 for e in events {
-                    match wanted.iter_mut().find(|(c, _)| *c == e.conversation_id.0) {
+                    match claimed.iter_mut().find(|(c, _)| *c == e.conversation_id.0) {
                         Some((_, n)) => *n += 1,
-                        None => wanted.push((e.conversation_id.0, 1)),
+                        None => claimed.push((e.conversation_id.0, 1)),
                     }
                 }
-                wanted.sort_unstable();
-                // Per conversation: the first seq claimed (None: deleted or unknown).
-                let mut next: HashMap<i64, Option<i64>> = HashMap::new();
-                for &(conversation, n) in &wanted {
+                claimed.sort_unstable();
+                // Per live conversation: the first seq claimed, and the next one to give out.
+                // A deleted or unknown conversation has no entry.
+                let mut seqs: HashMap<i64, (i64, i64)> = HashMap::new();
+                for &(conversation, n) in &claimed {
                     let last: Option<i64> = sqlx::query_scalar(
                         "UPDATE conversations SET last_seq = last_seq + $1 \
                          WHERE id = $2 AND deleted_at IS NULL RETURNING last_seq",
@@ -205,9 +198,10 @@ macro_rules! impl_batch_append {
                     .bind(conversation)
                     .fetch_optional(&mut **tx)
                     .await?;
-                    next.insert(conversation, last.map(|last| last - n + 1));
+                    if let Some(last) = last {
+                        seqs.insert(conversation, (last - n + 1, last - n + 1));
+                    }
                 }
-                let first_seq: HashMap<i64, Option<i64>> = next.clone();
                 // Membership and retries, for the whole batch in one read.
                 let mut check = sqlx::QueryBuilder::<$db>::new("WITH b(i, c, u, k) AS (");
                 check.push_values(events.iter().enumerate(), |mut row, (i, e)| {
@@ -227,47 +221,50 @@ macro_rules! impl_batch_append {
                 let mut results: Vec<StoreResult<Inserted>> = Vec::with_capacity(events.len());
                 // Where each (conversation, sender, client id) of the batch was answered.
                 let mut first_of: HashMap<(i64, i64, &str), usize> = HashMap::new();
-                let mut new = Vec::new();
+                // The new messages: their place in the batch and their seq.
+                let mut new: Vec<(usize, Seq)> = Vec::new();
                 for (i, e) in events.iter().enumerate() {
                     let key = (e.conversation_id.0, e.sender.id.0, e.client_id.as_str());
                     let (_, member, stored) = checked[i];
-                    let result = if let Some(&earlier) = first_of.get(&key) {
-                        // The same message twice in one batch: a retry of the first.
-                        match &results[earlier] {
-                            Ok(first) => Ok(Inserted {
-                                message: first.message.clone(),
-                                created: false,
+                    // The checks in the order of `append_in`: the conversation, a retry,
+                    // the membership.
+                    let result = if let Some((_, next)) = seqs.get_mut(&e.conversation_id.0) {
+                        if let Some(&earlier) = first_of.get(&key) {
+                            // The same message twice in one batch: a retry of the first.
+                            match &results[earlier] {
+                                Ok(first) => Ok(Inserted {
+                                    message: first.message.clone(),
+                                    created: false,
+                                    reopened: Vec::new(),
+                                }),
+                                Err(StoreError::NotMember) => Err(StoreError::NotMember),
+                                Err(_) => Err(StoreError::NotFound),
+                            }
+                        } else if stored {
+                            match Self::stored_event(tx, &e.as_new()).await {
+                                Ok(Some(message)) => Ok(Inserted {
+                                    message,
+                                    created: false,
+                                    reopened: Vec::new(),
+                                }),
+                                Ok(None) => Err(StoreError::NotFound),
+                                Err(StoreError::Database(e)) => return Err(e),
+                                Err(e) => Err(e),
+                            }
+                        } else if member {
+                            let seq = Seq(*next);
+                            *next += 1;
+                            new.push((i, seq));
+                            Ok(Inserted {
+                                message: new_message(e, seq),
+                                created: true,
                                 reopened: Vec::new(),
-                            }),
-                            Err(StoreError::NotMember) => Err(StoreError::NotMember),
-                            Err(_) => Err(StoreError::NotFound),
-                        }
-                    } else if stored {
-                        match Self::stored_event(tx, &e.as_new()).await {
-                            Ok(Some(message)) => Ok(Inserted {
-                                message,
-                                created: false,
-                                reopened: Vec::new(),
-                            }),
-                            Ok(None) => Err(StoreError::NotFound),
-                            Err(StoreError::Database(e)) => return Err(e),
-                            Err(e) => Err(e),
+                            })
+                        } else {
+                            Err(StoreError::NotMember)
                         }
                     } else {
-                        match next.get_mut(&e.conversation_id.0) {
-                            Some(Some(seq)) if member => {
-                                let message = new_message(e, Seq(*seq));
-                                *seq += 1;
-                                new.push(i);
-                                Ok(Inserted {
-                                    message,
-                                    created: true,
-                                    reopened: Vec::new(),
-                                })
-                            }
-                            Some(Some(_)) => Err(StoreError::NotMember),
-                            _ => Err(StoreError::NotFound),
-                        }
+                        Err(StoreError::NotFound)
                     };
                     first_of.entry(key).or_insert(i);
                     results.push(result);
@@ -276,9 +273,8 @@ macro_rules! impl_batch_append {
                     let mut insert = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at, kind, mentions) ",
                     );
-                    insert.push_values(new.iter(), |mut row, &i| {
-                        let (e, m) = (&events[i], &results[i]);
-                        let seq = m.as_ref().map(|m| m.message.seq).unwrap_or(Seq::ZERO);
+                    insert.push_values(new.iter(), |mut row, &(i, seq)| {
+                        let e = &events[i];
                         row.push_bind(e.conversation_id.0)
                             .push_bind(seq)
                             .push_bind(e.sender.id.0)
@@ -293,9 +289,8 @@ macro_rules! impl_batch_append {
                     // oneself counts for nothing).
                     let mentioned: Vec<(i64, i64, Seq)> = new
                         .iter()
-                        .flat_map(|&i| {
+                        .flat_map(|&(i, seq)| {
                             let e = &events[i];
-                            let seq = results[i].as_ref().map(|m| m.message.seq).unwrap_or(Seq::ZERO);
                             e.mentions
                                 .iter()
                                 .filter(move |u| **u != e.sender.id)
@@ -315,30 +310,18 @@ macro_rules! impl_batch_append {
                 // Settle each conversation: the seqs not used (retries, refusals) are given
                 // back, and new messages are new activity.
                 let newest = events.iter().map(|e| e.now).max().unwrap_or(Timestamp(0));
-                for (conversation, first) in first_seq {
-                    let (Some(first), Some(Some(after))) = (first, next.get(&conversation)) else {
-                        continue;
-                    };
-                    let (used, claimed) = (*after - first, wanted.iter().find(|(c, _)| *c == conversation).map_or(0, |(_, n)| *n));
-                    if used == claimed {
-                        sqlx::query("UPDATE conversations SET last_activity_at = $1 WHERE id = $2")
-                            .bind(newest)
-                            .bind(conversation)
-                            .execute(&mut **tx)
-                            .await?;
-                    } else {
-                        sqlx::query(
-                            "UPDATE conversations SET last_seq = $1, \
-                                 last_activity_at = CASE WHEN $2 THEN $3 ELSE last_activity_at END \
-                             WHERE id = $4",
-                        )
-                        .bind(*after - 1)
-                        .bind(used > 0)
-                        .bind(newest)
-                        .bind(conversation)
-                        .execute(&mut **tx)
-                        .await?;
-                    }
+                for (conversation, (first, next)) in seqs {
+                    sqlx::query(
+                        "UPDATE conversations SET last_seq = $1, \
+                             last_activity_at = CASE WHEN $2 THEN $3 ELSE last_activity_at END \
+                         WHERE id = $4",
+                    )
+                    .bind(next - 1)
+                    .bind(next > first)
+                    .bind(newest)
+                    .bind(conversation)
+                    .execute(&mut **tx)
+                    .await?;
                 }
                 Ok(results)
             }

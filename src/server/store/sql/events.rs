@@ -208,7 +208,7 @@ macro_rules! impl_event_store {
 
             /// Indexes the members message `seq` mentions, for their unread-mention counts.
             /// Mentioning oneself counts for nothing.
-            pub(crate) async fn index_mentions(
+            async fn index_mentions(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 e: &NewEvent<'_>,
                 seq: Seq,
