@@ -16,7 +16,8 @@
 //! `PALAVER_BENCH_SCALE` (`full` or `small`), `PALAVER_BENCH_STORES` (default
 //! `sqlite,sqlite-full,postgres` at full size, `sqlite,postgres` small; `sqlite-full` is SQLite
 //! with `--durability full`), `PALAVER_TEST_POSTGRES` (admin URL, default
-//! postgres://postgres@127.0.0.1:5432/postgres; a fresh database is created and dropped).
+//! postgres://postgres@127.0.0.1:5432/postgres; a fresh database is created and dropped),
+//! `PALAVER_BENCH_SCENARIOS` (a comma-separated subset of `memory,fanout,sends`; default all).
 //!
 //! The same binary is the baseline server when started as `load --baseline PORT`.
 
@@ -219,9 +220,17 @@ async fn run_server(kind: Kind, bin: &std::path::Path, scale: &Scale) -> Option<
     let mut figures = Figures::default();
     let mut auth = setup::prepare(&server, scale).await;
     server.wait_idle().await;
-    scenarios::storm_and_memory(&server, &mut auth, scale, &mut figures).await;
-    fanout::fixed_and_ramp(&server, &mut auth, scale, &mut figures).await;
-    scenarios::persisted(&server, &mut auth, scale, &mut figures).await;
+    let only = std::env::var("PALAVER_BENCH_SCENARIOS").unwrap_or_default();
+    let runs = |name: &str| only.is_empty() || only.split(',').any(|s| s.trim() == name);
+    if runs("memory") {
+        scenarios::storm_and_memory(&server, &mut auth, scale, &mut figures).await;
+    }
+    if runs("fanout") {
+        fanout::fixed_and_ramp(&server, &mut auth, scale, &mut figures).await;
+    }
+    if runs("sends") {
+        scenarios::persisted(&server, &mut auth, scale, &mut figures).await;
+    }
     server.stop().await;
     Some(figures)
 }

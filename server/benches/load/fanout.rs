@@ -22,6 +22,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 const P99_LIMIT_US: u64 = 100_000;
 const LOSS_LIMIT: f64 = 0.001;
+/// What Palaver logs when a socket's subscription lagged (server/src/ws/connection.rs).
+const LAGGED: &str = "subscriber lagged";
 
 struct Room {
     conversation: i64,
@@ -53,6 +55,9 @@ struct Step {
     /// Worst lateness of the generator's own sends against their schedule (µs).
     send_lag_max: u64,
     errors: u64,
+    /// Subscribers that fell behind their conversation's channel and were resynced from the
+    /// database during the step (read from the server's log).
+    resyncs: usize,
 }
 
 impl Step {
@@ -84,6 +89,9 @@ impl Step {
             ms(self.send_lag_max),
             if self.errors > 0 { format!(", {} error frames", self.errors) } else { String::new() }
         );
+        if self.resyncs > 0 {
+            println!("    {} lagged subscribers resynced from the database", self.resyncs);
+        }
     }
 }
 
@@ -150,6 +158,7 @@ impl Room {
         self.next_id = hi;
         self.seen.borrow_mut().window(lo, hi);
         let errors0 = self.seen.borrow().errors;
+        let resyncs0 = server.log_count(LAGGED);
         let (cpu0, gen0, started) = (server.cpu(), procs::self_cpu(), Instant::now());
         let (waited0, gen_waited0) = (server.waited(), procs::self_waited());
         let period = Duration::from_secs_f64(1.0 / rate);
@@ -211,6 +220,7 @@ impl Room {
             server_waited,
             send_lag_max: lag_max,
             errors: seen.errors - errors0,
+            resyncs: server.log_count(LAGGED).saturating_sub(resyncs0),
         }
     }
 

@@ -184,6 +184,16 @@ impl Server {
         lines[lines.len().saturating_sub(20)..].join("\n")
     }
 
+    /// How many lines of the server's log so far hold `needle` (the bench runs the server with
+    /// `RUST_LOG=warn`: a lagged subscriber's resync is one such line).
+    pub fn log_count(&self, needle: &str) -> usize {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(needle))
+            .count()
+    }
+
     /// User + system CPU time of the server so far (all its threads).
     pub fn cpu(&self) -> Duration {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap_or_default();
