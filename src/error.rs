@@ -48,6 +48,10 @@ pub enum CoreError {
     UsernameLookalike(String),
     #[error("You were removed from this conversation. An owner or admin must lift the ban before you can join again.")]
     Banned,
+    /// An instance admin disabled the account: sign-in is refused with this, after the
+    /// password was found right (a wrong one still answers `BadCredentials`).
+    #[error("This account has been disabled. Ask an administrator of this Palaver to enable it.")]
+    AccountDisabled,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -73,6 +77,7 @@ impl CoreError {
                 ErrorCode::InvalidMessage
             }
             CoreError::BadCredentials | CoreError::Unauthenticated => ErrorCode::Unauthenticated,
+            CoreError::AccountDisabled => ErrorCode::AccountDisabled,
             CoreError::NotMember => ErrorCode::NotMember,
             CoreError::NotYours
             | CoreError::OwnerCannotLeave

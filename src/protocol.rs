@@ -242,6 +242,9 @@ pub enum ErrorCode {
     Forbidden,
     /// Too many requests too fast, or the server is busy: wait `retry_after_secs`.
     RateLimited,
+    /// The account was disabled by an instance admin: the socket closes next, and signing
+    /// in is refused until an admin enables it.
+    AccountDisabled,
     Internal,
 }
 

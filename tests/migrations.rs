@@ -22,6 +22,7 @@ const BOOLEANS: &[(&str, &str)] = &[
     ("conversations", "public"),
     ("attachments", "thumbnail"),
     ("file_removals", "thumbnail"),
+    ("users", "is_admin"),
 ];
 
 /// The text index of message search is each dialect's own (migrations 0008): SQLite's FTS5

@@ -10,6 +10,8 @@ mod support;
 
 #[path = "store_contract/accounts.rs"]
 mod accounts;
+#[path = "store_contract/admin.rs"]
+mod admin;
 #[path = "store_contract/attachments.rs"]
 mod attachments;
 #[path = "store_contract/attention.rs"]
@@ -169,5 +171,10 @@ contract! {
         attachments::deleting_a_message_or_conversation_or_expiring_an_upload_queues_the_bytes,
         profiles::a_profile_is_set_read_and_listed_with_the_members,
         profiles::replacing_or_removing_an_avatar_queues_the_old_picture,
+        admin::the_first_account_is_the_admin_and_the_last_admin_stays,
+        admin::two_admins_demoting_each_other_at_once_leave_one,
+        admin::disabling_ends_every_session_and_kills_the_accounts_invites,
+        admin::the_account_list_pages_by_name_with_search_and_rollups,
+        admin::a_reset_link_works_once_until_it_expires_or_is_replaced,
     ]
 }

@@ -28,10 +28,18 @@ pub enum AuditAction {
     InviteRevoked,
     ConversationDeleted,
     BanLifted,
+    /// An instance admin disabled an account (issue 14).
+    AccountDisabled,
+    AccountEnabled,
+    AdminGranted,
+    AdminRevoked,
+    PasswordResetLinkCreated,
+    /// The account's owner set a new password with a reset link.
+    PasswordReset,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 17] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::SignUp,
         AuditAction::SignIn,
         AuditAction::SignInFailed,
@@ -49,6 +57,12 @@ impl AuditAction {
         AuditAction::InviteRevoked,
         AuditAction::ConversationDeleted,
         AuditAction::BanLifted,
+        AuditAction::AccountDisabled,
+        AuditAction::AccountEnabled,
+        AuditAction::AdminGranted,
+        AuditAction::AdminRevoked,
+        AuditAction::PasswordResetLinkCreated,
+        AuditAction::PasswordReset,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +84,12 @@ impl AuditAction {
             AuditAction::InviteRevoked => "invite_revoked",
             AuditAction::ConversationDeleted => "conversation_deleted",
             AuditAction::BanLifted => "ban_lifted",
+            AuditAction::AccountDisabled => "account_disabled",
+            AuditAction::AccountEnabled => "account_enabled",
+            AuditAction::AdminGranted => "admin_granted",
+            AuditAction::AdminRevoked => "admin_revoked",
+            AuditAction::PasswordResetLinkCreated => "password_reset_link_created",
+            AuditAction::PasswordReset => "password_reset",
         }
     }
 

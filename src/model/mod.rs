@@ -5,6 +5,7 @@ use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
+mod admin;
 mod attachment;
 mod audit;
 mod direct;
@@ -12,6 +13,9 @@ mod message;
 mod notify;
 mod search;
 
+pub use admin::{
+    AccountAction, AdminUser, AdminUserPage, ResetLink, ADMIN_SEARCH_MAX_CHARS, ADMIN_USERS_PAGE,
+};
 pub use attachment::Attachment;
 pub use audit::{AuditAction, AuditEntry, AuditPage};
 pub use direct::ConversationKind;

@@ -12,6 +12,6 @@ pub mod store;
 
 pub use store::{postgres, sqlite};
 
-pub use chat::{Chat, ChatConfig, ClientMeta, QueuedSend, SessionUser, SocketSlot};
+pub use chat::{grant_admin, Chat, ChatConfig, ClientMeta, QueuedSend, SessionUser, SocketSlot};
 pub use hub::{Hub, HubEvent, LocalHub, Topic};
 pub use store::{Store, StoreError};

@@ -77,6 +77,19 @@ impl Chat {
         };
         let ok = self.check_password(username, addr, password, hash).await?;
         match (ok, user) {
+            // The password was right: only now may the answer say the account is disabled.
+            (true, Some(user)) if !self.store.may_sign_in(user.id).await? => {
+                self.audit(AuditRecord {
+                    action: AuditAction::SignInFailed,
+                    actor_id: Some(user.id),
+                    actor_name: Some(&user.username),
+                    detail: Some("account disabled"),
+                    client_addr: addr,
+                    ..Default::default()
+                })
+                .await;
+                Err(CoreError::AccountDisabled)
+            }
             (true, Some(user)) => {
                 self.audit(AuditRecord {
                     action: AuditAction::SignIn,

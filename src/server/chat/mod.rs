@@ -9,8 +9,8 @@ use super::limits::{Limits, LimitsConfig};
 
 #[allow(unused_imports)]
 use super::store::{
-    AttentionStore, AuditStore, ConversationStore, DirectStore, EventStore, InviteStore,
-    MemberStore, SearchStore, SessionStore, UserStore,
+    AdminStore, AttentionStore, AuditStore, ConversationStore, DirectStore, EventStore,
+    InviteStore, MemberStore, SearchStore, SessionStore, UserStore,
 };
 use super::store::{
     AuditFilter, AuditRecord, Ban, InviteLimits, JoinOutcome, JoinVia, Leave, NewEvent, NewSession,
@@ -33,6 +33,7 @@ use bytes::Bytes;
 use std::sync::Arc;
 
 mod accounts;
+mod admin;
 mod appends;
 mod audit;
 mod conversations;
@@ -50,6 +51,7 @@ mod sessions;
 #[cfg(test)]
 mod tests;
 
+pub use admin::{grant_admin, DISABLED_NOTICE};
 pub use files::{SweepReport, PENDING_UPLOAD_TTL_MS};
 pub use messages::QueuedSend;
 pub use presence::SocketSlot;

@@ -110,15 +110,29 @@ impl Chat {
 
     /// Tells the user's sockets opened under `sessions` to close.
     pub(super) fn end_sessions(&self, user: UserId, sessions: Vec<SessionId>, message: &str) {
+        self.end_sessions_as(
+            user,
+            sessions,
+            crate::protocol::ErrorCode::Unauthenticated,
+            message,
+        );
+    }
+
+    /// Tells the user's sockets opened under `sessions` to close, after an `error` frame
+    /// with `code` and `message` (clients branch on the code: `account_disabled` says why
+    /// on the sign-in page).
+    pub(super) fn end_sessions_as(
+        &self,
+        user: UserId,
+        sessions: Vec<SessionId>,
+        code: crate::protocol::ErrorCode,
+        message: &str,
+    ) {
         self.hub.publish(
             Topic::User(user),
             HubEvent::SessionsEnded {
                 sessions: sessions.into(),
-                payload: frame_bytes(&ServerFrame::error(
-                    crate::protocol::ErrorCode::Unauthenticated,
-                    message,
-                    None,
-                )),
+                payload: frame_bytes(&ServerFrame::error(code, message, None)),
             },
         );
     }

@@ -108,3 +108,64 @@ pub trait ProfileStore: Send + Sync {
     /// Whether some account's avatar has this id now.
     async fn avatar_exists(&self, avatar: &AttachmentId) -> StoreResult<bool>;
 }
+
+/// Instance administration (issue 14): admins, disabled accounts, the account list.
+#[async_trait]
+pub trait AdminStore: Send + Sync {
+    /// Whether `user` is an instance admin with an enabled account.
+    async fn is_admin(&self, user: UserId) -> StoreResult<bool>;
+    /// Whether the account exists and is enabled.
+    async fn may_sign_in(&self, user: UserId) -> StoreResult<bool>;
+    /// Grants (`true`) or revokes instance admin; false when it already was so.
+    /// `NotFound`: no such account; `Forbidden`: revoking the last enabled admin.
+    async fn set_admin(&self, user: UserId, admin: bool) -> StoreResult<bool>;
+    /// Disables the account at `at` (Some) or enables it (None). Disabling ends every
+    /// session of the account in the same transaction and answers their ids; None when the
+    /// account already was so. `NotFound`; `Forbidden`: disabling the last enabled admin.
+    /// While disabled, none of the account's sessions is honoured (a sign-in that raced the
+    /// change included) and its invite links are dead.
+    async fn set_disabled(
+        &self,
+        user: UserId,
+        at: Option<Timestamp>,
+    ) -> StoreResult<Option<Vec<SessionId>>>;
+    /// Accounts whose username key or lower-cased display name contains `query` (lower-cased
+    /// by the caller; "" for all; `%` and `_` are letters), ordered by username key, after
+    /// the key `after`, at most `limit`, with the key to continue from.
+    async fn admin_users(
+        &self,
+        query: &str,
+        after: Option<&str>,
+        limit: i64,
+        now: Timestamp,
+    ) -> StoreResult<AdminUserPage>;
+    async fn admin_user(&self, user: UserId, now: Timestamp) -> StoreResult<Option<AdminUser>>;
+    /// The account with this (case-folded) username key.
+    async fn user_id_by_key(&self, username_key: &str) -> StoreResult<Option<UserId>>;
+    /// Stores a one-time password reset link for `user` (its code's hash), valid until
+    /// `expires_at`; the account's earlier unused links stop working.
+    async fn create_password_reset(
+        &self,
+        user: UserId,
+        code_hash: &[u8],
+        by: Option<UserId>,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<()>;
+    /// The account a live (unused, unexpired) reset link is for.
+    async fn password_reset_target(
+        &self,
+        code_hash: &[u8],
+        now: Timestamp,
+    ) -> StoreResult<Option<UserView>>;
+    /// Uses a live reset link, in one transaction: marks it used, sets the password hash and
+    /// ends every session of the account. Answers the account and the ended sessions; None
+    /// when the link is not live (used already, also by a concurrent call; expired;
+    /// replaced; unknown).
+    async fn use_password_reset(
+        &self,
+        code_hash: &[u8],
+        password_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<(UserView, Vec<SessionId>)>>;
+}

@@ -8,11 +8,11 @@
 
 use super::sql::prelude::*;
 use super::sql::{
-    attachments::impl_attachment_store, attention::impl_attention_store, audit::impl_audit_store,
-    batch::impl_batch_append, conversations::impl_conversation_store, direct::impl_direct_store,
-    events::impl_event_store, invites::impl_invite_store, members::impl_member_store,
-    profiles::impl_profile_store, reactions::impl_reactions, search::impl_search_store,
-    sessions::impl_session_store, users::impl_user_store,
+    admin::impl_admin_store, attachments::impl_attachment_store, attention::impl_attention_store,
+    audit::impl_audit_store, batch::impl_batch_append, conversations::impl_conversation_store,
+    direct::impl_direct_store, events::impl_event_store, invites::impl_invite_store,
+    members::impl_member_store, profiles::impl_profile_store, reactions::impl_reactions,
+    search::impl_search_store, sessions::impl_session_store, users::impl_user_store,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -61,6 +61,7 @@ impl PostgresStore {
 
 impl_user_store!(PostgresStore);
 impl_profile_store!(PostgresStore);
+impl_admin_store!(PostgresStore, sqlx::Postgres);
 impl_session_store!(PostgresStore);
 impl_conversation_store!(PostgresStore, sqlx::Postgres);
 impl_member_store!(PostgresStore, sqlx::Postgres);

@@ -282,6 +282,7 @@ pub trait Store:
     + SearchStore
     + AttachmentStore
     + ProfileStore
+    + AdminStore
     + Send
     + Sync
     + 'static
@@ -301,6 +302,7 @@ impl<T> Store for T where
         + SearchStore
         + AttachmentStore
         + ProfileStore
+        + AdminStore
         + Send
         + Sync
         + 'static

@@ -79,7 +79,7 @@ macro_rules! impl_batch_append {
                     }
                     results
                 };
-                if let Err(e) = Self::reopen_in(&mut tx, &mut results).await {
+                if let Err(e) = Self::settle_in(&mut tx, &mut results).await {
                     let _ = tx.rollback().await;
                     return writer::batch_failed(results, &e);
                 }
@@ -87,6 +87,39 @@ macro_rules! impl_batch_append {
                     Ok(()) => results,
                     Err(e) => writer::batch_failed(results, &e),
                 }
+            }
+
+            /// What every batch does once its events are in, in its transaction: reopens
+            /// closed conversations ([`Self::reopen_in`]) and adds the new messages to their
+            /// senders' `messages_sent` (one statement per sender: the rollup /admin/users
+            /// reads instead of counting).
+            async fn settle_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                results: &mut [StoreResult<Inserted>],
+            ) -> Result<(), sqlx::Error> {
+                Self::reopen_in(tx, results).await?;
+                let mut sent: Vec<(i64, i64)> = Vec::new();
+                for inserted in results.iter().flatten() {
+                    if !inserted.created || inserted.message.kind != EventKind::Message {
+                        continue;
+                    }
+                    let author = inserted.message.author_id.0;
+                    match sent.iter_mut().find(|(a, _)| *a == author) {
+                        Some(slot) => slot.1 += 1,
+                        None => sent.push((author, 1)),
+                    }
+                }
+                // In id order: PostgreSQL's writer lanes lock these rows, and two batches that
+                // took them in opposite orders could deadlock.
+                sent.sort_unstable();
+                for (author, n) in sent {
+                    sqlx::query("UPDATE users SET messages_sent = messages_sent + $1 WHERE id = $2")
+                        .bind(n)
+                        .bind(author)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
             }
 
             /// Brings each conversation that got new messages in this batch back to the
@@ -140,7 +173,7 @@ macro_rules! impl_batch_append {
                     return Ok(inserted);
                 }
                 let mut results = [Ok(inserted)];
-                Self::reopen_in(&mut tx, &mut results).await?;
+                Self::settle_in(&mut tx, &mut results).await?;
                 tx.commit().await?;
                 let [result] = results;
                 result

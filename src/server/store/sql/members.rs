@@ -1,11 +1,13 @@
 //! Memberships: roles, read positions, joining (by invite or public room) under the member
 //! cap, removal with a ban, and ownership transfer.
 
-/// SQL condition: invite `i` lets someone in at time `$n`.
+/// SQL condition: invite `i` lets someone in at time `$n`: not revoked, expired or used up,
+/// and not made by an account an instance admin disabled.
 pub fn invite_live(n: usize) -> String {
     format!(
         "i.revoked_at IS NULL AND (i.expires_at IS NULL OR i.expires_at > ${n}) \
-         AND (i.max_uses IS NULL OR i.uses < i.max_uses)"
+         AND (i.max_uses IS NULL OR i.uses < i.max_uses) \
+         AND NOT EXISTS (SELECT 1 FROM users d WHERE d.id = i.created_by AND d.disabled_at IS NOT NULL)"
     )
 }
 

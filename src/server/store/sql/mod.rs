@@ -13,6 +13,7 @@
 //! (the approach of vaultwarden's `db_run!`). A backend supplies `pool` and the hook
 //! `after_deletion`.
 
+pub mod admin;
 pub mod attachments;
 pub mod attention;
 pub mod audit;
@@ -75,7 +76,8 @@ pub mod prelude {
     pub use super::batch::new_message;
     pub use super::search::{query_builder, Dialect, Request};
     pub use super::{
-        attachments, conversations, direct, members, sessions, statements, unique_as_conflict,
+        admin, attachments, conversations, direct, members, sessions, statements,
+        unique_as_conflict,
     };
     pub use crate::files::AttachmentId;
     pub use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};

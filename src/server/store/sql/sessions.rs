@@ -33,7 +33,8 @@ macro_rules! impl_session_store {
                 let row: Option<SessionRow> = sqlx::query_as(
                     "SELECT s.id AS session_id, u.id AS user_id, u.username, s.last_seen_at \
                      FROM sessions s JOIN users u ON u.id = s.user_id \
-                     WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
+                     WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
+                       AND u.disabled_at IS NULL",
                 )
                 .bind(token_hash)
                 .bind(now)
@@ -64,7 +65,9 @@ macro_rules! impl_session_store {
                 now: Timestamp,
             ) -> StoreResult<Option<UserId>> {
                 let found: Option<i64> = sqlx::query_scalar(
-                    "SELECT user_id FROM sessions WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2",
+                    "SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
+                       AND u.disabled_at IS NULL",
                 )
                 .bind(session_id)
                 .bind(now)

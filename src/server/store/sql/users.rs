@@ -7,6 +7,7 @@ macro_rules! impl_user_store {
             /// Inserts, then looks for another account with the same skeleton inside the same
             /// transaction, after taking the sign-up lock, so two look-alikes signing up at
             /// once cannot both get in.
+            /// The first account of an instance is its admin (decided under the same lock).
             /// The only unique index on users is the username key, so a unique violation here
             /// can only mean "taken".
             async fn create_user(&self, u: NewUser<'_>) -> StoreResult<UserView> {
@@ -21,8 +22,8 @@ macro_rules! impl_user_store {
                 .execute(&mut *tx)
                 .await?;
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO users (username, username_key, username_skeleton, password_hash, created_at) \
-                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    "INSERT INTO users (username, username_key, username_skeleton, password_hash, created_at, is_admin) \
+                     VALUES ($1, $2, $3, $4, $5, NOT EXISTS (SELECT 1 FROM users)) RETURNING id",
                 )
                 .bind(u.username)
                 .bind(u.key)
