@@ -199,6 +199,7 @@ mod ssr {
                 | CoreError::OwnerCannotLeave
                 | CoreError::Forbidden(_)
                 | CoreError::WrongPassword
+                | CoreError::AccountDisabled
                 | CoreError::Banned => AppError::Forbidden(e.to_string()),
                 CoreError::NotFound(_) | CoreError::InviteInvalid | CoreError::NotPublic => {
                     AppError::NotFound(e.to_string())

@@ -19,12 +19,12 @@ pub struct Config {
     pub public_origin: Option<String>,
 
     /// Directory for the embedded database and the generated signing key.
-    #[arg(long, env = "PALAVER_DATA_DIR", default_value = "data")]
+    #[arg(long, env = "PALAVER_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,
 
     /// Database URL: sqlite://<path> (the default, sqlite://<data-dir>/palaver.db) or
     /// postgres://user@host/db for PostgreSQL. Migrations run on start.
-    #[arg(long, env = "PALAVER_DATABASE_URL")]
+    #[arg(long, env = "PALAVER_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
 
     /// When SQLite reports a commit done, and so when a message is acknowledged: `normal`
@@ -112,6 +112,29 @@ pub struct Config {
     /// would set it.
     #[arg(skip = 1u32)]
     pub rate_scale: u32,
+
+    /// Without a command, Palaver serves.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What the binary does instead of serving.
+#[derive(clap::Subcommand, Clone, Debug)]
+pub enum Command {
+    /// Administration on the database of `--data-dir` / `--database-url`, with or without a
+    /// server running on it.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(clap::Subcommand, Clone, Debug)]
+pub enum AdminCommand {
+    /// Makes an account an instance administrator and enables it: the rescue for an
+    /// instance with no enabled administrator. Recorded in the audit log.
+    Grant {
+        /// The account's username (any case).
+        username: String,
+    },
 }
 
 impl std::fmt::Debug for Config {
@@ -138,6 +161,7 @@ impl std::fmt::Debug for Config {
             .field("header_timeout_secs", &self.header_timeout_secs)
             .field("connections_per_address", &self.connections_per_address)
             .field("max_upload_mb", &self.max_upload_mb)
+            .field("command", &self.command)
             .finish()
     }
 }
@@ -229,5 +253,27 @@ mod tests {
             .expect_err("an unknown durability is refused")
             .to_string();
         assert!(err.contains("normal") && err.contains("full"), "{err}");
+    }
+
+    #[test]
+    fn admin_grant_parses_with_the_database_flags_on_either_side() {
+        for args in [
+            &["palaver", "admin", "grant", "Bob", "--data-dir", "/tmp/x"][..],
+            &["palaver", "--data-dir", "/tmp/x", "admin", "grant", "Bob"][..],
+        ] {
+            let config = Config::try_parse_from(args).expect("parses");
+            assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
+            match config.command {
+                Some(Command::Admin(AdminCommand::Grant { username })) => {
+                    assert_eq!(username, "Bob")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(Config::try_parse_from(["palaver", "admin", "grant"]).is_err());
+        assert!(Config::try_parse_from(["palaver"])
+            .unwrap()
+            .command
+            .is_none());
     }
 }

@@ -294,7 +294,9 @@ fn error_response(e: CoreError) -> Response {
         CoreError::Invalid(ValidationError::FileTooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
         e => match e.code() {
             ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ErrorCode::NotMember | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::NotMember | ErrorCode::Forbidden | ErrorCode::AccountDisabled => {
+                StatusCode::FORBIDDEN
+            }
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,

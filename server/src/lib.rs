@@ -2,6 +2,7 @@
 //! /healthz), middleware and graceful shutdown. `main.rs` only parses flags and calls
 //! [`Application::build`]; tests build the same application on port 0.
 
+pub mod admin_cli;
 pub mod config;
 mod files;
 mod keys;

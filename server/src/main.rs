@@ -11,6 +11,9 @@ async fn main() -> std::process::ExitCode {
         )
         .init();
     let config = Config::parse();
+    if let Some(palaver_server::config::Command::Admin(command)) = &config.command {
+        return palaver_server::admin_cli::run(&config, command).await;
+    }
     tracing::info!(?config, "starting Palaver");
     let app = match Application::build(config).await {
         Ok(app) => app,

@@ -5,19 +5,23 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use palaver::model::{
     AuditPage, BanInfo, ConversationDetail, ConversationSummary, CreatedInvite, HistoryPage,
-    InviteInfo, InvitePreview, NotifyLevel, PublicRoom, Role, SessionInfo, UserView, WsTicket,
+    InviteInfo, InvitePreview, NotifyLevel, PublicRoom, Role, UserView, WsTicket,
 };
-use palaver::{ConversationId, InviteId, Seq, SessionId, UserId};
+use palaver::{ConversationId, InviteId, Seq, UserId};
 
+mod admin;
 mod files;
 mod profiles;
 mod search;
+mod sessions;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
+pub use admin::*;
 pub use files::*;
 pub use profiles::*;
 pub use search::*;
+pub use sessions::*;
 
 /// Where to go after signing in: the core's rule, shared with the browser (see
 /// [`palaver::navigation::safe_next`]).
@@ -363,49 +367,6 @@ pub async fn lift_ban(id: ConversationId, user_id: UserId) -> Result<(), AppErro
     state
         .chat
         .lift_ban(&who, id, user_id)
-        .await
-        .map_err(ssr::fail)
-}
-
-/// Where the caller is signed in.
-#[server(prefix = "/api", endpoint = "sessions")]
-pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
-    let state = ssr::state()?;
-    let who = ssr::require_session().await?;
-    state.chat.sessions(&who).await.map_err(ssr::fail)
-}
-
-#[server(prefix = "/api", endpoint = "revoke_session")]
-pub async fn revoke_session(session_id: SessionId) -> Result<(), AppError> {
-    let state = ssr::state()?;
-    let who = ssr::require_session().await?;
-    state
-        .chat
-        .revoke_session(&who, &session_id)
-        .await
-        .map_err(ssr::fail)
-}
-
-/// Signs out every other session; returns how many were ended.
-#[server(prefix = "/api", endpoint = "revoke_other_sessions")]
-pub async fn revoke_other_sessions() -> Result<usize, AppError> {
-    let state = ssr::state()?;
-    let who = ssr::require_session().await?;
-    state
-        .chat
-        .revoke_other_sessions(&who)
-        .await
-        .map_err(ssr::fail)
-}
-
-/// Changes the password; every other session is signed out. Returns how many.
-#[server(prefix = "/api", endpoint = "change_password")]
-pub async fn change_password(current: String, new: String) -> Result<usize, AppError> {
-    let state = ssr::state()?;
-    let who = ssr::require_session().await?;
-    state
-        .chat
-        .change_password(&who, &current, &new)
         .await
         .map_err(ssr::fail)
 }

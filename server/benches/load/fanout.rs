@@ -90,7 +90,10 @@ impl Step {
             if self.errors > 0 { format!(", {} error frames", self.errors) } else { String::new() }
         );
         if self.resyncs > 0 {
-            println!("    {} lagged subscribers resynced from the database", self.resyncs);
+            println!(
+                "    {} lagged subscribers resynced from the database",
+                self.resyncs
+            );
         }
     }
 }

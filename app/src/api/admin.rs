@@ -1,0 +1,96 @@
+//! Instance administration (/admin/users). Every function checks on the server that the
+//! caller is an instance admin (403 otherwise), whatever the page shows.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use palaver::model::{AccountAction, AdminUser, AdminUserPage, ResetLink, UserView};
+use palaver::UserId;
+
+#[cfg(feature = "ssr")]
+use super::ssr;
+
+/// Whether the signed-in user is an instance admin (false when signed out).
+#[server(prefix = "/api", endpoint = "am_admin")]
+pub async fn am_admin() -> Result<bool, AppError> {
+    let state = ssr::state()?;
+    let Some(who) = ssr::session().await? else {
+        return Ok(false);
+    };
+    state
+        .chat
+        .is_instance_admin(who.user.id)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// A page of 50 accounts by username whose username or display name contains `q`
+/// (case-insensitive; "" for all). `after`: the previous page's `next`. 403 for a non-admin,
+/// 429 past the search rate.
+#[server(prefix = "/api", endpoint = "admin_users")]
+pub async fn admin_users(q: String, after: Option<String>) -> Result<AdminUserPage, AppError> {
+    ssr::no_store();
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .admin_users(&who, &q, after.as_deref())
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Does `action` to account `user_id` and answers the account as it is now. 403 for a
+/// non-admin, for the last admin's disabling or demotion, and for disabling oneself; 404 for
+/// no such account; 429 past the admin action rate.
+#[server(prefix = "/api", endpoint = "admin_account")]
+pub async fn admin_account(user_id: UserId, action: AccountAction) -> Result<AdminUser, AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .admin_account_action(&who, user_id, action)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// A one-time link with which the account's owner sets a new password (valid 24 hours,
+/// used once; the account's earlier unused links stop working): `{url, expires_at}`. 403 for
+/// a non-admin, 404 for no such account.
+#[server(prefix = "/api", endpoint = "admin_reset_link")]
+pub async fn admin_reset_link(user_id: UserId) -> Result<ResetLink, AppError> {
+    ssr::no_store();
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .admin_reset_link(&who, user_id)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// The username a live reset link is for; 404 for a link that is unknown, used, replaced
+/// or expired.
+#[server(prefix = "/api", endpoint = "reset_target")]
+pub async fn reset_target(code: String) -> Result<String, AppError> {
+    ssr::no_store();
+    let state = ssr::state()?;
+    state
+        .chat
+        .password_reset_target(&code)
+        .await
+        .map(|u| u.username)
+        .map_err(ssr::fail)
+}
+
+/// Sets a new password with a reset link, signs every other session of the account out and
+/// signs this browser in (the session cookie; redirects to `/`). 404 for a link that is not
+/// live, 422 for a password that breaks the rules (the link stays usable), 403 for a
+/// disabled account.
+#[server(prefix = "/api", endpoint = "reset_password")]
+pub async fn reset_password(code: String, password: String) -> Result<UserView, AppError> {
+    let state = ssr::state()?;
+    let login = state
+        .chat
+        .reset_password(&code, &password, &ssr::client_meta().await)
+        .await;
+    ssr::signed_in(&state, login, None)
+}

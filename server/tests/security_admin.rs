@@ -1,0 +1,344 @@
+//! Instance administration (issue 14) through the real server functions and sockets: every
+//! admin action by an instance admin succeeds and by a member or an anonymous caller is
+//! refused with nothing changed; disabling an account closes its sockets within a second,
+//! refuses its sign-in and kills its sessions and invite links; the instance never loses its
+//! last enabled admin, even to many requests at once.
+
+mod common;
+
+use common::{spawn_app_in, unique, Client, TestApp, PASSWORD};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// A fresh install whose first account (returned) is therefore its admin.
+async fn instance() -> (TestApp, tempfile::TempDir, Client, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = spawn_app_in(dir.path().to_path_buf(), None).await;
+    let admin = app.client();
+    let name = unique("admin");
+    admin.sign_up(&name).await;
+    (app, dir, admin, name)
+}
+
+async fn account(admin: &Client, user: i64, action: &str) -> common::Reply {
+    admin
+        .call(
+            "admin_account",
+            &[("user_id", &user.to_string()), ("action", action)],
+        )
+        .await
+}
+
+/// The account's row on /admin/users, as its admin sees it.
+async fn row(admin: &Client, name: &str) -> Value {
+    let page: Value = admin.call("admin_users", &[("q", name)]).await.ok();
+    page["users"]
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["username"] == name))
+        .cloned()
+        .unwrap_or_else(|| panic!("{name} listed: {page}"))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Admin,
+    Member,
+    Anonymous,
+}
+
+const ACTIONS: [&str; 8] = [
+    "am_admin",
+    "admin_users",
+    "admin_reset_link",
+    "disable",
+    "enable",
+    "sign_out_everywhere",
+    "grant_admin",
+    "revoke_admin",
+];
+
+#[tokio::test]
+async fn every_admin_action_is_the_admins_alone() {
+    let (app, _dir, admin, _) = instance().await;
+    let (member, _) = app.signed_up("member").await;
+    let anonymous = app.client();
+    let (mut refusable, mut refused) = (0, 0);
+    for who in [Who::Member, Who::Anonymous, Who::Admin] {
+        for action in ACTIONS {
+            // A fresh target per try, so each outcome is its own.
+            let (target, target_name) = app.signed_up("target").await;
+            let target_id = target.user_id().await;
+            let caller = match who {
+                Who::Admin => &admin,
+                Who::Member => &member,
+                Who::Anonymous => &anonymous,
+            };
+            if action == "enable" || action == "revoke_admin" {
+                // Something to undo first (done by the admin).
+                let setup = if action == "enable" {
+                    "disable"
+                } else {
+                    "grant_admin"
+                };
+                account(&admin, target_id, setup).await.ok::<Value>();
+            }
+            let before = row(&admin, &target_name).await;
+            let reply = match action {
+                "am_admin" => caller.call("am_admin", &[]).await,
+                "admin_users" => caller.call("admin_users", &[("q", "")]).await,
+                "admin_reset_link" => {
+                    caller
+                        .call("admin_reset_link", &[("user_id", &target_id.to_string())])
+                        .await
+                }
+                _ => account(caller, target_id, action).await,
+            };
+            if who != Who::Admin && action != "am_admin" {
+                refusable += 1;
+                refused += usize::from(matches!(reply.status, 401 | 403));
+            }
+            let after = row(&admin, &target_name).await;
+            match (who, action) {
+                (Who::Admin, "am_admin") => assert_eq!(reply.body, Value::Bool(true)),
+                (_, "am_admin") => {
+                    assert_eq!(reply.status, 200);
+                    assert_eq!(reply.body, Value::Bool(false), "{who:?}");
+                }
+                (Who::Admin, _) => {
+                    assert!((200..300).contains(&reply.status), "{action}: {reply:?}");
+                    if action != "admin_users" && action != "admin_reset_link" {
+                        assert_ne!(before, after, "{action} changed the account");
+                    }
+                }
+                (Who::Member, _) => {
+                    assert_eq!(reply.status, 403, "{action}: {reply:?}");
+                    assert!(
+                        reply.message().contains("administrator"),
+                        "{}",
+                        reply.message()
+                    );
+                    assert_eq!(before, after, "{action} by a member changed nothing");
+                }
+                (Who::Anonymous, _) => {
+                    assert_eq!(reply.status, 401, "{action}: {reply:?}");
+                    assert_eq!(before, after, "{action} anonymously changed nothing");
+                }
+            }
+        }
+    }
+    println!(
+        "SECURITY unauthorized administration calls tried {refusable:>5} / rejected {refused:>5} (a member and a signed-out caller x 7)"
+    );
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_closed_everywhere_within_a_second_and_stays_out() {
+    let (app, _dir, admin, _) = instance().await;
+    let (bob, bob_name) = app.signed_up("bob").await;
+    let bob_id = bob.user_id().await;
+    let room = bob.create_conversation("Bob's room").await;
+    let link = bob.invite(room).await;
+    let code = link.rsplit('/').next().unwrap().to_owned();
+    let mut sockets = vec![bob.socket().await, bob.socket().await];
+    // A second device, signed in separately.
+    let phone = app.client();
+    assert_eq!(phone.sign_in(&bob_name, PASSWORD).await.status, 200);
+    sockets.push(phone.socket().await);
+
+    let started = Instant::now();
+    let reply = account(&admin, bob_id, "disable").await;
+    let row: Value = reply.ok();
+    assert!(row["disabled_at"].is_i64(), "{row}");
+    assert_eq!(row["active_sessions"], 0);
+    for (i, socket) in sockets.iter_mut().enumerate() {
+        let frame = socket.next_of("error").await;
+        assert_eq!(frame["code"], "account_disabled", "socket {i}: {frame}");
+        let code = socket.close_code(Duration::from_secs(1)).await;
+        assert_eq!(code, Some(4003), "socket {i} closed as session ended");
+    }
+    let closed_in = started.elapsed();
+    println!("ADMIN disable: 3 sockets of 2 sessions closed {closed_in:?} after the request");
+    assert!(closed_in < Duration::from_secs(1), "{closed_in:?}");
+
+    // Signed out everywhere, refused at sign-in with the reason, invite link dead.
+    assert_eq!(bob.call("me", &[]).await.body, Value::Null);
+    assert_eq!(bob.call("ws_token", &[]).await.status, 401);
+    let again = app.client().sign_in(&bob_name, PASSWORD).await;
+    assert_eq!(again.status, 403, "{again:?}");
+    assert!(again.message().contains("disabled"), "{}", again.message());
+    let wrong = app.client().sign_in(&bob_name, "not-the-password-1").await;
+    assert_eq!(
+        wrong.status, 401,
+        "a wrong password says nothing of the account's state"
+    );
+    let (stranger, _) = app.signed_up("stranger").await;
+    assert_eq!(
+        stranger.call("invite", &[("code", &code)]).await.status,
+        404
+    );
+    assert_eq!(
+        stranger
+            .call("accept_invite", &[("code", &code)])
+            .await
+            .status,
+        404
+    );
+
+    // Enabled again: sign-in works and the invite is live.
+    account(&admin, bob_id, "enable").await.ok::<Value>();
+    assert_eq!(app.client().sign_in(&bob_name, PASSWORD).await.status, 200);
+    assert_eq!(
+        stranger.call("invite", &[("code", &code)]).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_closes_every_session_and_keeps_the_password() {
+    let (app, _dir, admin, _) = instance().await;
+    let (carol, carol_name) = app.signed_up("carol").await;
+    let carol_id = carol.user_id().await;
+    let mut socket = carol.socket().await;
+    let row: Value = account(&admin, carol_id, "sign_out_everywhere").await.ok();
+    assert_eq!(row["active_sessions"], 0);
+    assert!(row["disabled_at"].is_null());
+    assert_eq!(socket.close_code(Duration::from_secs(1)).await, Some(4003));
+    assert_eq!(carol.call("me", &[]).await.body, Value::Null);
+    assert_eq!(
+        app.client().sign_in(&carol_name, PASSWORD).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn the_last_admin_can_be_neither_disabled_nor_demoted_even_by_fifty_requests_at_once() {
+    let (app, _dir, first, first_name) = instance().await;
+    let first_id = first.user_id().await;
+    let (_member, member_name) = app.signed_up("second").await;
+    assert_eq!(
+        row(&first, &first_name).await["admin"],
+        true,
+        "the first account"
+    );
+    assert_eq!(row(&first, &member_name).await["admin"], false);
+
+    let own = account(&first, first_id, "disable").await;
+    assert_eq!(own.status, 403);
+    assert!(own.message().contains("own account"), "{}", own.message());
+    let last = account(&first, first_id, "revoke_admin").await;
+    assert_eq!(last.status, 403);
+    assert!(
+        last.message().contains("last administrator"),
+        "{}",
+        last.message()
+    );
+
+    // Two admins demote each other, 25 times each, all at once: one of them stays.
+    let second = app.client();
+    second.sign_in(&member_name, PASSWORD).await.ok::<Value>();
+    let second_id = second.user_id().await;
+    account(&first, second_id, "grant_admin")
+        .await
+        .ok::<Value>();
+    let (first, second) = (std::sync::Arc::new(first), std::sync::Arc::new(second));
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let (caller, target) = if i % 2 == 0 {
+                (first.clone(), second_id)
+            } else {
+                (second.clone(), first_id)
+            };
+            tokio::spawn(async move { account(&caller, target, "revoke_admin").await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    assert!(
+        statuses.iter().all(|s| [200, 403, 429].contains(s)),
+        "{statuses:?}"
+    );
+    let mut admins = Vec::new();
+    for client in [&first, &second] {
+        admins.push(client.call("am_admin", &[]).await.body == Value::Bool(true));
+    }
+    let left = admins.iter().filter(|a| **a).count();
+    println!("ADMIN 50 concurrent demotions: {ok} answered 200, {left} admin left");
+    assert_eq!(left, 1, "exactly one admin remains: {statuses:?}");
+}
+
+#[tokio::test]
+async fn a_reset_link_sets_a_new_password_once_and_signs_the_old_sessions_out() {
+    let (app, _dir, admin, _) = instance().await;
+    let (erin, erin_name) = app.signed_up("erin").await;
+    let erin_id = erin.user_id().await;
+    let mut socket = erin.socket().await;
+    let link: Value = admin
+        .call("admin_reset_link", &[("user_id", &erin_id.to_string())])
+        .await
+        .ok();
+    let url = link["url"].as_str().expect("a url").to_owned();
+    assert!(
+        url.starts_with(&format!("{}/reset/", app.origin())),
+        "{url}"
+    );
+    let code = url.rsplit('/').next().unwrap().to_owned();
+    let expires = link["expires_at"].as_i64().unwrap();
+    let now = palaver::Timestamp::now().0;
+    assert!(
+        (expires - now - 24 * 3600 * 1000).abs() < 60_000,
+        "valid 24 hours"
+    );
+
+    // Anyone with the link sees whose it is; a wrong code is 404 like a used one.
+    let browser = app.client();
+    assert_eq!(
+        browser.call("reset_target", &[("code", &code)]).await.body,
+        Value::String(erin_name.clone())
+    );
+    assert_eq!(
+        browser.call("reset_target", &[("code", "x")]).await.status,
+        404
+    );
+    // A password that breaks the rules leaves the link usable.
+    let short = browser
+        .call("reset_password", &[("code", &code), ("password", "short")])
+        .await;
+    assert_eq!(short.status, 422, "{short:?}");
+    let done = browser
+        .call(
+            "reset_password",
+            &[("code", &code), ("password", "a-brand-new-passphrase-7")],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{done:?}");
+    assert_eq!(
+        browser.call("me", &[]).await.body["username"],
+        erin_name.as_str(),
+        "signed in"
+    );
+    assert_eq!(
+        socket.close_code(Duration::from_secs(1)).await,
+        Some(4003),
+        "the old session's socket"
+    );
+    assert_eq!(erin.call("me", &[]).await.body, Value::Null);
+    let again = app
+        .client()
+        .call(
+            "reset_password",
+            &[("code", &code), ("password", "another-passphrase-8")],
+        )
+        .await;
+    assert_eq!(again.status, 404, "used once");
+    assert_eq!(app.client().sign_in(&erin_name, PASSWORD).await.status, 401);
+    assert_eq!(
+        app.client()
+            .sign_in(&erin_name, "a-brand-new-passphrase-7")
+            .await
+            .status,
+        200
+    );
+}
