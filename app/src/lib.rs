@@ -158,12 +158,14 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=pages::SignupPage ssr=SsrMode::Async />
                 <Route path=path!("/invite/:code") view=pages::InvitePage ssr=SsrMode::Async />
+                <Route path=path!("/reset/:code") view=pages::ResetPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=pages::ChatShell ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::Welcome />
                     <Route path=path!("c/:id") view=pages::ConversationPage />
                     <Route path=path!("rooms") view=pages::RoomsPage />
                     <Route path=path!("search") view=pages::SearchPage />
                     <Route path=path!("account") view=pages::AccountPage />
+                    <Route path=path!("admin/users") view=pages::AdminUsersPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -96,3 +96,19 @@ pub async fn copy_to_clipboard(text: &str) -> bool {
         false
     }
 }
+
+/// Selects a read-only field's whole text when it gets focus (a link to copy).
+pub fn select_all(ev: &leptos::ev::FocusEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            input.select();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}

@@ -48,3 +48,26 @@ pub fn online_now() -> bool {
 pub fn is_silent(last_heard_ms: i64, now_ms: i64) -> bool {
     now_ms - last_heard_ms > SILENT_FOR_MS
 }
+
+/// The first reconnection waits about this long, doubling with each failed attempt up to
+/// [`BACKOFF_MAX_MS`].
+const BACKOFF_BASE_MS: f64 = 500.0;
+const BACKOFF_MAX_MS: f64 = 15_000.0;
+
+/// The /ws address of the page's own origin (`wss:` under https).
+pub fn ws_url() -> Option<String> {
+    let location = window().location();
+    let scheme = if location.protocol().ok()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    Some(format!("{scheme}://{}/ws", location.host().ok()?))
+}
+
+/// How long to wait before reconnection attempt `attempt` (1, 2, ...), in ms.
+pub fn backoff_ms(attempt: u32) -> u32 {
+    let exp = (BACKOFF_BASE_MS * 2f64.powi(attempt.min(10) as i32)).min(BACKOFF_MAX_MS);
+    // Full jitter: a restarted server is not hit by every client at the same instant.
+    (exp * (0.5 + js_sys::Math::random() * 0.5)) as u32
+}

@@ -11,7 +11,7 @@ use futures::{SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use palaver::protocol::{ClientFrame, ServerFrame};
+use palaver::protocol::{ClientFrame, ErrorCode, ServerFrame};
 use palaver::{ConversationId, Seq, Timestamp};
 use std::collections::HashMap;
 
@@ -19,8 +19,6 @@ use std::collections::HashMap;
 const ACK_TIMEOUT_MS: u32 = 10_000;
 /// Typing signals are sent at most this often; receivers show them for 5 s.
 const TYPING_EVERY_MS: i64 = 3_000;
-const BACKOFF_BASE_MS: f64 = 500.0;
-const BACKOFF_MAX_MS: f64 = 15_000.0;
 
 type Pending = HashMap<String, oneshot::Sender<SendResult>>;
 
@@ -167,6 +165,14 @@ fn session_ended() {
     let _ = window().location().set_href("/login?reason=session_ended");
 }
 
+/// An administrator disabled the account: straight to sign-in, saying so (the socket is
+/// closing, and no reconnection could succeed).
+fn account_disabled() {
+    let _ = window()
+        .location()
+        .set_href("/login?reason=account_disabled");
+}
+
 /// Renews the token on the open socket before it expires (a third of the remaining lifetime
 /// ahead, at most a minute), without reconnecting. Stops when the connection it was started
 /// for is replaced or the page leaves the chat.
@@ -195,22 +201,6 @@ fn keep_token_fresh(live: Live, generation: u64) {
             }
         }
     });
-}
-
-fn ws_url() -> Option<String> {
-    let location = window().location();
-    let scheme = if location.protocol().ok()? == "https:" {
-        "wss"
-    } else {
-        "ws"
-    };
-    Some(format!("{scheme}://{}/ws", location.host().ok()?))
-}
-
-fn backoff_ms(attempt: u32) -> u32 {
-    let exp = (BACKOFF_BASE_MS * 2f64.powi(attempt.min(10) as i32)).min(BACKOFF_MAX_MS);
-    // Full jitter: a restarted server is not hit by every client at the same instant.
-    (exp * (0.5 + js_sys::Math::random() * 0.5)) as u32
 }
 
 pub fn run(live: Live) {
@@ -270,7 +260,7 @@ async fn connect_loop(live: Live) {
             live.status.set(ConnStatus::Reconnecting);
             // Wait out the backoff; the network coming back cuts it short. While the browser
             // says it is offline, wait for it to come back (a connection cannot succeed).
-            let backoff = gloo_timers::future::TimeoutFuture::new(backoff_ms(attempt));
+            let backoff = gloo_timers::future::TimeoutFuture::new(network::backoff_ms(attempt));
             let back_online = async {
                 while let Some(change) = network.next().await {
                     if change == NetworkChange::Online {
@@ -291,7 +281,7 @@ async fn connect_loop(live: Live) {
             Err(AppError::Unauthenticated) => return session_ended(),
             Err(_) => continue,
         };
-        let Some(url) = ws_url() else { return };
+        let Some(url) = network::ws_url() else { return };
         let Ok(ws) = WebSocket::open(&url) else {
             continue;
         };
@@ -368,6 +358,10 @@ async fn connect_loop(live: Live) {
                 }
                 ServerFrame::Renewed { expires_at } => live.socket.expires_at.set_value(expires_at),
                 ServerFrame::Ack { client_id, seq, .. } => live.socket.settle(&client_id, Ok(seq)),
+                ServerFrame::Error {
+                    code: ErrorCode::AccountDisabled,
+                    ..
+                } => return account_disabled(),
                 ServerFrame::Error {
                     client_id: Some(client_id),
                     message,

@@ -39,13 +39,20 @@ pub fn LoginPage() -> impl IntoView {
     let next = next_param();
     let error = action_error(action.value());
     let query = use_query_map();
-    let ended = move || query.read().get("reason").as_deref() == Some("session_ended");
+    let reason = move || query.read().get("reason");
+    let ended = move || reason().as_deref() == Some("session_ended");
+    let disabled = move || reason().as_deref() == Some("account_disabled");
     view! {
         <Title text="Sign in" />
         <Card title="Sign in to Palaver" subtitle="Welcome back." page_class="auth-page">
             <Show when=ended>
                 <p class="notice" role="status">
                     "Your session has ended. Please sign in again."
+                </p>
+            </Show>
+            <Show when=disabled>
+                <p class="notice" role="status">
+                    "This account has been disabled by an administrator."
                 </p>
             </Show>
             <ActionForm action>

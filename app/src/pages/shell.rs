@@ -1,6 +1,8 @@
 //! The signed-in layout: top bar, side nav of conversations, and the routed main pane.
 
-use crate::api::{current_user, get_profile, list_conversations, CreateConversation, SignOut};
+use crate::api::{
+    am_admin, current_user, get_profile, list_conversations, CreateConversation, SignOut,
+};
 use crate::components::{action_error, Alert, Avatar, AvatarSize, Notice};
 use crate::error::AppError;
 use crate::live::{use_live, ConnStatus, Live};
@@ -204,8 +206,28 @@ fn Sidebar() -> impl IntoView {
                 <span class="icon" aria-hidden="true">"#"</span>
                 "Browse rooms"
             </A>
+            <AdminLink />
             <super::nav_list::ConversationLists />
         </nav>
+    }
+}
+
+/// "Administration" in the side nav, for instance admins only (the server checks again on
+/// every admin call).
+#[component]
+fn AdminLink() -> impl IntoView {
+    let admin = Resource::new(|| (), |_| am_admin());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                matches!(admin.await, Ok(true)).then(|| view! {
+                    <A href="/admin/users" attr:class="browse">
+                        <span class="icon" aria-hidden="true">"⚙"</span>
+                        "Administration"
+                    </A>
+                })
+            })}
+        </Suspense>
     }
 }
 

@@ -2,7 +2,7 @@
 //! (the default link: a week, unlimited uses) and with chosen limits in the settings.
 
 use crate::api::create_invite;
-use crate::components::{copy_to_clipboard, Alert};
+use crate::components::{copy_to_clipboard, select_all, Alert};
 use crate::time::{full, use_tz_offset};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -117,19 +117,4 @@ pub fn InviteControl(
             </div>
         </div>
     }
-}
-
-fn select_all(ev: &leptos::ev::FocusEvent) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        if let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        {
-            input.select();
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = ev;
 }

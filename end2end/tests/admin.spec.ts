@@ -1,0 +1,136 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import {
+  PASSWORD,
+  createConversation,
+  expectNoViolations,
+  newPerson,
+  screenshotPath,
+  sendMessage,
+  submitSignIn,
+  waitConnected,
+  waitHydrated,
+} from './helpers';
+
+// The server under test (playwright.config.ts): `palaver admin grant` runs against its database.
+const root = path.resolve(__dirname, '..', '..');
+const server = process.env.PALAVER_E2E_SERVER ?? path.join(root, 'target', 'release', 'palaver');
+
+/** Makes `name` an instance admin with the command line, as an operator would. */
+function grantAdmin(name: string): string {
+  return execFileSync(server, ['admin', 'grant', name, '--data-dir', process.env.PALAVER_E2E_DATA_DIR!], {
+    encoding: 'utf8',
+  });
+}
+
+const userRow = (page: Page, name: string) =>
+  page.getByRole('row').filter({ has: page.getByRole('rowheader').filter({ hasText: name }) });
+
+async function openUsers(page: Page, find: string): Promise<void> {
+  await page.goto('/admin/users');
+  await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
+  await waitHydrated(page);
+  await page.getByLabel('Find an account', { exact: true }).fill(find);
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(userRow(page, find)).toBeVisible();
+}
+
+test('an admin disables a chatting user, whose page lands on sign-in within a second', async ({ browser, baseURL }) => {
+  const admin = await newPerson(browser, baseURL, 'adm');
+  expect(grantAdmin(admin.name)).toContain(admin.name);
+  const chatter = await newPerson(browser, baseURL, 'cht');
+  await createConversation(chatter.page, 'Before the ban');
+  await waitConnected(chatter.page);
+  await sendMessage(chatter.page, 'still here');
+
+  await openUsers(admin.page, chatter.name);
+  const row = userRow(admin.page, chatter.name);
+  await expect(row.getByRole('cell').filter({ hasText: 'Active' })).toBeVisible();
+  await row.getByRole('button', { name: `Disable ${chatter.name}`, exact: true }).click();
+  await row.getByRole('button', { name: 'Disable', exact: true }).click();
+  const disabledAt = Date.now();
+  await expect(row.getByText('Disabled', { exact: true })).toBeVisible();
+
+  // The chatting page is sent to sign-in and says why, within a second of the click's answer.
+  await chatter.page.waitForURL((url) => url.pathname === '/login', { timeout: 1_000 + (Date.now() - disabledAt) });
+  await expect(chatter.page.getByRole('status').filter({ hasText: 'disabled' })).toBeVisible();
+  // Signing in again is refused with the reason, the right password notwithstanding.
+  await submitSignIn(chatter.page, chatter.name, PASSWORD);
+  await expect(chatter.page.getByRole('alert').filter({ hasText: 'disabled' })).toBeVisible();
+
+  // Enabled again, the account signs in.
+  await row.getByRole('button', { name: `Enable ${chatter.name}`, exact: true }).click();
+  await expect(row.getByText('Active', { exact: true })).toBeVisible();
+  await submitSignIn(chatter.page, chatter.name, PASSWORD);
+  await chatter.page.waitForURL((url) => url.pathname === '/');
+  await admin.context.close();
+  await chatter.context.close();
+});
+
+test('a non-admin is shown no admin link and gets no accounts from the page', async ({ browser, baseURL }) => {
+  const someone = await newPerson(browser, baseURL, 'non');
+  await expect(someone.page.getByRole('link', { name: 'Administration' })).toHaveCount(0);
+  await someone.page.goto('/admin/users');
+  await expect(someone.page.getByText('This page is for the administrators of this Palaver.')).toBeVisible();
+  await expect(someone.page.getByRole('table')).toHaveCount(0);
+  await someone.context.close();
+});
+
+test('the users page looks right in light, dark and on a phone, with no axe violations', async ({ browser, baseURL }) => {
+  const admin = await newPerson(browser, baseURL, 'ads');
+  grantAdmin(admin.name);
+  await admin.page.reload();
+  await expect(admin.page.getByRole('link', { name: 'Administration' })).toBeVisible();
+  for (const [scheme, width, height] of [
+    ['light', 1440, 900],
+    ['dark', 1440, 900],
+    ['light', 390, 844],
+    ['dark', 390, 844],
+  ] as const) {
+    await admin.page.setViewportSize({ width, height });
+    await admin.page.emulateMedia({ colorScheme: scheme });
+    await openUsers(admin.page, admin.name);
+    await admin.page.screenshot({ path: screenshotPath(`admin-users-${scheme}-${width}`), fullPage: true });
+    await expectNoViolations(admin.page, `/admin/users ${scheme} ${width}`);
+  }
+  // Keyboard alone: from the search field, Tab reaches the row's actions.
+  await admin.page.getByLabel('Find an account', { exact: true }).focus();
+  let reached = false;
+  for (let i = 0; i < 12 && !reached; i++) {
+    await admin.page.keyboard.press('Tab');
+    reached = await admin.page.evaluate(() => document.activeElement?.textContent === 'Sign out everywhere');
+  }
+  expect(reached, 'Tab reaches "Sign out everywhere"').toBe(true);
+  await admin.context.close();
+});
+
+test('an admin hands over a reset link; its owner sets a new password with it, once', async ({ browser, baseURL }) => {
+  const admin = await newPerson(browser, baseURL, 'adr');
+  grantAdmin(admin.name);
+  const forgetful = await newPerson(browser, baseURL, 'fgt');
+  await openUsers(admin.page, forgetful.name);
+  const row = userRow(admin.page, forgetful.name);
+  await row.getByRole('button', { name: `Reset the password of ${forgetful.name}`, exact: true }).click();
+  const field = row.getByLabel(`Reset link for ${forgetful.name} (works once, for 24 hours)`);
+  await expect(field).toHaveValue(/\/reset\//);
+  const link = await field.inputValue();
+
+  const stranger = await browser.newContext({ baseURL });
+  const page = await stranger.newPage();
+  await page.goto(link);
+  await expect(page.getByRole('heading', { name: 'Set a new password' })).toBeVisible();
+  await expect(page.getByText(forgetful.name, { exact: true })).toBeVisible();
+  await waitHydrated(page);
+  await page.getByLabel('New password', { exact: true }).fill('a-fresh-passphrase-42');
+  await page.getByRole('button', { name: 'Set password and sign in', exact: true }).click();
+  await page.waitForURL((url) => url.pathname === '/');
+  await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
+  // The old session's page is sent to sign-in; the link is spent.
+  await forgetful.page.waitForURL((url) => url.pathname === '/login', { timeout: 5_000 });
+  await page.goto(link);
+  await expect(page.getByRole('alert').filter({ hasText: 'invalid, has expired or has been used' })).toBeVisible();
+  await stranger.close();
+  await admin.context.close();
+  await forgetful.context.close();
+});
