@@ -197,9 +197,12 @@ impl Chat {
     /// The account a live reset link is for; `NotFound` for a link that is malformed,
     /// unknown, used, replaced or expired (one answer for all).
     pub async fn password_reset_target(&self, code: &str) -> Result<UserView, CoreError> {
-        let code = reset_code(code)?;
+        self.reset_target_by_hash(&reset_code_hash(code)?).await
+    }
+
+    async fn reset_target_by_hash(&self, code_hash: &[u8]) -> Result<UserView, CoreError> {
         self.store
-            .password_reset_target(&auth::secret_hash(code), Timestamp::now())
+            .password_reset_target(code_hash, Timestamp::now())
             .await?
             .ok_or(CoreError::NotFound("Reset link"))
     }
@@ -214,7 +217,8 @@ impl Chat {
         new: &str,
         meta: &ClientMeta,
     ) -> Result<NewLogin, CoreError> {
-        let account = self.password_reset_target(code).await?;
+        let code_hash = reset_code_hash(code)?;
+        let account = self.reset_target_by_hash(&code_hash).await?;
         let username = Username::parse(&account.username)?;
         let password = Password::new_for(new, &username)?;
         if !self.store.may_sign_in(account.id).await? {
@@ -225,11 +229,7 @@ impl Chat {
             .map_err(auth_failure)?;
         let used = self
             .store
-            .use_password_reset(
-                &auth::secret_hash(reset_code(code)?),
-                &hash,
-                Timestamp::now(),
-            )
+            .use_password_reset(&code_hash, &hash, Timestamp::now())
             .await?;
         let Some((user, ended)) = used else {
             return Err(CoreError::NotFound("Reset link"));
@@ -247,16 +247,16 @@ impl Chat {
     }
 }
 
-/// The code of a reset link as given, if it has the shape of one (`NotFound` otherwise, as
-/// for an unknown code).
-fn reset_code(code: &str) -> Result<&str, CoreError> {
+/// The hash the store keeps of a reset link's code, if the code has the shape of one
+/// (`NotFound` otherwise, as for an unknown code).
+fn reset_code_hash(code: &str) -> Result<Vec<u8>, CoreError> {
     let code = code.trim();
     let shaped = code.len() == RESET_CODE_CHARS
         && code
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if shaped {
-        Ok(code)
+        Ok(auth::secret_hash(code))
     } else {
         Err(CoreError::NotFound("Reset link"))
     }

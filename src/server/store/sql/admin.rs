@@ -21,17 +21,18 @@ pub const LOCK_ADMINS: &str =
 /// One account of /admin/users. Binds: now (for the live sessions), then the caller's.
 pub const ADMIN_USER_COLUMNS: &str =
     "u.id, u.username, u.username_key, u.display_name, u.created_at, \
-     (SELECT s.created_at FROM sessions s WHERE s.user_id = u.id \
-        ORDER BY s.created_at DESC LIMIT 1) AS last_sign_in_at, \
-     (SELECT s.client_addr FROM sessions s WHERE s.user_id = u.id \
-        ORDER BY s.created_at DESC LIMIT 1) AS last_sign_in_addr, \
+     last.created_at AS last_sign_in_at, last.client_addr AS last_sign_in_addr, \
      (SELECT COUNT(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL \
         AND s.expires_at > $1) AS active_sessions, \
      (SELECT COUNT(*) FROM members m JOIN conversations c ON c.id = m.conversation_id \
         WHERE m.user_id = u.id AND c.deleted_at IS NULL) AS conversations, \
      u.messages_sent, u.is_admin AS admin, u.disabled_at";
 
-/// A row of [`ADMIN_USER_COLUMNS`].
+/// The accounts with their newest session (sign-in or sign-up), looked up once per account.
+pub const ADMIN_USER_FROM: &str = "users u LEFT JOIN sessions last ON last.id = \
+     (SELECT s.id FROM sessions s WHERE s.user_id = u.id ORDER BY s.created_at DESC LIMIT 1)";
+
+/// A row of [`ADMIN_USER_COLUMNS`] from [`ADMIN_USER_FROM`].
 #[derive(sqlx::FromRow)]
 pub struct AdminUserRow {
     pub id: i64,
@@ -106,12 +107,10 @@ macro_rules! impl_admin_store {
                 user: i64,
                 now: Timestamp,
             ) -> StoreResult<Vec<SessionId>> {
-                Ok(sqlx::query_scalar(
-                    "UPDATE sessions SET revoked_at = $1 \
-                     WHERE user_id = $2 AND revoked_at IS NULL RETURNING id",
-                )
+                Ok(sqlx::query_scalar(sessions::REVOKE_SESSIONS_EXCEPT)
                 .bind(now)
                 .bind(user)
+                .bind(None::<&SessionId>)
                 .fetch_all(&mut **tx)
                 .await?)
             }
@@ -213,12 +212,13 @@ macro_rules! impl_admin_store {
             ) -> StoreResult<AdminUserPage> {
                 let pattern = admin::contains_pattern(query);
                 let rows: Vec<admin::AdminUserRow> = sqlx::query_as(&format!(
-                    "SELECT {} FROM users u \
+                    "SELECT {} FROM {} \
                      WHERE u.username_key > $2 \
                        AND (u.username_key LIKE $3 ESCAPE '\\' \
                             OR lower(u.display_name) LIKE $3 ESCAPE '\\') \
                      ORDER BY u.username_key LIMIT $4",
-                    admin::ADMIN_USER_COLUMNS
+                    admin::ADMIN_USER_COLUMNS,
+                    admin::ADMIN_USER_FROM
                 ))
                 .bind(now)
                 .bind(after.unwrap_or(""))
@@ -241,8 +241,9 @@ macro_rules! impl_admin_store {
 
             async fn admin_user(&self, user: UserId, now: Timestamp) -> StoreResult<Option<AdminUser>> {
                 let row: Option<admin::AdminUserRow> = sqlx::query_as(&format!(
-                    "SELECT {} FROM users u WHERE u.id = $2",
-                    admin::ADMIN_USER_COLUMNS
+                    "SELECT {} FROM {} WHERE u.id = $2",
+                    admin::ADMIN_USER_COLUMNS,
+                    admin::ADMIN_USER_FROM
                 ))
                 .bind(now)
                 .bind(user.0)

@@ -4,6 +4,11 @@
 /// serialize every request on SQLite's write lock).
 pub const LAST_SEEN_RESOLUTION_MS: i64 = 60_000;
 
+/// Signs out every live session of user `$2` at `$1` but `$3` (NULL: all of them); answers
+/// their ids.
+pub const REVOKE_SESSIONS_EXCEPT: &str = "UPDATE sessions SET revoked_at = $1 \
+     WHERE user_id = $2 AND revoked_at IS NULL AND id IS DISTINCT FROM $3 RETURNING id";
+
 macro_rules! impl_session_store {
     ($store:ty) => {
         #[async_trait]
@@ -128,10 +133,7 @@ macro_rules! impl_session_store {
                 keep: Option<&SessionId>,
                 now: Timestamp,
             ) -> StoreResult<Vec<SessionId>> {
-                Ok(sqlx::query_scalar(
-                    "UPDATE sessions SET revoked_at = $1 \
-                     WHERE user_id = $2 AND revoked_at IS NULL AND id IS DISTINCT FROM $3 RETURNING id",
-                )
+                Ok(sqlx::query_scalar(sessions::REVOKE_SESSIONS_EXCEPT)
                 .bind(now)
                 .bind(user.0)
                 .bind(keep)
