@@ -12,6 +12,11 @@ pub struct Config {
     #[arg(long, env = "PALAVER_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
 
+    /// Address to serve `/metrics` on (Prometheus text format), e.g. 127.0.0.1:9100. Off when
+    /// absent. Not for the public: bind it to loopback or a private network.
+    #[arg(long, env = "PALAVER_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// The origin users reach Palaver at, e.g. https://chat.example.com. Used for invite links,
     /// the token issuer, the cross-site allow-list and the cookie's Secure flag.
     /// Defaults to http://<listen>.
@@ -141,6 +146,7 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("listen", &self.listen)
+            .field("metrics_listen", &self.metrics_listen)
             .field("public_origin", &self.public_origin)
             .field("data_dir", &self.data_dir)
             .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))

@@ -1,5 +1,5 @@
 //! The Palaver host: configuration, the axum router (Leptos pages, server functions, /ws,
-//! /healthz), middleware and graceful shutdown. `main.rs` only parses flags and calls
+//! /healthz, /metrics), middleware and graceful shutdown. `main.rs` only parses flags and calls
 //! [`Application::build`]; tests build the same application on port 0.
 
 pub mod admin_cli;
@@ -7,6 +7,7 @@ pub mod config;
 mod files;
 mod keys;
 mod middleware;
+mod observe;
 mod serve;
 mod site;
 mod startup;

@@ -5,6 +5,7 @@ use crate::keys;
 use crate::middleware::{
     cache_control, cross_site_guard, security_headers, utf8_forms, OriginPolicy, MAX_BODY_BYTES,
 };
+use crate::observe;
 use crate::serve::{serve, ServeOptions};
 use crate::site::Site;
 use crate::ws::{ws_handler, Gateway};
@@ -69,12 +70,21 @@ pub struct Application {
     shutdown: CancellationToken,
     gateway: Gateway,
     serve: ServeOptions,
+    /// `--metrics-listen`: its listener and the process's recorder.
+    metrics: Option<(TcpListener, metrics_exporter_prometheus::PrometheusHandle)>,
 }
 
 impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         std::fs::create_dir_all(&config.data_dir)?;
         let listener = TcpListener::bind(config.listen).await?;
+        let metrics = match config.metrics_listen {
+            Some(at) => Some((
+                TcpListener::bind(at).await?,
+                observe::recorder().map_err(StartupError::Config)?,
+            )),
+            None => None,
+        };
         let addr = listener.local_addr()?;
         let public_origin = config
             .public_origin
@@ -134,12 +144,23 @@ impl Application {
             secure_cookies: public_origin.starts_with("https://"),
             session_max_age_secs: config.session_days.max(1) * 24 * 3600,
         };
-        let router = router(&config, addr, app_state, gateway.clone(), policy);
+        let router = router(
+            &config,
+            addr,
+            app_state,
+            gateway.clone(),
+            policy,
+            Health {
+                shutdown: shutdown.clone(),
+                record_http: metrics.is_some(),
+            },
+        );
         Ok(Self {
             listener,
             router,
             shutdown,
             gateway,
+            metrics,
             serve: ServeOptions {
                 header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
                 per_address: config.connections_per_address,
@@ -154,6 +175,13 @@ impl Application {
             .expect("bound listener has an address")
     }
 
+    /// Where `/metrics` is served (`--metrics-listen`), if it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
+    }
+
     /// Serves until `signal` resolves, then stops accepting, lets in-flight requests finish,
     /// and closes every WebSocket with 1001 (going away).
     pub async fn run_until(
@@ -161,6 +189,14 @@ impl Application {
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let shutdown = self.shutdown.clone();
+        if let Some((listener, handle)) = self.metrics {
+            let stop = shutdown.clone();
+            tokio::spawn(async move {
+                if let Err(e) = observe::serve_metrics(listener, handle, stop).await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            });
+        }
         let gateway = self.gateway.clone();
         serve(self.listener, self.router, self.serve, async move {
             signal.await;
@@ -173,12 +209,21 @@ impl Application {
     }
 }
 
+/// What the health routes and the request metrics need.
+struct Health {
+    /// Cancelled when the node begins to shut down: readiness answers 503 from then on.
+    shutdown: CancellationToken,
+    /// Whether requests are timed (`--metrics-listen` is set).
+    record_http: bool,
+}
+
 fn router(
     config: &Config,
     addr: SocketAddr,
     app_state: AppState,
     gateway: Gateway,
     policy: OriginPolicy,
+    health: Health,
 ) -> Router {
     // Served over HTTPS (the public origin says so): the same switch as the Secure cookie.
     let hsts = app_state.secure_cookies;
@@ -203,6 +248,10 @@ fn router(
     // Pages, server functions and the socket: small bodies, a short timeout.
     let pages = router
         .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz/ready", {
+            let (chat, shutdown) = (chat.clone(), health.shutdown);
+            get(move || observe::readiness(chat.clone(), shutdown.clone()))
+        })
         .route("/ws", get(ws_handler))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = leptos_options.clone();
@@ -220,7 +269,7 @@ fn router(
             REQUEST_TIMEOUT,
         ));
     // Attachments bring their own body limit and timeout (uploads are large and may be slow).
-    pages
+    let all = pages
         .merge(crate::files::routes(chat))
         .layer(axum::middleware::from_fn_with_state(policy, cross_site_guard))
         .layer(axum::middleware::from_fn(cache_control))
@@ -240,5 +289,12 @@ fn router(
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
         }))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
+    if health.record_http {
+        // Outermost: every request is timed whole, a refused one (cross-site, too large) too,
+        // under the route pattern it matched (axum routes before any layer runs).
+        all.layer(axum::middleware::from_fn(observe::record_http))
+    } else {
+        all
+    }
 }

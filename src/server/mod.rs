@@ -7,6 +7,7 @@ pub mod files;
 pub mod hashing;
 pub mod hub;
 pub mod limits;
+pub mod metrics;
 pub mod password_throttle;
 pub mod store;
 

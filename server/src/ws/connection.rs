@@ -33,7 +33,7 @@ use futures::stream::SplitStream;
 use futures::{FutureExt, StreamExt};
 use palaver::model::{MessageView, UserView};
 use palaver::protocol::{close, ErrorCode, ServerFrame};
-use palaver::server::{HubEvent, Topic};
+use palaver::server::{metrics, HubEvent, Topic};
 use palaver::{ConversationId, CoreError, Seq, SessionId, Timestamp, UserId};
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -69,6 +69,9 @@ pub(super) struct Connection {
     /// While a batch is being written (see [`BATCH_MAX`]): forwarded frames are queued
     /// without a flush, until this deadline; the batch's end flushes them.
     batching: Option<Instant>,
+    /// Events written since the count last went to the deliveries metric: once per batch,
+    /// not per event, so a fan-out pays for the metric once per socket and batch.
+    delivered: u64,
     subscriptions: StreamMap<ConversationId, BroadcastStream<HubEvent>>,
     /// Messages queued and not yet acknowledged, oldest first: acknowledged in the order
     /// they arrived (see [`SENDS_IN_FLIGHT`]). Each waits in a task of its own (or is
@@ -113,6 +116,7 @@ pub(super) async fn serve(gateway: Gateway, socket: WebSocket, handshake_user: U
         sent: HashMap::new(),
         last_pong: None,
         batching: None,
+        delivered: 0,
         subscriptions: StreamMap::new(),
         acks: VecDeque::new(),
     };
@@ -259,6 +263,7 @@ impl Connection {
             }
         }
         self.batching = None;
+        metrics::delivered(std::mem::take(&mut self.delivered));
         match outcome {
             Flow::Continue => flow(flush(&mut self.sink).await),
             close => close,
@@ -286,6 +291,7 @@ impl Connection {
             }
             Err(BroadcastStreamRecvError::Lagged(skipped)) => {
                 tracing::warn!(conversation = %id, skipped, "subscriber lagged; resyncing from the database");
+                metrics::lagged("conversation");
                 let after = self.sent.get(&id).copied().unwrap_or(Seq::ZERO);
                 self.sync(id, after, Catchup::Lagged).await
             }
@@ -301,6 +307,7 @@ impl Connection {
             // reconnect, which re-reads memberships and resumes from its last seq.
             Err(RecvError::Lagged(skipped)) => {
                 tracing::warn!(user = %self.user.id, skipped, "personal channel lagged; closing for a resync");
+                metrics::lagged("personal");
                 return Flow::Close(close::RESYNC, "fell behind; reconnect");
             }
             Err(RecvError::Closed) => return Flow::Close(1011, "internal error"),
@@ -381,10 +388,17 @@ impl Connection {
         let Ok(text) = Utf8Bytes::try_from(event.payload().clone()) else {
             return Flow::Continue;
         };
-        if let Some(deadline) = self.batching {
-            flow(feed(&mut self.sink, Message::Text(text), deadline).await)
+        let written = if let Some(deadline) = self.batching {
+            feed(&mut self.sink, Message::Text(text), deadline).await
         } else {
-            flow(write(&mut self.sink, Message::Text(text)).await)
+            write(&mut self.sink, Message::Text(text)).await
+        };
+        if written {
+            self.delivered += 1;
+            if self.batching.is_none() {
+                metrics::delivered(std::mem::take(&mut self.delivered));
+            }
         }
+        flow(written)
     }
 }

@@ -25,6 +25,8 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     /// The app's database (SQLite in the data directory, or PostgreSQL).
     pub database_url: String,
+    /// Where `/metrics` is served, when the test set `metrics_listen`.
+    pub metrics_addr: Option<SocketAddr>,
     _dir: Option<tempfile::TempDir>,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -70,6 +72,7 @@ pub async fn spawn_app_in(data_dir: PathBuf, tweak: Option<fn(&mut Config)>) -> 
         .await
         .expect("application builds");
     let addr = app.local_addr();
+    let metrics_addr = app.metrics_addr();
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(app.run_until(async move {
         let _ = rx.await;
@@ -78,6 +81,7 @@ pub async fn spawn_app_in(data_dir: PathBuf, tweak: Option<fn(&mut Config)>) -> 
         addr,
         data_dir,
         database_url,
+        metrics_addr,
         _dir: None,
         stop: Some(tx),
         handle: Some(handle),

@@ -71,3 +71,24 @@ pub async fn open(url: &str) -> sqlx::AnyPool {
         .await
         .expect("database opens")
 }
+
+/// Lets PostgreSQL database `name` take connections again, or refuses new ones and ends the
+/// open ones (a database that is down, for readiness).
+pub async fn set_connections_allowed(name: &str, allowed: bool) {
+    let mut admin = sqlx::PgConnection::connect(&admin_url())
+        .await
+        .expect("PostgreSQL answers at PALAVER_TEST_POSTGRES");
+    sqlx::query(&format!(
+        "ALTER DATABASE {name} ALLOW_CONNECTIONS {allowed}"
+    ))
+    .execute(&mut admin)
+    .await
+    .expect("database altered");
+    if !allowed {
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+            .bind(name)
+            .execute(&mut admin)
+            .await
+            .expect("connections ended");
+    }
+}

@@ -88,6 +88,7 @@ impl Chat {
                     ..Default::default()
                 })
                 .await;
+                crate::server::metrics::sign_in_failed();
                 Err(CoreError::AccountDisabled)
             }
             (true, Some(user)) => {
@@ -135,6 +136,7 @@ impl Chat {
     }
 
     pub(super) async fn sign_in_failed(&self, username: &str, meta: &ClientMeta) {
+        crate::server::metrics::sign_in_failed();
         self.audit(AuditRecord {
             action: AuditAction::SignInFailed,
             actor_name: Some(truncate(username, 64)),

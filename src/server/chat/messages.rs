@@ -15,7 +15,8 @@ impl Chat {
         before: Option<Seq>,
     ) -> Result<HistoryPage, CoreError> {
         self.require_member(id, who.id).await?;
-        let mut messages = self.store.history(id, before, HISTORY_PAGE + 1).await?;
+        let mut messages =
+            timed("history", self.store.history(id, before, HISTORY_PAGE + 1)).await?;
         let has_older = messages.len() as i64 > HISTORY_PAGE;
         if has_older {
             messages.remove(0);
@@ -35,10 +36,12 @@ impl Chat {
         limit: i64,
     ) -> Result<Vec<MessageView>, CoreError> {
         self.require_member(id, who).await?;
-        self.store
-            .messages_after(id, after, limit)
-            .await
-            .map_err(CoreError::from)
+        timed(
+            "messages_after",
+            self.store.messages_after(id, after, limit),
+        )
+        .await
+        .map_err(CoreError::from)
     }
 
     /// Persists, then broadcasts. Returns the stored message; `created` is false when this

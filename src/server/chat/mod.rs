@@ -6,6 +6,7 @@ use super::auth::{self, TokenError, TokenIdentity, TokenKeys};
 use super::files::FileStore;
 use super::hub::{Hub, HubEvent, Topic};
 use super::limits::{Limits, LimitsConfig};
+use super::metrics::timed;
 
 #[allow(unused_imports)]
 use super::store::{
@@ -39,6 +40,7 @@ mod audit;
 mod conversations;
 mod direct;
 mod files;
+mod health;
 mod invites;
 mod membership;
 mod messages;

@@ -56,6 +56,7 @@ impl Chat {
 
     /// A socket of `user` opened; announces them online when it is their first.
     pub async fn socket_opened(&self, user: UserId) {
+        crate::server::metrics::socket_count(1.0);
         let first = {
             let mut p = self.presence.lock().unwrap_or_else(|e| e.into_inner());
             let n = p.entry(user).or_insert(0);
@@ -69,6 +70,7 @@ impl Chat {
 
     /// A socket of `user` closed; announces them offline when it was their last.
     pub async fn socket_closed(&self, user: UserId) {
+        crate::server::metrics::socket_count(-1.0);
         let last = {
             let mut p = self.presence.lock().unwrap_or_else(|e| e.into_inner());
             match p.get_mut(&user) {

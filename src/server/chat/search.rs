@@ -22,10 +22,12 @@ impl Chat {
     ) -> Result<SearchPage, CoreError> {
         let query = SearchQuery::parse(query)?;
         self.limits.search(who.id)?;
-        let found = self
-            .store
-            .search_messages(who.id, query.terms(), before, SEARCH_PAGE + 1, SEARCH_SCAN)
-            .await?;
+        let found = timed(
+            "search",
+            self.store
+                .search_messages(who.id, query.terms(), before, SEARCH_PAGE + 1, SEARCH_SCAN),
+        )
+        .await?;
         let mut messages = found.messages;
         let next = if messages.len() as i64 > SEARCH_PAGE {
             messages.truncate(SEARCH_PAGE as usize);

@@ -12,10 +12,12 @@ impl Chat {
         if cookie_secret.is_empty() || cookie_secret.len() > 128 {
             return Ok(None);
         }
-        let found = self
-            .store
-            .session_by_token(&auth::secret_hash(cookie_secret), Timestamp::now())
-            .await?;
+        let hash = auth::secret_hash(cookie_secret);
+        let found = timed(
+            "session",
+            self.store.session_by_token(&hash, Timestamp::now()),
+        )
+        .await?;
         Ok(found.map(|s| SessionUser {
             user: s.user,
             session_id: s.session_id,
@@ -138,11 +140,12 @@ impl Chat {
     }
 
     pub async fn session_active(&self, session_id: &SessionId) -> Result<bool, CoreError> {
-        Ok(self
-            .store
-            .session_owner(session_id, Timestamp::now())
-            .await?
-            .is_some())
+        Ok(timed(
+            "session",
+            self.store.session_owner(session_id, Timestamp::now()),
+        )
+        .await?
+        .is_some())
     }
 
     pub fn issue_ws_ticket(&self, who: &SessionUser) -> Result<WsTicket, CoreError> {

@@ -112,6 +112,8 @@ pub trait ProfileStore: Send + Sync {
 /// Instance administration (issue 14): admins, disabled accounts, the account list.
 #[async_trait]
 pub trait AdminStore: Send + Sync {
+    /// Readiness: the database answers a trivial query (`SELECT 1`).
+    async fn ping(&self) -> StoreResult<()>;
     /// Whether `user` is an instance admin with an enabled account.
     async fn is_admin(&self, user: UserId) -> StoreResult<bool>;
     /// Whether the account exists and is enabled.

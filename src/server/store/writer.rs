@@ -213,8 +213,13 @@ async fn run_lane(mut queue: mpsc::Receiver<Job>, write: BatchFn, written: Arc<A
             waiting.push((job.committed, job.reply));
         }
         let count = events.len() as u64;
-        let results = write(events).await;
+        let results = crate::server::metrics::timed("append_batch", write(events)).await;
         written.fetch_add(count, Ordering::Relaxed);
+        let messages = results
+            .iter()
+            .filter(|r| matches!(r, Ok(i) if i.created && i.message.kind == EventKind::Message))
+            .count();
+        crate::server::metrics::messages_persisted(messages as u64);
         // Every hook first, in order, then the answers: a sender hears back only after its
         // event (and every event before it) has been published.
         let results: Vec<_> = waiting

@@ -118,6 +118,11 @@ macro_rules! impl_admin_store {
 
         #[async_trait]
         impl AdminStore for $store {
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
             async fn is_admin(&self, user: UserId) -> StoreResult<bool> {
                 let found: Option<bool> = sqlx::query_scalar(
                     "SELECT is_admin FROM users WHERE id = $1 AND disabled_at IS NULL",
