@@ -45,6 +45,8 @@ pub enum ValidationError {
     PasswordCommon,
     #[error("Password must not be the same as the username.")]
     PasswordIsUsername,
+    #[error("The start of the time range must come before its end.")]
+    TimeRange,
     #[error("Title must not be empty.")]
     TitleEmpty,
     #[error("Title must be at most {TITLE_MAX} characters long.")]

@@ -16,6 +16,8 @@ mod admin;
 mod attachments;
 #[path = "store_contract/attention.rs"]
 mod attention;
+#[path = "store_contract/audit.rs"]
+mod audit;
 #[path = "store_contract/batches.rs"]
 mod batches;
 #[path = "store_contract/direct.rs"]
@@ -176,5 +178,6 @@ contract! {
         admin::disabling_ends_every_session_and_kills_the_accounts_invites,
         admin::the_account_list_pages_by_name_with_search_and_rollups,
         admin::a_reset_link_works_once_until_it_expires_or_is_replaced,
+        audit::the_instance_audit_log_pages_every_entry_with_filters_and_names_conversations,
     ]
 }

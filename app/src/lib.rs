@@ -166,6 +166,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("search") view=pages::SearchPage />
                     <Route path=path!("account") view=pages::AccountPage />
                     <Route path=path!("admin/users") view=pages::AdminUsersPage />
+                    <Route path=path!("admin/audit") view=pages::AdminAuditPage />
                 </ParentRoute>
             </Routes>
         </Router>

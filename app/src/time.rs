@@ -65,6 +65,39 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// 1970-01-01 plus `days` for a proleptic Gregorian date (Howard Hinnant's algorithm, the
+/// inverse of [`civil_from_days`]).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from(if m > 2 { m - 3 } else { m + 9 });
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The days since 1970-01-01 of an HTML date input's value ("2026-11-30"); None for anything
+/// else, an impossible date (2026-02-30) included.
+pub fn parse_day(value: &str) -> Option<i64> {
+    let mut it = value.trim().splitn(3, '-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: u32 = it.next()?.parse().ok()?;
+    let d: u32 = it.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || d == 0 {
+        return None;
+    }
+    let days = days_from_civil(y, m, d);
+    (civil_from_days(days) == (y, m, d)).then_some(days)
+}
+
+/// The moment day `days` (from [`parse_day`]) begins in the viewer's zone, at that day's
+/// own offset.
+pub fn day_start(days: i64, zone: Zone) -> Timestamp {
+    let utc_midnight = Timestamp(days * 86_400_000);
+    Timestamp(utc_midnight.as_millis() - zone.offset_at(utc_midnight) * 60_000)
+}
+
 struct Parts {
     year: i64,
     month: u32,
@@ -259,6 +292,28 @@ pub fn device_time_zone() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_inputs_parse_to_days_and_back() {
+        assert_eq!(parse_day("1970-01-01"), Some(0));
+        assert_eq!(parse_day("2026-11-30"), Some(20_787));
+        assert_eq!(parse_day("2024-02-29"), Some(19_782));
+        for days in [-800_000, -1, 0, 59, 60, 20_787, 2_000_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        for bad in [
+            "",
+            "2026-13-01",
+            "2026-02-30",
+            "2025-02-29",
+            "2026-11",
+            "2026-11-0",
+            "x-1-1",
+        ] {
+            assert_eq!(parse_day(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn formats_known_instants() {

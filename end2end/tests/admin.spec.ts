@@ -134,3 +134,73 @@ test('an admin hands over a reset link; its owner sets a new password with it, o
   await admin.context.close();
   await forgetful.context.close();
 });
+
+test('the instance audit log shows what an admin did, narrowed by action, actor and day', async ({ browser, baseURL }) => {
+  const admin = await newPerson(browser, baseURL, 'aud');
+  grantAdmin(admin.name);
+  const target = await newPerson(browser, baseURL, 'tgt');
+  await createConversation(target.page, 'Audited room');
+  await openUsers(admin.page, target.name);
+  const row = userRow(admin.page, target.name);
+  const answered = admin.page.waitForResponse((r) => r.url().includes('/api/admin_account') && r.ok());
+  await row.getByRole('button', { name: `Sign ${target.name} out everywhere`, exact: true }).click();
+  await answered;
+
+  // From the users page to the log by the admin section's own links.
+  await admin.page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: 'Audit log' }).click();
+  await expect(admin.page.getByRole('heading', { level: 1, name: 'Audit log' })).toBeVisible();
+  await waitHydrated(admin.page);
+  const table = admin.page.getByRole('table', { name: 'Audit log of this Palaver' });
+  await expect(table.getByRole('row').filter({ hasText: 'Sessions revoked' }).filter({ hasText: target.name })).toBeVisible();
+  // The command-line grant is an admin action too.
+  await expect(table.getByRole('row').filter({ hasText: 'Admin granted' }).filter({ hasText: admin.name })).toBeVisible();
+
+  // By action: only that action's rows remain.
+  await admin.page.getByLabel('Action', { exact: true }).selectOption('admin_granted');
+  await expect(table.getByRole('row').filter({ hasText: 'Sessions revoked' })).toHaveCount(0);
+  await expect(table.getByRole('row').filter({ hasText: 'Admin granted' }).first()).toBeVisible();
+  await admin.page.getByLabel('Action', { exact: true }).selectOption('');
+  // By who did it: the target's own sign-up, not the admin's actions.
+  await admin.page.getByLabel('Done by', { exact: true }).fill(target.name);
+  await admin.page.getByRole('button', { name: 'Filter', exact: true }).click();
+  await expect(table.getByRole('row').filter({ hasText: 'Sign up' })).toBeVisible();
+  await expect(table.getByRole('row').filter({ hasText: 'Admin granted' })).toHaveCount(0);
+  await admin.page.getByLabel('Done by', { exact: true }).fill('');
+  await admin.page.getByRole('button', { name: 'Filter', exact: true }).click();
+  // By day: tomorrow has nothing yet.
+  const tomorrow = new Date(Date.now() + 86_400_000);
+  const day = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}`;
+  await admin.page.getByLabel('From', { exact: true }).fill(day);
+  await expect(admin.page.getByRole('status').filter({ hasText: 'No entries match these filters.' })).toBeVisible();
+  await admin.page.getByLabel('From', { exact: true }).fill('');
+  await expect(table).toBeVisible();
+
+  for (const [scheme, width, height] of [
+    ['light', 1440, 900],
+    ['dark', 1440, 900],
+    ['light', 390, 844],
+    ['dark', 390, 844],
+  ] as const) {
+    await admin.page.setViewportSize({ width, height });
+    await admin.page.emulateMedia({ colorScheme: scheme });
+    await admin.page.goto('/admin/audit');
+    await expect(table).toBeVisible();
+    await admin.page.screenshot({ path: screenshotPath(`admin-audit-${scheme}-${width}`), fullPage: true });
+    await expectNoViolations(admin.page, `/admin/audit ${scheme} ${width}`);
+  }
+  // Keyboard alone: from the Users link, Tab reaches the action menu.
+  await admin.page.getByRole('link', { name: 'Users', exact: true }).focus();
+  let reached = false;
+  for (let i = 0; i < 8 && !reached; i++) {
+    await admin.page.keyboard.press('Tab');
+    reached = await admin.page.evaluate(() => document.activeElement?.id === 'audit-action');
+  }
+  expect(reached, 'Tab reaches the action filter').toBe(true);
+
+  // Not for a non-admin.
+  await target.page.goto('/admin/audit');
+  await expect(target.page.getByText('This page is for the administrators of this Palaver.')).toBeVisible();
+  await expect(target.page.getByRole('table')).toHaveCount(0);
+  await admin.context.close();
+  await target.context.close();
+});

@@ -46,9 +46,10 @@ enum Who {
     Anonymous,
 }
 
-const ACTIONS: [&str; 8] = [
+const ACTIONS: [&str; 9] = [
     "am_admin",
     "admin_users",
+    "admin_audit_log",
     "admin_reset_link",
     "disable",
     "enable",
@@ -86,6 +87,7 @@ async fn every_admin_action_is_the_admins_alone() {
             let reply = match action {
                 "am_admin" => caller.call("am_admin", &[]).await,
                 "admin_users" => caller.call("admin_users", &[("q", "")]).await,
+                "admin_audit_log" => caller.call("admin_audit_log", &[]).await,
                 "admin_reset_link" => {
                     caller
                         .call("admin_reset_link", &[("user_id", &target_id.to_string())])
@@ -106,7 +108,14 @@ async fn every_admin_action_is_the_admins_alone() {
                 }
                 (Who::Admin, _) => {
                     assert!((200..300).contains(&reply.status), "{action}: {reply:?}");
-                    if action != "admin_users" && action != "admin_reset_link" {
+                    if action == "admin_audit_log" {
+                        // The admin's own actions so far are in it.
+                        let page = reply.body["entries"].as_array().expect("entries");
+                        assert!(page
+                            .iter()
+                            .any(|e| e["action"] == "admin_granted"
+                                || e["action"] == "account_disabled"));
+                    } else if action != "admin_users" && action != "admin_reset_link" {
                         assert_ne!(before, after, "{action} changed the account");
                     }
                 }
@@ -127,7 +136,7 @@ async fn every_admin_action_is_the_admins_alone() {
         }
     }
     println!(
-        "SECURITY unauthorized administration calls tried {refusable:>5} / rejected {refused:>5} (a member and a signed-out caller x 7)"
+        "SECURITY unauthorized administration calls tried {refusable:>5} / rejected {refused:>5} (a member and a signed-out caller x 8)"
     );
 }
 
@@ -340,5 +349,66 @@ async fn a_reset_link_sets_a_new_password_once_and_signs_the_old_sessions_out() 
             .await
             .status,
         200
+    );
+}
+
+#[tokio::test]
+async fn the_instance_audit_log_records_admin_actions_and_narrows_by_actor_action_and_time() {
+    let (app, _dir, admin, admin_name) = instance().await;
+    let (target, target_name) = app.signed_up("target").await;
+    let target_id = target.user_id().await;
+    // A failed sign-in (no actor account, a conversation-free entry) and an admin action.
+    assert_eq!(
+        app.client()
+            .sign_in(&target_name, "wrong-password-1")
+            .await
+            .status,
+        401
+    );
+    account(&admin, target_id, "disable").await.ok::<Value>();
+    let now = palaver::Timestamp::now().0;
+
+    let page = |form: Vec<(&'static str, String)>| {
+        let admin = &admin;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            admin.call("admin_audit_log", &form).await
+        }
+    };
+    let all: Value = page(vec![]).await.ok();
+    let entries = all["entries"].as_array().expect("entries");
+    let disabled = entries
+        .iter()
+        .find(|e| e["action"] == "account_disabled")
+        .expect("the admin's action is in the instance log");
+    assert_eq!(disabled["actor"], admin_name.as_str());
+    assert_eq!(disabled["target"], target_name.as_str());
+    assert!(entries.iter().any(|e| e["action"] == "sign_in_failed"));
+
+    // By action, by actor (any case), by time.
+    let by_action: Value = page(vec![("action", "account_disabled".into())]).await.ok();
+    assert_eq!(by_action["entries"].as_array().map(Vec::len), Some(1));
+    let by_actor: Value = page(vec![("actor", admin_name.to_uppercase())]).await.ok();
+    assert!(by_actor["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .all(|e| e["actor"] == admin_name.as_str()));
+    let later: Value = page(vec![("since", (now + 60_000).to_string())]).await.ok();
+    assert_eq!(later["entries"].as_array().map(Vec::len), Some(0));
+    let earlier: Value = page(vec![("until", (now + 60_000).to_string())]).await.ok();
+    assert_eq!(earlier["entries"], all["entries"]);
+
+    // An empty range is refused with a reason, not answered with nothing.
+    let backwards = page(vec![
+        ("since", now.to_string()),
+        ("until", (now - 1).to_string()),
+    ])
+    .await;
+    assert_eq!(backwards.status, 422, "{backwards:?}");
+    assert!(
+        backwards.message().contains("time range"),
+        "{}",
+        backwards.message()
     );
 }

@@ -106,7 +106,8 @@ pub struct AuditPage {
     pub older: Option<i64>,
 }
 
-/// One line of a conversation's audit log, shown to its owner.
+/// One line of an audit log: a conversation's, shown to its owner, or the instance's, shown
+/// to its admins (which also names the conversation an entry is about).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub id: i64,
@@ -116,4 +117,10 @@ pub struct AuditEntry {
     pub target: Option<String>,
     pub detail: Option<String>,
     pub client_addr: Option<String>,
+    /// In the instance log only: the conversation the entry is about, if any.
+    #[serde(default)]
+    pub conversation_id: Option<crate::ids::ConversationId>,
+    /// Its title ("" for a direct conversation).
+    #[serde(default)]
+    pub conversation_title: Option<String>,
 }

@@ -168,6 +168,7 @@ pub async fn audit_entries_page_newest_first_with_action_and_actor_filters(store
             action,
             actor,
             limit,
+            ..AuditFilter::default()
         };
         store.audit_entries(id, filter)
     };

@@ -1,10 +1,10 @@
-//! Instance administration (/admin/users). Every function checks on the server that the
+//! Instance administration (/admin/users, /admin/audit). Every function checks on the server that the
 //! caller is an instance admin (403 otherwise), whatever the page shows.
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use palaver::model::{AccountAction, AdminUser, AdminUserPage, ResetLink, UserView};
-use palaver::UserId;
+use palaver::model::{AccountAction, AdminUser, AdminUserPage, AuditPage, ResetLink, UserView};
+use palaver::{Timestamp, UserId};
 
 #[cfg(feature = "ssr")]
 use super::ssr;
@@ -48,6 +48,35 @@ pub async fn admin_account(user_id: UserId, action: AccountAction) -> Result<Adm
     state
         .chat
         .admin_account_action(&who, user_id, action)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// A page of the instance's audit log, newest first (200 entries): every account's and
+/// conversation's security events, admin actions included. `before`: the previous page's
+/// `older`; `action`, `actor` (a username, any case) and `[since, until)` (ms since the
+/// epoch) narrow it. 403 for a non-admin; 422 when `since` is not before `until`.
+#[server(prefix = "/api", endpoint = "admin_audit_log")]
+pub async fn admin_audit_log(
+    before: Option<i64>,
+    action: Option<String>,
+    actor: Option<String>,
+    since: Option<Timestamp>,
+    until: Option<Timestamp>,
+) -> Result<AuditPage, AppError> {
+    ssr::no_store();
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .instance_audit_log(
+            &who,
+            before,
+            action.as_deref(),
+            actor.as_deref(),
+            since,
+            until,
+        )
         .await
         .map_err(ssr::fail)
 }

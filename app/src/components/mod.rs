@@ -3,6 +3,8 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
+pub mod audit_filter;
+pub mod audit_table;
 mod file_icon;
 pub use file_icon::{FileIcon, PaperclipIcon};
 

@@ -1,6 +1,7 @@
 //! The audit log: recording security events and reading them back, paged.
 
 use super::*;
+use crate::model::AuditEntry;
 
 impl Chat {
     /// Records an audit line. A failure to record is logged, never shown to the user. A line
@@ -61,27 +62,62 @@ impl Chat {
         actor: Option<&str>,
     ) -> Result<AuditPage, CoreError> {
         self.require(id, who.id, Action::ReadAuditLog).await?;
-        fn blank(s: Option<&str>) -> Option<&str> {
-            s.map(str::trim).filter(|s| !s.is_empty())
-        }
-        let mut entries = self
-            .store
-            .audit_entries(
-                id,
-                AuditFilter {
-                    before,
-                    action: blank(action),
-                    actor: blank(actor),
-                    limit: AUDIT_PAGE + 1,
-                },
-            )
-            .await?;
-        let older = if entries.len() as i64 > AUDIT_PAGE {
-            entries.truncate(AUDIT_PAGE as usize);
-            entries.last().map(|e| e.id)
-        } else {
-            None
-        };
-        Ok(AuditPage { entries, older })
+        let filter = page_filter(before, action, actor, None);
+        Ok(paged(self.store.audit_entries(id, filter).await?))
     }
+
+    /// A page of the instance's audit log (every account's and conversation's security
+    /// events, every admin action included), newest first; instance admins only
+    /// (`Forbidden`). Narrowed as [`Self::audit_log`], and to `[since, until)` when given
+    /// (ms since the epoch; `TimeRange` when `since` is not before `until`).
+    pub async fn instance_audit_log(
+        &self,
+        who: &SessionUser,
+        before: Option<i64>,
+        action: Option<&str>,
+        actor: Option<&str>,
+        since: Option<Timestamp>,
+        until: Option<Timestamp>,
+    ) -> Result<AuditPage, CoreError> {
+        self.require_instance_admin(who.user.id).await?;
+        if let (Some(since), Some(until)) = (since, until) {
+            if since >= until {
+                return Err(ValidationError::TimeRange.into());
+            }
+        }
+        let filter = page_filter(before, action, actor, Some((since, until)));
+        Ok(paged(self.store.instance_audit_entries(filter).await?))
+    }
+}
+
+/// One page more than is shown, to learn whether another follows; blank narrowings are none.
+fn page_filter<'a>(
+    before: Option<i64>,
+    action: Option<&'a str>,
+    actor: Option<&'a str>,
+    range: Option<(Option<Timestamp>, Option<Timestamp>)>,
+) -> AuditFilter<'a> {
+    fn blank(s: Option<&str>) -> Option<&str> {
+        s.map(str::trim).filter(|s| !s.is_empty())
+    }
+    let (since, until) = range.unwrap_or((None, None));
+    AuditFilter {
+        before,
+        action: blank(action),
+        actor: blank(actor),
+        since,
+        until,
+        limit: AUDIT_PAGE + 1,
+    }
+}
+
+/// The page shown, and the `before` of the next one when there is one.
+fn paged(mut entries: Vec<AuditEntry>) -> AuditPage {
+    let older = if entries.len() as i64 > AUDIT_PAGE {
+        entries.truncate(AUDIT_PAGE as usize);
+        entries.last().map(|e| e.id)
+    } else {
+        None
+    };
+    AuditPage { entries, older }
 }

@@ -114,12 +114,16 @@ pub struct NewUser<'a> {
 }
 
 /// Which audit entries to read: newest first, ids below `before`, at most `limit`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct AuditFilter<'a> {
     pub before: Option<i64>,
     pub action: Option<&'a str>,
     /// Actor username, compared case-insensitively.
     pub actor: Option<&'a str>,
+    /// Entries at or after this moment only.
+    pub since: Option<Timestamp>,
+    /// Entries before this moment only.
+    pub until: Option<Timestamp>,
     pub limit: i64,
 }
 

@@ -373,6 +373,11 @@ pub struct AuditRow {
     pub target_name: Option<String>,
     pub detail: Option<String>,
     pub client_addr: Option<String>,
+    /// Selected by the instance log only.
+    #[sqlx(default)]
+    pub conversation_id: Option<i64>,
+    #[sqlx(default)]
+    pub conversation_title: Option<String>,
 }
 
 impl From<AuditRow> for AuditEntry {
@@ -385,6 +390,8 @@ impl From<AuditRow> for AuditEntry {
             target: r.target_name,
             detail: r.detail,
             client_addr: r.client_addr,
+            conversation_id: r.conversation_id.map(ConversationId),
+            conversation_title: r.conversation_title,
         }
     }
 }

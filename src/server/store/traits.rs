@@ -266,6 +266,10 @@ pub trait AuditStore: Send + Sync {
         conversation: ConversationId,
         filter: AuditFilter<'_>,
     ) -> StoreResult<Vec<AuditEntry>>;
+    /// Every audit entry of the instance (accounts' and conversations' alike), newest
+    /// first, with the conversation's id and title where the entry is about one.
+    async fn instance_audit_entries(&self, filter: AuditFilter<'_>)
+        -> StoreResult<Vec<AuditEntry>>;
 }
 
 /// Everything the core needs from a database.

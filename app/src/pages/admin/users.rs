@@ -1,51 +1,31 @@
 //! /admin/users: the instance's accounts for its administrators, searchable and paged, with
 //! what an admin does to an account (disable, enable, sign out everywhere, admin or not).
-//! The server checks every call; a non-admin who opens the page is told it is not for them.
 
-use crate::api::{admin_account, admin_reset_link, admin_users, am_admin};
+use super::AdminFrame;
+use crate::api::{admin_account, admin_reset_link, admin_users};
 use crate::components::{select_all, Alert};
 use crate::live::use_live;
 use crate::time::{short, use_tz_offset};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use palaver::model::{AccountAction, AdminUser, AdminUserPage, ADMIN_SEARCH_MAX_CHARS};
 
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
     let query = RwSignal::new(String::new());
-    let allowed = Resource::new(|| (), |_| am_admin());
     let first = Resource::new(move || query.get(), |q| admin_users(q, None));
     view! {
-        <Title text="Users · Administration" />
-        <div class="page admin">
-            <header class="page-head">
-                <h1>"Users"</h1>
-                <p class="hint">"Every account of this Palaver. Only administrators see this page."</p>
-            </header>
-            <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading users…"</p> }>
+        <AdminFrame title="Users" hint="Every account of this Palaver. Only administrators see this page.">
+            <SearchForm query />
+            // A new search keeps the table on screen until its answer arrives.
+            <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading users…"</p> }>
                 {move || Suspend::new(async move {
-                    if !matches!(allowed.await, Ok(true)) {
-                        return view! {
-                            <p class="empty">"This page is for the administrators of this Palaver."</p>
-                        }
-                        .into_any();
+                    match first.await {
+                        Ok(page) => view! { <UserTable page /> }.into_any(),
+                        Err(e) => view! { <Alert message=Some(e.to_string()) /> }.into_any(),
                     }
-                    view! {
-                        <SearchForm query />
-                        // A new search keeps the table on screen until its answer arrives.
-                        <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading users…"</p> }>
-                            {move || Suspend::new(async move {
-                                match first.await {
-                                    Ok(page) => view! { <UserTable page /> }.into_any(),
-                                    Err(e) => view! { <Alert message=Some(e.to_string()) /> }.into_any(),
-                                }
-                            })}
-                        </Transition>
-                    }
-                    .into_any()
                 })}
-            </Suspense>
-        </div>
+            </Transition>
+        </AdminFrame>
     }
 }
 

@@ -2,19 +2,15 @@
 //! filters it by action and actor and hands it out a page (200 entries) at a time; "Show
 //! older entries" appends the next page under the rows already shown.
 
-use super::audit_filter::{humanize, AuditFilter, Filter};
 use crate::api::audit_log;
+use crate::components::audit_filter::{AuditFilter, Filter, CONVERSATION_ACTIONS};
+use crate::components::audit_table::AuditPages;
 use crate::components::Alert;
 use crate::live::use_room;
-use crate::time::{full, use_tz_offset};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use palaver::model::{AuditEntry, AuditPage};
+use palaver::model::AuditPage;
 use palaver::ConversationId;
-
-fn count(n: usize) -> String {
-    format!("{n} {}", if n == 1 { "entry" } else { "entries" })
-}
 
 #[component]
 pub fn AuditSection(id: ConversationId) -> impl IntoView {
@@ -86,7 +82,7 @@ pub fn AuditSection(id: ConversationId) -> impl IntoView {
                 <h3 id="audit-title">"Audit log"</h3>
                 <button type="button" class="ghost" on:click=refresh>"Refresh"</button>
             </div>
-            <AuditFilter on_apply=on_filter />
+            <AuditFilter on_apply=on_filter actions=CONVERSATION_ACTIONS.to_vec() />
             <Show when=move || stale.get()>
                 <p class="hint" role="status">"New entries were recorded. Refresh to see them."</p>
             </Show>
@@ -101,127 +97,12 @@ pub fn AuditSection(id: ConversationId) -> impl IntoView {
                             };
                             view! { <p class="hint" role="status">{text}</p> }.into_any()
                         }
-                        Ok(page) => view! { <AuditPages first=page older loading load_older /> }.into_any(),
+                        Ok(page) => view! { <AuditPages first=page older loading load_older caption="Audit log of this conversation" /> }.into_any(),
                         Err(e) => view! { <Alert message=Some(e.to_string()) /> }.into_any(),
                     }
                 })}
             </Transition>
             <Alert message=error />
         </section>
-    }
-}
-
-/// The first page's rows, the older pages' rows under them, and the button for the next.
-#[component]
-fn AuditPages(
-    first: AuditPage,
-    older: RwSignal<Vec<AuditPage>>,
-    loading: RwSignal<bool>,
-    load_older: Callback<i64>,
-) -> impl IntoView {
-    let offset = use_tz_offset();
-    let first_count = first.entries.len();
-    let first_older = first.older;
-    // Where the next page starts: after the last page shown.
-    let next = move || older.with(|p| p.last().map_or(first_older, |p| p.older));
-    let shown =
-        move || first_count + older.with(|p| p.iter().map(|p| p.entries.len()).sum::<usize>());
-    let older_rows = move || {
-        older.with(|pages| {
-            pages
-                .iter()
-                .flat_map(|p| p.entries.iter().cloned())
-                .collect::<Vec<_>>()
-        })
-    };
-    let rows = first
-        .entries
-        .into_iter()
-        .map(|e| row(e, offset))
-        .collect_view();
-    // The button goes away with the last page; its focus moves to the line saying so rather
-    // than falling back to the top of the document.
-    let status = NodeRef::<leptos::html::P>::new();
-    Effect::new(move |had_more: Option<bool>| {
-        let more = next().is_some();
-        if had_more == Some(true) && !more {
-            if let Some(p) = status.get_untracked() {
-                let _ = p.focus();
-            }
-        }
-        more
-    });
-    view! {
-        // Wider than a phone: the table scrolls sideways, so it takes keyboard focus to do so.
-        <div class="table-wrap" role="region" aria-label="Audit log entries" tabindex="0">
-            <table class="audit">
-                <caption class="sr-only">"Audit log of this conversation"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Time"</th>
-                        <th scope="col">"Action"</th>
-                        <th scope="col">"By"</th>
-                        <th scope="col">"Target"</th>
-                        <th scope="col">"Detail"</th>
-                        <th scope="col">"Address"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {rows}
-                    <For each=older_rows key=|e| e.id children=move |e| row(e, offset) />
-                </tbody>
-            </table>
-        </div>
-        <div class="audit-more">
-            <p class="hint" role="status" tabindex="-1" node_ref=status>
-                {move || match next() {
-                    Some(_) => format!("Showing the newest {}.", count(shown())),
-                    None => format!("Showing all {}.", count(shown())),
-                }}
-            </p>
-            {move || next().map(|before| view! {
-                <button
-                    type="button"
-                    disabled=move || loading.get()
-                    on:click=move |_| load_older.run(before)
-                >
-                    {move || if loading.get() { "Loading older entries…" } else { "Show older entries" }}
-                </button>
-            })}
-        </div>
-    }
-}
-
-fn row(e: AuditEntry, offset: crate::time::Zone) -> impl IntoView {
-    let dash = || "—".to_owned();
-    let at = e.at;
-    view! {
-        <tr>
-            <td class="nowrap">{move || full(at, offset)}</td>
-            <td>{humanize(&e.action)}</td>
-            <td>{e.actor.unwrap_or_else(dash)}</td>
-            <td>{e.target.unwrap_or_else(dash)}</td>
-            <td>{e.detail.unwrap_or_else(dash)}</td>
-            <td class="nowrap">{e.client_addr.unwrap_or_else(dash)}</td>
-        </tr>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::count;
-    use crate::pages::conversation::audit_filter::humanize;
-
-    #[test]
-    fn actions_read_as_words() {
-        assert_eq!(humanize("role_changed"), "Role changed");
-        assert_eq!(humanize("renamed"), "Renamed");
-        assert_eq!(humanize(""), "");
-    }
-
-    #[test]
-    fn counts_agree_in_number() {
-        assert_eq!(count(1), "1 entry");
-        assert_eq!(count(200), "200 entries");
     }
 }

@@ -2,7 +2,6 @@
 //! list, the composer (or why it is gone), the member list, and files dropped on it.
 
 mod audit;
-mod audit_filter;
 mod bans;
 mod composer;
 mod drop_zone;

@@ -1,0 +1,159 @@
+//! An audit log's table, newest first, a page at a time: the first page's rows, older pages'
+//! rows appended under them by "Show older entries". Shared by a conversation's log (its
+//! owner) and the instance's (/admin/audit).
+
+use super::audit_filter::humanize;
+use crate::time::{full, use_tz_offset, Zone};
+use leptos::prelude::*;
+use palaver::model::{AuditEntry, AuditPage};
+
+fn count(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "entry" } else { "entries" })
+}
+
+/// "Ops", "Direct conversation #12" (direct ones have no title), or a dash for an entry
+/// about an account.
+fn conversation_name(e: &AuditEntry) -> String {
+    match (e.conversation_id, e.conversation_title.as_deref()) {
+        (Some(id), Some("") | None) => format!("Direct conversation #{}", id.0),
+        (Some(_), Some(title)) => title.to_owned(),
+        (None, _) => "—".to_owned(),
+    }
+}
+
+/// The first page's rows, the older pages' rows under them, and the button for the next.
+///
+/// `caption` names the log for screen readers; `conversations` adds the column naming the
+/// conversation an entry is about (the instance log).
+#[component]
+pub fn AuditPages(
+    first: AuditPage,
+    older: RwSignal<Vec<AuditPage>>,
+    loading: RwSignal<bool>,
+    load_older: Callback<i64>,
+    caption: &'static str,
+    #[prop(optional)] conversations: bool,
+) -> impl IntoView {
+    let offset = use_tz_offset();
+    let first_count = first.entries.len();
+    let first_older = first.older;
+    // Where the next page starts: after the last page shown.
+    let next = move || older.with(|p| p.last().map_or(first_older, |p| p.older));
+    let shown =
+        move || first_count + older.with(|p| p.iter().map(|p| p.entries.len()).sum::<usize>());
+    let older_rows = move || {
+        older.with(|pages| {
+            pages
+                .iter()
+                .flat_map(|p| p.entries.iter().cloned())
+                .collect::<Vec<_>>()
+        })
+    };
+    let rows = first
+        .entries
+        .into_iter()
+        .map(|e| row(e, offset, conversations))
+        .collect_view();
+    // The button goes away with the last page; its focus moves to the line saying so rather
+    // than falling back to the top of the document.
+    let status = NodeRef::<leptos::html::P>::new();
+    Effect::new(move |had_more: Option<bool>| {
+        let more = next().is_some();
+        if had_more == Some(true) && !more {
+            if let Some(p) = status.get_untracked() {
+                let _ = p.focus();
+            }
+        }
+        more
+    });
+    view! {
+        // Wider than a phone: the table scrolls sideways, so it takes keyboard focus to do so.
+        <div class="table-wrap" role="region" aria-label="Audit log entries" tabindex="0">
+            <table class="audit">
+                <caption class="sr-only">{caption}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Time"</th>
+                        <th scope="col">"Action"</th>
+                        {conversations.then(|| view! { <th scope="col">"Conversation"</th> })}
+                        <th scope="col">"By"</th>
+                        <th scope="col">"Target"</th>
+                        <th scope="col">"Detail"</th>
+                        <th scope="col">"Address"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows}
+                    <For each=older_rows key=|e| e.id children=move |e| row(e, offset, conversations) />
+                </tbody>
+            </table>
+        </div>
+        <div class="audit-more">
+            <p class="hint" role="status" tabindex="-1" node_ref=status>
+                {move || match next() {
+                    Some(_) => format!("Showing the newest {}.", count(shown())),
+                    None => format!("Showing all {}.", count(shown())),
+                }}
+            </p>
+            {move || next().map(|before| view! {
+                <button
+                    type="button"
+                    disabled=move || loading.get()
+                    on:click=move |_| load_older.run(before)
+                >
+                    {move || if loading.get() { "Loading older entries…" } else { "Show older entries" }}
+                </button>
+            })}
+        </div>
+    }
+}
+
+fn row(e: AuditEntry, offset: Zone, conversations: bool) -> impl IntoView {
+    let dash = || "—".to_owned();
+    let at = e.at;
+    let conversation = conversations.then(|| view! { <td>{conversation_name(&e)}</td> });
+    view! {
+        <tr>
+            <td class="nowrap">{move || full(at, offset)}</td>
+            <td>{humanize(&e.action)}</td>
+            {conversation}
+            <td>{e.actor.unwrap_or_else(dash)}</td>
+            <td>{e.target.unwrap_or_else(dash)}</td>
+            <td>{e.detail.unwrap_or_else(dash)}</td>
+            <td class="nowrap">{e.client_addr.unwrap_or_else(dash)}</td>
+        </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palaver::{ConversationId, Timestamp};
+
+    #[test]
+    fn counts_agree_in_number() {
+        assert_eq!(count(1), "1 entry");
+        assert_eq!(count(200), "200 entries");
+    }
+
+    #[test]
+    fn an_entry_names_its_conversation_by_title_or_as_direct() {
+        let mut e = AuditEntry {
+            id: 1,
+            at: Timestamp(0),
+            action: "renamed".into(),
+            actor: None,
+            target: None,
+            detail: None,
+            client_addr: None,
+            conversation_id: None,
+            conversation_title: None,
+        };
+        assert_eq!(conversation_name(&e), "—");
+        e.conversation_id = Some(ConversationId(12));
+        e.conversation_title = Some(String::new());
+        assert_eq!(conversation_name(&e), "Direct conversation #12");
+        e.conversation_title = Some("Ops".into());
+        assert_eq!(conversation_name(&e), "Ops");
+    }
+}

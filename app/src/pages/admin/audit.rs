@@ -1,0 +1,112 @@
+//! /admin/audit: every security event of the instance, newest first (sign-ins and their
+//! failures, sessions, passwords, conversations' moderation, every admin action), narrowed
+//! by action, actor and a range of days in the viewer's zone; 200 entries a page.
+
+use super::AdminFrame;
+use crate::api::admin_audit_log;
+use crate::components::audit_filter::{AuditFilter, Filter};
+use crate::components::audit_table::AuditPages;
+use crate::components::Alert;
+use crate::time::use_tz_offset;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use palaver::model::{AuditAction, AuditPage};
+
+#[component]
+pub fn AdminAuditPage() -> impl IntoView {
+    view! {
+        <AdminFrame
+            title="Audit log"
+            hint="Every security event of this Palaver: sign-ins, sessions, passwords, moderation in conversations and what administrators did."
+        >
+            <InstanceLog />
+        </AdminFrame>
+    }
+}
+
+#[component]
+fn InstanceLog() -> impl IntoView {
+    let zone = use_tz_offset();
+    let filter = RwSignal::new(Filter::default());
+    let fetch = move |f: Filter, before: Option<i64>| {
+        let (since, until) = f.range(zone);
+        admin_audit_log(before, f.action(), f.actor(), since, until)
+    };
+    let first = Resource::new(move || filter.get(), move |f| fetch(f, None));
+    // As in a conversation's log: pages from "Show older entries", dropped when the filter
+    // changes (`epoch`), so a page on its way for the old filter is never appended.
+    let older = RwSignal::new(Vec::<AuditPage>::new());
+    let epoch = RwSignal::new(0u32);
+    let loading = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let restart = move || {
+        older.set(Vec::new());
+        epoch.update(|e| *e += 1);
+        loading.set(false);
+        error.set(None);
+    };
+    let on_filter = Callback::new(move |f: Filter| {
+        if filter.with_untracked(|now| *now == f) {
+            return;
+        }
+        restart();
+        filter.set(f);
+    });
+    let refresh = move |_| {
+        restart();
+        first.refetch();
+    };
+    let load_older = Callback::new(move |before: i64| {
+        let (f, started) = (filter.get_untracked(), epoch.get_untracked());
+        loading.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result = fetch(f, Some(before)).await;
+            if epoch.try_get_untracked() != Some(started) {
+                return;
+            }
+            match result {
+                Ok(page) => older.update(|pages| pages.push(page)),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+            loading.set(false);
+        });
+    });
+    let actions = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+    view! {
+        <section class="settings-section" aria-labelledby="instance-audit-title">
+            <div class="section-head">
+                <h2 id="instance-audit-title">"Events"</h2>
+                <button type="button" class="ghost" on:click=refresh>"Refresh"</button>
+            </div>
+            <AuditFilter on_apply=on_filter actions dates=true />
+            <Transition fallback=|| view! { <p class="hint">"Loading the audit log…"</p> }>
+                {move || Suspend::new(async move {
+                    match first.await {
+                        Ok(page) if page.entries.is_empty() => {
+                            let text = if filter.with_untracked(Filter::is_empty) {
+                                "Nothing recorded yet."
+                            } else {
+                                "No entries match these filters."
+                            };
+                            view! { <p class="hint" role="status">{text}</p> }.into_any()
+                        }
+                        Ok(page) => view! {
+                            <AuditPages
+                                first=page
+                                older
+                                loading
+                                load_older
+                                caption="Audit log of this Palaver"
+                                conversations=true
+                            />
+                        }
+                        .into_any(),
+                        Err(e) => view! { <Alert message=Some(e.to_string()) /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <Alert message=error />
+        </section>
+    }
+}

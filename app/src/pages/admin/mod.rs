@@ -1,0 +1,48 @@
+//! The administration pages: /admin/users (accounts) and /admin/audit (the instance's audit
+//! log). The server checks every admin call; a non-admin who opens a page is told it is not
+//! for them.
+
+mod audit;
+mod users;
+
+pub use audit::AdminAuditPage;
+pub use users::AdminUsersPage;
+
+use crate::api::am_admin;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+/// An admin page's title, heading, links to the other admin pages and, for admins only, its
+/// content.
+#[component]
+fn AdminFrame(title: &'static str, hint: &'static str, children: ChildrenFn) -> impl IntoView {
+    let allowed = Resource::new(|| (), |_| am_admin());
+    let children = StoredValue::new(children);
+    view! {
+        <Title text=format!("{title} · Administration") />
+        <div class="page admin">
+            <header class="page-head">
+                <h1>{title}</h1>
+                <p class="hint">{hint}</p>
+                // The router's links mark the page shown with aria-current="page".
+                <nav class="admin-tabs" aria-label="Administration">
+                    <A href="/admin/users">"Users"</A>
+                    <A href="/admin/audit">"Audit log"</A>
+                </nav>
+            </header>
+            <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    if matches!(allowed.await, Ok(true)) {
+                        children.with_value(|c| c()).into_any()
+                    } else {
+                        view! {
+                            <p class="empty">"This page is for the administrators of this Palaver."</p>
+                        }
+                        .into_any()
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}
