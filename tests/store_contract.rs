@@ -38,6 +38,8 @@ mod rooms;
 mod search;
 #[path = "store_contract/side_nav.rs"]
 mod side_nav;
+#[path = "store_contract/stats.rs"]
+mod stats;
 
 use palaver::server::{Store, StoreError};
 use std::sync::Arc;
@@ -179,5 +181,6 @@ contract! {
         admin::the_account_list_pages_by_name_with_search_and_rollups,
         admin::a_reset_link_works_once_until_it_expires_or_is_replaced,
         audit::the_instance_audit_log_pages_every_entry_with_filters_and_names_conversations,
+        stats::the_dashboard_counts_from_rollups_what_each_figure_says,
     ]
 }

@@ -165,6 +165,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("rooms") view=pages::RoomsPage />
                     <Route path=path!("search") view=pages::SearchPage />
                     <Route path=path!("account") view=pages::AccountPage />
+                    <Route path=path!("admin") view=pages::AdminDashboardPage />
                     <Route path=path!("admin/users") view=pages::AdminUsersPage />
                     <Route path=path!("admin/audit") view=pages::AdminAuditPage />
                 </ParentRoute>

@@ -77,6 +77,12 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Day `days` (since 1970-01-01) as "2026-11-30", the date inputs' and ISO 8601's form.
+pub fn ymd(days: i64) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{y}-{m:02}-{d:02}")
+}
+
 /// The days since 1970-01-01 of an HTML date input's value ("2026-11-30"); None for anything
 /// else, an impossible date (2026-02-30) included.
 pub fn parse_day(value: &str) -> Option<i64> {
@@ -296,6 +302,7 @@ mod tests {
     #[test]
     fn date_inputs_parse_to_days_and_back() {
         assert_eq!(parse_day("1970-01-01"), Some(0));
+        assert_eq!(ymd(20_787), "2026-11-30");
         assert_eq!(parse_day("2026-11-30"), Some(20_787));
         assert_eq!(parse_day("2024-02-29"), Some(19_782));
         for days in [-800_000, -1, 0, 59, 60, 20_787, 2_000_000] {

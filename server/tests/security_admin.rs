@@ -46,8 +46,9 @@ enum Who {
     Anonymous,
 }
 
-const ACTIONS: [&str; 9] = [
+const ACTIONS: [&str; 10] = [
     "am_admin",
+    "admin_dashboard",
     "admin_users",
     "admin_audit_log",
     "admin_reset_link",
@@ -88,6 +89,7 @@ async fn every_admin_action_is_the_admins_alone() {
                 "am_admin" => caller.call("am_admin", &[]).await,
                 "admin_users" => caller.call("admin_users", &[("q", "")]).await,
                 "admin_audit_log" => caller.call("admin_audit_log", &[]).await,
+                "admin_dashboard" => caller.call("admin_dashboard", &[]).await,
                 "admin_reset_link" => {
                     caller
                         .call("admin_reset_link", &[("user_id", &target_id.to_string())])
@@ -108,7 +110,9 @@ async fn every_admin_action_is_the_admins_alone() {
                 }
                 (Who::Admin, _) => {
                     assert!((200..300).contains(&reply.status), "{action}: {reply:?}");
-                    if action == "admin_audit_log" {
+                    if action == "admin_dashboard" {
+                        assert!(reply.body["users"].as_i64() >= Some(3), "{}", reply.body);
+                    } else if action == "admin_audit_log" {
                         // The admin's own actions so far are in it.
                         let page = reply.body["entries"].as_array().expect("entries");
                         assert!(page
@@ -136,7 +140,7 @@ async fn every_admin_action_is_the_admins_alone() {
         }
     }
     println!(
-        "SECURITY unauthorized administration calls tried {refusable:>5} / rejected {refused:>5} (a member and a signed-out caller x 8)"
+        "SECURITY unauthorized administration calls tried {refusable:>5} / rejected {refused:>5} (a member and a signed-out caller x 9)"
     );
 }
 

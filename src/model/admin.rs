@@ -1,4 +1,5 @@
-//! What the instance administration pages show: the accounts of the instance and their state.
+//! What the instance administration pages show: the accounts of the instance and their state,
+//! and the dashboard's figures.
 
 use crate::ids::UserId;
 use crate::time::Timestamp;
@@ -73,5 +74,107 @@ impl AccountAction {
             AccountAction::GrantAdmin => "grant_admin",
             AccountAction::RevokeAdmin => "revoke_admin",
         }
+    }
+}
+
+/// Days the dashboard's messages chart covers, today included.
+pub const DASHBOARD_DAYS: usize = 30;
+
+/// The figures of /admin, read from rollups (see migration 0014), never by counting
+/// messages. Days are UTC days, as days since 1970-01-01.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    /// When the figures were read.
+    pub at: Timestamp,
+    /// Accounts, disabled ones included.
+    pub users: i64,
+    pub disabled_users: i64,
+    /// Accounts that used Palaver (signed in, or a page or socket of theirs did) in the last
+    /// 24 hours, 7 days and 30 days.
+    pub active_day: i64,
+    pub active_week: i64,
+    pub active_month: i64,
+    /// Conversations that are not deleted (direct ones included).
+    pub conversations: i64,
+    /// Messages sent on each of the last [`DASHBOARD_DAYS`] days, oldest first, today last
+    /// (days without messages are there with 0).
+    pub messages_per_day: Vec<DayCount>,
+    /// WebSockets open on this node now.
+    pub open_sockets: i64,
+    /// Sign-ins refused after a password check in the last 24 hours.
+    pub sign_in_failures_day: i64,
+    /// The database's size on disk in bytes (SQLite: the main file; PostgreSQL:
+    /// `pg_database_size`).
+    pub database_bytes: i64,
+}
+
+/// Messages sent on one UTC day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayCount {
+    /// Days since 1970-01-01 (UTC).
+    pub day: i64,
+    pub messages: i64,
+}
+
+/// `counts` (any order, days possibly missing) as the last [`DASHBOARD_DAYS`] days up to
+/// `today`, oldest first, missing days at 0.
+pub fn days_filled(today: i64, counts: &[DayCount]) -> Vec<DayCount> {
+    let first = today - DASHBOARD_DAYS as i64 + 1;
+    (first..=today)
+        .map(|day| DayCount {
+            day,
+            messages: counts
+                .iter()
+                .filter(|c| c.day == day)
+                .map(|c| c.messages)
+                .sum(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chart_has_every_one_of_the_last_thirty_days_oldest_first() {
+        let today = 20_787;
+        let days = days_filled(
+            today,
+            &[
+                DayCount {
+                    day: today,
+                    messages: 5,
+                },
+                DayCount {
+                    day: today - 29,
+                    messages: 2,
+                },
+                DayCount {
+                    day: today - 30,
+                    messages: 99,
+                },
+                DayCount {
+                    day: today,
+                    messages: 1,
+                },
+            ],
+        );
+        assert_eq!(days.len(), DASHBOARD_DAYS);
+        assert_eq!(
+            days[0],
+            DayCount {
+                day: today - 29,
+                messages: 2
+            }
+        );
+        assert_eq!(
+            days[29],
+            DayCount {
+                day: today,
+                messages: 6
+            }
+        );
+        assert!(days[1..29].iter().all(|d| d.messages == 0));
     }
 }

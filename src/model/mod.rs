@@ -14,7 +14,8 @@ mod notify;
 mod search;
 
 pub use admin::{
-    AccountAction, AdminUser, AdminUserPage, ResetLink, ADMIN_SEARCH_MAX_CHARS, ADMIN_USERS_PAGE,
+    days_filled, AccountAction, AdminUser, AdminUserPage, Dashboard, DayCount, ResetLink,
+    ADMIN_SEARCH_MAX_CHARS, ADMIN_USERS_PAGE, DASHBOARD_DAYS,
 };
 pub use attachment::Attachment;
 pub use audit::{AuditAction, AuditEntry, AuditPage};

@@ -72,7 +72,7 @@ pub fn describe() {
 
 /// Runs one store operation and records its duration under `op`. Measured: the writer's
 /// batch commit (`append_batch`), `history`, `messages_after` (resume), `session` (the
-/// session lookup of every authenticated request) and `search`.
+/// session lookup of every authenticated request), `search` and `dashboard`.
 pub async fn timed<T>(op: &'static str, operation: impl Future<Output = T>) -> T {
     let started = Instant::now();
     let out = operation.await;

@@ -1,9 +1,11 @@
-//! Instance administration (/admin/users, /admin/audit). Every function checks on the server that the
+//! Instance administration (/admin, /admin/users, /admin/audit). Every function checks on the server that the
 //! caller is an instance admin (403 otherwise), whatever the page shows.
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use palaver::model::{AccountAction, AdminUser, AdminUserPage, AuditPage, ResetLink, UserView};
+use palaver::model::{
+    AccountAction, AdminUser, AdminUserPage, AuditPage, Dashboard, ResetLink, UserView,
+};
 use palaver::{Timestamp, UserId};
 
 #[cfg(feature = "ssr")]
@@ -50,6 +52,16 @@ pub async fn admin_account(user_id: UserId, action: AccountAction) -> Result<Adm
         .admin_account_action(&who, user_id, action)
         .await
         .map_err(ssr::fail)
+}
+
+/// The dashboard's figures (/admin), from rollups; `open_sockets` is this server's. 403 for
+/// a non-admin.
+#[server(prefix = "/api", endpoint = "admin_dashboard")]
+pub async fn admin_dashboard() -> Result<Dashboard, AppError> {
+    ssr::no_store();
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state.chat.dashboard(&who).await.map_err(ssr::fail)
 }
 
 /// A page of the instance's audit log, newest first (200 entries): every account's and

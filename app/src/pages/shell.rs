@@ -221,7 +221,7 @@ fn AdminLink() -> impl IntoView {
         <Suspense>
             {move || Suspend::new(async move {
                 matches!(admin.await, Ok(true)).then(|| view! {
-                    <A href="/admin/users" attr:class="browse">
+                    <A href="/admin" attr:class="browse">
                         <span class="icon" aria-hidden="true">"⚙"</span>
                         "Administration"
                     </A>

@@ -3,7 +3,9 @@
 //! whatever the UI shows; every change is written to the audit log.
 
 use super::*;
-use crate::model::{AccountAction, AdminUser, AdminUserPage, ResetLink, ADMIN_SEARCH_MAX_CHARS};
+use crate::model::{
+    AccountAction, AdminUser, AdminUserPage, Dashboard, ResetLink, ADMIN_SEARCH_MAX_CHARS,
+};
 use crate::protocol::ErrorCode;
 
 /// How long a password reset link works, in ms (24 hours).
@@ -30,6 +32,15 @@ impl Chat {
                 "Only an administrator of this Palaver can do that.",
             ))
         }
+    }
+
+    /// The dashboard's figures (/admin), from rollups; instance admins only (`Forbidden`).
+    /// `open_sockets` counts this node's.
+    pub async fn dashboard(&self, who: &SessionUser) -> Result<Dashboard, CoreError> {
+        self.require_instance_admin(who.user.id).await?;
+        let mut figures = timed("dashboard", self.store.dashboard(Timestamp::now())).await?;
+        figures.open_sockets = self.open_sockets();
+        Ok(figures)
     }
 
     /// A page of the instance's accounts for /admin/users, by username: those whose username

@@ -54,6 +54,14 @@ impl Chat {
             .unwrap_or(false)
     }
 
+    /// WebSockets open on this node now (every tab of every user).
+    pub fn open_sockets(&self) -> i64 {
+        self.presence
+            .lock()
+            .map(|p| p.values().map(|n| *n as i64).sum())
+            .unwrap_or(0)
+    }
+
     /// A socket of `user` opened; announces them online when it is their first.
     pub async fn socket_opened(&self, user: UserId) {
         crate::server::metrics::socket_count(1.0);

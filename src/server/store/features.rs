@@ -109,6 +109,14 @@ pub trait ProfileStore: Send + Sync {
     async fn avatar_exists(&self, avatar: &AttachmentId) -> StoreResult<bool>;
 }
 
+/// The dashboard's figures (issue 14), from indexes and rollups, never by counting messages.
+#[async_trait]
+pub trait StatsStore: Send + Sync {
+    /// Every figure of [`Dashboard`] but `open_sockets` (the node's own, left at 0), as at
+    /// `now`; the chart's days are UTC days.
+    async fn dashboard(&self, now: Timestamp) -> StoreResult<Dashboard>;
+}
+
 /// Instance administration (issue 14): admins, disabled accounts, the account list.
 #[async_trait]
 pub trait AdminStore: Send + Sync {

@@ -6,8 +6,8 @@ use crate::files::AttachmentId;
 use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
 use crate::model::{
     AdminUser, AdminUserPage, Attachment, AuditAction, AuditEntry, BanInfo, ConversationKind,
-    ConversationSummary, EventKind, InviteInfo, InvitePreview, Member, MessageView, NotifyLevel,
-    Profile, PublicRoom, Role, SessionInfo, UserView,
+    ConversationSummary, Dashboard, EventKind, InviteInfo, InvitePreview, Member, MessageView,
+    NotifyLevel, Profile, PublicRoom, Role, SessionInfo, UserView,
 };
 use crate::time::Timestamp;
 use async_trait::async_trait;

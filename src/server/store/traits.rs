@@ -287,6 +287,7 @@ pub trait Store:
     + AttachmentStore
     + ProfileStore
     + AdminStore
+    + StatsStore
     + Send
     + Sync
     + 'static
@@ -307,6 +308,7 @@ impl<T> Store for T where
         + AttachmentStore
         + ProfileStore
         + AdminStore
+        + StatsStore
         + Send
         + Sync
         + 'static

@@ -1,11 +1,13 @@
-//! The administration pages: /admin/users (accounts) and /admin/audit (the instance's audit
-//! log). The server checks every admin call; a non-admin who opens a page is told it is not
+//! The administration pages: /admin (the dashboard), /admin/users (accounts) and
+//! /admin/audit (the instance's audit log). The server checks every admin call; a non-admin who opens a page is told it is not
 //! for them.
 
 mod audit;
+mod dashboard;
 mod users;
 
 pub use audit::AdminAuditPage;
+pub use dashboard::AdminDashboardPage;
 pub use users::AdminUsersPage;
 
 use crate::api::am_admin;
@@ -27,6 +29,7 @@ fn AdminFrame(title: &'static str, hint: &'static str, children: ChildrenFn) -> 
                 <p class="hint">{hint}</p>
                 // The router's links mark the page shown with aria-current="page".
                 <nav class="admin-tabs" aria-label="Administration">
+                    <A href="/admin" exact=true>"Dashboard"</A>
                     <A href="/admin/users">"Users"</A>
                     <A href="/admin/audit">"Audit log"</A>
                 </nav>

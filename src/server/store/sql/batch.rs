@@ -92,7 +92,8 @@ macro_rules! impl_batch_append {
             /// What every batch does once its events are in, in its transaction: reopens
             /// closed conversations ([`Self::reopen_in`]) and adds the new messages to their
             /// senders' `messages_sent` (one statement per sender: the rollup /admin/users
-            /// reads instead of counting).
+            /// reads instead of counting) and to the day's count of the dashboard (one
+            /// statement per day and shard, see `stats`).
             async fn settle_in(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 results: &mut [StoreResult<Inserted>],
@@ -116,6 +117,18 @@ macro_rules! impl_batch_append {
                     sqlx::query("UPDATE users SET messages_sent = messages_sent + $1 WHERE id = $2")
                         .bind(n)
                         .bind(author)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                let new_messages = results.iter().flatten().filter_map(|i| {
+                    (i.created && i.message.kind == EventKind::Message)
+                        .then(|| (i.message.conversation_id.0, i.message.created_at.0))
+                });
+                for (day, shard, n) in super::sql::stats::daily_additions(new_messages) {
+                    sqlx::query(super::sql::stats::ADD_DAILY)
+                        .bind(day)
+                        .bind(shard)
+                        .bind(n)
                         .execute(&mut **tx)
                         .await?;
                 }

@@ -27,6 +27,7 @@ pub mod profiles;
 pub mod reactions;
 pub mod search;
 pub mod sessions;
+pub mod stats;
 pub mod users;
 
 /// The statements of the read paths that must stay fast at any size. The scale bench prints

@@ -4,6 +4,10 @@
 /// serialize every request on SQLite's write lock).
 pub const LAST_SEEN_RESOLUTION_MS: i64 = 60_000;
 
+/// The account was active at `$1` (the dashboard's active accounts, see `stats`); written
+/// with a session's `last_seen_at`, so as rarely.
+pub const USER_ACTIVE: &str = "UPDATE users SET last_active_at = $1 WHERE id = $2";
+
 /// Signs out every live session of user `$2` at `$1` but `$3` (NULL: all of them); answers
 /// their ids.
 pub const REVOKE_SESSIONS_EXCEPT: &str = "UPDATE sessions SET revoked_at = $1 \
@@ -27,6 +31,11 @@ macro_rules! impl_session_store {
                 .bind(s.client_addr)
                 .execute(&self.pool)
                 .await?;
+                sqlx::query(sessions::USER_ACTIVE)
+                    .bind(s.now)
+                    .bind(s.user_id.0)
+                    .execute(&self.pool)
+                    .await?;
                 Ok(())
             }
 
@@ -52,6 +61,11 @@ macro_rules! impl_session_store {
                     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
                         .bind(now)
                         .bind(&r.session_id)
+                        .execute(&self.pool)
+                        .await?;
+                    sqlx::query(sessions::USER_ACTIVE)
+                        .bind(now)
+                        .bind(r.user_id)
                         .execute(&self.pool)
                         .await?;
                 }
