@@ -12,6 +12,8 @@ mod support;
 mod accounts;
 #[path = "store_contract/admin.rs"]
 mod admin;
+#[path = "store_contract/admin_conversations.rs"]
+mod admin_conversations;
 #[path = "store_contract/attachments.rs"]
 mod attachments;
 #[path = "store_contract/attention.rs"]
@@ -182,5 +184,6 @@ contract! {
         admin::a_reset_link_works_once_until_it_expires_or_is_replaced,
         audit::the_instance_audit_log_pages_every_entry_with_filters_and_names_conversations,
         stats::the_dashboard_counts_from_rollups_what_each_figure_says,
+        admin_conversations::the_admin_list_pages_live_conversations_by_activity_with_owner_state,
     ]
 }

@@ -167,6 +167,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account") view=pages::AccountPage />
                     <Route path=path!("admin") view=pages::AdminDashboardPage />
                     <Route path=path!("admin/users") view=pages::AdminUsersPage />
+                    <Route path=path!("admin/conversations") view=pages::AdminConversationsPage />
                     <Route path=path!("admin/audit") view=pages::AdminAuditPage />
                 </ParentRoute>
             </Routes>

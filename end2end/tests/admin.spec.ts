@@ -6,7 +6,9 @@ import {
   createConversation,
   expectNoViolations,
   newPerson,
+  roomOfTwo,
   screenshotPath,
+  sideNav,
   sendMessage,
   submitSignIn,
   waitConnected,
@@ -254,4 +256,77 @@ test('the dashboard shows the instance figures and a chart with a table behind i
   await admin.page.waitForURL((url) => url.pathname === '/admin/users');
   await expect(admin.page.getByRole('link', { name: 'Dashboard', exact: true })).not.toHaveAttribute('aria-current', 'page');
   await admin.context.close();
+});
+
+test('an admin takes over an abandoned room and deletes another; its member sees it go', async ({ browser, baseURL }) => {
+  const admin = await newPerson(browser, baseURL, 'adc');
+  grantAdmin(admin.name);
+  // Alice owns two rooms with Bob in them; her account is then disabled.
+  const left = `Left behind ${Date.now()}`;
+  const doomed = `Goes away ${Date.now()}`;
+  const { alice, bob } = await roomOfTwo(browser, baseURL, left);
+  await createConversation(alice.page, doomed);
+  await waitConnected(alice.page);
+  const invite = await alice.page.request.post('/api/create_invite', {
+    form: { id: new URL(alice.page.url()).pathname.split('/').pop()! },
+    headers: { origin: baseURL! },
+  });
+  const code = (await invite.json()).code as string;
+  await bob.page.request.post('/api/accept_invite', { form: { code }, headers: { origin: baseURL! } });
+  await bob.page.reload();
+  await expect(sideNav(bob.page).getByRole('link', { name: new RegExp(doomed) })).toBeVisible();
+  await openUsers(admin.page, alice.name);
+  const aliceRow = userRow(admin.page, alice.name);
+  await aliceRow.getByRole('button', { name: `Disable ${alice.name}`, exact: true }).click();
+  await aliceRow.getByRole('button', { name: 'Disable', exact: true }).click();
+  await expect(aliceRow.getByText('Disabled', { exact: true })).toBeVisible();
+
+  await admin.page.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: 'Conversations' }).click();
+  await expect(admin.page.getByRole('heading', { level: 1, name: 'Conversations' })).toBeVisible();
+  await waitHydrated(admin.page);
+  const find = async (title: string) => {
+    await admin.page.getByLabel('Find a conversation', { exact: true }).fill(title);
+    await admin.page.getByRole('button', { name: 'Search', exact: true }).click();
+    const row = admin.page.getByRole('row').filter({ has: admin.page.getByRole('rowheader').filter({ hasText: title }) });
+    await expect(row).toBeVisible();
+    return row;
+  };
+  const leftRow = await find(left);
+  await expect(leftRow.getByRole('cell').filter({ hasText: alice.name })).toContainText('Disabled');
+  await leftRow.getByRole('button', { name: `Take ownership of ${left}`, exact: true }).click();
+  await expect(leftRow.getByRole('cell').filter({ hasText: admin.name })).toBeVisible();
+  // The room is the admin's now: it opens, and Bob sees the admin join it.
+  await expect(bob.page.getByText(`${admin.name} joined`).first()).toBeVisible();
+  await leftRow.getByRole('link', { name: 'Open', exact: true }).click();
+  await expect(admin.page.getByRole('heading', { level: 1, name: left })).toBeVisible();
+
+  for (const [scheme, width, height] of [
+    ['light', 1440, 900],
+    ['dark', 1440, 900],
+    ['light', 390, 844],
+    ['dark', 390, 844],
+  ] as const) {
+    await admin.page.setViewportSize({ width, height });
+    await admin.page.emulateMedia({ colorScheme: scheme });
+    await admin.page.goto('/admin/conversations');
+    await waitHydrated(admin.page);
+    await find(doomed);
+    await admin.page.screenshot({ path: screenshotPath(`admin-conversations-${scheme}-${width}`), fullPage: true });
+    await expectNoViolations(admin.page, `/admin/conversations ${scheme} ${width}`);
+  }
+  await admin.page.setViewportSize({ width: 1440, height: 900 });
+
+  // Delete, asked once more in the row, with the keyboard alone.
+  const doomedRow = await find(doomed);
+  await doomedRow.getByRole('button', { name: `Delete ${doomed}`, exact: true }).focus();
+  await admin.page.keyboard.press('Enter');
+  await expect(doomedRow.getByRole('group', { name: `Delete ${doomed}?` })).toBeVisible();
+  await doomedRow.getByRole('button', { name: 'Delete', exact: true }).focus();
+  await admin.page.keyboard.press('Enter');
+  await expect(doomedRow.getByText('Deleted', { exact: true })).toBeVisible();
+  // Bob's side nav loses it live.
+  await expect(sideNav(bob.page).getByRole('link', { name: new RegExp(doomed) })).toHaveCount(0);
+  await admin.context.close();
+  await alice.context.close();
+  await bob.context.close();
 });

@@ -416,3 +416,106 @@ async fn the_instance_audit_log_records_admin_actions_and_narrows_by_actor_actio
         backwards.message()
     );
 }
+
+async fn act(who: &Client, id: &str, action: &str) -> common::Reply {
+    who.call("admin_conversation", &[("id", id), ("action", action)])
+        .await
+}
+
+#[tokio::test]
+async fn conversations_are_deleted_or_taken_over_by_admins_alone_and_members_see_it_live() {
+    let (app, _dir, admin, admin_name) = instance().await;
+    let (owner, owner_name) = app.signed_up("owner").await;
+    let (member, _) = app.signed_up("member").await;
+    let owner_id = owner.user_id().await;
+    let mut ids = Vec::new();
+    for title in ["Abandoned", "Doomed"] {
+        let id = owner.create_conversation(title).await;
+        let code = owner.invite(id).await;
+        member
+            .call("accept_invite", &[("code", &code)])
+            .await
+            .ok::<Value>();
+        ids.push(id);
+    }
+    let (abandoned, doomed) = (ids[0].to_string(), ids[1].to_string());
+
+    // Nobody but an admin lists, deletes or takes over; nothing changes when they try.
+    let anonymous = app.client();
+    for (caller, status) in [(&member, 403), (&owner, 403), (&anonymous, 401)] {
+        assert_eq!(
+            caller
+                .call("admin_conversations", &[("q", "")])
+                .await
+                .status,
+            status
+        );
+        for action in ["delete", "take_ownership"] {
+            assert_eq!(
+                act(caller, &doomed, action).await.status,
+                status,
+                "{action}"
+            );
+        }
+    }
+    assert_eq!(member.history(ids[1]).await.status, 200, "still there");
+
+    // The list: both, with members and owner, newest activity first.
+    let page: Value = admin.call("admin_conversations", &[("q", "")]).await.ok();
+    let listed = page["conversations"].as_array().expect("conversations");
+    let row = listed
+        .iter()
+        .find(|c| c["title"] == "Abandoned")
+        .expect("listed");
+    assert_eq!(row["members"], 2);
+    assert_eq!(row["owner"], owner_name.as_str());
+    assert_eq!(row["owner_disabled"], false);
+
+    // Taking over needs the owner's account disabled.
+    let early = act(&admin, &abandoned, "take_ownership").await;
+    assert_eq!(early.status, 403, "{early:?}");
+    assert!(early.message().contains("disabled"), "{}", early.message());
+    account(&admin, owner_id, "disable").await.ok::<Value>();
+    let mut watching = member.socket().await;
+    let taken: Value = act(&admin, &abandoned, "take_ownership").await.ok();
+    assert_eq!(taken["owner"], admin_name.as_str());
+    assert_eq!(taken["owner_disabled"], false);
+    // The members see the admin join and become the owner, live.
+    let joined = watching.next_of("member_joined").await;
+    assert_eq!(joined["member"]["user"]["username"], admin_name.as_str());
+    loop {
+        let f = watching.next_of("member_updated").await;
+        if f["member"]["user"]["username"] == admin_name.as_str() {
+            assert_eq!(f["member"]["role"], "owner");
+            break;
+        }
+    }
+    assert_eq!(
+        admin.history(ids[0]).await.status,
+        200,
+        "the admin is a member now"
+    );
+
+    // Deleting: gone for every member at once.
+    let deleted = act(&admin, &doomed, "delete").await;
+    assert_eq!((deleted.status, deleted.body.clone()), (200, Value::Null));
+    let removed = watching.next_of("conversation_removed").await;
+    assert_eq!(removed["conversation_id"], ids[1]);
+    assert_eq!(removed["reason"], "deleted");
+    assert_ne!(member.history(ids[1]).await.status, 200);
+    assert_eq!(act(&admin, &doomed, "delete").await.status, 404);
+
+    // Both in the instance audit log, by the admin.
+    let log: Value = admin
+        .call("admin_audit_log", &[("actor", &admin_name)])
+        .await
+        .ok();
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(actions.contains(&"ownership_transferred"), "{actions:?}");
+    assert!(actions.contains(&"conversation_deleted"), "{actions:?}");
+}

@@ -77,6 +77,54 @@ impl AccountAction {
     }
 }
 
+/// Conversations shown on one page of /admin/conversations.
+pub const ADMIN_CONVERSATIONS_PAGE: i64 = 50;
+
+/// One conversation of /admin/conversations. Nothing of what is said in it: an admin manages
+/// conversations, they do not read them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminConversation {
+    pub id: crate::ids::ConversationId,
+    /// "" for a direct conversation.
+    pub title: String,
+    pub direct: bool,
+    pub public: bool,
+    pub members: i64,
+    /// The owner (None for a direct conversation, which has none).
+    pub owner_id: Option<UserId>,
+    pub owner: Option<String>,
+    /// The owner's account is disabled: the conversation is abandoned and an admin may take
+    /// it over.
+    pub owner_disabled: bool,
+    pub created_at: Timestamp,
+    pub last_activity_at: Timestamp,
+}
+
+/// A page of /admin/conversations, most recently active first; `next` continues it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminConversationPage {
+    pub conversations: Vec<AdminConversation>,
+    pub next: Option<AdminConversationCursor>,
+}
+
+/// Where the next page of /admin/conversations starts: after this (activity, id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminConversationCursor {
+    pub last_activity_at: Timestamp,
+    pub id: crate::ids::ConversationId,
+}
+
+/// What an instance admin does to a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationAction {
+    /// Deletes it for every member, as its owner would.
+    Delete,
+    /// Makes the admin its owner (joining it first), and the previous owner one of its
+    /// admins: only when the owner's account is disabled.
+    TakeOwnership,
+}
+
 /// Days the dashboard's messages chart covers, today included.
 pub const DASHBOARD_DAYS: usize = 30;
 

@@ -14,8 +14,9 @@ mod notify;
 mod search;
 
 pub use admin::{
-    days_filled, AccountAction, AdminUser, AdminUserPage, Dashboard, DayCount, ResetLink,
-    ADMIN_SEARCH_MAX_CHARS, ADMIN_USERS_PAGE, DASHBOARD_DAYS,
+    days_filled, AccountAction, AdminConversation, AdminConversationCursor, AdminConversationPage,
+    AdminUser, AdminUserPage, ConversationAction, Dashboard, DayCount, ResetLink,
+    ADMIN_CONVERSATIONS_PAGE, ADMIN_SEARCH_MAX_CHARS, ADMIN_USERS_PAGE, DASHBOARD_DAYS,
 };
 pub use attachment::Attachment;
 pub use audit::{AuditAction, AuditEntry, AuditPage};

@@ -1,12 +1,13 @@
-//! Instance administration (/admin, /admin/users, /admin/audit). Every function checks on the server that the
+//! Instance administration (/admin, /admin/users, /admin/conversations, /admin/audit). Every function checks on the server that the
 //! caller is an instance admin (403 otherwise), whatever the page shows.
 
 use crate::error::AppError;
 use leptos::prelude::*;
 use palaver::model::{
-    AccountAction, AdminUser, AdminUserPage, AuditPage, Dashboard, ResetLink, UserView,
+    AccountAction, AdminConversation, AdminConversationPage, AdminUser, AdminUserPage, AuditPage,
+    ConversationAction, Dashboard, ResetLink, UserView,
 };
-use palaver::{Timestamp, UserId};
+use palaver::{ConversationId, Timestamp, UserId};
 
 #[cfg(feature = "ssr")]
 use super::ssr;
@@ -62,6 +63,48 @@ pub async fn admin_dashboard() -> Result<Dashboard, AppError> {
     let state = ssr::state()?;
     let who = ssr::require_session().await?;
     state.chat.dashboard(&who).await.map_err(ssr::fail)
+}
+
+/// A page of 50 live conversations, most recently active first, whose title contains `q`
+/// (case-insensitive; "" for all). `after_at` and `after_id`: the previous page's `next`.
+/// 403 for a non-admin, 429 past the search rate.
+#[server(prefix = "/api", endpoint = "admin_conversations")]
+pub async fn admin_conversations(
+    q: String,
+    after_at: Option<Timestamp>,
+    after_id: Option<ConversationId>,
+) -> Result<AdminConversationPage, AppError> {
+    ssr::no_store();
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    let after = after_at.zip(after_id).map(|(last_activity_at, id)| {
+        palaver::model::AdminConversationCursor {
+            last_activity_at,
+            id,
+        }
+    });
+    state
+        .chat
+        .admin_conversations(&who, &q, after)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Does `action` (`delete`, `take_ownership`) to conversation `id`; answers it as it is now
+/// (null once deleted). 403 for a non-admin, for taking over a direct conversation or one
+/// whose owner's account is enabled; 404 for no such conversation; 429 past the admin rate.
+#[server(prefix = "/api", endpoint = "admin_conversation")]
+pub async fn admin_conversation_action(
+    id: ConversationId,
+    action: ConversationAction,
+) -> Result<Option<AdminConversation>, AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .admin_conversation_action(&who, id, action)
+        .await
+        .map_err(ssr::fail)
 }
 
 /// A page of the instance's audit log, newest first (200 entries): every account's and

@@ -11,7 +11,7 @@ mod search;
 mod shell;
 
 pub use account::AccountPage;
-pub use admin::{AdminAuditPage, AdminDashboardPage, AdminUsersPage};
+pub use admin::{AdminAuditPage, AdminConversationsPage, AdminDashboardPage, AdminUsersPage};
 pub use auth::{LoginPage, SignupPage};
 pub use conversation::ConversationPage;
 pub use invite::InvitePage;

@@ -184,6 +184,17 @@ impl Chat {
         if confirm.trim() != title {
             return Err(ValidationError::DeleteConfirmation.into());
         }
+        self.delete_now(who, id, &title).await
+    }
+
+    /// Deletes conversation `id` (titled `title`) for every member, as `who` (its owner, or
+    /// an instance admin): its members' sockets hear of it, the audit log records it.
+    pub(super) async fn delete_now(
+        &self,
+        who: &SessionUser,
+        id: ConversationId,
+        title: &str,
+    ) -> Result<(), CoreError> {
         // Holding the ordering lock: no message is appended half-way through the deletion.
         let members = {
             let _ordered = self.ordering_lock(id).await;
@@ -202,7 +213,7 @@ impl Chat {
             AuditAction::ConversationDeleted,
             Some(id),
             None,
-            Some(&title),
+            Some(title),
         )
         .await;
         for user in members {

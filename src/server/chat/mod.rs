@@ -35,6 +35,7 @@ use std::sync::Arc;
 
 mod accounts;
 mod admin;
+mod admin_conversations;
 mod appends;
 mod audit;
 mod conversations;

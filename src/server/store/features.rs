@@ -117,6 +117,26 @@ pub trait StatsStore: Send + Sync {
     async fn dashboard(&self, now: Timestamp) -> StoreResult<Dashboard>;
 }
 
+/// Conversations as an instance admin sees them (issue 14, /admin/conversations). Deleting
+/// one and taking one over use the conversation and member stores.
+#[async_trait]
+pub trait AdminConversationStore: Send + Sync {
+    /// Live conversations whose lower-cased title contains `query` (lower-cased by the
+    /// caller; "" for all; `%` and `_` are letters), most recently active first, after
+    /// `after`, at most `limit`.
+    async fn admin_conversations(
+        &self,
+        query: &str,
+        after: Option<AdminConversationCursor>,
+        limit: i64,
+    ) -> StoreResult<Vec<AdminConversation>>;
+    /// One live conversation; None when there is none (or it was deleted).
+    async fn admin_conversation(
+        &self,
+        id: ConversationId,
+    ) -> StoreResult<Option<AdminConversation>>;
+}
+
 /// Instance administration (issue 14): admins, disabled accounts, the account list.
 #[async_trait]
 pub trait AdminStore: Send + Sync {

@@ -5,9 +5,10 @@
 use crate::files::AttachmentId;
 use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
 use crate::model::{
-    AdminUser, AdminUserPage, Attachment, AuditAction, AuditEntry, BanInfo, ConversationKind,
-    ConversationSummary, Dashboard, EventKind, InviteInfo, InvitePreview, Member, MessageView,
-    NotifyLevel, Profile, PublicRoom, Role, SessionInfo, UserView,
+    AdminConversation, AdminConversationCursor, AdminUser, AdminUserPage, Attachment, AuditAction,
+    AuditEntry, BanInfo, ConversationKind, ConversationSummary, Dashboard, EventKind, InviteInfo,
+    InvitePreview, Member, MessageView, NotifyLevel, Profile, PublicRoom, Role, SessionInfo,
+    UserView,
 };
 use crate::time::Timestamp;
 use async_trait::async_trait;
@@ -148,6 +149,8 @@ pub struct Ban {
 pub enum JoinVia<'a> {
     Invite(&'a [u8]),
     Public(ConversationId),
+    /// An instance admin taking over an abandoned conversation: any live group conversation.
+    Administrator(ConversationId),
 }
 
 /// A line for the audit log.

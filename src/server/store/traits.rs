@@ -288,6 +288,7 @@ pub trait Store:
     + ProfileStore
     + AdminStore
     + StatsStore
+    + AdminConversationStore
     + Send
     + Sync
     + 'static
@@ -309,6 +310,7 @@ impl<T> Store for T where
         + ProfileStore
         + AdminStore
         + StatsStore
+        + AdminConversationStore
         + Send
         + Sync
         + 'static

@@ -1,12 +1,14 @@
-//! The administration pages: /admin (the dashboard), /admin/users (accounts) and
-//! /admin/audit (the instance's audit log). The server checks every admin call; a non-admin who opens a page is told it is not
+//! The administration pages: /admin (the dashboard), /admin/users (accounts),
+//! /admin/conversations and /admin/audit (the instance's audit log). The server checks every admin call; a non-admin who opens a page is told it is not
 //! for them.
 
 mod audit;
+mod conversations;
 mod dashboard;
 mod users;
 
 pub use audit::AdminAuditPage;
+pub use conversations::AdminConversationsPage;
 pub use dashboard::AdminDashboardPage;
 pub use users::AdminUsersPage;
 
@@ -31,6 +33,7 @@ fn AdminFrame(title: &'static str, hint: &'static str, children: ChildrenFn) -> 
                 <nav class="admin-tabs" aria-label="Administration">
                     <A href="/admin" exact=true>"Dashboard"</A>
                     <A href="/admin/users">"Users"</A>
+                    <A href="/admin/conversations">"Conversations"</A>
                     <A href="/admin/audit">"Audit log"</A>
                 </nav>
             </header>

@@ -248,12 +248,14 @@ macro_rules! impl_member_store {
                         .await?;
                         row.map(|(c, i)| (c, Some(i)))
                     }
-                    JoinVia::Public(id) => {
+                    JoinVia::Public(id) | JoinVia::Administrator(id) => {
                         let row: Option<i64> = sqlx::query_scalar(
-                            "UPDATE conversations SET public = public WHERE id = $1 AND public \
+                            "UPDATE conversations SET public = public WHERE id = $1 \
+                             AND deleted_at IS NULL AND kind = 'group' AND (public OR $2) \
                              RETURNING id",
                         )
                         .bind(id.0)
+                        .bind(matches!(via, JoinVia::Administrator(_)))
                         .fetch_optional(&mut *tx)
                         .await?;
                         row.map(|id| (id, None))

@@ -14,6 +14,7 @@
 //! `after_deletion`.
 
 pub mod admin;
+pub mod admin_conversations;
 pub mod attachments;
 pub mod attention;
 pub mod audit;
