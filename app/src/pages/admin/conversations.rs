@@ -139,6 +139,8 @@ fn ConversationRow(conversation: AdminConversation) -> impl IntoView {
     let offset = use_tz_offset();
     let now = crate::live::now_ms();
     let id = conversation.id;
+    // The name stays on the row once the conversation is deleted.
+    let title = StoredValue::new(name_of(&conversation));
     let row = RwSignal::new(Some(conversation));
     let act =
         Action::new(move |action: &ConversationAction| admin_conversation_action(id, *action));
@@ -155,7 +157,7 @@ fn ConversationRow(conversation: AdminConversation) -> impl IntoView {
     let get = move |f: fn(&AdminConversation) -> String| {
         row.with(|c| c.as_ref().map(f).unwrap_or_default())
     };
-    let name = move || get(name_of);
+    let name = move || title.get_value();
     let busy = move || act.pending().get();
     let run = move |action: ConversationAction| {
         confirming.set(false);
