@@ -70,6 +70,7 @@ async fn main() {
         .expect("store opens and migrates");
     let pool = sqlite.pool().clone();
     let store: Arc<dyn Store> = Arc::new(sqlite);
+    let store_arc = store.clone();
     let mut rng = Rng(0x5eed_cafe);
 
     let started = Instant::now();
@@ -299,9 +300,57 @@ async fn main() {
         "the dashboard took {p99} µs at p99, over the {DASHBOARD_P99_MAX_US} µs of issue 14"
     );
 
+    export_big(store_arc.clone(), big).await;
+
     print_plans(&pool, big, nav).await;
     print_search_plans(&pool, nav).await;
     pool.close().await;
+}
+
+/// Streams the owner's export of the million-event conversation to nowhere, as the server
+/// streams it to a client, and prints its size, time and the process's peak resident memory
+/// during it (the peak is reset first: Linux `clear_refs` 5).
+async fn export_big(store: Arc<dyn Store>, big: ConversationId) {
+    use futures::StreamExt;
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let before = rss_kib("VmRSS");
+    let started = Instant::now();
+    let body = palaver::server::export::conversation_lines(store, big, b"{}\n".to_vec());
+    let mut body = std::pin::pin!(body);
+    let (mut bytes, mut lines) = (0usize, 0usize);
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.expect("export chunk");
+        bytes += chunk.len();
+        lines += chunk.iter().filter(|b| **b == b'\n').count();
+    }
+    let peak = rss_kib("VmHWM");
+    assert_eq!(
+        lines as i64,
+        BIG_CONVERSATION + 1,
+        "every event and the header"
+    );
+    println!(
+        "scale: export of {} events: {} MiB in {:.1} s; resident memory {} MiB before, peak {} MiB during ({})",
+        lines - 1,
+        bytes / (1024 * 1024),
+        started.elapsed().as_secs_f64(),
+        before / 1024,
+        peak / 1024,
+        if reset { "peak reset before" } else { "peak since start: clear_refs unavailable" }
+    );
+}
+
+/// A `/proc/self/status` field in KiB (0 where there is none).
+fn rss_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 /// Runs `query` `samples` times one after another, recording each latency in microseconds.

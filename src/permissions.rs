@@ -21,6 +21,8 @@ pub enum Action {
     SetRoles,
     TransferOwnership,
     ReadAuditLog,
+    /// Download every event of the conversation (NDJSON).
+    ExportConversation,
     DeleteConversation,
     /// The owner cannot leave: there would be nobody to run the conversation.
     Leave,
@@ -38,6 +40,7 @@ impl Action {
             | Action::SetRoles
             | Action::TransferOwnership
             | Action::ReadAuditLog
+            | Action::ExportConversation
             | Action::DeleteConversation => Role::Owner,
             Action::Leave => Role::Member,
         }
@@ -63,6 +66,9 @@ impl Action {
             Action::SetPublic => "A direct message cannot be public.",
             Action::SetRoles | Action::TransferOwnership => "A direct message has no roles.",
             Action::ReadAuditLog => "A direct message has no audit log.",
+            Action::ExportConversation => {
+                "A direct message is not exported as a conversation; your own messages are in your account's export."
+            }
             Action::DeleteConversation | Action::Leave => {
                 "You cannot leave or delete a direct message; close it to hide it until the next message."
             }

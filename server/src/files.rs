@@ -289,7 +289,7 @@ fn set(r: &mut Response, name: header::HeaderName, value: &str) {
 
 /// `{"message": "…"}` with the status that goes with the error; 413 for a file over the
 /// limit, `Retry-After` when rate limited or busy, and nothing of an internal error's detail.
-fn error_response(e: CoreError) -> Response {
+pub(crate) fn error_response(e: CoreError) -> Response {
     let status = match &e {
         CoreError::Invalid(ValidationError::FileTooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
         e => match e.code() {

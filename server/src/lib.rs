@@ -4,6 +4,7 @@
 
 pub mod admin_cli;
 pub mod config;
+mod exports;
 mod files;
 mod keys;
 mod middleware;

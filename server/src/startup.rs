@@ -270,7 +270,8 @@ fn router(
         ));
     // Attachments bring their own body limit and timeout (uploads are large and may be slow).
     let all = pages
-        .merge(crate::files::routes(chat))
+        .merge(crate::files::routes(chat.clone()))
+        .merge(crate::exports::routes(chat))
         .layer(axum::middleware::from_fn_with_state(policy, cross_site_guard))
         .layer(axum::middleware::from_fn(cache_control))
         .layer(axum::middleware::from_fn_with_state(

@@ -2,6 +2,8 @@
 //! positions and unread counts, leaving, typing and presence.
 
 mod common;
+#[path = "realtime/exports.rs"]
+mod exports;
 #[path = "realtime/operations.rs"]
 mod operations;
 #[path = "realtime/pipelined.rs"]

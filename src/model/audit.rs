@@ -36,10 +36,14 @@ pub enum AuditAction {
     PasswordResetLinkCreated,
     /// The account's owner set a new password with a reset link.
     PasswordReset,
+    /// The owner downloaded every event of the conversation.
+    ConversationExported,
+    /// The account's holder downloaded its data.
+    AccountExported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::SignUp,
         AuditAction::SignIn,
         AuditAction::SignInFailed,
@@ -63,6 +67,8 @@ impl AuditAction {
         AuditAction::AdminRevoked,
         AuditAction::PasswordResetLinkCreated,
         AuditAction::PasswordReset,
+        AuditAction::ConversationExported,
+        AuditAction::AccountExported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +96,8 @@ impl AuditAction {
             AuditAction::AdminRevoked => "admin_revoked",
             AuditAction::PasswordResetLinkCreated => "password_reset_link_created",
             AuditAction::PasswordReset => "password_reset",
+            AuditAction::ConversationExported => "conversation_exported",
+            AuditAction::AccountExported => "account_exported",
         }
     }
 

@@ -118,6 +118,9 @@ pub mod rates {
     /// Uploads started per user: 30 at once, one every 2 s (a dragged folder of screenshots
     /// goes through; a script filling the disk does not). Counted before the body is read.
     pub const UPLOADS: (u32, Duration) = (30, Duration::from_secs(60));
+    /// Exports started per user (their account's data, a conversation's events): 5 at once,
+    /// one every 2 minutes. Each reads a whole conversation or account.
+    pub const EXPORTS: (u32, Duration) = (5, Duration::from_secs(600));
 }
 
 pub struct Limits {
@@ -134,6 +137,7 @@ pub struct Limits {
     actions: Keyed<UserId>,
     searches: Keyed<UserId>,
     uploads: Keyed<UserId>,
+    exports: Keyed<UserId>,
     passwords: PasswordThrottle,
 }
 
@@ -208,6 +212,11 @@ impl Limits {
                 config.rate_scale,
                 "You are uploading files too fast.",
             ),
+            exports: keyed(
+                rates::EXPORTS,
+                config.rate_scale,
+                "You have started too many exports.",
+            ),
             passwords: PasswordThrottle::new(config.sign_in_failures, config.sign_in_window),
             config,
         }
@@ -255,6 +264,10 @@ impl Limits {
 
     pub fn action(&self, user: UserId) -> Result<(), CoreError> {
         self.actions.check(&user)
+    }
+
+    pub fn export(&self, user: UserId) -> Result<(), CoreError> {
+        self.exports.check(&user)
     }
 
     pub fn search(&self, user: UserId) -> Result<(), CoreError> {

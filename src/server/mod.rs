@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod chat;
+pub mod export;
 pub mod files;
 pub mod hashing;
 pub mod hub;

@@ -8,7 +8,7 @@ use palaver::Timestamp;
 
 /// The conversation actions a conversation's log records, as the server names them, in the
 /// menu's order.
-pub const CONVERSATION_ACTIONS: [&str; 9] = [
+pub const CONVERSATION_ACTIONS: [&str; 10] = [
     "member_removed",
     "ban_lifted",
     "role_changed",
@@ -17,6 +17,7 @@ pub const CONVERSATION_ACTIONS: [&str; 9] = [
     "invite_revoked",
     "renamed",
     "visibility_changed",
+    "conversation_exported",
     "conversation_deleted",
 ];
 

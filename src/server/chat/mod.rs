@@ -40,6 +40,7 @@ mod appends;
 mod audit;
 mod conversations;
 mod direct;
+mod exports;
 mod files;
 mod health;
 mod invites;
@@ -55,6 +56,7 @@ mod sessions;
 mod tests;
 
 pub use admin::{grant_admin, DISABLED_NOTICE};
+pub use exports::Export;
 pub use files::{SweepReport, PENDING_UPLOAD_TTL_MS};
 pub use messages::QueuedSend;
 pub use presence::SocketSlot;

@@ -40,7 +40,22 @@ pub fn AccountPage() -> impl IntoView {
             <profile::ProfileSection />
             <Sessions sessions />
             <PasswordForm sessions />
+            <YourData />
         </div>
+    }
+}
+
+/// A download of everything Palaver keeps about the account (`GET /api/export`).
+#[component]
+fn YourData() -> impl IntoView {
+    view! {
+        <section class="panel" aria-labelledby="data-title">
+            <h2 id="data-title">"Your data"</h2>
+            <p class="hint">
+                "One JSON file with your account, profile, sessions, the conversations you are in and every message you wrote in them."
+            </p>
+            <a class="button" href="/api/export" download rel="external">"Download your data"</a>
+        </section>
     }
 }
 

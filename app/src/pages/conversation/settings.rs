@@ -1,5 +1,5 @@
 //! The settings panel, for owners and admins: rename (admins too), public listing (owner),
-//! invite links and removed members (admins too), the audit log (owner) and deletion
+//! invite links and removed members (admins too), the audit log, export and deletion
 //! (owner). Each section shows only for the roles the server allows, following the viewer's
 //! live role; the server checks again on every call.
 
@@ -38,8 +38,25 @@ pub fn SettingsPanel(
             <BansSection id />
             <Show when=owner>
                 <AuditSection id />
+                <ExportSection id />
                 <DangerZone id />
             </Show>
+        </section>
+    }
+}
+
+/// The owner's download of every event of the conversation (NDJSON).
+#[component]
+fn ExportSection(id: ConversationId) -> impl IntoView {
+    view! {
+        <section class="settings-section" aria-labelledby="export-title">
+            <h3 id="export-title">"Export"</h3>
+            <p class="hint">
+                "Every message and event of this conversation, one JSON object per line (NDJSON), for an archive or another tool."
+            </p>
+            <a class="button" href=format!("/api/conversations/{}/export", id.0) download rel="external">
+                "Download the conversation"
+            </a>
         </section>
     }
 }
