@@ -7,6 +7,62 @@ use crate::time::{full, use_tz_offset, Zone};
 use leptos::prelude::*;
 use palaver::model::{AuditEntry, AuditPage};
 
+/// The pages of an audit log past the first, fetched by "Show older entries", oldest last.
+/// Cleared whenever the first page is asked for again ([`OlderPages::restart`]); a page still
+/// on its way then is dropped instead of being appended under the new filter.
+#[derive(Clone, Copy)]
+pub struct OlderPages {
+    pub pages: RwSignal<Vec<AuditPage>>,
+    pub loading: RwSignal<bool>,
+    pub error: RwSignal<Option<String>>,
+    epoch: RwSignal<u32>,
+}
+
+impl OlderPages {
+    pub fn new() -> Self {
+        Self {
+            pages: RwSignal::new(Vec::new()),
+            loading: RwSignal::new(false),
+            error: RwSignal::new(None),
+            epoch: RwSignal::new(0),
+        }
+    }
+
+    pub fn restart(self) {
+        self.pages.set(Vec::new());
+        self.epoch.update(|e| *e += 1);
+        self.loading.set(false);
+        self.error.set(None);
+    }
+
+    /// Appends the page `fetch` answers, unless the log was restarted meanwhile.
+    pub fn load(
+        self,
+        fetch: impl std::future::Future<Output = Result<AuditPage, crate::AppError>> + 'static,
+    ) {
+        let started = self.epoch.get_untracked();
+        self.loading.set(true);
+        self.error.set(None);
+        leptos::task::spawn_local(async move {
+            let result = fetch.await;
+            if self.epoch.try_get_untracked() != Some(started) {
+                return;
+            }
+            match result {
+                Ok(page) => self.pages.update(|pages| pages.push(page)),
+                Err(e) => self.error.set(Some(e.to_string())),
+            }
+            self.loading.set(false);
+        });
+    }
+}
+
+impl Default for OlderPages {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 fn count(n: usize) -> String {
     format!("{n} {}", if n == 1 { "entry" } else { "entries" })
 }

@@ -156,5 +156,7 @@ async fn exports_are_rate_limited_per_account_even_fifty_at_once() {
     let ran = replies.iter().filter(|r| r.status == 200).count();
     let refused: Vec<_> = replies.iter().filter(|r| r.status == 429).collect();
     assert_eq!((ran, refused.len()), (5, 45));
-    assert!(refused.iter().all(|r| r.headers.contains_key("retry-after")));
+    assert!(refused
+        .iter()
+        .all(|r| r.headers.contains_key("retry-after")));
 }

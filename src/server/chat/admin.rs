@@ -54,12 +54,7 @@ impl Chat {
     ) -> Result<AdminUserPage, CoreError> {
         self.require_instance_admin(who.user.id).await?;
         self.limits.search(who.user.id)?;
-        let query: String = query
-            .trim()
-            .chars()
-            .take(ADMIN_SEARCH_MAX_CHARS)
-            .collect::<String>()
-            .to_lowercase();
+        let query = search_text(query);
         let after = after.map(str::trim).filter(|a| !a.is_empty());
         Ok(self
             .store
@@ -309,4 +304,15 @@ pub async fn grant_admin(store: &dyn Store, username: &str) -> Result<bool, Core
             .await?;
     }
     Ok(granted || enabled)
+}
+
+/// What the admin pages search for: `query` trimmed, its first [`ADMIN_SEARCH_MAX_CHARS`]
+/// characters, lower-cased (the stores compare lower-cased text).
+pub(super) fn search_text(query: &str) -> String {
+    query
+        .trim()
+        .chars()
+        .take(ADMIN_SEARCH_MAX_CHARS)
+        .collect::<String>()
+        .to_lowercase()
 }

@@ -5,13 +5,12 @@
 use super::*;
 use crate::model::{
     AdminConversation, AdminConversationCursor, AdminConversationPage, ConversationAction,
-    ADMIN_CONVERSATIONS_PAGE, ADMIN_SEARCH_MAX_CHARS,
+    ADMIN_CONVERSATIONS_PAGE,
 };
 
 impl Chat {
     /// A page of the instance's live conversations, most recently active first, whose title
-    /// contains `query` (case-insensitive; the first [`ADMIN_SEARCH_MAX_CHARS`] characters
-    /// count), after the page whose `next` was `after`. `Forbidden` for a non-admin.
+    /// contains `query` (case-insensitive; see [`super::admin::search_text`]), after the page whose `next` was `after`. `Forbidden` for a non-admin.
     pub async fn admin_conversations(
         &self,
         who: &SessionUser,
@@ -20,12 +19,7 @@ impl Chat {
     ) -> Result<AdminConversationPage, CoreError> {
         self.require_instance_admin(who.user.id).await?;
         self.limits.search(who.user.id)?;
-        let query: String = query
-            .trim()
-            .chars()
-            .take(ADMIN_SEARCH_MAX_CHARS)
-            .collect::<String>()
-            .to_lowercase();
+        let query = super::admin::search_text(query);
         let mut conversations = self
             .store
             .admin_conversations(&query, after, ADMIN_CONVERSATIONS_PAGE + 1)

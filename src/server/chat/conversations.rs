@@ -175,16 +175,25 @@ impl Chat {
         self.require(id, who.user.id, Action::DeleteConversation)
             .await?;
         self.limits.action(who.user.id)?;
-        let title = self
-            .store
-            .conversation_summary(id, who.user.id)
-            .await?
-            .ok_or(CoreError::NotFound("Conversation"))?
-            .title;
+        let title = self.title_for(id, who.user.id).await?;
         if confirm.trim() != title {
             return Err(ValidationError::DeleteConfirmation.into());
         }
         self.delete_now(who, id, &title).await
+    }
+
+    /// The conversation's title as `user` (a member) sees it; `NotFound` when there is none.
+    pub(super) async fn title_for(
+        &self,
+        id: ConversationId,
+        user: UserId,
+    ) -> Result<String, CoreError> {
+        Ok(self
+            .store
+            .conversation_summary(id, user)
+            .await?
+            .ok_or(CoreError::NotFound("Conversation"))?
+            .title)
     }
 
     /// Deletes conversation `id` (titled `title`) for every member, as `who` (its owner, or

@@ -54,12 +54,7 @@ impl Chat {
         self.require(id, who.user.id, Action::ExportConversation)
             .await?;
         self.limits.export(who.user.id)?;
-        let title = self
-            .store
-            .conversation_summary(id, who.user.id)
-            .await?
-            .ok_or(CoreError::NotFound("Conversation"))?
-            .title;
+        let title = self.title_for(id, who.user.id).await?;
         let mut header = serde_json::to_vec(&ConversationHeader {
             kind: "conversation",
             id,

@@ -5,12 +5,11 @@
 use super::AdminFrame;
 use crate::api::admin_audit_log;
 use crate::components::audit_filter::{AuditFilter, Filter};
-use crate::components::audit_table::AuditPages;
+use crate::components::audit_table::{AuditPages, OlderPages};
 use crate::components::Alert;
 use crate::time::use_tz_offset;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use palaver::model::{AuditAction, AuditPage};
+use palaver::model::AuditAction;
 
 #[component]
 pub fn AdminAuditPage() -> impl IntoView {
@@ -33,45 +32,20 @@ fn InstanceLog() -> impl IntoView {
         admin_audit_log(before, f.action(), f.actor(), since, until)
     };
     let first = Resource::new(move || filter.get(), move |f| fetch(f, None));
-    // As in a conversation's log: pages from "Show older entries", dropped when the filter
-    // changes (`epoch`), so a page on its way for the old filter is never appended.
-    let older = RwSignal::new(Vec::<AuditPage>::new());
-    let epoch = RwSignal::new(0u32);
-    let loading = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let restart = move || {
-        older.set(Vec::new());
-        epoch.update(|e| *e += 1);
-        loading.set(false);
-        error.set(None);
-    };
+    let older = OlderPages::new();
     let on_filter = Callback::new(move |f: Filter| {
         if filter.with_untracked(|now| *now == f) {
             return;
         }
-        restart();
+        older.restart();
         filter.set(f);
     });
     let refresh = move |_| {
-        restart();
+        older.restart();
         first.refetch();
     };
-    let load_older = Callback::new(move |before: i64| {
-        let (f, started) = (filter.get_untracked(), epoch.get_untracked());
-        loading.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let result = fetch(f, Some(before)).await;
-            if epoch.try_get_untracked() != Some(started) {
-                return;
-            }
-            match result {
-                Ok(page) => older.update(|pages| pages.push(page)),
-                Err(e) => error.set(Some(e.to_string())),
-            }
-            loading.set(false);
-        });
-    });
+    let load_older =
+        Callback::new(move |before: i64| older.load(fetch(filter.get_untracked(), Some(before))));
     let actions = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
     view! {
         <section class="settings-section" aria-labelledby="instance-audit-title">
@@ -94,8 +68,8 @@ fn InstanceLog() -> impl IntoView {
                         Ok(page) => view! {
                             <AuditPages
                                 first=page
-                                older
-                                loading
+                                older=older.pages
+                                loading=older.loading
                                 load_older
                                 caption="Audit log of this Palaver"
                                 conversations=true
@@ -106,7 +80,7 @@ fn InstanceLog() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <Alert message=error />
+            <Alert message=older.error />
         </section>
     }
 }

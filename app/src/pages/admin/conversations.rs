@@ -3,7 +3,7 @@
 //! (asked once more in the row) or takes over one whose owner's account is disabled. Never
 //! what is said in them.
 
-use super::AdminFrame;
+use super::{AdminFrame, AdminSearch};
 use crate::api::{admin_conversation_action, admin_conversations};
 use crate::components::Alert;
 use crate::live::use_live;
@@ -12,7 +12,6 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use palaver::model::{
     AdminConversation, AdminConversationCursor, AdminConversationPage, ConversationAction,
-    ADMIN_SEARCH_MAX_CHARS,
 };
 
 #[component]
@@ -24,7 +23,7 @@ pub fn AdminConversationsPage() -> impl IntoView {
             title="Conversations"
             hint="Every conversation of this Palaver, most recently active first. What is said in them is not shown here."
         >
-            <SearchForm query />
+            <AdminSearch label="Find a conversation" id="admin-conversations-q" placeholder="Title" query />
             <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading conversations…"</p> }>
                 {move || Suspend::new(async move {
                     match first.await {
@@ -34,32 +33,6 @@ pub fn AdminConversationsPage() -> impl IntoView {
                 })}
             </Transition>
         </AdminFrame>
-    }
-}
-
-#[component]
-fn SearchForm(query: RwSignal<String>) -> impl IntoView {
-    let input = NodeRef::<leptos::html::Input>::new();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if let Some(el) = input.get_untracked() {
-            query.set(el.value());
-        }
-    };
-    view! {
-        <form class="admin-search" role="search" on:submit=submit>
-            <label for="admin-conversations-q">"Find a conversation"</label>
-            <input
-                node_ref=input
-                id="admin-conversations-q"
-                type="search"
-                placeholder="Title"
-                maxlength=ADMIN_SEARCH_MAX_CHARS
-                autocomplete="off"
-                prop:value=move || query.get()
-            />
-            <button type="submit">"Search"</button>
-        </form>
     }
 }
 

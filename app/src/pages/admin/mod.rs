@@ -16,6 +16,7 @@ use crate::api::am_admin;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use palaver::model::ADMIN_SEARCH_MAX_CHARS;
 
 /// An admin page's title, heading, links to the other admin pages and, for admins only, its
 /// content.
@@ -50,5 +51,38 @@ fn AdminFrame(title: &'static str, hint: &'static str, children: ChildrenFn) -> 
                 })}
             </Suspense>
         </div>
+    }
+}
+
+/// An admin list's search box: applies on Enter or with Search, not on every keystroke.
+#[component]
+fn AdminSearch(
+    label: &'static str,
+    id: &'static str,
+    placeholder: &'static str,
+    query: RwSignal<String>,
+) -> impl IntoView {
+    let input = NodeRef::<leptos::html::Input>::new();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(el) = input.get_untracked() {
+            query.set(el.value());
+        }
+    };
+    view! {
+        <form class="admin-search" role="search" on:submit=submit>
+            <label for=id>{label}</label>
+            <input
+                node_ref=input
+                id=id
+                type="search"
+                name="q"
+                placeholder=placeholder
+                maxlength=ADMIN_SEARCH_MAX_CHARS
+                autocomplete="off"
+                prop:value=move || query.get()
+            />
+            <button type="submit">"Search"</button>
+        </form>
     }
 }

@@ -1,13 +1,13 @@
 //! /admin/users: the instance's accounts for its administrators, searchable and paged, with
 //! what an admin does to an account (disable, enable, sign out everywhere, admin or not).
 
-use super::AdminFrame;
+use super::{AdminFrame, AdminSearch};
 use crate::api::{admin_account, admin_reset_link, admin_users};
 use crate::components::{select_all, Alert};
 use crate::live::use_live;
 use crate::time::{short, use_tz_offset};
 use leptos::prelude::*;
-use palaver::model::{AccountAction, AdminUser, AdminUserPage, ADMIN_SEARCH_MAX_CHARS};
+use palaver::model::{AccountAction, AdminUser, AdminUserPage};
 
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
@@ -15,7 +15,7 @@ pub fn AdminUsersPage() -> impl IntoView {
     let first = Resource::new(move || query.get(), |q| admin_users(q, None));
     view! {
         <AdminFrame title="Users" hint="Every account of this Palaver. Only administrators see this page.">
-            <SearchForm query />
+            <AdminSearch label="Find an account" id="admin-q" placeholder="Username or display name" query />
             // A new search keeps the table on screen until its answer arrives.
             <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading users…"</p> }>
                 {move || Suspend::new(async move {
@@ -26,33 +26,6 @@ pub fn AdminUsersPage() -> impl IntoView {
                 })}
             </Transition>
         </AdminFrame>
-    }
-}
-
-#[component]
-fn SearchForm(query: RwSignal<String>) -> impl IntoView {
-    let input = NodeRef::<leptos::html::Input>::new();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if let Some(el) = input.get_untracked() {
-            query.set(el.value());
-        }
-    };
-    view! {
-        <form class="admin-search" role="search" on:submit=submit>
-            <label for="admin-q">"Find an account"</label>
-            <input
-                node_ref=input
-                id="admin-q"
-                type="search"
-                name="q"
-                placeholder="Username or display name"
-                maxlength=ADMIN_SEARCH_MAX_CHARS
-                autocomplete="off"
-                prop:value=move || query.get()
-            />
-            <button type="submit">"Search"</button>
-        </form>
     }
 }
 

@@ -4,12 +4,10 @@
 
 use crate::api::audit_log;
 use crate::components::audit_filter::{AuditFilter, Filter, CONVERSATION_ACTIONS};
-use crate::components::audit_table::AuditPages;
+use crate::components::audit_table::{AuditPages, OlderPages};
 use crate::components::Alert;
 use crate::live::use_room;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use palaver::model::AuditPage;
 use palaver::ConversationId;
 
 #[component]
@@ -19,29 +17,17 @@ pub fn AuditSection(id: ConversationId) -> impl IntoView {
         move || filter.get(),
         move |f| audit_log(id, None, f.action(), f.actor()),
     );
-    // Pages fetched with "Show older entries", oldest last. Cleared whenever the first page is
-    // asked for again; `epoch` then changes too, so a page still on its way for the old
-    // filter is dropped instead of being appended under the new one.
-    let older = RwSignal::new(Vec::<AuditPage>::new());
-    let epoch = RwSignal::new(0u32);
-    let loading = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    let older = OlderPages::new();
     let stale = RwSignal::new(false);
-    let restart = move || {
-        older.set(Vec::new());
-        epoch.update(|e| *e += 1);
-        loading.set(false);
-        error.set(None);
-    };
     let on_filter = Callback::new(move |f: Filter| {
         if filter.with_untracked(|now| *now == f) {
             return;
         }
-        restart();
+        older.restart();
         filter.set(f);
     });
     let refresh = move |_| {
-        restart();
+        older.restart();
         stale.set(false);
         first.refetch();
     };
@@ -51,8 +37,8 @@ pub fn AuditSection(id: ConversationId) -> impl IntoView {
     Effect::new(move |seen: Option<u32>| {
         let now = room.audit_appended.get();
         if seen.is_some_and(|s| s != now) {
-            if older.with_untracked(Vec::is_empty) {
-                restart();
+            if older.pages.with_untracked(Vec::is_empty) {
+                older.restart();
                 first.refetch();
             } else {
                 stale.set(true);
@@ -61,20 +47,8 @@ pub fn AuditSection(id: ConversationId) -> impl IntoView {
         now
     });
     let load_older = Callback::new(move |before: i64| {
-        let (f, started) = (filter.get_untracked(), epoch.get_untracked());
-        loading.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let result = audit_log(id, Some(before), f.action(), f.actor()).await;
-            if epoch.try_get_untracked() != Some(started) {
-                return;
-            }
-            match result {
-                Ok(page) => older.update(|pages| pages.push(page)),
-                Err(e) => error.set(Some(e.to_string())),
-            }
-            loading.set(false);
-        });
+        let f = filter.get_untracked();
+        older.load(audit_log(id, Some(before), f.action(), f.actor()));
     });
     view! {
         <section class="settings-section" aria-labelledby="audit-title">
@@ -97,12 +71,12 @@ pub fn AuditSection(id: ConversationId) -> impl IntoView {
                             };
                             view! { <p class="hint" role="status">{text}</p> }.into_any()
                         }
-                        Ok(page) => view! { <AuditPages first=page older loading load_older caption="Audit log of this conversation" /> }.into_any(),
+                        Ok(page) => view! { <AuditPages first=page older=older.pages loading=older.loading load_older caption="Audit log of this conversation" /> }.into_any(),
                         Err(e) => view! { <Alert message=Some(e.to_string()) /> }.into_any(),
                     }
                 })}
             </Transition>
-            <Alert message=error />
+            <Alert message=older.error />
         </section>
     }
 }
