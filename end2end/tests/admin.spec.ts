@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import {
@@ -233,6 +234,16 @@ test('the dashboard shows the instance figures and a chart with a table behind i
   const todayRow = table.getByRole('row').filter({ has: admin.page.getByRole('rowheader', { name: today }) });
   expect(Number((await todayRow.getByRole('cell').textContent())!.replaceAll(',', ''))).toBeGreaterThanOrEqual(1);
   await expect(admin.page.locator('.chart svg rect.bar')).toHaveCount(30);
+  // The instance export: NDJSON, the instance first, this admin among the accounts.
+  const [everything] = await Promise.all([
+    admin.page.waitForEvent('download'),
+    admin.page.getByRole('link', { name: 'Download everything' }).click(),
+  ]);
+  expect(everything.suggestedFilename()).toBe('palaver-instance.ndjson');
+  const lines = readFileSync((await everything.path())!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(lines[0].type).toBe('instance');
+  expect(lines.some((l) => l.type === 'account' && l.account.username === admin.name)).toBe(true);
+  expect(lines.some((l) => l.type === 'event' && l.event.body === 'one for the chart')).toBe(true);
 
   for (const [scheme, width, height] of [
     ['light', 1440, 900],

@@ -1,6 +1,7 @@
 //! Downloads of exports (formats in `palaver::server::export`), with the session cookie:
-//! `GET /api/export` (the signed-in account's data, JSON) and
+//! `GET /api/export` (the signed-in account's data, JSON),
 //! `GET /api/conversations/{id}/export` (every event of a conversation, NDJSON, its owner
+//! only) and `GET /api/admin/export` (every account and conversation, NDJSON, instance admins
 //! only). Both stream: the server holds a page of events at a time, however large the export.
 
 use crate::files::error_response;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 pub fn routes(chat: Arc<Chat>) -> Router {
     Router::new()
         .route("/api/export", get(account))
+        .route("/api/admin/export", get(instance))
         .route("/api/conversations/{id}/export", get(conversation))
         .with_state(chat)
 }
@@ -47,6 +49,20 @@ async fn account(
     match session(&chat, &headers, addr).await {
         Ok(who) => match chat.export_account(&who).await {
             Ok(export) => download(export, "application/json"),
+            Err(e) => error_response(e),
+        },
+        Err(e) => error_response(e),
+    }
+}
+
+async fn instance(
+    State(chat): State<Arc<Chat>>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    match session(&chat, &headers, addr).await {
+        Ok(who) => match chat.export_instance(&who).await {
+            Ok(export) => download(export, "application/x-ndjson"),
             Err(e) => error_response(e),
         },
         Err(e) => error_response(e),

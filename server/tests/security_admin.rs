@@ -519,3 +519,68 @@ async fn conversations_are_deleted_or_taken_over_by_admins_alone_and_members_see
     assert!(actions.contains(&"ownership_transferred"), "{actions:?}");
     assert!(actions.contains(&"conversation_deleted"), "{actions:?}");
 }
+
+#[tokio::test]
+async fn the_instance_export_is_every_account_and_conversation_for_admins_alone() {
+    let (app, _dir, admin, admin_name) = instance().await;
+    let (owner, owner_name) = app.signed_up("owner").await;
+    let kept = owner.create_conversation("Kept").await;
+    let gone = owner.create_conversation("Gone").await;
+    let mut socket = owner.socket().await;
+    for i in 0..3 {
+        assert_eq!(
+            socket
+                .send_message(kept, &format!("k{i}"), &format!("kept {i}"))
+                .await["type"],
+            "ack"
+        );
+    }
+    owner
+        .call(
+            "delete_conversation",
+            &[("id", &gone.to_string()), ("confirm", "Gone")],
+        )
+        .await
+        .ok::<Value>();
+
+    for (caller, status) in [(&owner, 403), (&app.client(), 401)] {
+        assert_eq!(caller.get("/api/admin/export").await.status, status);
+    }
+    let export = admin.get("/api/admin/export").await;
+    assert_eq!(export.status, 200, "{}", export.body);
+    assert_eq!(export.headers["cache-control"], "no-store");
+    let text = export.body.as_str().expect("NDJSON text");
+    assert!(!text.contains("$argon2"), "never a password hash");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines[0]["type"], "instance");
+    let accounts: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["type"] == "account")
+        .map(|l| l["account"]["username"].as_str().expect("username"))
+        .collect();
+    assert!(accounts.contains(&admin_name.as_str()) && accounts.contains(&owner_name.as_str()));
+    // The kept conversation, then its events in order; nothing of the deleted one.
+    let at = lines
+        .iter()
+        .position(|l| l["type"] == "conversation" && l["conversation"]["id"] == kept)
+        .expect("the conversation");
+    let bodies: Vec<&str> = lines[at + 1..]
+        .iter()
+        .take_while(|l| l["type"] == "event")
+        .filter(|l| l["event"]["kind"] == "message")
+        .map(|l| l["event"]["body"].as_str().expect("body"))
+        .collect();
+    assert_eq!(bodies, ["kept 0", "kept 1", "kept 2"]);
+    assert!(!lines
+        .iter()
+        .any(|l| l["conversation"]["id"] == gone || l["event"]["conversation_id"] == gone));
+    // Recorded as the admin's.
+    let log: Value = admin
+        .call("admin_audit_log", &[("action", "instance_exported")])
+        .await
+        .ok();
+    assert_eq!(log["entries"][0]["actor"], admin_name.as_str());
+}

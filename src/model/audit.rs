@@ -40,10 +40,12 @@ pub enum AuditAction {
     ConversationExported,
     /// The account's holder downloaded its data.
     AccountExported,
+    /// An instance admin downloaded every account and conversation.
+    InstanceExported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 26] = [
         AuditAction::SignUp,
         AuditAction::SignIn,
         AuditAction::SignInFailed,
@@ -69,6 +71,7 @@ impl AuditAction {
         AuditAction::PasswordReset,
         AuditAction::ConversationExported,
         AuditAction::AccountExported,
+        AuditAction::InstanceExported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +101,7 @@ impl AuditAction {
             AuditAction::PasswordReset => "password_reset",
             AuditAction::ConversationExported => "conversation_exported",
             AuditAction::AccountExported => "account_exported",
+            AuditAction::InstanceExported => "instance_exported",
         }
     }
 

@@ -16,8 +16,9 @@
 //! conversation.
 
 use crate::ids::{ConversationId, Seq, UserId};
-use crate::model::{EventKind, MessageView};
+use crate::model::{AdminConversation, AdminUser, EventKind, MessageView};
 use crate::server::store::Store;
+use crate::time::Timestamp;
 use bytes::Bytes;
 use futures::stream::{self, Stream, StreamExt};
 use serde::Serialize;
@@ -39,6 +40,42 @@ struct EventLine<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     event: &'a MessageView,
+}
+
+#[derive(Serialize)]
+struct AccountLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    account: &'a AdminUser,
+}
+
+#[derive(Serialize)]
+struct ConversationLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    conversation: &'a AdminConversation,
+}
+
+/// One NDJSON line of `value`.
+fn line_of(buf: &mut Vec<u8>, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer(&mut *buf, value)?;
+    buf.push(b'\n');
+    Ok(())
+}
+
+/// An event's NDJSON line.
+fn event_line(buf: &mut Vec<u8>, m: &MessageView) -> io::Result<()> {
+    line_of(
+        buf,
+        &EventLine {
+            kind: "event",
+            event: m,
+        },
+    )
+}
+
+fn every(_: &MessageView, _: UserId) -> bool {
+    true
 }
 
 /// Every event of conversation `id` after `after`, a page at a time, each page as `encode`
@@ -80,26 +117,12 @@ pub fn conversation_lines(
     id: ConversationId,
     header: Vec<u8>,
 ) -> impl Stream<Item = Chunk> + Send + 'static {
-    fn every(_: &MessageView, _: UserId) -> bool {
-        true
-    }
-    fn line(buf: &mut Vec<u8>, m: &MessageView) -> io::Result<()> {
-        serde_json::to_writer(
-            &mut *buf,
-            &EventLine {
-                kind: "event",
-                event: m,
-            },
-        )?;
-        buf.push(b'\n');
-        Ok(())
-    }
     stream::once(std::future::ready(Ok(Bytes::from(header)))).chain(pages(
         store,
         id,
         every,
         UserId(0),
-        line,
+        event_line,
     ))
 }
 
@@ -137,4 +160,108 @@ pub fn account_body(
         .chain(stream::once(std::future::ready(Ok(Bytes::from_static(
             b"]}\n",
         )))))
+}
+
+/// The instance export (NDJSON): `header`, then every account as
+/// `{"type":"account","account":{...}}` (as /admin/users lists it, by username; never a
+/// password hash), then every live conversation by id as
+/// `{"type":"conversation","conversation":{...}}` (as /admin/conversations lists it), each
+/// followed by its events as in a conversation export. Accounts are read a page of
+/// [`EXPORT_PAGE`] at a time, conversations one at a time.
+pub fn instance_lines(
+    store: Arc<dyn Store>,
+    now: Timestamp,
+    header: Vec<u8>,
+) -> impl Stream<Item = Chunk> + Send + 'static {
+    let accounts = stream::try_unfold(Some(None::<String>), {
+        let store = store.clone();
+        move |after| {
+            let store = store.clone();
+            async move {
+                let Some(after) = after else { return Ok(None) };
+                let page = store
+                    .admin_users("", after.as_deref(), EXPORT_PAGE, now)
+                    .await
+                    .map_err(io::Error::other)?;
+                let mut buf = Vec::with_capacity(page.users.len() * 300);
+                for account in &page.users {
+                    line_of(
+                        &mut buf,
+                        &AccountLine {
+                            kind: "account",
+                            account,
+                        },
+                    )?;
+                }
+                Ok(Some((Bytes::from(buf), page.next.map(Some))))
+            }
+        }
+    });
+    // Conversation ids a page at a time, ascending: new activity cannot move one past the walk.
+    let ids = stream::try_unfold(Some(ConversationId(0)), {
+        let store = store.clone();
+        move |after| {
+            let store = store.clone();
+            async move {
+                let Some(after) = after else { return Ok(None) };
+                let ids = store
+                    .live_conversation_ids(after, EXPORT_PAGE)
+                    .await
+                    .map_err(io::Error::other)?;
+                let next = if ids.len() as i64 == EXPORT_PAGE {
+                    ids.last().copied()
+                } else {
+                    None
+                };
+                Ok::<_, io::Error>(Some((ids, next)))
+            }
+        }
+    });
+    let conversations = ids.flat_map(move |page| match page {
+        Ok(ids) => {
+            let store = store.clone();
+            stream::iter(ids)
+                .flat_map(move |id| conversation_section(store.clone(), id))
+                .boxed()
+        }
+        Err(e) => stream::once(std::future::ready(Err(e))).boxed(),
+    });
+    stream::once(std::future::ready(Ok(Bytes::from(header))))
+        .chain(accounts)
+        .chain(conversations)
+}
+
+/// One conversation of the instance export: its line, then its events (nothing when it was
+/// deleted meanwhile).
+fn conversation_section(
+    store: Arc<dyn Store>,
+    id: ConversationId,
+) -> impl Stream<Item = Chunk> + Send + 'static {
+    let head = {
+        let store = store.clone();
+        async move {
+            let found = store
+                .admin_conversation(id)
+                .await
+                .map_err(io::Error::other)?;
+            let mut buf = Vec::new();
+            if let Some(conversation) = &found {
+                line_of(
+                    &mut buf,
+                    &ConversationLine {
+                        kind: "conversation",
+                        conversation,
+                    },
+                )?;
+            }
+            Ok::<_, io::Error>((Bytes::from(buf), found.is_some()))
+        }
+    };
+    stream::once(head).flat_map(move |head| match head {
+        Ok((line, true)) => stream::once(std::future::ready(Ok(line)))
+            .chain(pages(store.clone(), id, every, UserId(0), event_line))
+            .boxed(),
+        Ok((_, false)) => stream::empty().boxed(),
+        Err(e) => stream::once(std::future::ready(Err(e))).boxed(),
+    })
 }

@@ -127,4 +127,29 @@ impl Chat {
             ),
         })
     }
+
+    /// Every account and live conversation with its events, as NDJSON, for an instance admin
+    /// (`Forbidden` otherwise, `RateLimited` past the export rate).
+    pub async fn export_instance(
+        &self,
+        who: &SessionUser,
+    ) -> Result<Export<impl Stream<Item = Chunk> + Send + 'static>, CoreError> {
+        self.require_instance_admin(who.user.id).await?;
+        self.limits.export(who.user.id)?;
+        let now = Timestamp::now();
+        let mut header = serde_json::to_vec(&serde_json::json!({
+            "type": "instance",
+            "origin": self.config.public_origin,
+            "exported_at": now,
+            "format": EXPORT_FORMAT,
+        }))
+        .map_err(CoreError::internal)?;
+        header.push(b'\n');
+        self.audit_as(who, AuditAction::InstanceExported, None, None, None)
+            .await;
+        Ok(Export {
+            file_name: "palaver-instance.ndjson".to_owned(),
+            body: export::instance_lines(self.store.clone(), now, header),
+        })
+    }
 }

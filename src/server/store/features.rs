@@ -130,6 +130,13 @@ pub trait AdminConversationStore: Send + Sync {
         after: Option<AdminConversationCursor>,
         limit: i64,
     ) -> StoreResult<Vec<AdminConversation>>;
+    /// Ids of live conversations above `after`, ascending, at most `limit`: a walk over every
+    /// conversation that activity meanwhile cannot reorder (the instance export).
+    async fn live_conversation_ids(
+        &self,
+        after: ConversationId,
+        limit: i64,
+    ) -> StoreResult<Vec<ConversationId>>;
     /// One live conversation; None when there is none (or it was deleted).
     async fn admin_conversation(
         &self,

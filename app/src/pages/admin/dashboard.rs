@@ -59,6 +59,13 @@ fn Figures(d: Dashboard) -> impl IntoView {
             {stat("Database", bytes(d.database_bytes), "on disk".to_owned())}
         </dl>
         <MessagesChart days=d.messages_per_day />
+        <section class="panel admin-export" aria-labelledby="export-title">
+            <h2 id="export-title">"Export"</h2>
+            <p class="hint">
+                "Every account (never a password) and every conversation with all its events, one JSON object per line (NDJSON): a backup you can read, or a move to another tool."
+            </p>
+            <a class="button" href="/api/admin/export" download rel="external">"Download everything"</a>
+        </section>
     }
 }
 

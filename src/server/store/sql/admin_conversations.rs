@@ -75,6 +75,22 @@ macro_rules! impl_admin_conversation_store {
                 Ok(rows.into_iter().map(AdminConversation::from).collect())
             }
 
+            async fn live_conversation_ids(
+                &self,
+                after: ConversationId,
+                limit: i64,
+            ) -> StoreResult<Vec<ConversationId>> {
+                let ids: Vec<i64> = sqlx::query_scalar(
+                    "SELECT id FROM conversations WHERE deleted_at IS NULL AND id > $1 \
+                     ORDER BY id LIMIT $2",
+                )
+                .bind(after.0)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(ids.into_iter().map(ConversationId).collect())
+            }
+
             async fn admin_conversation(
                 &self,
                 id: ConversationId,
