@@ -4,20 +4,18 @@
 //! only) and `GET /api/admin/export` (every account and conversation, NDJSON, instance admins
 //! only). Both stream: the server holds a page of events at a time, however large the export.
 
-use crate::files::error_response;
+use crate::files::{error_response, session};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use axum_extra::extract::cookie::CookieJar;
 use futures::Stream;
 use palaver::server::chat::Export;
 use palaver::server::export::Chunk;
-use palaver::server::{Chat, SessionUser};
+use palaver::server::Chat;
 use palaver::{ConversationId, CoreError};
-use palaver_app::api::ssr::SESSION_COOKIE;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -29,30 +27,16 @@ pub fn routes(chat: Arc<Chat>) -> Router {
         .with_state(chat)
 }
 
-async fn session(
-    chat: &Chat,
-    headers: &HeaderMap,
-    addr: SocketAddr,
-) -> Result<SessionUser, CoreError> {
-    let jar = CookieJar::from_headers(headers);
-    let secret = jar.get(SESSION_COOKIE).ok_or(CoreError::Unauthenticated)?;
-    chat.session(secret.value(), Some(&addr.ip().to_string()))
-        .await?
-        .ok_or(CoreError::Unauthenticated)
-}
-
 async fn account(
     State(chat): State<Arc<Chat>>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    match session(&chat, &headers, addr).await {
-        Ok(who) => match chat.export_account(&who).await {
-            Ok(export) => download(export, "application/json"),
-            Err(e) => error_response(e),
-        },
-        Err(e) => error_response(e),
-    }
+    let export = match session(&chat, &headers, addr).await {
+        Ok(who) => chat.export_account(&who).await,
+        Err(e) => return error_response(e),
+    };
+    download(export, "application/json")
 }
 
 async fn instance(
@@ -60,13 +44,11 @@ async fn instance(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    match session(&chat, &headers, addr).await {
-        Ok(who) => match chat.export_instance(&who).await {
-            Ok(export) => download(export, "application/x-ndjson"),
-            Err(e) => error_response(e),
-        },
-        Err(e) => error_response(e),
-    }
+    let export = match session(&chat, &headers, addr).await {
+        Ok(who) => chat.export_instance(&who).await,
+        Err(e) => return error_response(e),
+    };
+    download(export, "application/x-ndjson")
 }
 
 async fn conversation(
@@ -75,21 +57,23 @@ async fn conversation(
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> Response {
-    match session(&chat, &headers, addr).await {
-        Ok(who) => match chat.export_conversation(&who, ConversationId(id)).await {
-            Ok(export) => download(export, "application/x-ndjson"),
-            Err(e) => error_response(e),
-        },
-        Err(e) => error_response(e),
-    }
+    let export = match session(&chat, &headers, addr).await {
+        Ok(who) => chat.export_conversation(&who, ConversationId(id)).await,
+        Err(e) => return error_response(e),
+    };
+    download(export, "application/x-ndjson")
 }
 
 /// A streamed attachment: saved under its file name, never cached, never read by another
-/// origin.
-fn download<S>(export: Export<S>, content_type: &'static str) -> Response
+/// origin; or the error's answer.
+fn download<S>(export: Result<Export<S>, CoreError>, content_type: &'static str) -> Response
 where
     S: Stream<Item = Chunk> + Send + 'static,
 {
+    let export = match export {
+        Ok(export) => export,
+        Err(e) => return error_response(e),
+    };
     let mut r = Body::from_stream(export.body).into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

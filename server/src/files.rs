@@ -21,7 +21,7 @@ use palaver::model::UserView;
 use palaver::protocol::ErrorCode;
 use palaver::server::files::thumbnail::thumbnail_type;
 use palaver::server::files::Blob;
-use palaver::server::Chat;
+use palaver::server::{Chat, SessionUser};
 use palaver::{CoreError, ValidationError};
 use palaver_app::api::ssr::SESSION_COOKIE;
 use serde::Deserialize;
@@ -61,17 +61,26 @@ struct UploadQuery {
     name: String,
 }
 
+/// The session of the request's cookie (`Unauthenticated` without a live one), for the plain
+/// HTTP routes beside the server functions.
+pub(crate) async fn session(
+    chat: &Chat,
+    headers: &HeaderMap,
+    addr: SocketAddr,
+) -> Result<SessionUser, CoreError> {
+    let jar = CookieJar::from_headers(headers);
+    let secret = jar.get(SESSION_COOKIE).ok_or(CoreError::Unauthenticated)?;
+    chat.session(secret.value(), Some(&addr.ip().to_string()))
+        .await?
+        .ok_or(CoreError::Unauthenticated)
+}
+
 async fn signed_in(
     chat: &Chat,
     headers: &HeaderMap,
     addr: SocketAddr,
 ) -> Result<UserView, CoreError> {
-    let jar = CookieJar::from_headers(headers);
-    let secret = jar.get(SESSION_COOKIE).ok_or(CoreError::Unauthenticated)?;
-    chat.session(secret.value(), Some(&addr.ip().to_string()))
-        .await?
-        .map(|s| s.user)
-        .ok_or(CoreError::Unauthenticated)
+    Ok(session(chat, headers, addr).await?.user)
 }
 
 /// An upload's declared length (`Content-Length`, when it has one) and its body as a reader.

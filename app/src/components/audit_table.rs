@@ -28,6 +28,16 @@ impl OlderPages {
         }
     }
 
+    /// Narrows the log to `f` (when it is a change): the pages shown go, the first page is
+    /// asked for again through `filter`.
+    pub fn refilter<F: PartialEq + Send + Sync + 'static>(self, filter: RwSignal<F>, f: F) {
+        if filter.with_untracked(|now| *now == f) {
+            return;
+        }
+        self.restart();
+        filter.set(f);
+    }
+
     pub fn restart(self) {
         self.pages.set(Vec::new());
         self.epoch.update(|e| *e += 1);
@@ -77,6 +87,33 @@ fn conversation_name(e: &AuditEntry) -> String {
     }
 }
 
+/// The answer for the first page as the log shows it: its rows (see [`AuditPages`]), a line
+/// saying there is nothing (yet, or for these filters: `filtered`), or the error.
+pub fn first_page(
+    result: Result<AuditPage, crate::AppError>,
+    filtered: bool,
+    older: OlderPages,
+    load_older: Callback<i64>,
+    caption: &'static str,
+    conversations: bool,
+) -> AnyView {
+    match result {
+        Ok(page) if page.entries.is_empty() => {
+            let text = if filtered {
+                "No entries match these filters."
+            } else {
+                "Nothing recorded yet."
+            };
+            view! { <p class="hint" role="status">{text}</p> }.into_any()
+        }
+        Ok(page) => view! {
+            <AuditPages first=page older load_older caption conversations />
+        }
+        .into_any(),
+        Err(e) => view! { <super::Alert message=Some(e.to_string()) /> }.into_any(),
+    }
+}
+
 /// The first page's rows, the older pages' rows under them, and the button for the next.
 ///
 /// `caption` names the log for screen readers; `conversations` adds the column naming the
@@ -84,12 +121,12 @@ fn conversation_name(e: &AuditEntry) -> String {
 #[component]
 pub fn AuditPages(
     first: AuditPage,
-    older: RwSignal<Vec<AuditPage>>,
-    loading: RwSignal<bool>,
+    older: OlderPages,
     load_older: Callback<i64>,
     caption: &'static str,
     #[prop(optional)] conversations: bool,
 ) -> impl IntoView {
+    let (loading, older) = (older.loading, older.pages);
     let offset = use_tz_offset();
     let first_count = first.entries.len();
     let first_older = first.older;

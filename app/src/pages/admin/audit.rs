@@ -5,7 +5,7 @@
 use super::AdminFrame;
 use crate::api::admin_audit_log;
 use crate::components::audit_filter::{AuditFilter, Filter};
-use crate::components::audit_table::{AuditPages, OlderPages};
+use crate::components::audit_table::{first_page, OlderPages};
 use crate::components::Alert;
 use crate::time::use_tz_offset;
 use leptos::prelude::*;
@@ -33,13 +33,7 @@ fn InstanceLog() -> impl IntoView {
     };
     let first = Resource::new(move || filter.get(), move |f| fetch(f, None));
     let older = OlderPages::new();
-    let on_filter = Callback::new(move |f: Filter| {
-        if filter.with_untracked(|now| *now == f) {
-            return;
-        }
-        older.restart();
-        filter.set(f);
-    });
+    let on_filter = Callback::new(move |f: Filter| older.refilter(filter, f));
     let refresh = move |_| {
         older.restart();
         first.refetch();
@@ -56,28 +50,8 @@ fn InstanceLog() -> impl IntoView {
             <AuditFilter on_apply=on_filter actions dates=true />
             <Transition fallback=|| view! { <p class="hint">"Loading the audit log…"</p> }>
                 {move || Suspend::new(async move {
-                    match first.await {
-                        Ok(page) if page.entries.is_empty() => {
-                            let text = if filter.with_untracked(Filter::is_empty) {
-                                "Nothing recorded yet."
-                            } else {
-                                "No entries match these filters."
-                            };
-                            view! { <p class="hint" role="status">{text}</p> }.into_any()
-                        }
-                        Ok(page) => view! {
-                            <AuditPages
-                                first=page
-                                older=older.pages
-                                loading=older.loading
-                                load_older
-                                caption="Audit log of this Palaver"
-                                conversations=true
-                            />
-                        }
-                        .into_any(),
-                        Err(e) => view! { <Alert message=Some(e.to_string()) /> }.into_any(),
-                    }
+                    let filtered = !filter.with_untracked(Filter::is_empty);
+                    first_page(first.await, filtered, older, load_older, "Audit log of this Palaver", true)
                 })}
             </Transition>
             <Alert message=older.error />

@@ -3,7 +3,7 @@
 //! (asked once more in the row) or takes over one whose owner's account is disabled. Never
 //! what is said in them.
 
-use super::{AdminFrame, AdminSearch};
+use super::{show_more, AdminFrame, AdminSearch};
 use crate::api::{admin_conversation_action, admin_conversations};
 use crate::components::Alert;
 use crate::live::use_live;
@@ -36,24 +36,18 @@ pub fn AdminConversationsPage() -> impl IntoView {
     }
 }
 
-/// The first page as loaded, then further pages appended by "Show more".
+/// The first page as loaded, then further pages of the same search appended by "Show more".
 #[component]
 fn ConversationTable(page: AdminConversationPage, query: String) -> impl IntoView {
-    let rows = RwSignal::new(page.conversations);
-    let next = RwSignal::new(page.next);
-    let more = Action::new(move |after: &AdminConversationCursor| {
-        admin_conversations(query.clone(), Some(after.last_activity_at), Some(after.id))
-    });
-    let more_error = RwSignal::new(None::<String>);
-    Effect::new(move |_| match more.value().get() {
-        Some(Ok(page)) => {
-            rows.update(|r| r.extend(page.conversations));
-            next.set(page.next);
-            more_error.set(None);
-        }
-        Some(Err(e)) => more_error.set(Some(e.to_string())),
-        None => {}
-    });
+    let (rows, more) = show_more(
+        page.conversations,
+        page.next,
+        move |after: AdminConversationCursor| {
+            let page =
+                admin_conversations(query.clone(), Some(after.last_activity_at), Some(after.id));
+            async move { page.await.map(|p| (p.conversations, p.next)) }
+        },
+    );
     view! {
         <Show
             when=move || rows.with(|r| !r.is_empty())
@@ -81,12 +75,7 @@ fn ConversationTable(page: AdminConversationPage, query: String) -> impl IntoVie
                 </tbody>
             </table>
         </Show>
-        <Alert message=Signal::derive(move || more_error.get()) />
-        {move || next.get().map(|after| view! {
-            <button class="more" on:click=move |_| { more.dispatch(after); } disabled=move || more.pending().get()>
-                "Show more"
-            </button>
-        })}
+        {more}
     }
 }
 

@@ -13,6 +13,7 @@ pub use dashboard::AdminDashboardPage;
 pub use users::AdminUsersPage;
 
 use crate::api::am_admin;
+use crate::components::Alert;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -85,4 +86,42 @@ fn AdminSearch(
             <button type="submit">"Search"</button>
         </form>
     }
+}
+
+/// A list shown a page at a time: `rows` of the first page, `next` where it continues and
+/// `fetch` for the page after a cursor. Answers the rows so far (further pages appended) and
+/// the "Show more" button, there while a page follows, with the line for its errors.
+fn show_more<T, C, Fut>(
+    rows: Vec<T>,
+    next: Option<C>,
+    fetch: impl Fn(C) -> Fut + Send + Sync + 'static,
+) -> (RwSignal<Vec<T>>, impl IntoView)
+where
+    T: Clone + Send + Sync + 'static,
+    C: Clone + Send + Sync + 'static,
+    Fut:
+        std::future::Future<Output = Result<(Vec<T>, Option<C>), crate::AppError>> + Send + 'static,
+{
+    let rows = RwSignal::new(rows);
+    let next = RwSignal::new(next);
+    let more = Action::new(move |after: &C| fetch(after.clone()));
+    let error = RwSignal::new(None::<String>);
+    Effect::new(move |_| match more.value().get() {
+        Some(Ok((page, after))) => {
+            rows.update(|r| r.extend(page));
+            next.set(after);
+            error.set(None);
+        }
+        Some(Err(e)) => error.set(Some(e.to_string())),
+        None => {}
+    });
+    let button = view! {
+        <Alert message=Signal::derive(move || error.get()) />
+        {move || next.get().map(|after| view! {
+            <button class="more" on:click=move |_| { more.dispatch(after.clone()); } disabled=move || more.pending().get()>
+                "Show more"
+            </button>
+        })}
+    };
+    (rows, button)
 }

@@ -1,7 +1,7 @@
 //! /admin/users: the instance's accounts for its administrators, searchable and paged, with
 //! what an admin does to an account (disable, enable, sign out everywhere, admin or not).
 
-use super::{AdminFrame, AdminSearch};
+use super::{show_more, AdminFrame, AdminSearch};
 use crate::api::{admin_account, admin_reset_link, admin_users};
 use crate::components::{select_all, Alert};
 use crate::live::use_live;
@@ -20,7 +20,7 @@ pub fn AdminUsersPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Loading users…"</p> }>
                 {move || Suspend::new(async move {
                     match first.await {
-                        Ok(page) => view! { <UserTable page /> }.into_any(),
+                        Ok(page) => view! { <UserTable page query=query.get_untracked() /> }.into_any(),
                         Err(e) => view! { <Alert message=Some(e.to_string()) /> }.into_any(),
                     }
                 })}
@@ -29,22 +29,13 @@ pub fn AdminUsersPage() -> impl IntoView {
     }
 }
 
-/// The first page as loaded, then further pages appended by "Show more".
+/// The first page as loaded, then further pages of the same search appended by "Show more".
 #[component]
-fn UserTable(page: AdminUserPage) -> impl IntoView {
+fn UserTable(page: AdminUserPage, query: String) -> impl IntoView {
     let me = use_live().me.with_value(|m| m.id);
-    let rows = RwSignal::new(page.users);
-    let next = RwSignal::new(page.next);
-    let more = Action::new(move |after: &String| admin_users_after(after.clone()));
-    let more_error = RwSignal::new(None::<String>);
-    Effect::new(move |_| match more.value().get() {
-        Some(Ok(page)) => {
-            rows.update(|r| r.extend(page.users));
-            next.set(page.next);
-            more_error.set(None);
-        }
-        Some(Err(e)) => more_error.set(Some(e.to_string())),
-        None => {}
+    let (rows, more) = show_more(page.users, page.next, move |after: String| {
+        let page = admin_users(query.clone(), Some(after));
+        async move { page.await.map(|p| (p.users, p.next)) }
     });
     view! {
         <Show
@@ -74,17 +65,8 @@ fn UserTable(page: AdminUserPage) -> impl IntoView {
                 </tbody>
             </table>
         </Show>
-        <Alert message=Signal::derive(move || more_error.get()) />
-        {move || next.get().map(|after| view! {
-            <button class="more" on:click=move |_| { more.dispatch(after.clone()); } disabled=move || more.pending().get()>
-                "Show more"
-            </button>
-        })}
+        {more}
     }
-}
-
-async fn admin_users_after(after: String) -> Result<AdminUserPage, crate::error::AppError> {
-    admin_users(String::new(), Some(after)).await
 }
 
 #[component]

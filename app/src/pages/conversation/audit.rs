@@ -4,7 +4,7 @@
 
 use crate::api::audit_log;
 use crate::components::audit_filter::{AuditFilter, Filter, CONVERSATION_ACTIONS};
-use crate::components::audit_table::{AuditPages, OlderPages};
+use crate::components::audit_table::{first_page, OlderPages};
 use crate::components::Alert;
 use crate::live::use_room;
 use leptos::prelude::*;
@@ -19,13 +19,7 @@ pub fn AuditSection(id: ConversationId) -> impl IntoView {
     );
     let older = OlderPages::new();
     let stale = RwSignal::new(false);
-    let on_filter = Callback::new(move |f: Filter| {
-        if filter.with_untracked(|now| *now == f) {
-            return;
-        }
-        older.restart();
-        filter.set(f);
-    });
+    let on_filter = Callback::new(move |f: Filter| older.refilter(filter, f));
     let refresh = move |_| {
         older.restart();
         stale.set(false);
@@ -62,18 +56,8 @@ pub fn AuditSection(id: ConversationId) -> impl IntoView {
             </Show>
             <Transition fallback=|| view! { <p class="hint">"Loading the audit log…"</p> }>
                 {move || Suspend::new(async move {
-                    match first.await {
-                        Ok(page) if page.entries.is_empty() => {
-                            let text = if filter.with_untracked(Filter::is_empty) {
-                                "Nothing recorded yet."
-                            } else {
-                                "No entries match these filters."
-                            };
-                            view! { <p class="hint" role="status">{text}</p> }.into_any()
-                        }
-                        Ok(page) => view! { <AuditPages first=page older=older.pages loading=older.loading load_older caption="Audit log of this conversation" /> }.into_any(),
-                        Err(e) => view! { <Alert message=Some(e.to_string()) /> }.into_any(),
-                    }
+                    let filtered = !filter.with_untracked(Filter::is_empty);
+                    first_page(first.await, filtered, older, load_older, "Audit log of this conversation", false)
                 })}
             </Transition>
             <Alert message=older.error />
