@@ -67,7 +67,7 @@ DROPPED_SOCKET := a_dropped_socket_with_late_acks_resumes_and_retries_without_ga
 # Selected by test binary, not by name: the security and reliability suites run below, on
 # their own, with their figures printed.
 UNIT_TARGETS := --lib --bins --test chat --test realtime --test governance --test attention --test reactions \
-	--test search --test attachments --test profiles \
+	--test search --test attachments --test profiles --test lifecycle \
 	--test direct --test store_contract --test migrations --test search_backfill --test image_limits
 SECURITY_TARGETS := --test security --test security_direct --test security_admin --test hardening --test hardening_live
 # The integration suites' store: sqlite (default) or postgres (PALAVER_TEST_STORE).
@@ -111,7 +111,7 @@ LOAD_SCALE ?= full
 LOAD_BENCH_full := CARGO_TARGET_DIR=target/load-bench cargo bench $(SSR_PACKAGES) --bench load
 LOAD_BENCH_small := cargo bench $(SSR_PACKAGES) --bench load --profile dev
 bench: setup site
-	$(ENV) cargo bench $(SSR_PACKAGES) --bench scale --bench appends --profile dev
+	$(ENV) PALAVER_BENCH_SCALE=$(LOAD_SCALE) cargo bench $(SSR_PACKAGES) --bench scale --bench appends --bench retention --profile dev
 	$(ENV) PALAVER_BENCH_SCALE=$(LOAD_SCALE) $(LOAD_BENCH_$(LOAD_SCALE))
 
 # Not part of `make test`: the figures depend on the machine, so they are printed, not asserted.

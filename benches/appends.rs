@@ -136,6 +136,7 @@ async fn write(store: Arc<dyn Store>, id: ConversationId, who: UserView) {
                 body: "a message of an ordinary length, about sixty-four bytes long",
                 now: palaver::Timestamp(1),
                 moderator: false,
+                erasure: false,
                 mentions: &[],
                 reply_to: None,
                 attachments: &[],

@@ -23,6 +23,8 @@ pub enum Action {
     ReadAuditLog,
     /// Download every event of the conversation (NDJSON).
     ExportConversation,
+    /// How long the conversation keeps its messages (at most what the instance keeps).
+    SetRetention,
     DeleteConversation,
     /// The owner cannot leave: there would be nobody to run the conversation.
     Leave,
@@ -41,6 +43,7 @@ impl Action {
             | Action::TransferOwnership
             | Action::ReadAuditLog
             | Action::ExportConversation
+            | Action::SetRetention
             | Action::DeleteConversation => Role::Owner,
             Action::Leave => Role::Member,
         }
@@ -69,6 +72,7 @@ impl Action {
             Action::ExportConversation => {
                 "A direct message is not exported as a conversation; your own messages are in your account's export."
             }
+            Action::SetRetention => "A direct message keeps its messages as long as the instance does.",
             Action::DeleteConversation | Action::Leave => {
                 "You cannot leave or delete a direct message; close it to hide it until the next message."
             }

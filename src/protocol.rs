@@ -204,6 +204,13 @@ pub enum ServerFrame {
         user_id: UserId,
         profile: crate::model::Profile,
     },
+    /// Retention deleted every event of the conversation at or below `through`: drop them;
+    /// the history now begins after it. Seqs are never renumbered, so a `sync` from an
+    /// older seq answers the events after `through`.
+    HistoryPruned {
+        conversation_id: ConversationId,
+        through: Seq,
+    },
     Error {
         code: ErrorCode,
         message: String,

@@ -87,6 +87,10 @@ pub enum ValidationError {
     InviteUses(i64),
     #[error("Type the conversation's exact title to confirm the deletion.")]
     DeleteConfirmation,
+    #[error("Type the account's exact username to confirm the deletion.")]
+    AccountDeleteConfirmation,
+    #[error("Retention is a whole number of days from 1 to {0}, or empty to keep what the instance keeps.")]
+    RetentionDays(i64),
     /// Direct messages are between two people; there are no notes to self (yet).
     #[error("A direct message is between two people: choose someone other than yourself.")]
     DirectWithSelf,

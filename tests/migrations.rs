@@ -23,6 +23,7 @@ const BOOLEANS: &[(&str, &str)] = &[
     ("attachments", "thumbnail"),
     ("file_removals", "thumbnail"),
     ("users", "is_admin"),
+    ("users", "erasing"),
 ];
 
 /// The text index of message search is each dialect's own (migrations 0008): SQLite's FTS5

@@ -118,6 +118,7 @@ async fn upgrade_and_search(url: &str, dialect: &str) {
         body: "archived yesterday",
         now: palaver::Timestamp(70),
         moderator: false,
+        erasure: false,
         mentions: &[],
         reply_to: None,
         attachments: &[],

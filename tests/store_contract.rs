@@ -30,6 +30,8 @@ mod events;
 mod fixtures;
 #[path = "store_contract/invites.rs"]
 mod invites;
+#[path = "store_contract/lifecycle.rs"]
+mod lifecycle;
 #[path = "store_contract/profiles.rs"]
 mod profiles;
 #[path = "store_contract/reactions.rs"]
@@ -185,5 +187,10 @@ contract! {
         audit::the_instance_audit_log_pages_every_entry_with_filters_and_names_conversations,
         stats::the_dashboard_counts_from_rollups_what_each_figure_says,
         admin_conversations::the_admin_list_pages_live_conversations_by_activity_with_owner_state,
+        lifecycle::deleting_an_account_leaves_a_tombstone_that_keeps_its_messages,
+        lifecycle::the_last_admin_stays_and_an_erasure_lists_every_live_message,
+        lifecycle::an_owners_successor_is_the_longest_standing_admin_then_member,
+        lifecycle::pruning_deletes_the_oldest_expired_events_in_batches_and_keeps_seqs,
+        lifecycle::retention_covers_every_live_conversation_and_is_the_owners_to_set,
     ]
 }

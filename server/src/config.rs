@@ -73,6 +73,12 @@ pub struct Config {
     #[arg(long, env = "PALAVER_IDLE_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub idle_timeout_secs: u64,
 
+    /// Days messages are kept: older ones are deleted by an hourly background pass (every
+    /// conversation, active or not). Owners may set fewer for their conversation. Absent:
+    /// kept forever.
+    #[arg(long, env = "PALAVER_RETENTION_DAYS", value_parser = clap::value_parser!(i64).range(1..=36_500))]
+    pub retention_days: Option<i64>,
+
     /// Members one conversation may have.
     #[arg(long, env = "PALAVER_MAX_MEMBERS", default_value_t = 10_000, value_parser = clap::value_parser!(i64).range(1..=1_000_000))]
     pub max_members: i64,
@@ -158,6 +164,7 @@ impl std::fmt::Debug for Config {
             .field("allowed_origins", &self.allowed_origins)
             .field("site_root", &self.site_root)
             .field("idle_timeout_secs", &self.idle_timeout_secs)
+            .field("retention_days", &self.retention_days)
             .field("max_members", &self.max_members)
             .field("messages_per_minute", &self.messages_per_minute)
             .field("sockets_per_user", &self.sockets_per_user)

@@ -34,6 +34,8 @@ use tower_http::trace::TraceLayer;
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const FILE_JANITOR_EVERY: Duration = Duration::from_secs(600);
+/// How often retention looks for expired messages.
+const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -115,6 +117,7 @@ impl Application {
                 max_members: config.max_members.max(1),
                 max_upload_bytes: config.max_upload_bytes(),
                 limits: config.limits(),
+                retention_days: config.retention_days,
             },
             files.clone(),
         ));
@@ -138,6 +141,17 @@ impl Application {
         tokio::spawn(
             chat.clone()
                 .run_file_janitor(FILE_JANITOR_EVERY, shutdown.clone().cancelled_owned()),
+        );
+        // Erasing deleted accounts' messages: at start (what a restart interrupted) and
+        // whenever an admin deletes one with its messages.
+        tokio::spawn(
+            chat.clone()
+                .run_erasures(shutdown.clone().cancelled_owned()),
+        );
+        // Retention: at start and every hour.
+        tokio::spawn(
+            chat.clone()
+                .run_retention(RETENTION_EVERY, shutdown.clone().cancelled_owned()),
         );
         let app_state = AppState {
             chat,

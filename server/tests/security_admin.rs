@@ -29,14 +29,14 @@ async fn account(admin: &Client, user: i64, action: &str) -> common::Reply {
         .await
 }
 
-/// The account's row on /admin/users, as its admin sees it.
+/// The account's row on /admin/users, as its admin sees it (Null once deleted).
 async fn row(admin: &Client, name: &str) -> Value {
     let page: Value = admin.call("admin_users", &[("q", name)]).await.ok();
     page["users"]
         .as_array()
         .and_then(|u| u.iter().find(|u| u["username"] == name))
         .cloned()
-        .unwrap_or_else(|| panic!("{name} listed: {page}"))
+        .unwrap_or(Value::Null)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -46,7 +46,7 @@ enum Who {
     Anonymous,
 }
 
-const ACTIONS: [&str; 10] = [
+const ACTIONS: [&str; 11] = [
     "am_admin",
     "admin_dashboard",
     "admin_users",
@@ -57,6 +57,7 @@ const ACTIONS: [&str; 10] = [
     "sign_out_everywhere",
     "grant_admin",
     "revoke_admin",
+    "delete_account",
 ];
 
 #[tokio::test]
@@ -85,6 +86,7 @@ async fn every_admin_action_is_the_admins_alone() {
                 account(&admin, target_id, setup).await.ok::<Value>();
             }
             let before = row(&admin, &target_name).await;
+            assert!(before.is_object(), "{target_name} listed");
             let reply = match action {
                 "am_admin" => caller.call("am_admin", &[]).await,
                 "admin_users" => caller.call("admin_users", &[("q", "")]).await,
@@ -94,6 +96,16 @@ async fn every_admin_action_is_the_admins_alone() {
                     caller
                         .call("admin_reset_link", &[("user_id", &target_id.to_string())])
                         .await
+                }
+                "delete_account" => {
+                    let form = [
+                        ("user_id", target_id.to_string()),
+                        ("erase", "false".to_owned()),
+                        ("confirm", target_name.clone()),
+                    ];
+                    let form: Vec<(&str, &str)> =
+                        form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    caller.call("admin_delete_account", &form).await
                 }
                 _ => account(caller, target_id, action).await,
             };
@@ -119,6 +131,8 @@ async fn every_admin_action_is_the_admins_alone() {
                             .iter()
                             .any(|e| e["action"] == "admin_granted"
                                 || e["action"] == "account_disabled"));
+                    } else if action == "delete_account" {
+                        assert_eq!(after, Value::Null, "deleted accounts leave the list");
                     } else if action != "admin_users" && action != "admin_reset_link" {
                         assert_ne!(before, after, "{action} changed the account");
                     }
@@ -140,7 +154,7 @@ async fn every_admin_action_is_the_admins_alone() {
         }
     }
     println!(
-        "SECURITY unauthorized administration calls tried {refusable:>5} / rejected {refused:>5} (a member and a signed-out caller x 9)"
+        "SECURITY unauthorized administration calls tried {refusable:>5} / rejected {refused:>5} (a member and a signed-out caller x 10)"
     );
 }
 

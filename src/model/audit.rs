@@ -42,10 +42,14 @@ pub enum AuditAction {
     AccountExported,
     /// An instance admin downloaded every account and conversation.
     InstanceExported,
+    /// An instance admin deleted an account (its messages kept or erased: the detail says).
+    AccountDeleted,
+    /// The owner changed how long the conversation keeps its messages.
+    RetentionChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 26] = [
+    pub const ALL: [AuditAction; 28] = [
         AuditAction::SignUp,
         AuditAction::SignIn,
         AuditAction::SignInFailed,
@@ -72,6 +76,8 @@ impl AuditAction {
         AuditAction::ConversationExported,
         AuditAction::AccountExported,
         AuditAction::InstanceExported,
+        AuditAction::AccountDeleted,
+        AuditAction::RetentionChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -102,6 +108,8 @@ impl AuditAction {
             AuditAction::ConversationExported => "conversation_exported",
             AuditAction::AccountExported => "account_exported",
             AuditAction::InstanceExported => "instance_exported",
+            AuditAction::AccountDeleted => "account_deleted",
+            AuditAction::RetentionChanged => "retention_changed",
         }
     }
 

@@ -203,6 +203,35 @@ pub struct ConversationDetail {
     pub members: Vec<Member>,
     /// Members with at least one open socket right now.
     pub online: Vec<UserId>,
+    /// How long its messages are kept: see [`Retention`].
+    #[serde(default)]
+    pub retention: Retention,
+}
+
+/// The longest retention an owner may set when the instance keeps messages forever: 100
+/// years, in days.
+pub const RETENTION_DAYS_MAX: i64 = 36_500;
+
+/// How long a conversation keeps its messages, in days (None: forever), and where its
+/// history now begins (issue 14).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retention {
+    /// The owner's setting; None keeps what the instance keeps.
+    pub days: Option<i64>,
+    /// The instance's maximum (`--retention-days`); None keeps messages forever.
+    pub instance_days: Option<i64>,
+    /// Every event at or below this seq was deleted by retention (0: none was).
+    pub pruned_through: Seq,
+}
+
+impl Retention {
+    /// The days messages are kept: the shorter of the owner's and the instance's.
+    pub fn effective_days(&self) -> Option<i64> {
+        match (self.days, self.instance_days) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 /// A page of history, oldest first. `has_older` says whether "load older" has anything to load.
@@ -210,6 +239,10 @@ pub struct ConversationDetail {
 pub struct HistoryPage {
     pub messages: Vec<MessageView>,
     pub has_older: bool,
+    /// Every event at or below this seq was deleted by retention (0: none was): with
+    /// `has_older` false, the history begins there.
+    #[serde(default)]
+    pub pruned_through: Seq,
 }
 
 /// The public face of an invite link, shown before joining.

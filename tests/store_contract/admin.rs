@@ -7,7 +7,7 @@ use palaver::server::{Store, StoreError};
 use palaver::{SessionId, Timestamp, UserId};
 use std::sync::Arc;
 
-async fn session(store: &dyn Store, id: &str, user: UserId, now: i64, addr: &str) {
+pub async fn session(store: &dyn Store, id: &str, user: UserId, now: i64, addr: &str) {
     store
         .create_session(NewSession {
             id: &SessionId(id.to_owned()),

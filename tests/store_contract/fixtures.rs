@@ -78,6 +78,7 @@ pub fn event<'a>(
         body,
         now: at(0),
         moderator: false,
+        erasure: false,
         mentions: &[],
         reply_to: None,
         attachments: &[],

@@ -55,6 +55,25 @@ pub async fn admin_account(user_id: UserId, action: AccountAction) -> Result<Adm
         .map_err(ssr::fail)
 }
 
+/// Deletes account `user_id`: `erase` erases its messages (each becomes a deletion open pages
+/// apply), otherwise they stay, shown as "Deleted user". `confirm` must repeat its username.
+/// 403 for a non-admin, for one's own account and for the last admin; 404 for no such
+/// account; 422 for a wrong confirmation; 429 past the admin action rate.
+#[server(prefix = "/api", endpoint = "admin_delete_account")]
+pub async fn admin_delete_account(
+    user_id: UserId,
+    erase: bool,
+    confirm: String,
+) -> Result<(), AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .admin_delete_account(&who, user_id, erase, &confirm)
+        .await
+        .map_err(ssr::fail)
+}
+
 /// The dashboard's figures (/admin), from rollups; `open_sockets` is this server's. 403 for
 /// a non-admin.
 #[server(prefix = "/api", endpoint = "admin_dashboard")]

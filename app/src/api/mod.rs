@@ -5,7 +5,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use palaver::model::{
     AuditPage, BanInfo, ConversationDetail, ConversationSummary, CreatedInvite, HistoryPage,
-    InviteInfo, InvitePreview, NotifyLevel, PublicRoom, Role, UserView, WsTicket,
+    InviteInfo, InvitePreview, NotifyLevel, PublicRoom, Retention, Role, UserView, WsTicket,
 };
 use palaver::{ConversationId, InviteId, Seq, UserId};
 
@@ -297,6 +297,19 @@ pub async fn delete_conversation(id: ConversationId, confirm: String) -> Result<
         .map_err(ssr::fail)?;
     leptos_axum::redirect("/");
     Ok(())
+}
+
+/// Sets how long the conversation keeps its messages, in days (None: what the instance
+/// keeps), and answers its retention now. Owner only; 422 outside 1..=the instance's days.
+#[server(prefix = "/api", endpoint = "set_retention")]
+pub async fn set_retention(id: ConversationId, days: Option<i64>) -> Result<Retention, AppError> {
+    let state = ssr::state()?;
+    let who = ssr::require_session().await?;
+    state
+        .chat
+        .set_retention(&who, id, days)
+        .await
+        .map_err(ssr::fail)
 }
 
 /// Promotes a member to admin or demotes an admin. Owner only.

@@ -180,6 +180,17 @@ impl Live {
                 user_id,
                 profile,
             } => self.apply_profile(conversation_id, user_id, profile),
+            ServerFrame::HistoryPruned {
+                conversation_id,
+                through,
+            } => {
+                if let Some(r) = open(conversation_id) {
+                    r.timeline.try_update(|t| t.prune(through));
+                    r.retention.try_update(|k| {
+                        k.pruned_through = k.pruned_through.max(through);
+                    });
+                }
+            }
             // A catch-up that reached the newest event may end a window of older messages.
             ServerFrame::Synced {
                 conversation_id,

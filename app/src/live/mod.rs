@@ -120,6 +120,8 @@ pub struct Room {
     pub kind: ConversationKind,
     pub title: RwSignal<String>,
     pub public: RwSignal<bool>,
+    /// How long it keeps messages, and where retention has cut its history.
+    pub retention: RwSignal<palaver::model::Retention>,
     pub timeline: RwSignal<Timeline>,
     /// Everyone in the conversation with their role, the viewer included: what the viewer
     /// may do is derived from their entry here ([`Live::my_role`]), so a promotion or
@@ -292,6 +294,7 @@ impl Live {
             kind: detail.kind,
             title: RwSignal::new(detail.title.clone()),
             public: RwSignal::new(detail.public),
+            retention: RwSignal::new(detail.retention),
             timeline: RwSignal::new(timeline),
             members,
             profiles: profiles::index(members),

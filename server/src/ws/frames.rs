@@ -270,6 +270,17 @@ impl Connection {
                 Err(e) => return self.sync_failed(id, e, &why).await,
             };
             let complete = (batch.len() as i64) < SYNC_BATCH;
+            // Seqs have no gaps, so one before the first event answered means retention
+            // deleted the events in between: the client drops what it still shows of them.
+            if let Some(first) = batch.first().filter(|m| m.seq > after.next()) {
+                let pruned = ServerFrame::HistoryPruned {
+                    conversation_id: id,
+                    through: Seq(first.seq.0 - 1),
+                };
+                if let Flow::Close(c, r) = self.reply(&pruned).await {
+                    return Flow::Close(c, r);
+                }
+            }
             for message in batch {
                 after = message.seq;
                 let sent = self.sent.entry(id).or_insert(Seq::ZERO);

@@ -128,6 +128,7 @@ pub(super) fn new_event<'a>(
         body,
         now: Timestamp::now(),
         moderator: matches!(mode, Mode::Delete { moderator: true }),
+        erasure: false,
         mentions: match *mode {
             Mode::Message { mentions, .. } | Mode::Edit(mentions) => mentions,
             _ => &[],

@@ -95,6 +95,7 @@ impl Chat {
             last_read_seq,
             members,
             online,
+            retention: self.retention(id).await?,
         })
     }
 

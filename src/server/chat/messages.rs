@@ -24,6 +24,7 @@ impl Chat {
         Ok(HistoryPage {
             messages,
             has_older,
+            pruned_through: self.retention(id).await?.pruned_through,
         })
     }
 

@@ -39,6 +39,7 @@ mod admin_conversations;
 mod appends;
 mod audit;
 mod conversations;
+mod deletion;
 mod direct;
 mod exports;
 mod files;
@@ -50,16 +51,19 @@ mod notifications;
 mod presence;
 mod profiles;
 mod reactions;
+mod retention;
 mod search;
 mod sessions;
 #[cfg(test)]
 mod tests;
 
 pub use admin::{grant_admin, DISABLED_NOTICE};
+pub use deletion::DELETED_NOTICE;
 pub use exports::Export;
 pub use files::{SweepReport, PENDING_UPLOAD_TTL_MS};
 pub use messages::QueuedSend;
 pub use presence::SocketSlot;
+pub use retention::{RetentionReport, PRUNE_BATCH};
 pub use search::SEARCH_SCAN;
 
 /// Newest messages shown when a conversation opens, and the size of each "load older" page.
@@ -86,6 +90,9 @@ pub struct ChatConfig {
     /// Largest file one upload may be, in bytes.
     pub max_upload_bytes: u64,
     pub limits: LimitsConfig,
+    /// The instance's retention in days (`--retention-days`): messages older are deleted;
+    /// owners may choose fewer. None keeps them forever.
+    pub retention_days: Option<i64>,
 }
 
 /// Where a request came from, recorded with the session.
@@ -130,6 +137,8 @@ pub struct Chat {
     decodes: tokio::sync::Semaphore,
     /// Wakes the file janitor: rows of files were deleted.
     files_changed: tokio::sync::Notify,
+    /// Wakes the erasure job: an account was deleted with its messages.
+    erasures: tokio::sync::Notify,
 }
 
 /// Password hashing refused for load answers "busy, retry in a second"; anything else is
@@ -171,6 +180,7 @@ impl Chat {
             uploads: tokio::sync::Semaphore::new(files::UPLOADS_IN_FLIGHT),
             decodes: tokio::sync::Semaphore::new(files::DECODES_AT_ONCE),
             files_changed: tokio::sync::Notify::new(),
+            erasures: tokio::sync::Notify::new(),
             store,
             hub,
             tokens,

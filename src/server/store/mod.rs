@@ -186,6 +186,9 @@ pub struct NewEvent<'a> {
     pub now: Timestamp,
     /// For deletions: the sender is an owner or admin and may delete anyone's message.
     pub moderator: bool,
+    /// For deletions: the instance erases a deleted account's message (issue 14), written
+    /// as its author, who is no member any more: no membership check.
+    pub erasure: bool,
     /// For messages and edits: the members the text mentions (see [`crate::mentions`]).
     pub mentions: &'a [UserId],
     /// For messages: the earlier message of the conversation this one answers.
@@ -237,6 +240,7 @@ pub struct Found {
 
 mod checkpoint;
 mod features;
+mod lifecycle;
 pub mod postgres;
 pub mod rows;
 pub mod sql;
@@ -244,6 +248,7 @@ pub mod sqlite;
 mod traits;
 pub mod writer;
 pub use features::*;
+pub use lifecycle::*;
 pub use traits::*;
 
 use std::sync::Arc;

@@ -10,9 +10,10 @@ use super::sql::prelude::*;
 use super::sql::{
     admin::impl_admin_store, admin_conversations::impl_admin_conversation_store,
     attachments::impl_attachment_store, attention::impl_attention_store, audit::impl_audit_store,
-    batch::impl_batch_append, conversations::impl_conversation_store, direct::impl_direct_store,
-    events::impl_event_store, invites::impl_invite_store, members::impl_member_store,
-    profiles::impl_profile_store, reactions::impl_reactions, search::impl_search_store,
+    batch::impl_batch_append, conversations::impl_conversation_store,
+    deletion::impl_account_deletion_store, direct::impl_direct_store, events::impl_event_store,
+    invites::impl_invite_store, members::impl_member_store, profiles::impl_profile_store,
+    reactions::impl_reactions, retention::impl_retention_store, search::impl_search_store,
     sessions::impl_session_store, stats::impl_stats_store, users::impl_user_store,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -61,6 +62,8 @@ impl PostgresStore {
 }
 
 impl_user_store!(PostgresStore);
+impl_account_deletion_store!(PostgresStore);
+impl_retention_store!(PostgresStore);
 impl_profile_store!(PostgresStore);
 impl_admin_conversation_store!(PostgresStore);
 impl_admin_store!(PostgresStore, sqlx::Postgres);

@@ -5,9 +5,10 @@ use super::sql::prelude::*;
 use super::sql::{
     admin::impl_admin_store, admin_conversations::impl_admin_conversation_store,
     attachments::impl_attachment_store, attention::impl_attention_store, audit::impl_audit_store,
-    batch::impl_batch_append, conversations::impl_conversation_store, direct::impl_direct_store,
-    events::impl_event_store, invites::impl_invite_store, members::impl_member_store,
-    profiles::impl_profile_store, reactions::impl_reactions, search::impl_search_store,
+    batch::impl_batch_append, conversations::impl_conversation_store,
+    deletion::impl_account_deletion_store, direct::impl_direct_store, events::impl_event_store,
+    invites::impl_invite_store, members::impl_member_store, profiles::impl_profile_store,
+    reactions::impl_reactions, retention::impl_retention_store, search::impl_search_store,
     sessions::impl_session_store, stats::impl_stats_store, users::impl_user_store,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -106,6 +107,8 @@ impl SqliteStore {
 }
 
 impl_user_store!(SqliteStore);
+impl_account_deletion_store!(SqliteStore);
+impl_retention_store!(SqliteStore);
 impl_profile_store!(SqliteStore);
 impl_admin_conversation_store!(SqliteStore);
 impl_admin_store!(SqliteStore, sqlx::Sqlite);

@@ -289,6 +289,8 @@ pub trait Store:
     + AdminStore
     + StatsStore
     + AdminConversationStore
+    + AccountDeletionStore
+    + RetentionStore
     + Send
     + Sync
     + 'static
@@ -311,6 +313,8 @@ impl<T> Store for T where
         + AdminStore
         + StatsStore
         + AdminConversationStore
+        + AccountDeletionStore
+        + RetentionStore
         + Send
         + Sync
         + 'static

@@ -5,6 +5,7 @@
 mod audit;
 mod conversations;
 mod dashboard;
+mod delete_account;
 mod users;
 
 pub use audit::AdminAuditPage;

@@ -1,6 +1,8 @@
 //! /admin/users: the instance's accounts for its administrators, searchable and paged, with
-//! what an admin does to an account (disable, enable, sign out everywhere, admin or not).
+//! what an admin does to an account (disable, enable, sign out everywhere, admin or not,
+//! reset password, delete).
 
+use super::delete_account::DeleteAccountForm;
 use super::{show_more, AdminFrame, AdminSearch};
 use crate::api::{admin_account, admin_reset_link, admin_users};
 use crate::components::{select_all, Alert};
@@ -82,6 +84,8 @@ fn UserRow(user: AdminUser, me: palaver::UserId) -> impl IntoView {
     let reset_link = move || reset.value().get().and_then(Result::ok).map(|l| l.url);
     // Disabling asks once more, in the row, before it is done.
     let confirming = RwSignal::new(false);
+    let deleting = RwSignal::new(false);
+    let deleted = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     Effect::new(move |_| match act.value().get() {
         Some(Ok(updated)) => {
@@ -126,7 +130,9 @@ fn UserRow(user: AdminUser, me: palaver::UserId) -> impl IntoView {
             <td data-label="Conversations">{move || user.with(|u| u.conversations)}</td>
             <td data-label="Messages">{move || user.with(|u| u.messages_sent)}</td>
             <td data-label="Status">
-                {move || if disabled() {
+                {move || if deleted.get() {
+                    view! { <span class="tag danger">"Deleted"</span> }.into_any()
+                } else if disabled() {
                     view! { <span class="tag danger">"Disabled"</span> }.into_any()
                 } else {
                     view! { <span class="tag">"Active"</span> }.into_any()
@@ -134,6 +140,15 @@ fn UserRow(user: AdminUser, me: palaver::UserId) -> impl IntoView {
                 {move || admin().then(|| view! { <span class="tag admin">"Admin"</span> })}
             </td>
             <td data-label="Actions" class="actions">
+              <Show when=move || !deleted.get() fallback=|| view! { <span class="hint">"Account deleted."</span> }>
+              <Show when=move || !deleting.get() fallback=move || view! {
+                  <DeleteAccountForm
+                      id=user.with_untracked(|u| u.id)
+                      username=name()
+                      done=Callback::new(move |()| { deleting.set(false); deleted.set(true); })
+                      cancel=Callback::new(move |()| deleting.set(false))
+                  />
+              }>
                 <Show
                     when=move || !confirming.get()
                     fallback=move || view! {
@@ -172,7 +187,12 @@ fn UserRow(user: AdminUser, me: palaver::UserId) -> impl IntoView {
                     }}
                     <button on:click=move |_| { reset.dispatch(()); } disabled=move || reset.pending().get()
                         aria-label=move || format!("Reset the password of {}", name())>"Reset password"</button>
+                    <button class="danger" on:click=move |_| deleting.set(true)
+                        disabled=move || busy() || user.with(|u| u.id) == me
+                        aria-label=move || format!("Delete the account {}", name())>"Delete…"</button>
                 </Show>
+              </Show>
+              </Show>
                 {move || reset_link().map(|url| {
                     let id = format!("reset-{}", user.with_untracked(|u| u.id.0));
                     view! {

@@ -11,6 +11,7 @@ mod members;
 mod messages;
 mod notify;
 mod person;
+mod retention;
 mod settings;
 
 use crate::api::{conversation, history, CloseDirect, LeaveConversation};

@@ -1,9 +1,11 @@
 //! The settings panel, for owners and admins: rename (admins too), public listing (owner),
-//! invite links and removed members (admins too), the audit log, export and deletion
-//! (owner). Each section shows only for the roles the server allows, following the viewer's
+//! invite links and removed members (admins too), retention, the audit log, export and
+//! deletion (owner). Each section shows only for the roles the server allows, following the viewer's
 //! live role; the server checks again on every call.
 
-use super::{audit::AuditSection, bans::BansSection, invites::InvitesSection};
+use super::{
+    audit::AuditSection, bans::BansSection, invites::InvitesSection, retention::RetentionSection,
+};
 use crate::api::{set_public, DeleteConversation, RenameConversation};
 use crate::components::{action_error, Alert};
 use crate::live::use_room;
@@ -33,6 +35,7 @@ pub fn SettingsPanel(
             <RenameSection id />
             <Show when=owner>
                 <VisibilitySection id />
+                <RetentionSection id />
             </Show>
             <InvitesSection id />
             <BansSection id />

@@ -13,6 +13,7 @@ mod attention;
 mod direct;
 mod events;
 mod invites;
+mod lifecycle;
 mod membership;
 mod messages;
 mod roles;
@@ -54,6 +55,7 @@ async fn chat_with(limits: LimitsConfig) -> (Chat, tempfile::TempDir) {
         max_members: DEFAULT_MAX_MEMBERS,
         max_upload_bytes: crate::files::DEFAULT_MAX_UPLOAD_BYTES,
         limits,
+        retention_days: None,
     };
     let files = crate::server::files::LocalFiles::open(dir.path().join("files"))
         .await

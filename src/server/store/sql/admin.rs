@@ -147,7 +147,7 @@ macro_rules! impl_admin_store {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query(admin::LOCK_ADMINS).execute(&mut *tx).await?;
                 let current: Option<bool> =
-                    sqlx::query_scalar("SELECT is_admin FROM users WHERE id = $1")
+                    sqlx::query_scalar("SELECT is_admin FROM users WHERE id = $1 AND deleted_at IS NULL")
                         .bind(user.0)
                         .fetch_optional(&mut *tx)
                         .await?;
@@ -177,7 +177,9 @@ macro_rules! impl_admin_store {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query(admin::LOCK_ADMINS).execute(&mut *tx).await?;
                 let current: Option<(bool, Option<Timestamp>)> =
-                    sqlx::query_as("SELECT is_admin, disabled_at FROM users WHERE id = $1")
+                    sqlx::query_as(
+                        "SELECT is_admin, disabled_at FROM users WHERE id = $1 AND deleted_at IS NULL",
+                    )
                         .bind(user.0)
                         .fetch_optional(&mut *tx)
                         .await?;
@@ -218,7 +220,7 @@ macro_rules! impl_admin_store {
                 let pattern = admin::contains_pattern(query);
                 let rows: Vec<admin::AdminUserRow> = sqlx::query_as(&format!(
                     "SELECT {} FROM {} \
-                     WHERE u.username_key > $2 \
+                     WHERE u.deleted_at IS NULL AND u.username_key > $2 \
                        AND (u.username_key LIKE $3 ESCAPE '\\' \
                             OR lower(u.display_name) LIKE $3 ESCAPE '\\') \
                      ORDER BY u.username_key LIMIT $4",
@@ -246,7 +248,7 @@ macro_rules! impl_admin_store {
 
             async fn admin_user(&self, user: UserId, now: Timestamp) -> StoreResult<Option<AdminUser>> {
                 let row: Option<admin::AdminUserRow> = sqlx::query_as(&format!(
-                    "SELECT {} FROM {} WHERE u.id = $2",
+                    "SELECT {} FROM {} WHERE u.id = $2 AND u.deleted_at IS NULL",
                     admin::ADMIN_USER_COLUMNS,
                     admin::ADMIN_USER_FROM
                 ))
@@ -339,7 +341,9 @@ macro_rules! impl_admin_store {
 
             async fn user_id_by_key(&self, username_key: &str) -> StoreResult<Option<UserId>> {
                 let id: Option<i64> =
-                    sqlx::query_scalar("SELECT id FROM users WHERE username_key = $1")
+                    sqlx::query_scalar(
+                        "SELECT id FROM users WHERE username_key = $1 AND deleted_at IS NULL",
+                    )
                         .bind(username_key)
                         .fetch_optional(&self.pool)
                         .await?;

@@ -42,6 +42,7 @@ macro_rules! impl_event_store {
                 // committed after the caller's check is seen here, so nothing is written
                 // after it.
                 if e.kind.is_written_by_member()
+                    && !e.erasure
                     && !Self::is_member(tx, e.conversation_id.0, e.sender.id).await?
                 {
                     return Err(StoreError::NotMember);

@@ -20,12 +20,14 @@ pub mod attention;
 pub mod audit;
 pub mod batch;
 pub mod conversations;
+pub mod deletion;
 pub mod direct;
 pub mod events;
 pub mod invites;
 pub mod members;
 pub mod profiles;
 pub mod reactions;
+pub mod retention;
 pub mod search;
 pub mod sessions;
 pub mod stats;
@@ -78,7 +80,7 @@ pub mod prelude {
     pub use super::batch::new_message;
     pub use super::search::{query_builder, Dialect, Request};
     pub use super::{
-        admin, attachments, conversations, direct, members, sessions, statements,
+        admin, attachments, conversations, deletion, direct, members, sessions, statements,
         unique_as_conflict,
     };
     pub use crate::files::AttachmentId;

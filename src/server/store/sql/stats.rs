@@ -14,8 +14,9 @@ pub const DAY_MS: i64 = 86_400_000;
 /// Every count of the dashboard in one statement. Binds: the start of the last 24 hours, of
 /// the last 7 days and of the last 30 days (ms).
 pub const FIGURES: &str = "SELECT \
-     (SELECT COUNT(*) FROM users) AS users, \
-     (SELECT COUNT(*) FROM users WHERE disabled_at IS NOT NULL) AS disabled_users, \
+     (SELECT COUNT(*) FROM users WHERE deleted_at IS NULL) AS users, \
+     (SELECT COUNT(*) FROM users WHERE disabled_at IS NOT NULL AND deleted_at IS NULL) \
+        AS disabled_users, \
      (SELECT COUNT(*) FROM users WHERE last_active_at >= $1) AS active_day, \
      (SELECT COUNT(*) FROM users WHERE last_active_at >= $2) AS active_week, \
      (SELECT COUNT(*) FROM users WHERE last_active_at >= $3) AS active_month, \

@@ -257,6 +257,9 @@ pub fn MessageList(id: ConversationId, at: Option<Seq>) -> impl IntoView {
                         .and_then(|el| scroll::Anchor::take(&el, first));
                     room.timeline
                         .try_update(|t| t.prepend(page.messages, page.has_older));
+                    room.retention.try_update(|k| {
+                        k.pruned_through = k.pruned_through.max(page.pruned_through);
+                    });
                     if let (Some(el), Some(anchor)) = (scroller.get_untracked(), anchor) {
                         anchor.restore(&el).await;
                     }
@@ -284,6 +287,12 @@ pub fn MessageList(id: ConversationId, at: Option<Seq>) -> impl IntoView {
                 </button>
             </Show>
             <Alert message=older_error />
+            <Show when=move || {
+                room.timeline.with(|t| !t.has_older)
+                    && room.retention.with(|k| k.pruned_through > palaver::Seq::ZERO)
+            }>
+                <p class="history-start">{move || history_start(room.retention.get())}</p>
+            </Show>
             <Show when=move || room.timeline.with(|t| t.messages.is_empty())>
                 <p class="empty-chat">"No messages yet. Say hello!"</p>
             </Show>
@@ -321,5 +330,20 @@ pub fn MessageList(id: ConversationId, at: Option<Seq>) -> impl IntoView {
         </Show>
         <p class="sr-only" aria-live="polite" aria-atomic="true">{move || announced.get()}</p>
         <TypingLine />
+    }
+}
+
+/// Where the history begins once retention has deleted its oldest messages.
+fn history_start(retention: palaver::model::Retention) -> String {
+    match retention.effective_days() {
+        Some(1) => {
+            "Older messages were deleted: this conversation keeps messages for 1 day.".into()
+        }
+        Some(days) => {
+            format!(
+                "Older messages were deleted: this conversation keeps messages for {days} days."
+            )
+        }
+        None => "Older messages were deleted by a retention setting.".into(),
     }
 }

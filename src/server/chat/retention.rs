@@ -1,0 +1,176 @@
+//! Retention (issue 14): messages older than N days are deleted, N being the shorter of the
+//! instance's maximum (`--retention-days`) and the conversation owner's setting.
+//!
+//! A pass ([`Chat::prune_expired`]) walks every live conversation by id, active or not, and
+//! deletes each one's expired events from the oldest in transactions of [`PRUNE_BATCH`],
+//! yielding between them so live sends keep their turn. Seqs are never renumbered: a
+//! conversation records `pruned_through`, its members' open pages get `history_pruned` and
+//! drop what is gone, and a client resuming from an older seq gets the events after it. The
+//! clock is a parameter, so tests move time instead of sleeping.
+
+use super::*;
+use crate::model::{Retention, RETENTION_DAYS_MAX};
+
+/// Events one retention transaction deletes at most: a millisecond or two of the write lock.
+pub const PRUNE_BATCH: i64 = 500;
+
+/// Conversations the retention pass reads at once.
+const TARGETS_PAGE: i64 = 500;
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// What a retention pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetentionReport {
+    /// Conversations it looked at.
+    pub conversations: u64,
+    /// Conversations it pruned something from.
+    pub pruned: u64,
+    /// Events it deleted.
+    pub events: u64,
+}
+
+impl Chat {
+    /// The conversation's retention as its members see it; `NotFound` once deleted.
+    pub(super) async fn retention(&self, id: ConversationId) -> Result<Retention, CoreError> {
+        let (days, pruned_through) = self
+            .store
+            .retention_of(id)
+            .await?
+            .ok_or(CoreError::NotFound("Conversation"))?;
+        Ok(Retention {
+            days,
+            instance_days: self.config.retention_days,
+            pruned_through,
+        })
+    }
+
+    /// Sets how long conversation `id` keeps its messages, in days (None: what the instance
+    /// keeps). Owner only; not in a direct conversation. Errors: `Forbidden`, `NotMember`,
+    /// `Invalid(RetentionDays(max))` for a number outside 1..=max, max being the instance's
+    /// retention or [`RETENTION_DAYS_MAX`]; `RateLimited`.
+    pub async fn set_retention(
+        &self,
+        who: &SessionUser,
+        id: ConversationId,
+        days: Option<i64>,
+    ) -> Result<Retention, CoreError> {
+        self.require(id, who.user.id, Action::SetRetention).await?;
+        self.limits.action(who.user.id)?;
+        let max = self.config.retention_days.unwrap_or(RETENTION_DAYS_MAX);
+        if days.is_some_and(|d| !(1..=max).contains(&d)) {
+            return Err(ValidationError::RetentionDays(max).into());
+        }
+        let before = self.retention(id).await?;
+        if before.days != days {
+            found(self.store.set_retention(id, days).await, "Conversation")?;
+            let detail = match days {
+                Some(d) => format!("{d} days"),
+                None => "as long as the instance keeps messages".to_owned(),
+            };
+            self.audit_as(
+                who,
+                AuditAction::RetentionChanged,
+                Some(id),
+                None,
+                Some(&detail),
+            )
+            .await;
+        }
+        self.retention(id).await
+    }
+
+    /// One retention pass at `now` over every live conversation.
+    pub async fn prune_expired(&self, now: Timestamp) -> Result<RetentionReport, CoreError> {
+        let mut report = RetentionReport::default();
+        let mut after = ConversationId(0);
+        loop {
+            let targets = self.store.retention_targets(after, TARGETS_PAGE).await?;
+            let Some(last) = targets.last() else {
+                break;
+            };
+            after = last.id;
+            for target in targets {
+                report.conversations += 1;
+                let retention = Retention {
+                    days: target.retention_days,
+                    instance_days: self.config.retention_days,
+                    pruned_through: Seq::ZERO,
+                };
+                let Some(days) = retention.effective_days() else {
+                    continue;
+                };
+                let cutoff = Timestamp(now.0 - days * DAY_MS);
+                let deleted = self.prune_conversation(target.id, cutoff).await?;
+                if deleted > 0 {
+                    report.pruned += 1;
+                    report.events += deleted;
+                }
+            }
+        }
+        if report.events > 0 {
+            self.files_changed.notify_one();
+        }
+        Ok(report)
+    }
+
+    /// Deletes conversation `id`'s events created before `cutoff`, batch by batch, and tells
+    /// its open pages where history now begins. Answers how many it deleted.
+    async fn prune_conversation(
+        &self,
+        id: ConversationId,
+        cutoff: Timestamp,
+    ) -> Result<u64, CoreError> {
+        let mut deleted = 0;
+        let mut through = Seq::ZERO;
+        loop {
+            let batch = match self.store.prune_before(id, cutoff, PRUNE_BATCH).await {
+                Ok(b) => b,
+                // Deleted meanwhile.
+                Err(StoreError::NotFound) => break,
+                Err(e) => return Err(e.into()),
+            };
+            deleted += batch.deleted;
+            through = batch.through;
+            if batch.deleted < PRUNE_BATCH as u64 {
+                break;
+            }
+            // Live sends take the write lock between two batches.
+            tokio::task::yield_now().await;
+        }
+        if deleted > 0 {
+            self.publish(
+                Topic::Conversation(id),
+                &ServerFrame::HistoryPruned {
+                    conversation_id: id,
+                    through,
+                },
+            );
+        }
+        Ok(deleted)
+    }
+
+    /// Runs [`Self::prune_expired`] at start and every `every`, until `stop` resolves.
+    pub async fn run_retention(
+        self: Arc<Self>,
+        every: std::time::Duration,
+        stop: impl std::future::Future<Output = ()>,
+    ) {
+        tokio::pin!(stop);
+        loop {
+            match self.prune_expired(Timestamp::now()).await {
+                Ok(r) if r.events > 0 => tracing::info!(
+                    conversations = r.pruned,
+                    events = r.events,
+                    "retention pass"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "retention pass failed"),
+            }
+            tokio::select! {
+                _ = &mut stop => return,
+                _ = tokio::time::sleep(every) => {}
+            }
+        }
+    }
+}
