@@ -252,6 +252,9 @@ pub enum ErrorCode {
     /// The account was disabled by an instance admin: the socket closes next, and signing
     /// in is refused until an admin enables it.
     AccountDisabled,
+    /// The account was deleted by an instance admin: the socket closes next, and it cannot
+    /// sign in again.
+    AccountDeleted,
     Internal,
 }
 

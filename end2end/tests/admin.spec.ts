@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { grantAdmin, openUsers, userRow } from './admin-helpers';
 import {
   PASSWORD,
   createConversation,
@@ -15,29 +14,6 @@ import {
   waitConnected,
   waitHydrated,
 } from './helpers';
-
-// The server under test (playwright.config.ts): `palaver admin grant` runs against its database.
-const root = path.resolve(__dirname, '..', '..');
-const server = process.env.PALAVER_E2E_SERVER ?? path.join(root, 'target', 'release', 'palaver');
-
-/** Makes `name` an instance admin with the command line, as an operator would. */
-function grantAdmin(name: string): string {
-  return execFileSync(server, ['admin', 'grant', name, '--data-dir', process.env.PALAVER_E2E_DATA_DIR!], {
-    encoding: 'utf8',
-  });
-}
-
-const userRow = (page: Page, name: string) =>
-  page.getByRole('row').filter({ has: page.getByRole('rowheader').filter({ hasText: name }) });
-
-async function openUsers(page: Page, find: string): Promise<void> {
-  await page.goto('/admin/users');
-  await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
-  await waitHydrated(page);
-  await page.getByLabel('Find an account', { exact: true }).fill(find);
-  await page.getByRole('button', { name: 'Search', exact: true }).click();
-  await expect(userRow(page, find)).toBeVisible();
-}
 
 test('an admin disables a chatting user, whose page lands on sign-in within a second', async ({ browser, baseURL }) => {
   const admin = await newPerson(browser, baseURL, 'adm');

@@ -97,7 +97,7 @@ async fn a_deleted_accounts_sockets_close_at_once_and_its_messages_are_erased_li
         200
     );
     let frame = bob_ws.next_of("error").await;
-    assert_eq!(frame["code"], "account_disabled", "{frame}");
+    assert_eq!(frame["code"], "account_deleted", "{frame}");
     assert!(
         frame["message"].as_str().unwrap().contains("deleted"),
         "{frame}"

@@ -165,12 +165,13 @@ fn session_ended() {
     let _ = window().location().set_href("/login?reason=session_ended");
 }
 
-/// An administrator disabled the account: straight to sign-in, saying so (the socket is
-/// closing, and no reconnection could succeed).
-fn account_disabled() {
+/// An administrator disabled or deleted the account: straight to sign-in, saying which
+/// (`reason`: `account_disabled` or `account_deleted`); the socket is closing, and no
+/// reconnection could succeed.
+fn account_ended(reason: &str) {
     let _ = window()
         .location()
-        .set_href("/login?reason=account_disabled");
+        .set_href(&format!("/login?reason={reason}"));
 }
 
 /// Renews the token on the open socket before it expires (a third of the remaining lifetime
@@ -361,7 +362,11 @@ async fn connect_loop(live: Live) {
                 ServerFrame::Error {
                     code: ErrorCode::AccountDisabled,
                     ..
-                } => return account_disabled(),
+                } => return account_ended("account_disabled"),
+                ServerFrame::Error {
+                    code: ErrorCode::AccountDeleted,
+                    ..
+                } => return account_ended("account_deleted"),
                 ServerFrame::Error {
                     client_id: Some(client_id),
                     message,

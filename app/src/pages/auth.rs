@@ -42,6 +42,7 @@ pub fn LoginPage() -> impl IntoView {
     let reason = move || query.read().get("reason");
     let ended = move || reason().as_deref() == Some("session_ended");
     let disabled = move || reason().as_deref() == Some("account_disabled");
+    let deleted = move || reason().as_deref() == Some("account_deleted");
     view! {
         <Title text="Sign in" />
         <Card title="Sign in to Palaver" subtitle="Welcome back." page_class="auth-page">
@@ -53,6 +54,11 @@ pub fn LoginPage() -> impl IntoView {
             <Show when=disabled>
                 <p class="notice" role="status">
                     "This account has been disabled by an administrator."
+                </p>
+            </Show>
+            <Show when=deleted>
+                <p class="notice" role="status">
+                    "This account has been deleted by an administrator."
                 </p>
             </Show>
             <ActionForm action>

@@ -54,7 +54,7 @@ impl Chat {
         self.end_sessions_as(
             target,
             deleted.sessions.clone(),
-            ErrorCode::AccountDisabled,
+            ErrorCode::AccountDeleted,
             DELETED_NOTICE,
         );
         self.files_changed.notify_one();

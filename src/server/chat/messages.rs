@@ -24,7 +24,12 @@ impl Chat {
         Ok(HistoryPage {
             messages,
             has_older,
-            pruned_through: self.retention(id).await?.pruned_through,
+            // Only where "load older" stops does it matter where history begins.
+            pruned_through: if has_older {
+                Seq::ZERO
+            } else {
+                self.retention(id).await?.pruned_through
+            },
         })
     }
 

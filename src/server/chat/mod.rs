@@ -63,7 +63,7 @@ pub use exports::Export;
 pub use files::{SweepReport, PENDING_UPLOAD_TTL_MS};
 pub use messages::QueuedSend;
 pub use presence::SocketSlot;
-pub use retention::{RetentionReport, PRUNE_BATCH};
+pub use retention::{RetentionReport, PRUNE_BATCH, PRUNE_TARGET};
 pub use search::SEARCH_SCAN;
 
 /// Newest messages shown when a conversation opens, and the size of each "load older" page.

@@ -2,17 +2,39 @@
 //! instance's maximum (`--retention-days`) and the conversation owner's setting.
 //!
 //! A pass ([`Chat::prune_expired`]) walks every live conversation by id, active or not, and
-//! deletes each one's expired events from the oldest in transactions of [`PRUNE_BATCH`],
-//! yielding between them so live sends keep their turn. Seqs are never renumbered: a
+//! deletes each one's expired events from the oldest in small transactions, sized so each
+//! holds the write lock about [`PRUNE_TARGET`] ([`next_batch`]), each followed by a pause
+//! as long: a send waits at most one of them, and finds the lock free half the time. Deleting is dear on SQLite (the search index forgets every trigram of the text, and
+//! secure_delete zeroes the pages: ~0.4 ms a message in a debug build), so a fixed 500 held
+//! the lock ~200 ms and sends during a pass waited that long (retention bench). Seqs are never renumbered: a
 //! conversation records `pruned_through`, its members' open pages get `history_pruned` and
 //! drop what is gone, and a client resuming from an older seq gets the events after it. The
 //! clock is a parameter, so tests move time instead of sleeping.
 
 use super::*;
 use crate::model::{Retention, RETENTION_DAYS_MAX};
+use std::time::{Duration, Instant};
 
-/// Events one retention transaction deletes at most: a millisecond or two of the write lock.
+/// Events one retention transaction deletes at most.
 pub const PRUNE_BATCH: i64 = 500;
+/// Events one retention transaction deletes at least.
+const PRUNE_BATCH_MIN: i64 = 1;
+/// How long one retention transaction aims to hold the write lock.
+pub const PRUNE_TARGET: Duration = Duration::from_millis(5);
+
+/// The size of the next retention transaction, given that `limit` events took `took`:
+/// halved when over [`PRUNE_TARGET`], grown by half when under half of it, within
+/// [`PRUNE_BATCH_MIN`]..=[`PRUNE_BATCH`].
+pub fn next_batch(limit: i64, took: Duration) -> i64 {
+    let next = if took > PRUNE_TARGET {
+        limit / 2
+    } else if took < PRUNE_TARGET / 2 {
+        limit + limit / 2 + 1
+    } else {
+        limit
+    };
+    next.clamp(PRUNE_BATCH_MIN, PRUNE_BATCH)
+}
 
 /// Conversations the retention pass reads at once.
 const TARGETS_PAGE: i64 = 500;
@@ -28,6 +50,8 @@ pub struct RetentionReport {
     pub pruned: u64,
     /// Events it deleted.
     pub events: u64,
+    /// Transactions that deleted them.
+    pub batches: u64,
 }
 
 impl Chat {
@@ -84,6 +108,7 @@ impl Chat {
     pub async fn prune_expired(&self, now: Timestamp) -> Result<RetentionReport, CoreError> {
         let mut report = RetentionReport::default();
         let mut after = ConversationId(0);
+        let mut limit = PRUNE_BATCH_MIN;
         loop {
             let targets = self.store.retention_targets(after, TARGETS_PAGE).await?;
             let Some(last) = targets.last() else {
@@ -101,43 +126,56 @@ impl Chat {
                     continue;
                 };
                 let cutoff = Timestamp(now.0 - days * DAY_MS);
-                let deleted = self.prune_conversation(target.id, cutoff).await?;
-                if deleted > 0 {
+                let before = report.events;
+                self.prune_conversation(target.id, cutoff, &mut limit, &mut report)
+                    .await?;
+                if report.events > before {
                     report.pruned += 1;
-                    report.events += deleted;
                 }
             }
         }
         if report.events > 0 {
+            self.store.finish_pruning().await;
             self.files_changed.notify_one();
         }
         Ok(report)
     }
 
-    /// Deletes conversation `id`'s events created before `cutoff`, batch by batch, and tells
-    /// its open pages where history now begins. Answers how many it deleted.
+    /// Deletes conversation `id`'s events created before `cutoff`, batch by batch (`limit`
+    /// events the next, see [`next_batch`]), adds them to `report`, and tells its open pages
+    /// where history now begins.
     async fn prune_conversation(
         &self,
         id: ConversationId,
         cutoff: Timestamp,
-    ) -> Result<u64, CoreError> {
+        limit: &mut i64,
+        report: &mut RetentionReport,
+    ) -> Result<(), CoreError> {
         let mut deleted = 0;
         let mut through = Seq::ZERO;
         loop {
-            let batch = match self.store.prune_before(id, cutoff, PRUNE_BATCH).await {
+            let asked = *limit;
+            let started = Instant::now();
+            let batch = match self.store.prune_before(id, cutoff, asked).await {
                 Ok(b) => b,
                 // Deleted meanwhile.
                 Err(StoreError::NotFound) => break,
                 Err(e) => return Err(e.into()),
             };
+            if batch.deleted > 0 {
+                *limit = next_batch(asked, started.elapsed());
+                report.batches += 1;
+            }
             deleted += batch.deleted;
             through = batch.through;
-            if batch.deleted < PRUNE_BATCH as u64 {
+            if batch.deleted < asked as u64 {
                 break;
             }
-            // Live sends take the write lock between two batches.
-            tokio::task::yield_now().await;
+            // Half the time at most: as long again as the batch took, the write lock is the
+            // live sends' (retention has hours; a send waits for at most one batch).
+            tokio::time::sleep(started.elapsed()).await;
         }
+        report.events += deleted;
         if deleted > 0 {
             self.publish(
                 Topic::Conversation(id),
@@ -147,7 +185,7 @@ impl Chat {
                 },
             );
         }
-        Ok(deleted)
+        Ok(())
     }
 
     /// Runs [`Self::prune_expired`] at start and every `every`, until `stop` resolves.
@@ -162,6 +200,7 @@ impl Chat {
                 Ok(r) if r.events > 0 => tracing::info!(
                     conversations = r.pruned,
                     events = r.events,
+                    transactions = r.batches,
                     "retention pass"
                 ),
                 Ok(_) => {}

@@ -88,6 +88,9 @@ pub trait RetentionStore: Send + Sync {
         cutoff: Timestamp,
         limit: i64,
     ) -> StoreResult<Pruned>;
+    /// After a pass that deleted something: the deleted text leaves the database's log too
+    /// (SQLite's WAL is checkpointed and truncated, SECURITY 32); nothing on PostgreSQL.
+    async fn finish_pruning(&self);
     /// Sets the owner's retention in days (None: the instance's); false for no live
     /// conversation.
     async fn set_retention(&self, id: ConversationId, days: Option<i64>) -> StoreResult<bool>;

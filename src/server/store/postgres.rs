@@ -48,12 +48,17 @@ impl PostgresStore {
             .await?;
         MIGRATOR.run(&pool).await?;
         super::backfill_skeletons(&pool).await?;
-        let writer = Self::start_writer(&pool, LANES.min(pool_size.max(1)) as usize);
+        let writer = Self::start_writer(&pool, LANES.min(pool_size.max(1)) as usize, None);
         Ok(Self { pool, writer })
     }
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// PostgreSQL queues row locks first come, first served: no turns needed.
+    async fn write_gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        None
     }
 
     /// PostgreSQL keeps a deleted row's old version until VACUUM reclaims it; autovacuum

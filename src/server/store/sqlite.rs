@@ -28,6 +28,8 @@ pub struct SqliteStore {
     writer: writer::Writer,
     /// WAL checkpoints off the writer's path (see `checkpoint`).
     checkpointer: std::sync::Arc<super::checkpoint::Checkpointer>,
+    /// Turns between the writer's batches and retention's (see [`writer::WriteGate`]).
+    gate: writer::WriteGate,
 }
 
 impl SqliteStore {
@@ -48,13 +50,15 @@ impl SqliteStore {
             .await?;
         MIGRATOR.run(&pool).await?;
         super::backfill_skeletons(&pool).await?;
-        let writer = Self::start_writer(&pool, 1);
+        let gate = writer::WriteGate::default();
+        let writer = Self::start_writer(&pool, 1, Some(gate.clone()));
         let checkpointer =
             super::checkpoint::Checkpointer::start(pool.clone(), writer.written()).into();
         Ok(Self {
             pool,
             writer,
             checkpointer,
+            gate,
         })
     }
 
@@ -84,6 +88,14 @@ impl SqliteStore {
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// A turn at writing, for a loop of write transactions beside the writer's (retention):
+    /// SQLite has one writer at a time, and its busy handler is not fair (see
+    /// [`writer::WriteGate`]). Measured by the retention bench: without it, sends during a
+    /// retention pass failed with "database is locked" after waiting 10 s.
+    async fn write_gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        Some(self.gate.lock().await)
     }
 
     /// After a deletion: copy the WAL into the database and empty it, so the pages that held

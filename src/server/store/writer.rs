@@ -99,6 +99,12 @@ pub type BatchFn = Arc<dyn Fn(Vec<OwnedEvent>) -> BatchFuture + Send + Sync>;
 /// What a [`BatchFn`] returns.
 pub type BatchFuture = Pin<Box<dyn Future<Output = Vec<StoreResult<Inserted>>> + Send>>;
 
+/// Taken by whatever writes to SQLite in a loop of transactions (the writer's batches,
+/// retention's): tokio's mutex is first come, first served, so neither can starve the other
+/// the way SQLite's own busy handler lets a tight loop of commits do (it polls with growing
+/// sleeps, and a loop that begins its next transaction at once wins every time).
+pub type WriteGate = Arc<tokio::sync::Mutex<()>>;
+
 /// Runs with an event the writer has just committed (see `EventStore::append_event_then`).
 pub type Committed = Box<dyn FnOnce(&MessageView) + Send>;
 

@@ -67,7 +67,7 @@ pub fn RetentionSection(id: ConversationId) -> impl IntoView {
     view! {
         <section class="settings-section" aria-labelledby="retention-title">
             <h3 id="retention-title">"Retention"</h3>
-            <form class="inline-form" on:submit=save>
+            <form class="inline-form" novalidate on:submit=save>
                 <label for="retention-days">"Keep messages for (days)"</label>
                 <input
                     id="retention-days"

@@ -12,14 +12,25 @@ macro_rules! impl_batch_append {
     ($store:ty, $db:ty) => {
         impl $store {
             /// Starts the store's writer (see `writer`): `lanes` tasks that write their
-            /// batches with [`Self::append_batch`] on `pool`.
-            fn start_writer(pool: &sqlx::Pool<$db>, lanes: usize) -> writer::Writer {
+            /// batches with [`Self::append_batch`] on `pool`, each batch holding `gate`
+            /// when there is one (see `SqliteStore::write_gate`).
+            fn start_writer(
+                pool: &sqlx::Pool<$db>,
+                lanes: usize,
+                gate: Option<writer::WriteGate>,
+            ) -> writer::Writer {
                 let pool = pool.clone();
                 writer::Writer::start(
                     lanes,
                     std::sync::Arc::new(move |events| {
-                        let pool = pool.clone();
-                        Box::pin(async move { Self::append_batch(&pool, events).await })
+                        let (pool, gate) = (pool.clone(), gate.clone());
+                        Box::pin(async move {
+                            let _turn = match &gate {
+                                Some(gate) => Some(gate.lock().await),
+                                None => None,
+                            };
+                            Self::append_batch(&pool, events).await
+                        })
                     }),
                 )
             }

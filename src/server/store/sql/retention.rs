@@ -1,7 +1,8 @@
 //! Retention (see `lifecycle::RetentionStore`): pruning a conversation's oldest events in
 //! small transactions. Each batch takes the conversation row first (PostgreSQL's row lock,
 //! SQLite's write lock), as an append does, so a batch and a send to the same conversation
-//! take turns: a batch holds it for about a millisecond, never a whole pass.
+//! take turns: a batch holds it for about a millisecond, never a whole pass. On SQLite a batch
+//! also waits its turn behind the writer's (`write_gate`), so a pass cannot starve sends.
 
 macro_rules! impl_retention_store {
     ($store:ty) => {
@@ -35,6 +36,7 @@ macro_rules! impl_retention_store {
                 cutoff: Timestamp,
                 limit: i64,
             ) -> StoreResult<Pruned> {
+                let _turn = self.write_gate().await;
                 let mut tx = self.pool.begin().await?;
                 let from: Option<Seq> = sqlx::query_scalar(
                     "UPDATE conversations SET pruned_through = pruned_through \
@@ -92,6 +94,10 @@ macro_rules! impl_retention_store {
                     .await?;
                 tx.commit().await?;
                 Ok(Pruned { deleted, through })
+            }
+
+            async fn finish_pruning(&self) {
+                self.after_deletion().await;
             }
 
             async fn set_retention(

@@ -304,7 +304,7 @@ pub fn MessageList(id: ConversationId, at: Option<Seq>) -> impl IntoView {
                             rows(&t.messages, t.divider, |m| time::day_of(m.created_at, zone), today)
                         })
                     }
-                    key=|r| (r.message.seq, r.continues, r.divider, r.day.clone(), r.message.edited_at, r.message.deleted)
+                    key=|r| (r.message.seq, r.continues, r.divider, r.day.clone(), r.message.edited_at, r.message.deleted, r.message.author.clone())
                     children=move |row| view! { <RowView row live id /> }
                 />
                 <For
