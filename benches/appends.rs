@@ -12,9 +12,12 @@ use palaver::model::{EventKind, UserView};
 use palaver::server::store::{self, InviteLimits, JoinVia, NewEvent, NewUser};
 use palaver::server::Store;
 use palaver::ConversationId;
-use sqlx::Connection;
 use std::sync::Arc;
 use std::time::Instant;
+
+#[path = "support/scratch_pg.rs"]
+mod scratch_pg;
+use scratch_pg::ScratchPg;
 
 const PER_WRITER: usize = 1_000;
 
@@ -22,18 +25,7 @@ const PER_WRITER: usize = 1_000;
 async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite_url = format!("sqlite://{}", dir.path().join("appends.db").display());
-    let admin = std::env::var("PALAVER_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let pg_name = format!("palaver_bench_{}", std::process::id());
-    let mut pg_url = url::Url::parse(&admin).expect("PALAVER_TEST_POSTGRES is a URL");
-    pg_url.set_path(&pg_name);
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .expect("PostgreSQL answers");
-    sqlx::query(&format!("CREATE DATABASE {pg_name}"))
-        .execute(&mut conn)
-        .await
-        .expect("bench database created");
+    let pg = ScratchPg::create("palaver_bench").await;
 
     println!(
         "\n{:<12} {:>8} {:>10} {:>12} {:>14}",
@@ -41,7 +33,7 @@ async fn main() {
     );
     for (name, url) in [
         ("SQLite", sqlite_url.as_str()),
-        ("PostgreSQL", pg_url.as_str()),
+        ("PostgreSQL", pg.url.as_str()),
     ] {
         let store = store::connect(url, 16).await.expect("store opens");
         for writers in [1usize, 8] {
@@ -53,10 +45,7 @@ async fn main() {
         }
     }
 
-    sqlx::query(&format!("DROP DATABASE {pg_name} WITH (FORCE)"))
-        .execute(&mut conn)
-        .await
-        .expect("bench database dropped");
+    pg.drop_database().await;
 }
 
 /// `writers` members each append PER_WRITER messages into one new conversation at once.

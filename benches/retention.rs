@@ -18,10 +18,13 @@ use palaver::server::limits::LimitsConfig;
 use palaver::server::store::{self, NewUser, Store};
 use palaver::server::{Chat, ChatConfig, LocalHub};
 use palaver::{ConversationId, Timestamp};
-use sqlx::Connection;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+#[path = "support/scratch_pg.rs"]
+mod scratch_pg;
+use scratch_pg::ScratchPg;
 
 const CONVERSATIONS: i64 = 100;
 const SENDS_PER_SECOND: u64 = 200;
@@ -40,18 +43,7 @@ async fn main() {
         };
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite_url = format!("sqlite://{}", dir.path().join("retention.db").display());
-    let admin = std::env::var("PALAVER_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let pg_name = format!("palaver_retention_{}", std::process::id());
-    let mut pg_url = url::Url::parse(&admin).expect("PALAVER_TEST_POSTGRES is a URL");
-    pg_url.set_path(&pg_name);
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .expect("PostgreSQL answers");
-    sqlx::query(&format!("CREATE DATABASE {pg_name}"))
-        .execute(&mut conn)
-        .await
-        .expect("bench database created");
+    let pg = ScratchPg::create("palaver_retention").await;
 
     println!(
         "\nRetention: sends at {SENDS_PER_SECOND}/s into one conversation, alone and during a pass deleting the expired messages of {CONVERSATIONS} others"
@@ -62,14 +54,11 @@ async fn main() {
     );
     for (name, url, expired) in [
         ("SQLite", sqlite_url.clone(), sqlite_expired),
-        ("PostgreSQL", pg_url.to_string(), pg_expired),
+        ("PostgreSQL", pg.url.clone(), pg_expired),
     ] {
         run(name, &url, expired, dir.path()).await;
     }
-    sqlx::query(&format!("DROP DATABASE {pg_name} WITH (FORCE)"))
-        .execute(&mut conn)
-        .await
-        .expect("bench database dropped");
+    pg.drop_database().await;
 }
 
 async fn run(name: &str, url: &str, expired: i64, dir: &std::path::Path) {
@@ -117,11 +106,12 @@ async fn run(name: &str, url: &str, expired: i64, dir: &std::path::Path) {
             (report, started.elapsed())
         })
     };
+    // Until the pass ends, its closing WAL truncation included (two hours at most).
     let during = sends(
         chat.clone(),
         &owner,
         live,
-        Duration::from_secs(600),
+        Duration::from_secs(7_200),
         Some(&pass),
     )
     .await;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { grantAdmin, openUsers, userRow } from './admin-helpers';
 import {
+  LOOKS,
   PASSWORD,
   createConversation,
   expectNoViolations,
@@ -61,12 +62,7 @@ test('the users page looks right in light, dark and on a phone, with no axe viol
   grantAdmin(admin.name);
   await admin.page.reload();
   await expect(admin.page.getByRole('link', { name: 'Administration' })).toBeVisible();
-  for (const [scheme, width, height] of [
-    ['light', 1440, 900],
-    ['dark', 1440, 900],
-    ['light', 390, 844],
-    ['dark', 390, 844],
-  ] as const) {
+  for (const [scheme, width, height] of LOOKS) {
     await admin.page.setViewportSize({ width, height });
     await admin.page.emulateMedia({ colorScheme: scheme });
     await openUsers(admin.page, admin.name);
@@ -155,12 +151,7 @@ test('the instance audit log shows what an admin did, narrowed by action, actor 
   await admin.page.getByLabel('From', { exact: true }).fill('');
   await expect(table).toBeVisible();
 
-  for (const [scheme, width, height] of [
-    ['light', 1440, 900],
-    ['dark', 1440, 900],
-    ['light', 390, 844],
-    ['dark', 390, 844],
-  ] as const) {
+  for (const [scheme, width, height] of LOOKS) {
     await admin.page.setViewportSize({ width, height });
     await admin.page.emulateMedia({ colorScheme: scheme });
     await admin.page.goto('/admin/audit');
@@ -222,12 +213,7 @@ test('the dashboard shows the instance figures and a chart with a table behind i
   expect(lines.some((l) => l.type === 'account' && l.account.username === admin.name)).toBe(true);
   expect(lines.some((l) => l.type === 'event' && l.event.body === 'one for the chart')).toBe(true);
 
-  for (const [scheme, width, height] of [
-    ['light', 1440, 900],
-    ['dark', 1440, 900],
-    ['light', 390, 844],
-    ['dark', 390, 844],
-  ] as const) {
+  for (const [scheme, width, height] of LOOKS) {
     await admin.page.setViewportSize({ width, height });
     await admin.page.emulateMedia({ colorScheme: scheme });
     await admin.page.goto('/admin');
@@ -288,12 +274,7 @@ test('an admin takes over an abandoned room and deletes another; its member sees
   await leftRow.getByRole('link', { name: 'Open', exact: true }).click();
   await expect(admin.page.getByRole('heading', { level: 1, name: left })).toBeVisible();
 
-  for (const [scheme, width, height] of [
-    ['light', 1440, 900],
-    ['dark', 1440, 900],
-    ['light', 390, 844],
-    ['dark', 390, 844],
-  ] as const) {
+  for (const [scheme, width, height] of LOOKS) {
     await admin.page.setViewportSize({ width, height });
     await admin.page.emulateMedia({ colorScheme: scheme });
     await admin.page.goto('/admin/conversations');

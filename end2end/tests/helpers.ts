@@ -5,6 +5,14 @@ import { expect, type Browser, type Page } from '@playwright/test';
 export const PASSWORD = 'correct-horse-battery-9';
 
 /** Screenshots land in end2end/test-results/screenshots (gitignored, cleared each run). */
+/** Every screen is looked at in these: light and dark, at 1440x900 and on a 390x844 phone. */
+export const LOOKS = [
+  ['light', 1440, 900],
+  ['dark', 1440, 900],
+  ['light', 390, 844],
+  ['dark', 390, 844],
+] as const;
+
 export const screenshotPath = (name: string) =>
   path.join(__dirname, '..', 'test-results', 'screenshots', `${name}.png`);
 

@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { grantAdmin, openUsers, userRow } from './admin-helpers';
 import {
+  LOOKS,
   bubble,
   closeAll,
   expectNoViolations,
@@ -77,12 +78,7 @@ test('the delete form and the retention setting look right and pass axe, light, 
   const admin = await newPerson(browser, baseURL, 'dal');
   grantAdmin(admin.name);
   const target = await newPerson(browser, baseURL, 'dtg');
-  for (const [scheme, width, height] of [
-    ['light', 1440, 900],
-    ['dark', 1440, 900],
-    ['light', 390, 844],
-    ['dark', 390, 844],
-  ] as const) {
+  for (const [scheme, width, height] of LOOKS) {
     await admin.page.setViewportSize({ width, height });
     await admin.page.emulateMedia({ colorScheme: scheme });
     await openUsers(admin.page, target.name);
@@ -106,12 +102,7 @@ test('the delete form and the retention setting look right and pass axe, light, 
   await days.fill('7');
   await days.press('Enter');
   await expect(settingsPanel(alice.page).getByRole('status').filter({ hasText: 'older than 7 days' })).toBeVisible();
-  for (const [scheme, width, height] of [
-    ['light', 1440, 900],
-    ['dark', 1440, 900],
-    ['light', 390, 844],
-    ['dark', 390, 844],
-  ] as const) {
+  for (const [scheme, width, height] of LOOKS) {
     await alice.page.setViewportSize({ width, height });
     await alice.page.emulateMedia({ colorScheme: scheme });
     await days.scrollIntoViewIfNeeded();

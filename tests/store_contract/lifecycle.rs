@@ -99,6 +99,18 @@ pub async fn deleting_an_account_leaves_a_tombstone_that_keeps_its_messages(stor
         "kept, not erased"
     );
 
+    // Until the core has taken it out of its conversations, a restart finds it there.
+    let pending = store.deleted_members().await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].was, tombstone);
+    assert_eq!(pending[0].memberships, deleted.memberships);
+    assert!(pending[0].sessions.is_empty());
+    leave(&*store, room, &tombstone, None, "removed")
+        .await
+        .unwrap();
+    store.delete_conversation(own, at(80)).await.unwrap();
+    assert!(store.deleted_members().await.unwrap().is_empty());
+
     // The name is free again.
     let new_bob = user(&*store, "bob").await;
     assert_ne!(new_bob.id, bob.id);

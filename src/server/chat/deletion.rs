@@ -174,10 +174,36 @@ impl Chat {
         Ok(erased)
     }
 
-    /// Runs the erasures the store has pending: at start (what a restart interrupted) and
-    /// whenever an account is deleted with its messages, until `stop` resolves.
+    /// Takes deleted accounts out of the conversations they are still in: a server that
+    /// stopped between deleting an account and its `leave` events finishes here. The audit
+    /// log names the deleted account as the actor of what follows. Answers how many accounts.
+    pub async fn finish_deletions(&self) -> Result<usize, CoreError> {
+        let pending = self.store.deleted_members().await?;
+        for account in &pending {
+            let actor = SessionUser {
+                user: account.was.clone(),
+                session_id: SessionId(String::new()),
+                client_addr: None,
+            };
+            self.leave_everything(&actor, account).await;
+        }
+        Ok(pending.len())
+    }
+
+    /// Runs what deleting accounts left to do: at start (what a restart interrupted), the
+    /// memberships of deleted accounts ([`Self::finish_deletions`]) and the pending erasures;
+    /// then the erasures whenever an account is deleted with its messages, until `stop`
+    /// resolves.
     pub async fn run_erasures(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
+        match self.finish_deletions().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                accounts = n,
+                "deleted accounts taken out of their conversations"
+            ),
+            Err(e) => tracing::warn!(error = %e, "could not finish deleting accounts"),
+        }
         loop {
             match self.store.accounts_erasing().await {
                 Ok(accounts) => {

@@ -86,13 +86,33 @@ fn due(appended: u64, since: Duration, truncate: bool) -> bool {
 
 /// One checkpoint: `TRUNCATE` (copy everything, then empty the WAL file) or `PASSIVE`. True
 /// when it was not blocked.
+///
+/// A `TRUNCATE` tries once and gives up at the first reader or writer in its way
+/// (`busy_timeout` 0 on its connection for that statement) instead of waiting: while it
+/// waits, SQLite holds every new writer off, and a steady trickle of readers kept sends
+/// waiting 250-450 ms at the end of a retention pass (retention bench). The caller tries
+/// again later (`Checkpointer::truncate_soon`).
 pub async fn checkpoint(pool: &SqlitePool, truncate: bool) -> Result<bool, sqlx::Error> {
-    let statement = if truncate {
-        "PRAGMA wal_checkpoint(TRUNCATE)"
+    let (busy, _, _): (i64, i64, i64) = if truncate {
+        let mut conn = pool.acquire().await?;
+        sqlx::query("PRAGMA busy_timeout = 0")
+            .execute(&mut *conn)
+            .await?;
+        let result = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&mut *conn)
+            .await;
+        sqlx::query(&format!(
+            "PRAGMA busy_timeout = {}",
+            super::sqlite::BUSY_TIMEOUT.as_millis()
+        ))
+        .execute(&mut *conn)
+        .await?;
+        result?
     } else {
-        "PRAGMA wal_checkpoint(PASSIVE)"
+        sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(pool)
+            .await?
     };
-    let (busy, _, _): (i64, i64, i64) = sqlx::query_as(statement).fetch_one(pool).await?;
     Ok(busy == 0)
 }
 

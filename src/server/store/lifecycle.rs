@@ -53,6 +53,9 @@ pub trait AccountDeletionStore: Send + Sync {
     /// Who takes over conversation `id` when its owner `leaving` goes: its longest-standing
     /// admin, else its longest-standing member; None when nobody else is in it.
     async fn successor(&self, id: ConversationId, leaving: UserId) -> StoreResult<Option<UserId>>;
+    /// Deleted accounts that are still members of live conversations (the server stopped
+    /// before it had taken them out), with those memberships; `sessions` is empty.
+    async fn deleted_members(&self) -> StoreResult<Vec<DeletedAccount>>;
     /// Deleted accounts whose messages the erasure job has not finished erasing (a restart
     /// resumes them), as their tombstones.
     async fn accounts_erasing(&self) -> StoreResult<Vec<UserView>>;

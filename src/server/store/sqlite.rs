@@ -19,6 +19,9 @@ use std::time::Duration;
 /// The statements the scale bench explains (shared with PostgreSQL).
 pub use super::sql::statements as sql;
 
+/// How long a statement waits for SQLite's lock before it fails with "database is locked".
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 #[derive(Clone)]
@@ -82,7 +85,7 @@ impl SqliteStore {
             .pragma("secure_delete", "on")
             // No checkpoint inside a commit: the store's checkpointer does them (`checkpoint`).
             .pragma("wal_autocheckpoint", "0")
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(BUSY_TIMEOUT);
         Ok(options)
     }
 
@@ -103,7 +106,14 @@ impl SqliteStore {
     /// the file (SECURITY 32). A reader holding an old snapshot makes it stop short; the
     /// checkpointer then tries again every [`super::checkpoint::CHECKPOINT_EVERY`] until it
     /// goes through.
+    ///
+    /// A `PASSIVE` checkpoint goes first: it copies the WAL without blocking anyone, so the
+    /// `TRUNCATE`, which holds writers off while it copies, finds next to nothing left (after
+    /// a retention pass the WAL holds every page the pass changed).
     async fn after_deletion(&self) {
+        if let Err(e) = super::checkpoint::checkpoint(&self.pool, false).await {
+            tracing::debug!(error = %e, "passive checkpoint before truncating failed");
+        }
         match super::checkpoint::checkpoint(&self.pool, true).await {
             Ok(true) => {}
             Ok(false) => {

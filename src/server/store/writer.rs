@@ -146,6 +146,12 @@ impl Writer {
         self.written.clone()
     }
 
+    /// Counts `n` events written outside the lanes (retention's deletions), so that the WAL
+    /// checkpoints they need come as often as the writer's own (see `checkpoint`).
+    pub fn count_written(&self, n: u64) {
+        self.written.fetch_add(n, Ordering::Relaxed);
+    }
+
     /// Queues `e` on its conversation's lane and waits until its batch has committed.
     ///
     /// Errors: whatever the append itself returns ([`StoreError::NotMember`], `NotFound`,

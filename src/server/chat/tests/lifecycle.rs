@@ -112,6 +112,45 @@ async fn deleting_an_account_hands_over_what_it_owned_and_keeps_its_messages() {
 }
 
 #[tokio::test]
+async fn a_restart_finishes_taking_a_deleted_account_out_of_its_conversations() {
+    let r = Room::new().await;
+    // The owner's account is deleted in the store, and the server stops before its leaves.
+    r.chat
+        .store
+        .set_admin(r.member.user.id, true)
+        .await
+        .unwrap();
+    r.chat
+        .store
+        .delete_account(r.owner.user.id, false, Timestamp::now())
+        .await
+        .unwrap();
+    let mut rx = r.chat.subscribe(Topic::Conversation(r.id));
+    assert_eq!(r.chat.finish_deletions().await.unwrap(), 1);
+    // The admin (longest-standing admin) owns it now; the tombstone left.
+    assert_eq!(
+        r.chat.store.owner_of(r.id).await.unwrap(),
+        Some(r.admin.user.id)
+    );
+    assert_eq!(r.role(&r.owner).await, None);
+    let frames: Vec<ServerFrame> = std::iter::from_fn(|| rx.try_recv().ok())
+        .map(|e| frame(&e))
+        .collect();
+    assert!(
+        frames
+            .iter()
+            .any(|f| matches!(f, ServerFrame::Message { message }
+            if message.kind == EventKind::Leave && message.author == "Deleted user")),
+        "{frames:?}"
+    );
+    assert_eq!(
+        r.chat.finish_deletions().await.unwrap(),
+        0,
+        "nothing left to do"
+    );
+}
+
+#[tokio::test]
 async fn erasing_appends_a_deletion_for_every_message_and_resumes_where_it_stopped() {
     let r = Room::new().await;
     let mut said = Vec::new();

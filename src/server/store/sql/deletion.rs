@@ -53,10 +53,7 @@ macro_rules! impl_account_deletion_store {
                 .execute(&mut *tx)
                 .await?;
                 if let Some(avatar) = avatar {
-                    sqlx::query(
-                        "INSERT INTO file_removals (id, thumbnail) VALUES ($1, FALSE) \
-                         ON CONFLICT (id) DO NOTHING",
-                    )
+                    sqlx::query(profiles::QUEUE_AVATAR_REMOVAL)
                     .bind(avatar)
                     .execute(&mut *tx)
                     .await?;
@@ -126,6 +123,34 @@ macro_rules! impl_account_deletion_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 Ok(found.map(UserId))
+            }
+
+            async fn deleted_members(&self) -> StoreResult<Vec<DeletedAccount>> {
+                let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
+                    "SELECT u.id, u.username, m.conversation_id, m.role FROM users u \
+                     JOIN members m ON m.user_id = u.id \
+                     JOIN conversations c ON c.id = m.conversation_id \
+                     WHERE u.deleted_at IS NOT NULL AND c.deleted_at IS NULL \
+                     ORDER BY u.id, m.conversation_id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                let mut accounts: Vec<DeletedAccount> = Vec::new();
+                for (user, username, conversation, role) in rows {
+                    let membership = (ConversationId(conversation), rows::role(&role)?);
+                    match accounts.last_mut() {
+                        Some(a) if a.was.id.0 == user => a.memberships.push(membership),
+                        _ => accounts.push(DeletedAccount {
+                            was: UserView {
+                                id: UserId(user),
+                                username,
+                            },
+                            sessions: Vec::new(),
+                            memberships: vec![membership],
+                        }),
+                    }
+                }
+                Ok(accounts)
             }
 
             async fn accounts_erasing(&self) -> StoreResult<Vec<UserView>> {

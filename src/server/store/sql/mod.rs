@@ -80,8 +80,8 @@ pub mod prelude {
     pub use super::batch::new_message;
     pub use super::search::{query_builder, Dialect, Request};
     pub use super::{
-        admin, attachments, conversations, deletion, direct, members, sessions, statements,
-        unique_as_conflict,
+        admin, attachments, conversations, deletion, direct, members, profiles, sessions,
+        statements, unique_as_conflict,
     };
     pub use crate::files::AttachmentId;
     pub use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};

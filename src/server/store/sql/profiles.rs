@@ -1,5 +1,10 @@
 //! Profiles: display name, time zone and avatar, on the `users` row (migration 0011).
 
+/// Queues a replaced or forgotten avatar's bytes for the janitor (an avatar has no
+/// thumbnail). Binds: the avatar's id.
+pub const QUEUE_AVATAR_REMOVAL: &str =
+    "INSERT INTO file_removals (id, thumbnail) VALUES ($1, FALSE) ON CONFLICT (id) DO NOTHING";
+
 macro_rules! impl_profile_store {
     ($store:ty) => {
         #[async_trait]
@@ -51,13 +56,10 @@ macro_rules! impl_profile_store {
                     .await?;
                 // The replaced image's bytes go with the same commit's queue.
                 if let Some(old) = old.filter(|o| Some(o.as_str()) != avatar.map(|a| a.as_str())) {
-                    sqlx::query(
-                        "INSERT INTO file_removals (id, thumbnail) VALUES ($1, FALSE) \
-                         ON CONFLICT (id) DO NOTHING",
-                    )
-                    .bind(old)
-                    .execute(&mut *tx)
-                    .await?;
+                    sqlx::query(profiles::QUEUE_AVATAR_REMOVAL)
+                        .bind(old)
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 tx.commit().await?;
                 Ok(true)
