@@ -95,18 +95,18 @@ fn due(appended: u64, since: Duration, truncate: bool) -> bool {
 pub async fn checkpoint(pool: &SqlitePool, truncate: bool) -> Result<bool, sqlx::Error> {
     let (busy, _, _): (i64, i64, i64) = if truncate {
         let mut conn = pool.acquire().await?;
+        let waits: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+            .fetch_one(&mut *conn)
+            .await?;
         sqlx::query("PRAGMA busy_timeout = 0")
             .execute(&mut *conn)
             .await?;
         let result = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
             .fetch_one(&mut *conn)
             .await;
-        sqlx::query(&format!(
-            "PRAGMA busy_timeout = {}",
-            super::sqlite::BUSY_TIMEOUT.as_millis()
-        ))
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query(&format!("PRAGMA busy_timeout = {waits}"))
+            .execute(&mut *conn)
+            .await?;
         result?
     } else {
         sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")

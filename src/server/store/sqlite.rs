@@ -19,9 +19,6 @@ use std::time::Duration;
 /// The statements the scale bench explains (shared with PostgreSQL).
 pub use super::sql::statements as sql;
 
-/// How long a statement waits for SQLite's lock before it fails with "database is locked".
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 #[derive(Clone)]
@@ -85,7 +82,7 @@ impl SqliteStore {
             .pragma("secure_delete", "on")
             // No checkpoint inside a commit: the store's checkpointer does them (`checkpoint`).
             .pragma("wal_autocheckpoint", "0")
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(Duration::from_secs(10));
         Ok(options)
     }
 
