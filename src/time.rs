@@ -8,6 +8,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Milliseconds in a day (UTC days: no leap seconds in Unix time).
+pub const DAY_MS: i64 = 86_400_000;
+
 /// A point in time: milliseconds since the Unix epoch, UTC. Serialised as a plain integer.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,

@@ -170,6 +170,9 @@ impl Chat {
             }
         }
         self.store.erasure_done(user.id).await?;
+        if erased > 0 {
+            self.store.finish_bulk_deletion().await;
+        }
         self.files_changed.notify_one();
         Ok(erased)
     }

@@ -4,15 +4,19 @@
 //! A pass ([`Chat::prune_expired`]) walks every live conversation by id, active or not, and
 //! deletes each one's expired events from the oldest in small transactions, sized so each
 //! holds the write lock about [`PRUNE_TARGET`] ([`next_batch`]), each followed by a pause
-//! as long: a send waits at most one of them, and finds the lock free half the time. Deleting is dear on SQLite (the search index forgets every trigram of the text, and
-//! secure_delete zeroes the pages: ~0.4 ms a message in a debug build), so a fixed 500 held
-//! the lock ~200 ms and sends during a pass waited that long (retention bench). Seqs are never renumbered: a
-//! conversation records `pruned_through`, its members' open pages get `history_pruned` and
-//! drop what is gone, and a client resuming from an older seq gets the events after it. The
-//! clock is a parameter, so tests move time instead of sleeping.
+//! as long: a send waits for one of them at most, and finds the lock free half the time.
+//! Deleting is dear on SQLite (the search index forgets every trigram of the text, and
+//! secure_delete zeroes the pages: about 1 ms a message), so fixed batches of 500 held the
+//! lock ~200 ms and sends during a pass waited that long (retention bench).
+//!
+//! Seqs are never renumbered: a conversation records `pruned_through`, its members' open
+//! pages get `history_pruned` and drop what is gone, and a client resuming from an older seq
+//! gets the events after it. The clock is a parameter, so tests move time instead of
+//! sleeping.
 
 use super::*;
 use crate::model::{Retention, RETENTION_DAYS_MAX};
+use crate::time::DAY_MS;
 use std::time::{Duration, Instant};
 
 /// Events one retention transaction deletes at most.
@@ -38,8 +42,6 @@ pub fn next_batch(limit: i64, took: Duration) -> i64 {
 
 /// Conversations the retention pass reads at once.
 const TARGETS_PAGE: i64 = 500;
-
-const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// What a retention pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -86,22 +88,23 @@ impl Chat {
             return Err(ValidationError::RetentionDays(max).into());
         }
         let before = self.retention(id).await?;
-        if before.days != days {
-            found(self.store.set_retention(id, days).await, "Conversation")?;
-            let detail = match days {
-                Some(d) => format!("{d} days"),
-                None => "as long as the instance keeps messages".to_owned(),
-            };
-            self.audit_as(
-                who,
-                AuditAction::RetentionChanged,
-                Some(id),
-                None,
-                Some(&detail),
-            )
-            .await;
+        if before.days == days {
+            return Ok(before);
         }
-        self.retention(id).await
+        found(self.store.set_retention(id, days).await, "Conversation")?;
+        let detail = match days {
+            Some(d) => format!("{d} days"),
+            None => "as long as the instance keeps messages".to_owned(),
+        };
+        self.audit_as(
+            who,
+            AuditAction::RetentionChanged,
+            Some(id),
+            None,
+            Some(&detail),
+        )
+        .await;
+        Ok(Retention { days, ..before })
     }
 
     /// One retention pass at `now` over every live conversation.
@@ -135,7 +138,7 @@ impl Chat {
             }
         }
         if report.events > 0 {
-            self.store.finish_pruning().await;
+            self.store.finish_bulk_deletion().await;
             self.files_changed.notify_one();
         }
         Ok(report)

@@ -91,9 +91,10 @@ pub trait RetentionStore: Send + Sync {
         cutoff: Timestamp,
         limit: i64,
     ) -> StoreResult<Pruned>;
-    /// After a pass that deleted something: the deleted text leaves the database's log too
-    /// (SQLite's WAL is checkpointed and truncated, SECURITY 32); nothing on PostgreSQL.
-    async fn finish_pruning(&self);
+    /// After deleting in bulk (a retention pass, an account's erasure): the deleted text
+    /// leaves the database's log too (SQLite's WAL is checkpointed and truncated, SECURITY
+    /// 32; retried by the checkpointer while a reader blocks it); nothing on PostgreSQL.
+    async fn finish_bulk_deletion(&self);
     /// Sets the owner's retention in days (None: the instance's); false for no live
     /// conversation.
     async fn set_retention(&self, id: ConversationId, days: Option<i64>) -> StoreResult<bool>;

@@ -103,14 +103,7 @@ impl SqliteStore {
     /// the file (SECURITY 32). A reader holding an old snapshot makes it stop short; the
     /// checkpointer then tries again every [`super::checkpoint::CHECKPOINT_EVERY`] until it
     /// goes through.
-    ///
-    /// A `PASSIVE` checkpoint goes first: it copies the WAL without blocking anyone, so the
-    /// `TRUNCATE`, which holds writers off while it copies, finds next to nothing left (after
-    /// a retention pass the WAL holds every page the pass changed).
     async fn after_deletion(&self) {
-        if let Err(e) = super::checkpoint::checkpoint(&self.pool, false).await {
-            tracing::debug!(error = %e, "passive checkpoint before truncating failed");
-        }
         match super::checkpoint::checkpoint(&self.pool, true).await {
             Ok(true) => {}
             Ok(false) => {

@@ -240,7 +240,8 @@ macro_rules! impl_event_store {
                 committed: writer::Committed,
             ) -> StoreResult<Inserted> {
                 let inserted = self.writer.append_then(&e, Some(committed)).await?;
-                if inserted.created && e.kind == EventKind::Delete {
+                // An erasure's many deletions share one, at its end (`finish_bulk_deletion`).
+                if inserted.created && e.kind == EventKind::Delete && !e.erasure {
                     self.after_deletion().await;
                 }
                 Ok(inserted)

@@ -99,7 +99,7 @@ macro_rules! impl_retention_store {
                 Ok(Pruned { deleted, through })
             }
 
-            async fn finish_pruning(&self) {
+            async fn finish_bulk_deletion(&self) {
                 self.after_deletion().await;
             }
 

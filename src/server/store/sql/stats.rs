@@ -8,8 +8,7 @@ use crate::model::DayCount;
 /// once never wait on one row. Must equal the `% 4` of migration 0014.
 pub const DAILY_SHARDS: i64 = 4;
 
-/// Milliseconds in a day.
-pub const DAY_MS: i64 = 86_400_000;
+pub use crate::time::DAY_MS;
 
 /// Every count of the dashboard in one statement. Binds: the start of the last 24 hours, of
 /// the last 7 days and of the last 30 days (ms).
