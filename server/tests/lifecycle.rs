@@ -204,6 +204,44 @@ async fn a_deleted_account_can_keep_its_messages_as_deleted_user() {
 }
 
 #[tokio::test]
+async fn fifty_deletions_of_one_account_at_once_delete_it_once() {
+    let (app, _dir, admin) = instance(None).await;
+    let (eve, eve_name) = app.signed_up("eve").await;
+    let eve_id = eve.user_id().await;
+    let room = admin.create_conversation("Room").await;
+    join(&eve, &admin.invite(room).await).await;
+    let admin = std::sync::Arc::new(admin);
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let (admin, name) = (admin.clone(), eve_name.clone());
+            tokio::spawn(async move {
+                delete_account(&admin, eve_id, i % 2 == 0, &name)
+                    .await
+                    .status
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    let other: Vec<_> = statuses.iter().filter(|s| **s != 200).collect();
+    println!("ADMIN 50 concurrent deletions of one account: {ok} answered 200, the rest {other:?}");
+    assert_eq!(ok, 1, "{statuses:?}");
+    assert!(other.iter().all(|s| matches!(s, 404 | 429)), "{statuses:?}");
+    // One departure in the conversation, one audit line.
+    let history = history_of(admin.history(room).await);
+    let leaves = history.iter().filter(|m| m["kind"] == "leave").count();
+    assert_eq!(leaves, 1, "{history:?}");
+    let audit: Value = admin
+        .call("admin_audit_log", &[("action", "account_deleted")])
+        .await
+        .ok();
+    assert_eq!(audit["entries"].as_array().unwrap().len(), 1, "{audit}");
+}
+
+#[tokio::test]
 async fn retention_is_the_owners_within_the_instance_maximum() {
     let (app, _dir, owner) = instance(Some(|c| c.retention_days = Some(30))).await;
     let (member, _) = app.signed_up("member").await;

@@ -36,7 +36,12 @@ impl Chat {
                 "You cannot delete your own account: ask another administrator.",
             ));
         }
-        let account = self.user_by_id(target).await?;
+        // A deleted account is no account: 404, whatever was typed (its name is gone).
+        let account = self
+            .store
+            .admin_user(target, Timestamp::now())
+            .await?
+            .ok_or(CoreError::NotFound("User"))?;
         if confirm.trim() != account.username {
             return Err(ValidationError::AccountDeleteConfirmation.into());
         }
