@@ -61,6 +61,14 @@ impl PostgresStore {
         None
     }
 
+    /// Adds a batch's new messages to the rollups (see `sql::rollups`).
+    async fn add_rollups(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        results: &[StoreResult<Inserted>],
+    ) -> Result<(), sqlx::Error> {
+        super::sql::rollups::add_postgres(tx, results).await
+    }
+
     /// PostgreSQL keeps a deleted row's old version until VACUUM reclaims it; autovacuum
     /// does so in the background. Nothing to do on the write path.
     async fn after_deletion(&self) {}

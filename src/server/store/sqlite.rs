@@ -98,6 +98,15 @@ impl SqliteStore {
         Some(self.gate.lock().await)
     }
 
+    /// The rollups are kept by triggers on `messages` (migration 0016, see `sql::rollups`),
+    /// within the statement that inserts them.
+    async fn add_rollups(
+        _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        _results: &[StoreResult<Inserted>],
+    ) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
     /// After a deletion: copy the WAL into the database and empty it, so the pages that held
     /// the deleted text survive neither in the WAL nor (secure_delete zeroes freed space) in
     /// the file (SECURITY 32). A reader holding an old snapshot makes it stop short; the

@@ -101,49 +101,15 @@ macro_rules! impl_batch_append {
             }
 
             /// What every batch does once its events are in, in its transaction: reopens
-            /// closed conversations ([`Self::reopen_in`]) and adds the new messages to their
-            /// senders' `messages_sent` (one statement per sender: the rollup /admin/users
-            /// reads instead of counting) and to the day's count of the dashboard (one
-            /// statement per day and shard, see `stats`).
+            /// closed conversations ([`Self::reopen_in`]) and adds the new messages to the
+            /// rollups /admin reads instead of counting (see `rollups`; each store's own
+            /// `add_rollups`).
             async fn settle_in(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 results: &mut [StoreResult<Inserted>],
             ) -> Result<(), sqlx::Error> {
                 Self::reopen_in(tx, results).await?;
-                let mut sent: Vec<(i64, i64)> = Vec::new();
-                for inserted in results.iter().flatten() {
-                    if !inserted.created || inserted.message.kind != EventKind::Message {
-                        continue;
-                    }
-                    let author = inserted.message.author_id.0;
-                    match sent.iter_mut().find(|(a, _)| *a == author) {
-                        Some(slot) => slot.1 += 1,
-                        None => sent.push((author, 1)),
-                    }
-                }
-                // In id order: PostgreSQL's writer lanes lock these rows, and two batches that
-                // took them in opposite orders could deadlock.
-                sent.sort_unstable();
-                for (author, n) in sent {
-                    sqlx::query("UPDATE users SET messages_sent = messages_sent + $1 WHERE id = $2")
-                        .bind(n)
-                        .bind(author)
-                        .execute(&mut **tx)
-                        .await?;
-                }
-                let new_messages = results.iter().flatten().filter_map(|i| {
-                    (i.created && i.message.kind == EventKind::Message)
-                        .then(|| (i.message.conversation_id.0, i.message.created_at.0))
-                });
-                for (day, shard, n) in super::sql::stats::daily_additions(new_messages) {
-                    sqlx::query(super::sql::stats::ADD_DAILY)
-                        .bind(day)
-                        .bind(shard)
-                        .bind(n)
-                        .execute(&mut **tx)
-                        .await?;
-                }
-                Ok(())
+                Self::add_rollups(tx, results).await
             }
 
             /// Brings each conversation that got new messages in this batch back to the

@@ -28,6 +28,7 @@ pub mod members;
 pub mod profiles;
 pub mod reactions;
 pub mod retention;
+pub mod rollups;
 pub mod search;
 pub mod sessions;
 pub mod stats;

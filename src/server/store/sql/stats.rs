@@ -3,11 +3,6 @@
 
 use crate::model::DayCount;
 
-/// Messages per UTC day are kept in this many rows per day, by conversation id modulo it: the
-/// writer's lanes on PostgreSQL split conversations the same way, so two lanes committing at
-/// once never wait on one row. Must equal the `% 4` of migration 0014.
-pub const DAILY_SHARDS: i64 = 4;
-
 pub use crate::time::DAY_MS;
 
 /// Every count of the dashboard in one statement. Binds: the start of the last 24 hours, of
@@ -22,29 +17,6 @@ pub const FIGURES: &str = "SELECT \
      (SELECT COUNT(*) FROM conversations WHERE deleted_at IS NULL) AS conversations, \
      (SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in_failed' AND at >= $1) \
         AS sign_in_failures_day";
-
-/// Adds a batch's new messages to the day rollup. Binds: day, shard, messages.
-pub const ADD_DAILY: &str =
-    "INSERT INTO daily_messages (day, shard, messages) VALUES ($1, $2, $3) \
-     ON CONFLICT (day, shard) DO UPDATE SET messages = daily_messages.messages + excluded.messages";
-
-/// The (day, shard) rows a batch adds to and how much, sorted so that two transactions lock
-/// rows in the same order (PostgreSQL) and cannot deadlock.
-pub fn daily_additions(messages: impl Iterator<Item = (i64, i64)>) -> Vec<(i64, i64, i64)> {
-    let mut rows: Vec<(i64, i64, i64)> = Vec::new();
-    for (conversation, created_at) in messages {
-        let key = (
-            created_at.div_euclid(DAY_MS),
-            conversation.rem_euclid(DAILY_SHARDS),
-        );
-        match rows.iter_mut().find(|r| (r.0, r.1) == key) {
-            Some(row) => row.2 += 1,
-            None => rows.push((key.0, key.1, 1)),
-        }
-    }
-    rows.sort_unstable();
-    rows
-}
 
 #[derive(sqlx::FromRow)]
 pub struct FiguresRow {
@@ -115,25 +87,3 @@ macro_rules! impl_stats_store {
     };
 }
 pub(crate) use impl_stats_store;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_batch_adds_once_per_day_and_shard_in_lock_order() {
-        let day = 20_787 * DAY_MS;
-        let rows = daily_additions(
-            [
-                (9, day + 5),
-                (1, day + 1),
-                (5, day + 2),
-                (2, day - 1),
-                (9, day + 9),
-            ]
-            .into_iter(),
-        );
-        // Conversations 1, 5 and 9 share shard 1; 2 is shard 2 of the day before.
-        assert_eq!(rows, vec![(20_786, 2, 1), (20_787, 1, 4)]);
-    }
-}
