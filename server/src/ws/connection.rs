@@ -24,21 +24,18 @@
 //! catch-all arm, so a new kind of error or event does not compile until someone decides
 //! what a socket does with it.
 
-use super::handshake::{self, Identity};
-use super::writes::{close_with, feed, flow, flush, send_frame, write, Flow, Sink};
+use super::handshake::Identity;
+use super::writes::{feed, flow, flush, send_frame, write, Flow, Socket};
 use super::Gateway;
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
+use axum::extract::ws::{Message, Utf8Bytes};
 use futures::future::BoxFuture;
-use futures::stream::SplitStream;
 use futures::{FutureExt, StreamExt};
-use palaver::model::{MessageView, UserView};
+use palaver::model::UserView;
 use palaver::protocol::{close, ErrorCode, ServerFrame};
 use palaver::server::{metrics, HubEvent, Topic};
-use palaver::{ConversationId, CoreError, Seq, SessionId, Timestamp, UserId};
+use palaver::{ConversationId, CoreError, Seq, SessionId, Timestamp};
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
-use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::broadcast::Receiver;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
@@ -55,7 +52,7 @@ pub(super) const BATCH_MAX: usize = 64;
 
 pub(super) struct Connection {
     pub gateway: Gateway,
-    pub sink: Sink,
+    pub socket: Socket,
     pub user: UserView,
     pub session_id: SessionId,
     /// When the current token expires. The socket is closed then unless the
@@ -85,69 +82,36 @@ pub(super) struct Connection {
 /// One client's messages in flight share the writer's commits (see `Chat::queue_send`).
 pub(super) const SENDS_IN_FLIGHT: usize = 128;
 
-/// A queued message's answer: its conversation, client id and outcome.
-pub(super) type Acked = (
-    ConversationId,
-    String,
-    Result<(MessageView, bool), CoreError>,
-);
+/// A queued message's answer: its conversation, client id and outcome (the seq and time
+/// it was stored under). Only what the `ack` needs: the answer sits in the socket's loop
+/// while it is written, so a whole message here would make every socket's task larger.
+pub(super) type Acked = (ConversationId, String, Result<(Seq, Timestamp), CoreError>);
 
 /// A socket gets at most one `pong` per this interval; faster pings go unanswered, so a
 /// ping flood costs the server a JSON parse per frame and nothing else.
 pub(super) const PONG_EVERY: Duration = Duration::from_secs(1);
 
-/// Serves one upgraded socket, from its `auth` frame to its close.
-pub(super) async fn serve(gateway: Gateway, socket: WebSocket, handshake_user: UserId) {
-    let (mut sink, mut stream) = socket.split();
-    let Some(Identity {
-        user,
-        session_id,
-        expires_at,
-    }) = handshake::identify(&gateway, &mut sink, &mut stream, handshake_user).await
-    else {
-        return;
-    };
-    let mut conn = Connection {
-        gateway,
-        sink,
-        user,
-        session_id,
-        expires_at,
-        sent: HashMap::new(),
-        last_pong: None,
-        batching: None,
-        delivered: 0,
-        subscriptions: StreamMap::new(),
-        acks: VecDeque::new(),
-    };
-    // Subscribe before saying ready: anything published from now on reaches this socket,
-    // and anything before it the client fetches with `sync`.
-    let mut personal = conn.gateway.chat.subscribe(Topic::User(conn.user.id));
-    match conn.gateway.chat.conversation_ids(conn.user.id).await {
-        Ok(ids) => ids.into_iter().for_each(|id| conn.subscribe(id)),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot load memberships for socket");
-            close_with(&mut conn.sink, 1011, "internal error").await;
-            return;
+impl Connection {
+    /// A socket whose `auth` frame gave `identity`, listening to nothing yet.
+    pub(super) fn new(gateway: Gateway, socket: Socket, identity: Identity) -> Self {
+        let Identity {
+            user,
+            session_id,
+            expires_at,
+        } = identity;
+        Self {
+            gateway,
+            socket,
+            user,
+            session_id,
+            expires_at,
+            sent: HashMap::new(),
+            last_pong: None,
+            batching: None,
+            delivered: 0,
+            subscriptions: StreamMap::new(),
+            acks: VecDeque::new(),
         }
-    }
-    let ready = ServerFrame::Ready {
-        user: conn.user.clone(),
-        expires_at: conn.expires_at,
-    };
-    if !send_frame(&mut conn.sink, &ready).await {
-        return;
-    }
-    conn.gateway.chat.socket_opened(conn.user.id).await;
-    let reason = conn.run(&mut stream, &mut personal).await;
-    conn.gateway.chat.socket_closed(conn.user.id).await;
-    if let Some((code, text)) = reason {
-        if code != super::writes::ABNORMAL {
-            // Messages already queued are committed whatever happens: say so before closing,
-            // so the client need not send them again.
-            let _ = conn.acknowledge_in_flight().await;
-        }
-        close_with(&mut conn.sink, code, text).await;
     }
 }
 
@@ -163,7 +127,7 @@ impl Connection {
         self.subscriptions.contains_key(&id)
     }
 
-    fn subscribe(&mut self, id: ConversationId) {
+    pub(super) fn subscribe(&mut self, id: ConversationId) {
         if !self.subscriptions.contains_key(&id) {
             let rx = self.gateway.chat.subscribe(Topic::Conversation(id));
             self.subscriptions.insert(id, BroadcastStream::new(rx));
@@ -171,10 +135,9 @@ impl Connection {
     }
 
     /// The socket's event loop. Returns the close code to send, if any.
-    async fn run(
+    pub(super) async fn run(
         &mut self,
-        stream: &mut SplitStream<WebSocket>,
-        personal: &mut Receiver<HubEvent>,
+        personal: &mut BroadcastStream<HubEvent>,
     ) -> Option<(u16, &'static str)> {
         // The first ping and session check come one period after the socket opened, not
         // at once (an interval's first tick is immediate): the handshake has just checked
@@ -188,7 +151,10 @@ impl Connection {
             interval_at(Instant::now() + SESSION_CHECK_EVERY, SESSION_CHECK_EVERY);
         session_check.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut last_heard = Instant::now();
-        let shutdown = self.gateway.shutdown.clone();
+        // The loop's waits live as long as the socket: one registered each, instead of one
+        // made and dropped on every wake (a fan-out wakes every socket for every event).
+        let shutdown = self.gateway.shutdown.clone().cancelled_owned();
+        tokio::pin!(shutdown);
         // The token's expiry, re-armed only when a renewal moves it.
         let mut armed_for = self.expires_at;
         let expiry = tokio::time::sleep(until(armed_for));
@@ -199,15 +165,15 @@ impl Connection {
                 expiry.as_mut().reset(Instant::now() + until(armed_for));
             }
             let flow = tokio::select! {
-                _ = shutdown.cancelled() => Flow::Close(close::GOING_AWAY, "server shutting down"),
+                _ = &mut shutdown => Flow::Close(close::GOING_AWAY, "server shutting down"),
                 _ = &mut expiry => Flow::Close(close::TOKEN_EXPIRED, "token expired"),
-                acked = oldest(&mut self.acks), if !self.acks.is_empty() => self.on_acked(acked).await,
-                incoming = stream.next(), if self.acks.len() < SENDS_IN_FLIGHT => {
+                acked = oldest(&mut self.acks), if !self.acks.is_empty() => Box::pin(self.on_acked(acked)).await,
+                incoming = self.socket.next(), if self.acks.len() < SENDS_IN_FLIGHT => {
                     last_heard = Instant::now();
                     match incoming {
-                        Some(Ok(Message::Text(text))) => self.on_text(&text).await,
+                        Some(Ok(Message::Text(text))) => Box::pin(self.on_text(&text)).await,
                         Some(Ok(Message::Binary(_))) => {
-                            self.reply(&ServerFrame::error(ErrorCode::BadFrame, "Frames must be JSON text.", None)).await
+                            Box::pin(self.reply(&ServerFrame::error(ErrorCode::BadFrame, "Frames must be JSON text.", None))).await
                         }
                         Some(Ok(Message::Close(_))) | None => return None,
                         Some(Ok(_)) => Flow::Continue,
@@ -221,18 +187,18 @@ impl Connection {
                         }
                     }
                 }
-                Some((id, event)) = self.subscriptions.next() => self.on_conversations(id, event).await,
-                event = personal.recv() => self.on_personal(event).await,
+                Some((id, event)) = self.subscriptions.next() => Box::pin(self.on_conversations(id, event)).await,
+                event = personal.next() => Box::pin(self.on_personal(event)).await,
                 _ = ping.tick() => {
                     if last_heard.elapsed() > self.gateway.idle_limit {
                         Flow::Close(close::POLICY, "idle timeout")
-                    } else if !write(&mut self.sink, Message::Ping(Default::default())).await {
+                    } else if !Box::pin(write(&mut self.socket, Message::Ping(Default::default()))).await {
                         return None;
                     } else {
                         Flow::Continue
                     }
                 }
-                _ = session_check.tick() => match self.gateway.chat.session_active(&self.session_id).await {
+                _ = session_check.tick() => match Box::pin(self.gateway.chat.session_active(&self.session_id)).await {
                     Ok(false) => Flow::Close(close::SESSION_ENDED, "session ended"),
                     _ => Flow::Continue,
                 },
@@ -265,7 +231,7 @@ impl Connection {
         self.batching = None;
         metrics::delivered(std::mem::take(&mut self.delivered));
         match outcome {
-            Flow::Continue => flow(flush(&mut self.sink).await),
+            Flow::Continue => flow(flush(&mut self.socket).await),
             close => close,
         }
     }
@@ -293,24 +259,27 @@ impl Connection {
                 tracing::warn!(conversation = %id, skipped, "subscriber lagged; resyncing from the database");
                 metrics::lagged("conversation");
                 let after = self.sent.get(&id).copied().unwrap_or(Seq::ZERO);
-                self.sync(id, after, Catchup::Lagged).await
+                Box::pin(self.sync(id, after, Catchup::Lagged)).await
             }
         }
     }
 
     /// One event, or a lag, on the user's personal channel.
-    async fn on_personal(&mut self, event: Result<HubEvent, RecvError>) -> Flow {
+    async fn on_personal(
+        &mut self,
+        event: Option<Result<HubEvent, BroadcastStreamRecvError>>,
+    ) -> Flow {
         let event = match event {
-            Ok(event) => event,
+            Some(Ok(event)) => event,
             // Events for this user were lost (a removal, a new membership, a signed-out
             // session): what the socket believes is stale. Closing makes the client
             // reconnect, which re-reads memberships and resumes from its last seq.
-            Err(RecvError::Lagged(skipped)) => {
+            Some(Err(BroadcastStreamRecvError::Lagged(skipped))) => {
                 tracing::warn!(user = %self.user.id, skipped, "personal channel lagged; closing for a resync");
                 metrics::lagged("personal");
                 return Flow::Close(close::RESYNC, "fell behind; reconnect");
             }
-            Err(RecvError::Closed) => return Flow::Close(1011, "internal error"),
+            None => return Flow::Close(1011, "internal error"),
         };
         match &event {
             HubEvent::SessionsEnded { sessions, .. } => {
@@ -359,7 +328,7 @@ pub(super) enum Catchup {
 impl Connection {
     /// Sends a frame of the socket's own (an answer, a resynced message).
     pub(super) async fn reply(&mut self, frame: &ServerFrame) -> Flow {
-        flow(send_frame(&mut self.sink, frame).await)
+        flow(send_frame(&mut self.socket, frame).await)
     }
 
     /// Forwards a hub event's frame as it is (serialized once, shared by every subscriber),
@@ -375,12 +344,15 @@ impl Connection {
             conversation, seq, ..
         } = &event
         {
-            match self.sent.get(conversation).copied() {
-                Some(sent) if *seq <= sent => return Flow::Continue,
+            // One lookup per delivery: every socket of a fan-out does this.
+            match self.sent.get_mut(conversation) {
+                Some(sent) if *seq <= *sent => return Flow::Continue,
                 Some(sent) if seq.0 > sent.0 + 1 => {
-                    return self.sync(*conversation, sent, Catchup::Lagged).await;
+                    let sent = *sent;
+                    return Box::pin(self.sync(*conversation, sent, Catchup::Lagged)).await;
                 }
-                _ => {
+                Some(sent) => *sent = *seq,
+                None => {
                     self.sent.insert(*conversation, *seq);
                 }
             }
@@ -389,9 +361,9 @@ impl Connection {
             return Flow::Continue;
         };
         let written = if let Some(deadline) = self.batching {
-            feed(&mut self.sink, Message::Text(text), deadline).await
+            feed(&mut self.socket, Message::Text(text), deadline).await
         } else {
-            write(&mut self.sink, Message::Text(text)).await
+            write(&mut self.socket, Message::Text(text)).await
         };
         if written {
             self.delivered += 1;

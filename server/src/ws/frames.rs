@@ -73,7 +73,11 @@ impl Connection {
                         let task = tokio::spawn(async move { chat.finish_send(queued).await });
                         Box::pin(async move {
                             let result = task.await.unwrap_or_else(|e| Err(CoreError::internal(e)));
-                            (conversation_id, client_id, result)
+                            (
+                                conversation_id,
+                                client_id,
+                                result.map(|(m, _)| (m.seq, m.created_at)),
+                            )
                         })
                     }
                     Err(e) => Box::pin(std::future::ready((conversation_id, client_id, Err(e)))),
@@ -196,7 +200,7 @@ impl Connection {
         let mut written = 0;
         while let Some(acked) = next.take() {
             let frame = Message::Text(ack_frame(acked).to_json().into());
-            if !feed(&mut self.sink, frame, deadline).await {
+            if !feed(&mut self.socket, frame, deadline).await {
                 return Flow::Close(ABNORMAL, "write failed");
             }
             written += 1;
@@ -204,7 +208,7 @@ impl Connection {
                 next = oldest(&mut self.acks).now_or_never();
             }
         }
-        flow(flush(&mut self.sink).await)
+        flow(flush(&mut self.socket).await)
     }
 
     /// Waits for every queued message's commit and answers them.
@@ -226,7 +230,8 @@ impl Connection {
         client_id: String,
         result: Result<(MessageView, bool), CoreError>,
     ) -> Flow {
-        self.reply(&ack_frame((conversation_id, client_id, result)))
+        let stored = result.map(|(m, _)| (m.seq, m.created_at));
+        self.reply(&ack_frame((conversation_id, client_id, stored)))
             .await
     }
 
@@ -327,11 +332,11 @@ impl Connection {
 /// deletion or reaction.
 fn ack_frame((conversation_id, client_id, result): Acked) -> ServerFrame {
     match result {
-        Ok((m, _created)) => ServerFrame::Ack {
+        Ok((seq, created_at)) => ServerFrame::Ack {
             conversation_id,
             client_id,
-            seq: m.seq,
-            created_at: m.created_at,
+            seq,
+            created_at,
         },
         Err(e) => error_frame(e, Some(client_id)),
     }

@@ -3,12 +3,11 @@
 //! `auth`, whose token must belong to the same user. Everything after trusts only what these
 //! checks established, never ids sent in frames.
 
-use super::writes::{close_with, send_frame, Sink, ABNORMAL};
+use super::writes::{close_with, send_frame, Socket, ABNORMAL};
 use super::{frame_too_big, Gateway};
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::Message;
 use axum::http::{header, HeaderMap};
 use axum_extra::extract::cookie::CookieJar;
-use futures::stream::SplitStream;
 use futures::StreamExt;
 use palaver::model::UserView;
 use palaver::protocol::{close, ClientFrame, ErrorCode, ServerFrame, AUTH_TIMEOUT_SECS};
@@ -57,27 +56,26 @@ pub(super) async fn handshake_user(
 /// `None` means the socket was refused: it has been told why and closed.
 pub(super) async fn identify(
     gateway: &Gateway,
-    sink: &mut Sink,
-    stream: &mut SplitStream<WebSocket>,
+    socket: &mut Socket,
     handshake_user: UserId,
 ) -> Option<Identity> {
     let limit = Duration::from_secs(AUTH_TIMEOUT_SECS);
     let auth = tokio::select! {
-        r = timeout(limit, authenticate(&gateway.chat, sink, stream, handshake_user)) => r,
+        r = timeout(limit, authenticate(&gateway.chat, socket, handshake_user)) => r,
         _ = gateway.shutdown.cancelled() => {
-            close_with(sink, close::GOING_AWAY, "server shutting down").await;
+            close_with(socket, close::GOING_AWAY, "server shutting down").await;
             return None;
         }
     };
     match auth {
         Ok(Ok(identity)) => Some(identity),
         Ok(Err((code, reason))) => {
-            close_with(sink, code, reason).await;
+            close_with(socket, code, reason).await;
             None
         }
         Err(_) => {
             let _ = send_frame(
-                sink,
+                socket,
                 &ServerFrame::error(
                     ErrorCode::Unauthenticated,
                     "No valid token within 10 seconds.",
@@ -85,7 +83,7 @@ pub(super) async fn identify(
                 ),
             )
             .await;
-            close_with(sink, close::POLICY, "authentication timeout").await;
+            close_with(socket, close::POLICY, "authentication timeout").await;
             None
         }
     }
@@ -94,12 +92,11 @@ pub(super) async fn identify(
 /// Reads frames until a valid `auth` arrives. Anything else first is a protocol violation.
 async fn authenticate(
     chat: &Chat,
-    sink: &mut Sink,
-    stream: &mut SplitStream<WebSocket>,
+    socket: &mut Socket,
     handshake_user: UserId,
 ) -> Result<Identity, (u16, &'static str)> {
     loop {
-        let text = match stream.next().await {
+        let text = match socket.next().await {
             Some(Ok(Message::Text(t))) => t,
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
             Some(Ok(_)) | None => return Err((close::POLICY, "authentication required")),
@@ -117,7 +114,7 @@ async fn authenticate(
             Ok(ClientFrame::Auth { token }) => token,
             _ => {
                 return Err(refuse(
-                    sink,
+                    socket,
                     "The first frame must be auth.",
                     "authentication required",
                 )
@@ -128,12 +125,12 @@ async fn authenticate(
             Ok(id) => id,
             Err(e) => {
                 tracing::info!(error = %e, "socket token rejected");
-                return Err(refuse(sink, "Invalid or expired token.", "invalid token").await);
+                return Err(refuse(socket, "Invalid or expired token.", "invalid token").await);
             }
         };
         if identity.user_id != handshake_user {
             return Err(refuse(
-                sink,
+                socket,
                 "The token belongs to another user than the session.",
                 "invalid token",
             )
@@ -152,12 +149,12 @@ async fn authenticate(
 
 /// Tells an unauthenticated client why, and returns the close code and reason to end with.
 async fn refuse(
-    sink: &mut Sink,
+    socket: &mut Socket,
     message: &'static str,
     reason: &'static str,
 ) -> (u16, &'static str) {
     let _ = send_frame(
-        sink,
+        socket,
         &ServerFrame::error(ErrorCode::Unauthenticated, message, None),
     )
     .await;

@@ -1,0 +1,88 @@
+//! A socket's life: its opening (the `auth` frame, its memberships, `ready`), its loop (see
+//! [`connection`](super::connection)), its close.
+
+use super::connection::Connection;
+use super::handshake;
+use super::writes::{close_with, send_frame, ABNORMAL};
+use super::Gateway;
+use axum::extract::ws::WebSocket;
+use palaver::protocol::ServerFrame;
+use palaver::server::{HubEvent, Topic};
+use palaver::UserId;
+use tokio_stream::wrappers::BroadcastStream;
+
+/// Serves one upgraded socket, from its `auth` frame to its close; `slot` (the socket's
+/// place in the per-user count) is freed when it ends.
+///
+/// Every open socket holds the returned future for its whole life, sized for its largest
+/// await point (`ws::tests` bounds it). So it is not an `async fn`, whose arguments would stay
+/// in it for good: the opening (handshake, memberships, `ready`) runs in a box of its own,
+/// freed once the socket is live, and the awaits of the loop that reach the store or the
+/// chat's rules (frames from the client, acks, a resync, the session check) are boxed too.
+/// An idle socket then holds only its [`Connection`] and the loop's own state.
+pub(super) fn serve<S: Send + 'static>(
+    gateway: Gateway,
+    socket: WebSocket,
+    handshake_user: UserId,
+    slot: S,
+) -> impl std::future::Future<Output = ()> + Send {
+    let opening = Box::pin(open(gateway, socket, handshake_user));
+    async move {
+        if let Some((mut conn, mut personal)) = opening.await {
+            conn.live(&mut personal).await;
+        }
+        drop(slot);
+    }
+}
+
+/// From the `auth` frame to `ready`: `None` if the socket was refused or failed (it has
+/// been closed).
+async fn open(
+    gateway: Gateway,
+    mut socket: WebSocket,
+    handshake_user: UserId,
+) -> Option<(Connection, BroadcastStream<HubEvent>)> {
+    let identity = handshake::identify(&gateway, &mut socket, handshake_user).await?;
+    let mut conn = Connection::new(gateway, socket, identity);
+    // Subscribe before saying ready: anything published from now on reaches this socket,
+    // and anything before it the client fetches with `sync`.
+    let personal = BroadcastStream::new(conn.gateway.chat.subscribe(Topic::User(conn.user.id)));
+    match conn.gateway.chat.conversation_ids(conn.user.id).await {
+        Ok(ids) => ids.into_iter().for_each(|id| conn.subscribe(id)),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot load memberships for socket");
+            close_with(&mut conn.socket, 1011, "internal error").await;
+            return None;
+        }
+    }
+    let ready = ServerFrame::Ready {
+        user: conn.user.clone(),
+        expires_at: conn.expires_at,
+    };
+    if !send_frame(&mut conn.socket, &ready).await {
+        return None;
+    }
+    conn.gateway.chat.socket_opened(conn.user.id).await;
+    Some((conn, personal))
+}
+
+impl Connection {
+    /// The live socket: its loop, then its close.
+    async fn live(&mut self, personal: &mut BroadcastStream<HubEvent>) {
+        let reason = self.run(personal).await;
+        Box::pin(self.closing(reason)).await;
+    }
+
+    /// After the loop: the socket no longer counts as online, and gets its close frame.
+    async fn closing(&mut self, reason: Option<(u16, &'static str)>) {
+        self.gateway.chat.socket_closed(self.user.id).await;
+        if let Some((code, text)) = reason {
+            if code != ABNORMAL {
+                // Messages already queued are committed whatever happens: say so before
+                // closing, so the client need not send them again.
+                let _ = self.acknowledge_in_flight().await;
+            }
+            close_with(&mut self.socket, code, text).await;
+        }
+    }
+}
