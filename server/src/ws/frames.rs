@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use palaver::model::MessageView;
 use palaver::protocol::{close, ClientFrame, ErrorCode, RemovalReason, ServerFrame, SYNC_BATCH};
-use palaver::{ConversationId, CoreError, Seq};
+use palaver::{ConversationId, CoreError, Seq, Timestamp};
 
 impl Connection {
     pub(super) async fn on_text(&mut self, text: &str) -> Flow {
@@ -73,11 +73,7 @@ impl Connection {
                         let task = tokio::spawn(async move { chat.finish_send(queued).await });
                         Box::pin(async move {
                             let result = task.await.unwrap_or_else(|e| Err(CoreError::internal(e)));
-                            (
-                                conversation_id,
-                                client_id,
-                                result.map(|(m, _)| (m.seq, m.created_at)),
-                            )
+                            (conversation_id, client_id, stored(result))
                         })
                     }
                     Err(e) => Box::pin(std::future::ready((conversation_id, client_id, Err(e)))),
@@ -230,8 +226,7 @@ impl Connection {
         client_id: String,
         result: Result<(MessageView, bool), CoreError>,
     ) -> Flow {
-        let stored = result.map(|(m, _)| (m.seq, m.created_at));
-        self.reply(&ack_frame((conversation_id, client_id, stored)))
+        self.reply(&ack_frame((conversation_id, client_id, stored(result))))
             .await
     }
 
@@ -326,6 +321,11 @@ impl Connection {
             }
         }
     }
+}
+
+/// What an `ack` says of a stored event: its seq and time.
+fn stored(result: Result<(MessageView, bool), CoreError>) -> Result<(Seq, Timestamp), CoreError> {
+    result.map(|(m, _)| (m.seq, m.created_at))
 }
 
 /// The `ack`, or the `error` carrying the client id, that answers a message, edit,
