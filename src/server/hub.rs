@@ -46,7 +46,15 @@ pub enum HubEvent {
         sessions: Arc<[SessionId]>,
         payload: Bytes,
     },
+    /// Events of this topic may have been lost on the way between nodes (the event bus
+    /// disconnected or dropped messages): a conversation's subscribers read what they missed
+    /// back from the database, as after a lag; a personal channel's sockets close with
+    /// `resync` so their clients reconnect. Never forwarded, never sent between nodes.
+    Resync,
 }
+
+/// What [`HubEvent::Resync`] forwards: nothing.
+static NO_PAYLOAD: Bytes = Bytes::from_static(b"");
 
 impl HubEvent {
     /// The frame to forward.
@@ -58,6 +66,7 @@ impl HubEvent {
             | HubEvent::Subscribe { payload, .. }
             | HubEvent::Unsubscribe { payload, .. }
             | HubEvent::SessionsEnded { payload, .. } => payload,
+            HubEvent::Resync => &NO_PAYLOAD,
         }
     }
 }
@@ -65,6 +74,36 @@ impl HubEvent {
 pub trait Hub: Send + Sync + 'static {
     fn publish(&self, topic: Topic, event: HubEvent);
     fn subscribe(&self, topic: Topic) -> broadcast::Receiver<HubEvent>;
+    /// Whether events reach every node now; `Err` says why not, for the readiness check. A
+    /// hub that serves one process is always ready.
+    fn ready(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Publishes to this node's subscribers only: presence, which every node of a cluster
+    /// works out for itself and tells its own sockets. One node: the same as `publish`.
+    fn publish_local(&self, topic: Topic, event: HubEvent) {
+        self.publish(topic, event)
+    }
+
+    /// This node's first socket of `user` opened (`online`) or its last one closed. Returns
+    /// whether the user's presence as a whole changed (they have no sockets on another
+    /// node), so that this node tells its own sockets. One node: always.
+    fn local_presence(&self, _user: UserId, _online: bool) -> bool {
+        true
+    }
+
+    /// Whether `user` has sockets on another node.
+    fn online_elsewhere(&self, _user: UserId) -> bool {
+        false
+    }
+
+    /// Changes of presence that other nodes caused (their sockets opened or closed, or the
+    /// node died), as (user, online): this node tells its own sockets. Taken once; None on
+    /// one node.
+    fn remote_presence(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<(UserId, bool)>> {
+        None
+    }
 }
 
 /// Events a subscriber may be behind on a conversation's channel before it lags; a lagging
@@ -104,6 +143,17 @@ impl LocalHub {
     /// Topics with at least one live channel (for tests and metrics).
     pub fn topic_count(&self) -> usize {
         self.channels.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Sends [`HubEvent::Resync`] on every live channel: what reached this process from
+    /// elsewhere may have gaps. Returns how many channels were told.
+    pub fn resync_all(&self) -> usize {
+        let mut channels = self
+            .channels
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        channels.retain(|_, tx| tx.send(HubEvent::Resync).is_ok());
+        channels.len()
     }
 }
 
@@ -166,6 +216,18 @@ mod tests {
         hub.publish(Topic::Conversation(ConversationId(2)), event("for two"));
         hub.publish(Topic::User(UserId(1)), event("for user 1"));
         assert!(one.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn resync_all_reaches_every_live_channel_and_forgets_dead_ones() {
+        let hub = LocalHub::new();
+        let mut conversation = hub.subscribe(Topic::Conversation(ConversationId(1)));
+        let mut personal = hub.subscribe(Topic::User(UserId(1)));
+        drop(hub.subscribe(Topic::User(UserId(2))));
+        assert_eq!(hub.resync_all(), 2);
+        assert!(matches!(conversation.try_recv(), Ok(HubEvent::Resync)));
+        assert!(matches!(personal.try_recv(), Ok(HubEvent::Resync)));
+        assert_eq!(hub.topic_count(), 2);
     }
 
     #[tokio::test]

@@ -101,7 +101,8 @@ pub fn delivered(n: u64) {
     }
 }
 
-/// A socket fell behind `channel` ("conversation" or "personal").
+/// A socket fell behind `channel` ("conversation" or "personal"), or was told events between
+/// nodes may be missing ("bus").
 pub fn lagged(channel: &'static str) {
     metrics::counter!(LAGGED_RESYNCS, "channel" => channel).increment(1);
 }

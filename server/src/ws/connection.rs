@@ -16,6 +16,9 @@
 //! - The personal channel lagged: what was lost (a removal, a new membership, a signed-out
 //!   session) cannot be read back, so the socket closes with [`close::RESYNC`] (4009). The
 //!   client reconnects, which re-reads memberships and resumes from its last seq.
+//! - Between nodes, events may be lost when the event bus disconnects or drops messages; the
+//!   bus's hub then sends `HubEvent::Resync` on every channel, answered as a lag on the
+//!   same channel.
 //! - The user's own departure (`HubEvent::MemberLeft` for this user on a conversation
 //!   channel) is forwarded, then the subscription is dropped: nothing of that conversation
 //!   after it reaches the socket, whether or not the personal notice arrives (SECURITY 29).
@@ -243,6 +246,16 @@ impl Connection {
         event: Result<HubEvent, BroadcastStreamRecvError>,
     ) -> Flow {
         match event {
+            // Events from other nodes may have been lost: read back what was, from the last
+            // seq sent. A conversation this socket has sent nothing of has nothing to fill:
+            // its client reads it from its own last seq when it opens it.
+            Ok(HubEvent::Resync) => match self.sent.get(&id).copied() {
+                Some(after) => {
+                    metrics::lagged("bus");
+                    Box::pin(self.sync(id, after, Catchup::Lagged)).await
+                }
+                None => Flow::Continue,
+            },
             Ok(event) => {
                 // The user's own departure, in order with the conversation's events:
                 // nothing of it after this one reaches the socket, whether or not the
@@ -293,6 +306,13 @@ impl Connection {
             // Removed from the conversation: nothing more of it reaches this socket, from
             // this event on.
             HubEvent::Unsubscribe { conversation, .. } => self.unsubscribe(*conversation),
+            // Personal events from other nodes may have been lost and cannot be read back:
+            // the client reconnects, as after a lag.
+            HubEvent::Resync => {
+                tracing::info!(user = %self.user.id, "event bus resync; closing for a reconnect");
+                metrics::lagged("bus");
+                return Flow::Close(close::RESYNC, "events may be missing; reconnect");
+            }
             HubEvent::Sequenced { .. } | HubEvent::Frame { .. } | HubEvent::MemberLeft { .. } => {}
         }
         self.forward(event).await

@@ -1,4 +1,5 @@
-//! Presence and the per-user socket count of this node.
+//! Presence and the per-user socket count of this node. In a cluster the hub knows which
+//! users have sockets on other nodes (see `Hub::local_presence`).
 
 use super::*;
 use std::collections::HashMap;
@@ -47,11 +48,13 @@ impl Chat {
         })
     }
 
+    /// Whether `user` has a socket open on this node or, in a cluster, on another.
     pub fn is_online(&self, user: UserId) -> bool {
         self.presence
             .lock()
             .map(|p| p.contains_key(&user))
             .unwrap_or(false)
+            || self.hub.online_elsewhere(user)
     }
 
     /// WebSockets open on this node now (every tab of every user).
@@ -65,13 +68,15 @@ impl Chat {
     /// A socket of `user` opened; announces them online when it is their first.
     pub async fn socket_opened(&self, user: UserId) {
         crate::server::metrics::socket_count(1.0);
-        let first = {
+        // The hub hears of the change under the lock, so that a quick close and reopen
+        // reach the other nodes in the order they happened.
+        let changed = {
             let mut p = self.presence.lock().unwrap_or_else(|e| e.into_inner());
             let n = p.entry(user).or_insert(0);
             *n += 1;
-            *n == 1
+            *n == 1 && self.hub.local_presence(user, true)
         };
-        if first {
+        if changed {
             self.announce_presence(user, true).await;
         }
     }
@@ -79,7 +84,7 @@ impl Chat {
     /// A socket of `user` closed; announces them offline when it was their last.
     pub async fn socket_closed(&self, user: UserId) {
         crate::server::metrics::socket_count(-1.0);
-        let last = {
+        let changed = {
             let mut p = self.presence.lock().unwrap_or_else(|e| e.into_inner());
             match p.get_mut(&user) {
                 Some(n) if *n > 1 => {
@@ -88,29 +93,52 @@ impl Chat {
                 }
                 Some(_) => {
                     p.remove(&user);
-                    true
+                    self.hub.local_presence(user, false)
                 }
                 None => false,
             }
         };
-        if last {
+        if changed {
             self.announce_presence(user, false).await;
         }
     }
 
+    /// Tells this node's sockets in `user`'s conversations that they came online or went
+    /// offline. Every node of a cluster does this for its own sockets (see
+    /// [`Hub::publish_local`]): one frame per socket and change, however many nodes.
     pub(super) async fn announce_presence(&self, user: UserId, online: bool) {
         let Ok(ids) = self.store.conversation_ids_for(user).await else {
             return;
         };
         for id in ids {
-            self.publish(
+            let frame = ServerFrame::Presence {
+                conversation_id: id,
+                user_id: user,
+                online,
+            };
+            self.hub.publish_local(
                 Topic::Conversation(id),
-                &ServerFrame::Presence {
-                    conversation_id: id,
-                    user_id: user,
-                    online,
+                HubEvent::Frame {
+                    payload: frame_bytes(&frame),
                 },
             );
+        }
+    }
+
+    /// Announces to this node's sockets the changes of presence other nodes cause (see
+    /// [`Hub::remote_presence`]), until `stop`. Returns at once on one node.
+    pub async fn run_remote_presence(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
+        let Some(mut changes) = self.hub.remote_presence() else {
+            return;
+        };
+        tokio::pin!(stop);
+        loop {
+            let change = tokio::select! {
+                _ = &mut stop => return,
+                change = changes.recv() => change,
+            };
+            let Some((user, online)) = change else { return };
+            self.announce_presence(user, online).await;
         }
     }
 }
