@@ -41,6 +41,17 @@ pub struct Config {
     #[arg(long, env = "PALAVER_DURABILITY", default_value_t = Durability::Normal, value_parser = clap::value_parser!(Durability))]
     pub durability: Durability,
 
+    /// NATS server carrying live events between the nodes of a cluster, e.g.
+    /// nats://127.0.0.1:4222. Without it this node's events reach only its own sockets (one
+    /// node). Needs a PostgreSQL --database-url and --jwt-key, the same on every node.
+    #[arg(long, env = "PALAVER_NATS_URL")]
+    pub nats_url: Option<String>,
+
+    /// Subject prefix of this installation's events on NATS (`<prefix>.c.<id>`,
+    /// `<prefix>.u.<id>`): two installations sharing one NATS server use two prefixes.
+    #[arg(long, env = "PALAVER_NATS_PREFIX", default_value = "palaver")]
+    pub nats_prefix: String,
+
     /// Connections to PostgreSQL this node opens at most (SQLite uses a fixed pool).
     #[arg(long, env = "PALAVER_DB_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub db_pool_size: u32,
@@ -109,6 +120,13 @@ pub struct Config {
     #[arg(long, env = "PALAVER_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub header_timeout_secs: u64,
 
+    /// Reverse proxies and load balancers (addresses or networks, comma-separated, e.g.
+    /// 127.0.0.1,10.0.0.0/8) whose X-Forwarded-For names the client: per-address limits,
+    /// sessions and the audit log then see the client's address, not the proxy's. The
+    /// header is ignored from every other peer.
+    #[arg(long, env = "PALAVER_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+
     /// Open TCP connections one client address may hold (0: no cap). Behind a reverse proxy
     /// every client has the proxy's address: raise it or set 0 there.
     #[arg(long, env = "PALAVER_CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
@@ -157,6 +175,8 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
             .field("durability", &self.durability)
+            .field("nats_url", &self.nats_url)
+            .field("nats_prefix", &self.nats_prefix)
             .field("db_pool_size", &self.db_pool_size)
             .field("jwt_key", &self.jwt_key.as_ref().map(|_| "<redacted>"))
             .field("token_ttl_secs", &self.token_ttl_secs)
@@ -172,6 +192,7 @@ impl std::fmt::Debug for Config {
             .field("sign_ups_per_hour", &self.sign_ups_per_hour)
             .field("sign_in_failures", &self.sign_in_failures)
             .field("header_timeout_secs", &self.header_timeout_secs)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("connections_per_address", &self.connections_per_address)
             .field("max_upload_mb", &self.max_upload_mb)
             .field("command", &self.command)
@@ -225,6 +246,32 @@ impl Config {
         }
     }
 
+    /// Why this configuration cannot run as a cluster node (`--nats-url`), if it cannot:
+    /// nodes share one PostgreSQL database, and one JWT key (a key generated into each
+    /// node's data directory would make one node's tokens fail on every other).
+    pub fn cluster_problem(&self) -> Option<String> {
+        self.nats_url.as_ref()?;
+        if let Err(e) = crate::bus::check_prefix(&self.nats_prefix) {
+            return Some(e);
+        }
+        if !self.database_url().starts_with("postgres") {
+            return Some(
+                "--nats-url needs a PostgreSQL --database-url (postgres://…): the nodes of a \
+                 cluster share one database"
+                    .to_owned(),
+            );
+        }
+        if self.jwt_key.is_none() {
+            return Some(
+                "--nats-url needs --jwt-key (PALAVER_JWT_KEY), the same on every node: a key \
+                 generated into each node's data directory would make tokens from one node \
+                 fail on the others"
+                    .to_owned(),
+            );
+        }
+        None
+    }
+
     pub fn database_url(&self) -> String {
         self.database_url
             .clone()
@@ -266,6 +313,30 @@ mod tests {
             .expect_err("an unknown durability is refused")
             .to_string();
         assert!(err.contains("normal") && err.contains("full"), "{err}");
+    }
+
+    #[test]
+    fn a_cluster_node_needs_postgres_and_a_shared_key() {
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["palaver"];
+            args.extend_from_slice(extra);
+            Config::try_parse_from(args).expect("parses")
+        };
+        assert_eq!(parse(&[]).cluster_problem(), None, "one node needs neither");
+        let pg = ["--database-url", "postgres://127.0.0.1/x"];
+        let key = ["--jwt-key", "0123456789abcdef0123456789abcdef"];
+        let nats = ["--nats-url", "nats://127.0.0.1:4222"];
+        let sqlite = parse(&[&nats[..], &key[..]].concat()).cluster_problem();
+        assert!(sqlite.is_some_and(|e| e.contains("PostgreSQL")));
+        let keyless = parse(&[&nats[..], &pg[..]].concat()).cluster_problem();
+        assert!(keyless.is_some_and(|e| e.contains("--jwt-key")));
+        let prefix = parse(&[&nats[..], &pg[..], &key[..], &["--nats-prefix", "a.>"]].concat())
+            .cluster_problem();
+        assert!(prefix.is_some_and(|e| e.contains("--nats-prefix")));
+        assert_eq!(
+            parse(&[&nats[..], &pg[..], &key[..]].concat()).cluster_problem(),
+            None
+        );
     }
 
     #[test]

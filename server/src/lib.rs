@@ -3,12 +3,14 @@
 //! [`Application::build`]; tests build the same application on port 0.
 
 pub mod admin_cli;
+pub mod bus;
 pub mod config;
 mod exports;
 mod files;
 mod keys;
 mod middleware;
 mod observe;
+mod proxies;
 mod serve;
 mod site;
 mod startup;

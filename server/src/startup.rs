@@ -1,11 +1,13 @@
 //! Builds the application: store, hub, core, router and listener.
 
+use crate::bus::NatsHub;
 use crate::config::Config;
 use crate::keys;
 use crate::middleware::{
     cache_control, cross_site_guard, security_headers, utf8_forms, OriginPolicy, MAX_BODY_BYTES,
 };
 use crate::observe;
+use crate::proxies::TrustedProxies;
 use crate::serve::{serve, ServeOptions};
 use crate::site::Site;
 use crate::ws::{ws_handler, Gateway};
@@ -17,7 +19,7 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use palaver::server::files::{FileStore, LocalFiles};
-use palaver::server::{auth::TokenKeys, Chat, ChatConfig, LocalHub};
+use palaver::server::{auth::TokenKeys, Chat, ChatConfig, Hub, LocalHub};
 use palaver_app::api::ssr::AppState;
 use palaver_app::{shell, App};
 use std::future::Future;
@@ -74,10 +76,17 @@ pub struct Application {
     serve: ServeOptions,
     /// `--metrics-listen`: its listener and the process's recorder.
     metrics: Option<(TcpListener, metrics_exporter_prometheus::PrometheusHandle)>,
+    /// `--nats-url`: the cluster's event bus.
+    bus: Option<Arc<NatsHub>>,
 }
 
 impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
+        if let Some(problem) = config.cluster_problem() {
+            return Err(StartupError::Config(problem));
+        }
+        let proxies =
+            TrustedProxies::parse(&config.trusted_proxies).map_err(StartupError::Config)?;
         std::fs::create_dir_all(&config.data_dir)?;
         let listener = TcpListener::bind(config.listen).await?;
         let metrics = match config.metrics_listen {
@@ -107,9 +116,22 @@ impl Application {
             .map_err(StartupError::Config)?;
         let files: Arc<dyn FileStore> =
             Arc::new(LocalFiles::open(config.data_dir.join("files")).await?);
+        let shutdown = CancellationToken::new();
+        let bus = match &config.nats_url {
+            Some(url) => Some(
+                NatsHub::connect(url, &config.nats_prefix, shutdown.clone())
+                    .await
+                    .map_err(|e| StartupError::Config(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let hub: Arc<dyn Hub> = match &bus {
+            Some(bus) => bus.clone(),
+            None => Arc::new(LocalHub::new()),
+        };
         let chat = Arc::new(Chat::new(
             store,
-            Arc::new(LocalHub::new()),
+            hub,
             tokens,
             ChatConfig {
                 public_origin: public_origin.clone(),
@@ -129,7 +151,6 @@ impl Application {
         origins.extend(config.allowed_origins.iter().cloned());
         let policy = OriginPolicy::new(origins);
 
-        let shutdown = CancellationToken::new();
         let gateway = Gateway::new(
             chat.clone(),
             policy.clone(),
@@ -147,6 +168,11 @@ impl Application {
         tokio::spawn(
             chat.clone()
                 .run_erasures(shutdown.clone().cancelled_owned()),
+        );
+        // Presence changes other nodes cause, told to this node's sockets (a cluster).
+        tokio::spawn(
+            chat.clone()
+                .run_remote_presence(shutdown.clone().cancelled_owned()),
         );
         // Retention: at start and every hour.
         tokio::spawn(
@@ -175,10 +201,12 @@ impl Application {
             shutdown,
             gateway,
             metrics,
+            bus,
             serve: ServeOptions {
                 header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
                 per_address: config.connections_per_address,
                 drain: REQUEST_TIMEOUT,
+                proxies,
             },
         })
     }
@@ -219,6 +247,9 @@ impl Application {
         })
         .await?;
         gateway.wait_closed(Duration::from_secs(5)).await;
+        if let Some(bus) = self.bus {
+            bus.drain(Duration::from_secs(2)).await;
+        }
         Ok(())
     }
 }
