@@ -20,7 +20,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
-#[derive(Debug, Clone, Copy)]
+use crate::proxies::TrustedProxies;
+
+#[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// Time a client has to send a request's headers.
     pub header_timeout: Duration,
@@ -28,6 +30,8 @@ pub struct ServeOptions {
     pub per_address: usize,
     /// How long in-flight requests may take to finish after the signal.
     pub drain: Duration,
+    /// Whose `X-Forwarded-For` names the client (`--trusted-proxies`).
+    pub proxies: TrustedProxies,
 }
 
 type Counts = Arc<Mutex<HashMap<IpAddr, usize>>>;
@@ -104,10 +108,13 @@ pub async fn serve(
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
+        let proxies = options.proxies.clone();
         let service = router
             .clone()
             .map_request(move |mut req: Request<Incoming>| {
-                req.extensions_mut().insert(ConnectInfo::<SocketAddr>(addr));
+                let client = proxies.client(addr, req.headers());
+                req.extensions_mut()
+                    .insert(ConnectInfo::<SocketAddr>(client));
                 req
             });
         let connection = builder
