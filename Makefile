@@ -16,12 +16,13 @@ ENV := . scripts/env.sh &&
 SSR_PACKAGES := -p palaver -p palaver-app -p palaver-server --features palaver/server,palaver-app/ssr
 ARGS ?=
 
-.PHONY: help setup build run test e2e fmt lint unit reliability security postgres bench lighthouse clean-data site playwright playwright-postgres
+.PHONY: help setup build run cluster test e2e fmt lint unit reliability security postgres bench lighthouse clean-data site playwright playwright-postgres playwright-cluster
 
 help:
 	@echo 'make setup       install the toolchain pieces that are missing (scripts/setup.sh)'
 	@echo 'make build       setup + cargo leptos build --release (target/release/palaver, target/site)'
 	@echo 'make run         build + serve on http://127.0.0.1:3000, data in ./data (extra flags: ARGS=...)'
+	@echo 'make cluster     build + 3 nodes on PostgreSQL and NATS behind HAProxy on http://127.0.0.1:3000'
 	@echo 'make test        setup, fmt check, clippy (ssr + hydrate), the suites on SQLite and PostgreSQL, benches, release build, Playwright on both'
 	@echo 'make e2e         build + Playwright only'
 	@echo 'make lint        fmt check + clippy (ssr + hydrate)'
@@ -42,9 +43,14 @@ build: setup site
 run: build
 	LEPTOS_SITE_ROOT=target/site ./target/release/palaver $(ARGS)
 
+# Three nodes on the local PostgreSQL and NATS behind HAProxy on http://127.0.0.1:3000
+# (scripts/cluster.sh says which settings it takes).
+cluster: build
+	scripts/cluster.sh
+
 # Fail fast: make stops at the first step that fails and exits non-zero. The store suites
 # (unit, security, the kill -9 run) run on SQLite, then again on PostgreSQL.
-test: setup lint unit reliability security postgres bench site playwright playwright-postgres
+test: setup lint unit reliability security postgres bench site playwright playwright-postgres playwright-cluster
 # `bench` builds `site` first (make runs each step once), and runs the load bench small.
 test: LOAD_SCALE = small
 
@@ -97,6 +103,8 @@ reliability: setup
 	$(ENV) cargo test $(SSR_PACKAGES) --test durability -- --nocapture $(KILL_NINE)
 	$(ENV) cargo test $(SSR_PACKAGES) --test slow_consumer -- --nocapture $(SLOW_CONSUMER)
 	$(ENV) cargo test $(SSR_PACKAGES) --test dropped_socket -- --nocapture $(DROPPED_SOCKET)
+	@echo "== cluster: 3 nodes on PostgreSQL with NATS =="
+	$(ENV) cargo test $(SSR_PACKAGES) --test cluster -- --nocapture
 
 # Built with the dev profile so it reuses the test build; SQLite itself is optimised there.
 # Then the load bench (server/benches/load.rs): the release server (target/release/palaver,
@@ -147,3 +155,10 @@ playwright-postgres:
 	psql "$(PG_ADMIN)" -qc "DROP DATABASE IF EXISTS palaver_e2e WITH (FORCE)" -c "CREATE DATABASE palaver_e2e"
 	cd end2end && PALAVER_DATABASE_URL="$(E2E_PG_URL)" npx --no-install playwright test
 	psql "$(PG_ADMIN)" -qc "DROP DATABASE IF EXISTS palaver_e2e WITH (FORCE)"
+
+# Two people on two nodes of `make cluster`'s setup (scripts/cluster.sh on port 3200, a fresh
+# database, the local NATS), a third through HAProxy.
+playwright-cluster:
+	@echo "== browser suite, cluster: 3 nodes behind HAProxy =="
+	cd end2end && PALAVER_TEST_POSTGRES="$(PG_ADMIN)" npx --no-install playwright test -c cluster.config.ts
+	psql "$(PG_ADMIN)" -qc "DROP DATABASE IF EXISTS palaver_e2e_cluster WITH (FORCE)"

@@ -144,6 +144,19 @@ step_apt() {
     else
         packages+=(build-essential)
     fi
+    # The cluster suite starts and stops NATS servers of its own; `make cluster` puts
+    # HAProxy in front of its nodes. Debian's nats-server (2.9) has the core pub/sub the
+    # cluster uses.
+    if command -v nats-server >/dev/null || [[ -x /usr/sbin/nats-server ]]; then
+        ok "nats-server already installed"
+    else
+        packages+=(nats-server)
+    fi
+    if command -v haproxy >/dev/null || [[ -x /usr/sbin/haproxy ]]; then
+        ok "haproxy already installed"
+    else
+        packages+=(haproxy)
+    fi
     ((${#packages[@]})) || return 0
     provide "apt packages: ${packages[*]}" apt_install "${packages[@]}"
 }
