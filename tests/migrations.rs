@@ -24,6 +24,7 @@ const BOOLEANS: &[(&str, &str)] = &[
     ("file_removals", "thumbnail"),
     ("users", "is_admin"),
     ("users", "erasing"),
+    ("throttle_places", "counted"),
 ];
 
 /// The text index of message search is each dialect's own (migrations 0008): SQLite's FTS5

@@ -44,6 +44,8 @@ mod search;
 mod side_nav;
 #[path = "store_contract/stats.rs"]
 mod stats;
+#[path = "store_contract/throttle.rs"]
+mod throttle;
 
 use palaver::server::{Store, StoreError};
 use std::sync::Arc;
@@ -192,5 +194,8 @@ contract! {
         lifecycle::an_owners_successor_is_the_longest_standing_admin_then_member,
         lifecycle::pruning_deletes_the_oldest_expired_events_in_batches_and_keeps_seqs,
         lifecycle::retention_covers_every_live_conversation_and_is_the_owners_to_set,
+        throttle::five_counted_failures_fill_a_key_until_the_oldest_leaves_the_window,
+        throttle::places_given_back_free_up_and_held_ones_stop_holding_after_a_while,
+        throttle::fifty_checks_at_once_take_exactly_the_allowance,
     ]
 }

@@ -1,9 +1,9 @@
-//! Abuse limits. Rates are on the `governor` crate (GCRA): per-user messages, conversation
-//! creation, every client frame kind and every state-changing call, per-address sign-ups.
-//! Password checks have their own throttle ([`super::password_throttle`]), counted before
-//! the hash is computed (SECURITY 26-28).
+//! Abuse limits of one node. Rates are on the `governor` crate (GCRA): per-user messages,
+//! conversation creation, every client frame kind and every state-changing call. In a
+//! cluster they hold per node. The limits that must hold across nodes (failed password
+//! checks, sign-ups per address) are counted in the store (`chat::throttle`), before the
+//! work (SECURITY 26-28).
 
-use super::password_throttle::{Attempt, PasswordThrottle};
 use crate::error::CoreError;
 use crate::ids::ConversationId;
 use crate::ids::UserId;
@@ -127,7 +127,6 @@ pub struct Limits {
     pub config: LimitsConfig,
     messages: Keyed<UserId>,
     conversations: Keyed<UserId>,
-    sign_ups: Keyed<String>,
     typing: Keyed<(UserId, ConversationId)>,
     reads: Keyed<UserId>,
     syncs: Keyed<UserId>,
@@ -138,7 +137,6 @@ pub struct Limits {
     searches: Keyed<UserId>,
     uploads: Keyed<UserId>,
     exports: Keyed<UserId>,
-    passwords: PasswordThrottle,
 }
 
 fn keyed<K: Hash + Eq + Clone>(
@@ -161,11 +159,6 @@ impl Limits {
                 config.conversations_per_hour,
                 Duration::from_secs(3600),
                 "You have created too many conversations in the last hour.",
-            ),
-            sign_ups: Keyed::new(
-                config.sign_ups_per_hour,
-                Duration::from_secs(3600),
-                "Too many accounts were created from your network in the last hour.",
             ),
             typing: keyed(
                 rates::TYPING,
@@ -217,7 +210,6 @@ impl Limits {
                 config.rate_scale,
                 "You have started too many exports.",
             ),
-            passwords: PasswordThrottle::new(config.sign_in_failures, config.sign_in_window),
             config,
         }
     }
@@ -228,13 +220,6 @@ impl Limits {
 
     pub fn conversation(&self, user: UserId) -> Result<(), CoreError> {
         self.conversations.check(&user)
-    }
-
-    pub fn sign_up(&self, addr: Option<&str>) -> Result<(), CoreError> {
-        match addr {
-            Some(a) => self.sign_ups.check(&a.to_owned()),
-            None => Ok(()),
-        }
     }
 
     /// False when this typing notice comes too soon after the last one (drop it quietly).
@@ -276,17 +261,6 @@ impl Limits {
 
     pub fn upload(&self, user: UserId) -> Result<(), CoreError> {
         self.uploads.check(&user)
-    }
-
-    /// Takes one of the account's and the address's password checks before any hashing; the
-    /// returned attempt must be told whether the password was right (see
-    /// [`PasswordThrottle::attempt`]).
-    pub fn password_attempt(
-        &self,
-        account: &str,
-        addr: Option<&str>,
-    ) -> Result<Attempt<'_>, CoreError> {
-        self.passwords.attempt(account, addr)
     }
 }
 

@@ -9,7 +9,6 @@ pub mod hashing;
 pub mod hub;
 pub mod limits;
 pub mod metrics;
-pub mod password_throttle;
 pub mod store;
 
 pub use store::{postgres, sqlite};

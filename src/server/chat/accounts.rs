@@ -12,7 +12,7 @@ impl Chat {
     ) -> Result<NewLogin, CoreError> {
         let username = Username::parse(username)?;
         let password = Password::new_for(password, &username)?;
-        self.limits.sign_up(meta.client_addr.as_deref())?;
+        let place = self.sign_up_place(meta.client_addr.as_deref()).await?;
         let hash = auth::hash_password(password.expose().to_owned())
             .await
             .map_err(auth_failure)?;
@@ -31,6 +31,9 @@ impl Chat {
                 StoreError::Lookalike(existing) => CoreError::UsernameLookalike(existing),
                 e => CoreError::from(e),
             })?;
+        if let Some(place) = place {
+            place.count().await;
+        }
         self.audit(AuditRecord {
             action: AuditAction::SignUp,
             actor_id: Some(user.id),
@@ -120,7 +123,7 @@ impl Chat {
         password: &str,
         stored: Option<String>,
     ) -> Result<bool, CoreError> {
-        let attempt = self.limits.password_attempt(account, addr)?;
+        let place = self.password_place(account, addr).await?;
         let ok = match Password::for_login(password) {
             Ok(p) => auth::verify_password(p.expose().to_owned(), stored)
                 .await
@@ -128,9 +131,9 @@ impl Chat {
             Err(_) => false,
         };
         if ok {
-            drop(attempt);
+            drop(place);
         } else {
-            attempt.failed();
+            place.count().await;
         }
         Ok(ok)
     }

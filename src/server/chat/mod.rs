@@ -56,6 +56,7 @@ mod search;
 mod sessions;
 #[cfg(test)]
 mod tests;
+mod throttle;
 
 pub use admin::{grant_admin, DISABLED_NOTICE};
 pub use deletion::DELETED_NOTICE;

@@ -209,6 +209,9 @@ impl Chat {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "retention pass failed"),
             }
+            if let Err(e) = self.prune_places().await {
+                tracing::warn!(error = %e, "pruning throttle places failed");
+            }
             tokio::select! {
                 _ = &mut stop => return,
                 _ = tokio::time::sleep(every) => {}

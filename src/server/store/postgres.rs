@@ -14,7 +14,8 @@ use super::sql::{
     deletion::impl_account_deletion_store, direct::impl_direct_store, events::impl_event_store,
     invites::impl_invite_store, members::impl_member_store, profiles::impl_profile_store,
     reactions::impl_reactions, retention::impl_retention_store, search::impl_search_store,
-    sessions::impl_session_store, stats::impl_stats_store, users::impl_user_store,
+    sessions::impl_session_store, stats::impl_stats_store, throttle::impl_throttle_store,
+    users::impl_user_store,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -82,6 +83,7 @@ impl_admin_conversation_store!(PostgresStore);
 impl_admin_store!(PostgresStore, sqlx::Postgres);
 impl_stats_store!(PostgresStore, "SELECT pg_database_size(current_database())");
 impl_session_store!(PostgresStore);
+impl_throttle_store!(PostgresStore);
 impl_conversation_store!(PostgresStore, sqlx::Postgres);
 impl_member_store!(PostgresStore, sqlx::Postgres);
 impl_event_store!(PostgresStore, sqlx::Postgres);

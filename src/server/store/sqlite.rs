@@ -9,7 +9,8 @@ use super::sql::{
     deletion::impl_account_deletion_store, direct::impl_direct_store, events::impl_event_store,
     invites::impl_invite_store, members::impl_member_store, profiles::impl_profile_store,
     reactions::impl_reactions, retention::impl_retention_store, search::impl_search_store,
-    sessions::impl_session_store, stats::impl_stats_store, users::impl_user_store,
+    sessions::impl_session_store, stats::impl_stats_store, throttle::impl_throttle_store,
+    users::impl_user_store,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -139,6 +140,7 @@ impl_stats_store!(
     "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
 );
 impl_session_store!(SqliteStore);
+impl_throttle_store!(SqliteStore);
 impl_conversation_store!(SqliteStore, sqlx::Sqlite);
 impl_member_store!(SqliteStore, sqlx::Sqlite);
 impl_event_store!(SqliteStore, sqlx::Sqlite);

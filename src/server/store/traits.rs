@@ -272,6 +272,45 @@ pub trait AuditStore: Send + Sync {
         -> StoreResult<Vec<AuditEntry>>;
 }
 
+/// Places under the limits every node of a cluster shares: failed password checks per
+/// account and per address, sign-ups per address (SECURITY 4, 26, 27). A place is taken
+/// before the work and then counted or given back, so checks arriving at once, on one node
+/// or several, are counted exactly like checks in a row.
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// Takes one place under each of `keys` when each has fewer than `allowance` places in
+    /// use: counted after `counted_since` plus held (taken, not yet settled) after
+    /// `held_since`. Otherwise takes none and answers `Full`, with the oldest counted place
+    /// of a key that is full of counted ones (None when held places fill it).
+    async fn take_places(
+        &self,
+        keys: &[String],
+        allowance: i64,
+        counted_since: Timestamp,
+        held_since: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<Places>;
+    /// Counts the places `ids` (at `now`) or gives them back.
+    async fn settle_places(&self, ids: &[i64], counted: bool, now: Timestamp) -> StoreResult<()>;
+    /// Deletes counted places older than `counted_before` and held ones taken before
+    /// `held_before`, and the keys left without places; answers how many places went.
+    async fn prune_places(
+        &self,
+        counted_before: Timestamp,
+        held_before: Timestamp,
+    ) -> StoreResult<u64>;
+}
+
+/// What [`ThrottleStore::take_places`] answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Places {
+    /// One place per distinct key, to settle.
+    Taken(Vec<i64>),
+    Full {
+        oldest: Option<Timestamp>,
+    },
+}
+
 /// Everything the core needs from a database.
 pub trait Store:
     UserStore
@@ -291,6 +330,7 @@ pub trait Store:
     + AdminConversationStore
     + AccountDeletionStore
     + RetentionStore
+    + ThrottleStore
     + Send
     + Sync
     + 'static
@@ -315,6 +355,7 @@ impl<T> Store for T where
         + AdminConversationStore
         + AccountDeletionStore
         + RetentionStore
+        + ThrottleStore
         + Send
         + Sync
         + 'static

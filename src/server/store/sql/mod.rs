@@ -32,6 +32,7 @@ pub mod rollups;
 pub mod search;
 pub mod sessions;
 pub mod stats;
+pub mod throttle;
 pub mod users;
 
 /// The statements of the read paths that must stay fast at any size. The scale bench prints
@@ -82,7 +83,7 @@ pub mod prelude {
     pub use super::search::{query_builder, Dialect, Request};
     pub use super::{
         admin, attachments, conversations, deletion, direct, members, profiles, sessions,
-        statements, unique_as_conflict,
+        statements, throttle, unique_as_conflict,
     };
     pub use crate::files::AttachmentId;
     pub use crate::ids::{ConversationId, InviteId, Seq, SessionId, UserId};
