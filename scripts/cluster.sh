@@ -53,6 +53,7 @@ for n in 1 2 3; do
         --public-origin "http://127.0.0.1:$port" \
         --allowed-origins "http://localhost:$port" \
         --data-dir "$dir/node$n" \
+        --files-dir "$dir/files" \
         --database-url "$database" \
         --nats-url "$nats" \
         --connections-per-address 0 \
@@ -69,10 +70,8 @@ for n in 1 2 3; do
     fi
 done
 
+# No `maxconn`: HAProxy derives it from the open-file limit it is given.
 cat >"$dir/haproxy.cfg" <<EOF
-global
-    maxconn 20000
-
 defaults
     mode http
     option forwardfor

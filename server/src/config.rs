@@ -27,6 +27,11 @@ pub struct Config {
     #[arg(long, env = "PALAVER_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,
 
+    /// Directory of uploaded files (default <data-dir>/files). The nodes of a cluster share
+    /// one: a directory on a shared file system (NFS), or the same one on one machine.
+    #[arg(long, env = "PALAVER_FILES_DIR")]
+    pub files_dir: Option<PathBuf>,
+
     /// Database URL: sqlite://<path> (the default, sqlite://<data-dir>/palaver.db) or
     /// postgres://user@host/db for PostgreSQL. Migrations run on start.
     #[arg(long, env = "PALAVER_DATABASE_URL", global = true)]
@@ -132,7 +137,7 @@ pub struct Config {
     #[arg(long, env = "PALAVER_CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
     pub connections_per_address: usize,
 
-    /// Largest file one upload may be, in MB (10^6 bytes). Files live in <data-dir>/files.
+    /// Largest file one upload may be, in MB (10^6 bytes). Files live in --files-dir.
     #[arg(long, env = "PALAVER_MAX_UPLOAD_MB", default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub max_upload_mb: u64,
 
@@ -173,6 +178,7 @@ impl std::fmt::Debug for Config {
             .field("metrics_listen", &self.metrics_listen)
             .field("public_origin", &self.public_origin)
             .field("data_dir", &self.data_dir)
+            .field("files_dir", &self.files_dir)
             .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
             .field("durability", &self.durability)
             .field("nats_url", &self.nats_url)
@@ -270,6 +276,13 @@ impl Config {
             );
         }
         None
+    }
+
+    /// `--files-dir`, or `<data-dir>/files`.
+    pub fn files_dir(&self) -> PathBuf {
+        self.files_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("files"))
     }
 
     pub fn database_url(&self) -> String {

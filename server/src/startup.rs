@@ -114,8 +114,7 @@ impl Application {
             .map_err(StartupError::Config)?;
         let tokens = TokenKeys::new(&key, public_origin.clone(), config.token_ttl_secs)
             .map_err(StartupError::Config)?;
-        let files: Arc<dyn FileStore> =
-            Arc::new(LocalFiles::open(config.data_dir.join("files")).await?);
+        let files: Arc<dyn FileStore> = Arc::new(LocalFiles::open(config.files_dir()).await?);
         let shutdown = CancellationToken::new();
         let bus = match &config.nats_url {
             Some(url) => Some(

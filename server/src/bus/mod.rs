@@ -20,6 +20,7 @@
 //! JSON header line (`{"node":…,"kind":{"k":"sequenced",…}}`), a newline, then the frame's
 //! JSON exactly as the publishing node serialized it: never parsed or re-serialized here.
 
+mod news;
 mod presence;
 mod wire;
 
@@ -28,17 +29,14 @@ use bytes::Bytes;
 use futures::StreamExt;
 use palaver::server::{Hub, HubEvent, LocalHub, Topic};
 use palaver::UserId;
-use presence::{Change, PresenceBook, HEARTBEAT_EVERY};
+use presence::{Change, PresenceBook};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 pub use wire::check_prefix;
-use wire::{
-    decode, decode_presence, encode, encode_presence, presence_subject, subject, topic_of,
-    PresenceNews,
-};
+use wire::{decode, encode, subject, topic_of, PresenceNews};
 
 /// Events waiting for the NATS client, at most. The client takes them as fast as it can
 /// write; past this (NATS unreachable for long) further events reach only this node, and the
@@ -233,93 +231,6 @@ impl NatsHub {
 }
 
 impl NatsHub {
-    fn presence_subject(&self) -> String {
-        presence_subject(&self.prefix)
-    }
-
-    fn book(&self) -> std::sync::MutexGuard<'_, PresenceBook> {
-        self.book.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Queues presence news; the caller holds the book, so news leave in the book's order.
-    fn tell(&self, news: PresenceNews) {
-        let bytes = encode_presence(self.node, news);
-        if self
-            .outbox
-            .try_send((self.presence_subject(), bytes))
-            .is_err()
-        {
-            tracing::warn!(
-                "event bus outbox full; presence news dropped (the next heartbeat repairs it)"
-            );
-        }
-    }
-
-    /// Sends this node's whole list of users.
-    fn tell_list(&self) {
-        let book = self.book();
-        self.tell(PresenceNews::Online {
-            users: book.local_users(),
-        });
-    }
-
-    fn announce(&self, changes: impl IntoIterator<Item = Change>) {
-        for change in changes {
-            let _ = self.changes.send(change);
-        }
-    }
-
-    /// Another node's presence news.
-    fn on_presence(&self, bytes: &[u8]) {
-        let message = match decode_presence(bytes) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::warn!(error = %e, "unreadable presence news; the next heartbeat repairs it");
-                return;
-            }
-        };
-        if message.node == self.node {
-            return;
-        }
-        let now = Instant::now();
-        let (changes, stranger) = match message.news {
-            PresenceNews::Changed { user, online } => {
-                let (change, stranger) = self.book().changed(message.node, user, online, now);
-                (change.into_iter().collect(), stranger)
-            }
-            PresenceNews::Online { users } => self.book().listed(message.node, users, now),
-            PresenceNews::Gone => (self.book().forget(message.node), false),
-        };
-        self.announce(changes);
-        // A node this one did not know (it just started): it learns this node's users now,
-        // not at the next heartbeat.
-        if stranger {
-            self.tell_list();
-        }
-    }
-
-    /// Every [`HEARTBEAT_EVERY`]: this node's list out, silent nodes' users offline.
-    async fn heartbeat(self: Arc<Self>, shutdown: CancellationToken) {
-        let mut tick = tokio::time::interval(HEARTBEAT_EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tick.tick() => {}
-            }
-            self.tell_list();
-            let (changes, dead) = self.book().expire(Instant::now());
-            if !dead.is_empty() {
-                tracing::warn!(
-                    nodes = dead.len(),
-                    users = changes.len(),
-                    "nodes silent too long; their users are offline"
-                );
-            }
-            self.announce(changes);
-        }
-    }
-
     /// Waits, at most `limit`, until every event published so far has reached the NATS
     /// server: the end of a graceful shutdown, so that the other nodes hear this node's last
     /// events.

@@ -4,14 +4,22 @@
 
 use crate::common::process::free_addr;
 use crate::common::Client;
-use sqlx::Connection;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// The key every node signs and checks tokens with (`--jwt-key`, required with
 /// `--nats-url`).
 const JWT_KEY: &str = "cluster-suite-shared-signing-key-0123456789";
+
+/// The server binary: `PALAVER_BENCH_SERVER` (the cluster bench runs the release build), else
+/// the one cargo built with this suite.
+pub fn binary() -> PathBuf {
+    std::env::var_os("PALAVER_BENCH_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_palaver")))
+}
 
 /// A nats-server child on a fixed port, stopped and started again by the suite.
 pub struct Nats {
@@ -82,6 +90,8 @@ pub struct Node {
 
 pub struct Cluster {
     pub database_url: String,
+    /// The nodes' shared `--files-dir`.
+    files: tempfile::TempDir,
     pub nats: Nats,
     pub nodes: Vec<Node>,
 }
@@ -91,6 +101,7 @@ impl Cluster {
     pub async fn start(n: usize) -> Cluster {
         let mut cluster = Cluster {
             database_url: fresh_database().await,
+            files: tempfile::tempdir().expect("temp dir"),
             nats: Nats::start().await,
             nodes: Vec::new(),
         };
@@ -115,14 +126,17 @@ impl Cluster {
     /// Starts node `i` (again) with the cluster's flags and waits until it is ready.
     pub async fn resume(&mut self, i: usize) {
         let node = &self.nodes[i];
-        let child = Command::new(env!("CARGO_BIN_EXE_palaver"))
+        let child = Command::new(binary())
             .args(["--listen", &node.addr.to_string(), "--data-dir"])
             .arg(node.dir.path())
+            .arg("--files-dir")
+            .arg(self.files.path())
             .args(["--database-url", &self.database_url])
             .args(["--nats-url", &self.nats.url()])
             .args(["--jwt-key", JWT_KEY])
             .args(["--messages-per-minute", "1000000"])
             .args(["--sign-ups-per-hour", "100000"])
+            .args(["--conversations-per-hour", "100000"])
             .args(["--connections-per-address", "0"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -176,17 +190,7 @@ impl Cluster {
     /// A browser-like client whose requests go to node `i`, sharing `jar`'s cookies (a
     /// session is valid on every node).
     pub fn client_on(&self, i: usize, jar: &std::sync::Arc<reqwest::cookie::Jar>) -> Client {
-        let addr = self.addr(i);
-        Client {
-            http: reqwest::Client::builder()
-                .cookie_provider(jar.clone())
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("http client"),
-            base: format!("http://{addr}"),
-            addr,
-            jar: jar.clone(),
-        }
+        Client::sharing(self.addr(i), jar)
     }
 
     pub async fn database(&self) -> sqlx::AnyPool {
@@ -215,26 +219,11 @@ impl Drop for Cluster {
     }
 }
 
-/// A new PostgreSQL database for one cluster (named like the integration suites' own, so
-/// `scripts/pg-test-clean.sh` drops it on the next run).
+/// A new PostgreSQL database for one cluster.
 async fn fresh_database() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    let admin_url = std::env::var("PALAVER_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let name = format!(
-        "palaver_t_cluster_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    );
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    crate::common::store::create_database(&format!("palaver_t_cluster_{}_{n}", std::process::id()))
         .await
-        .expect("PostgreSQL answers at PALAVER_TEST_POSTGRES");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("database created");
-    let mut url = reqwest::Url::parse(&admin_url).expect("PALAVER_TEST_POSTGRES is a URL");
-    url.set_path(&name);
-    url.into()
 }

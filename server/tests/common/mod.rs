@@ -168,7 +168,13 @@ impl Reply {
 
 impl Client {
     pub fn new(addr: SocketAddr) -> Client {
-        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        Self::sharing(addr, &std::sync::Arc::new(reqwest::cookie::Jar::default()))
+    }
+
+    /// A client for `addr` whose cookies are `jar`'s, shared with other clients (a session is
+    /// valid on every node of a cluster).
+    pub fn sharing(addr: SocketAddr, jar: &std::sync::Arc<reqwest::cookie::Jar>) -> Client {
+        let jar = jar.clone();
         Client {
             http: reqwest::Client::builder()
                 .cookie_provider(jar.clone())

@@ -40,13 +40,19 @@ pub async fn database_url_for(data_dir: &Path) -> Option<String> {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     data_dir.hash(&mut hasher);
     let name = format!("{PREFIX}{}_{:x}", std::process::id(), hasher.finish());
+    Some(create_database(&name).await)
+}
+
+/// Creates PostgreSQL database `name` unless it exists; its URL. Name it with the prefix
+/// `palaver_t_` so that `scripts/pg-test-clean.sh` drops it on the next run.
+pub async fn create_database(name: &str) -> String {
     let admin_url = admin_url();
     let mut admin = sqlx::PgConnection::connect(&admin_url)
         .await
         .expect("PostgreSQL answers at PALAVER_TEST_POSTGRES");
     let exists: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(&name)
+            .bind(name)
             .fetch_one(&mut admin)
             .await
             .expect("pg_database readable");
@@ -57,8 +63,8 @@ pub async fn database_url_for(data_dir: &Path) -> Option<String> {
             .expect("database created");
     }
     let mut url = reqwest::Url::parse(&admin_url).expect("PALAVER_TEST_POSTGRES is a URL");
-    url.set_path(&name);
-    Some(url.into())
+    url.set_path(name);
+    url.into()
 }
 
 /// A connection to the app's database for a test to look at or tamper with what the server
