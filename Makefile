@@ -30,7 +30,7 @@ help:
 	@echo 'make reliability kill -9, slow-consumer and dropped-socket runs; print their figures'
 	@echo 'make security    the security suites (forgeries, cross-site, roles, XSS, fuzzing, timing, floods, bans); print their figures'
 	@echo 'make postgres    unit, security and kill -9 suites again on PostgreSQL (127.0.0.1:5432)'
-	@echo 'make bench       history at a million messages (benches/scale.rs), appends, and the load bench vs a raw broadcast server'
+	@echo 'make bench       history at a million messages (benches/scale.rs), appends, retention, the cluster bench, and the load bench vs a raw broadcast server'
 	@echo 'make lighthouse  build + Lighthouse (mobile) on a conversation page; print scores and /pkg sizes'
 	@echo 'make fmt         cargo fmt --all'
 	@echo 'make clean-data  delete ./data and the data directories of Playwright runs'
@@ -119,7 +119,7 @@ LOAD_SCALE ?= full
 LOAD_BENCH_full := CARGO_TARGET_DIR=target/load-bench cargo bench $(SSR_PACKAGES) --bench load
 LOAD_BENCH_small := cargo bench $(SSR_PACKAGES) --bench load --profile dev
 bench: setup site
-	$(ENV) PALAVER_BENCH_SCALE=$(LOAD_SCALE) cargo bench $(SSR_PACKAGES) --bench scale --bench appends --bench retention --profile dev
+	$(ENV) PALAVER_BENCH_SCALE=$(LOAD_SCALE) PALAVER_BENCH_SERVER=target/release/palaver cargo bench $(SSR_PACKAGES) --bench scale --bench appends --bench retention --bench cluster --profile dev
 	$(ENV) PALAVER_BENCH_SCALE=$(LOAD_SCALE) $(LOAD_BENCH_$(LOAD_SCALE))
 
 # Not part of `make test`: the figures depend on the machine, so they are printed, not asserted.
