@@ -119,7 +119,7 @@ LOAD_SCALE ?= full
 LOAD_BENCH_full := CARGO_TARGET_DIR=target/load-bench cargo bench $(SSR_PACKAGES) --bench load
 LOAD_BENCH_small := cargo bench $(SSR_PACKAGES) --bench load --profile dev
 bench: setup site
-	$(ENV) PALAVER_BENCH_SCALE=$(LOAD_SCALE) PALAVER_BENCH_SERVER=target/release/palaver cargo bench $(SSR_PACKAGES) --bench scale --bench appends --bench retention --bench cluster --profile dev
+	$(ENV) PALAVER_BENCH_SCALE=$(LOAD_SCALE) PALAVER_CLUSTER_SERVER=target/release/palaver cargo bench $(SSR_PACKAGES) --bench scale --bench appends --bench retention --bench cluster --profile dev
 	$(ENV) PALAVER_BENCH_SCALE=$(LOAD_SCALE) $(LOAD_BENCH_$(LOAD_SCALE))
 
 # Not part of `make test`: the figures depend on the machine, so they are printed, not asserted.

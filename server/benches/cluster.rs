@@ -10,7 +10,7 @@
 //! 3. The same spread over 1,000 conversations.
 //!
 //! `make bench` runs it full size, `make test` small (`PALAVER_BENCH_SCALE=small`).
-//! `PALAVER_BENCH_SERVER` names the binary (`make` passes the release build,
+//! `PALAVER_CLUSTER_SERVER` names the binary (`make` passes the release build,
 //! target/release/palaver; default: the one cargo built with the bench).
 
 #[path = "../tests/common/mod.rs"]

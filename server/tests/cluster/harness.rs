@@ -13,12 +13,13 @@ use std::time::Duration;
 /// `--nats-url`).
 const JWT_KEY: &str = "cluster-suite-shared-signing-key-0123456789";
 
-/// The server binary: `PALAVER_BENCH_SERVER` (the cluster bench runs the release build), else
-/// the one cargo built with this suite.
+/// The server binary: `PALAVER_CLUSTER_SERVER` (the cluster bench runs the release build; a
+/// relative path is from the workspace root), else the one cargo built with this suite.
 pub fn binary() -> PathBuf {
-    std::env::var_os("PALAVER_BENCH_SERVER")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_palaver")))
+    match std::env::var_os("PALAVER_CLUSTER_SERVER") {
+        Some(p) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(p),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_palaver")),
+    }
 }
 
 /// A nats-server child on a fixed port, stopped and started again by the suite.
