@@ -8,7 +8,7 @@
 //! - a sequenced event more than one past a socket's last seq makes the socket read the gap
 //!   from the database; one at or below it is dropped (the gateway's `forward`);
 //! - after a disconnect, a reconnect or a slow-consumer report, once the subscription is back
-//!   (a flush, a round trip to the server, proves it) every local channel gets
+//!   (a message to the node's own inbox and back proves it) every local channel gets
 //!   [`HubEvent::Resync`]: conversation subscribers read what they missed from the database
 //!   and personal channels make their clients reconnect.
 //!
@@ -16,9 +16,9 @@
 //! works out everyone's presence for its own sockets (see `presence`).
 //!
 //! Subjects are `<prefix>.c.<conversation id>`, `<prefix>.u.<user id>` and
-//! `<prefix>.presence`. A message is one
-//! JSON header line (`{"node":…,"kind":{"k":"sequenced",…}}`), a newline, then the frame's
-//! JSON exactly as the publishing node serialized it: never parsed or re-serialized here.
+//! `<prefix>.presence`. An event is one JSON header line (`{"node":…,"kind":{"k":…}}`), a
+//! newline, then the frame's JSON exactly as the publishing node serialized it: never parsed
+//! or re-serialized here.
 
 mod news;
 mod presence;
@@ -39,8 +39,9 @@ pub use wire::check_prefix;
 use wire::{decode, encode, subject, topic_of, PresenceNews};
 
 /// Events waiting for the NATS client, at most. The client takes them as fast as it can
-/// write; past this (NATS unreachable for long) further events reach only this node, and the
-/// other nodes resync when they next hear from it.
+/// write (and holds what it cannot send while it reconnects); past this, further events reach
+/// only this node's sockets, and the other nodes' fill the gap from the database when the
+/// conversation's next event reaches them.
 const OUTBOX: usize = 65_536;
 /// The longest wait between two reconnect attempts, in ms: a node is back within about this
 /// long after NATS is.
@@ -51,6 +52,8 @@ pub struct NatsHub {
     /// This process's random id: a node skips what it published itself.
     node: u64,
     prefix: String,
+    /// `<prefix>.presence`, made once (every received event is compared with it).
+    presence_subject: String,
     outbox: mpsc::Sender<(String, Bytes)>,
     connected: Arc<AtomicBool>,
     client: Client,
@@ -128,6 +131,7 @@ impl NatsHub {
             local: LocalHub::new(),
             node,
             prefix: prefix.to_owned(),
+            presence_subject: wire::presence_subject(prefix),
             outbox,
             connected: Arc::new(AtomicBool::new(true)),
             client: client.clone(),
@@ -157,7 +161,7 @@ impl NatsHub {
                 tracing::error!("the event bus subscription ended");
                 return;
             };
-            if message.subject.as_str() == self.presence_subject() {
+            if message.subject.as_str() == self.presence_subject {
                 self.on_presence(&message.payload);
                 continue;
             }

@@ -2,17 +2,13 @@
 //! makes of theirs (the rules are `presence`'s).
 
 use super::presence::HEARTBEAT_EVERY;
-use super::wire::{decode_presence, encode_presence, presence_subject, PresenceNews};
+use super::wire::{decode_presence, encode_presence, PresenceNews};
 use super::{Change, NatsHub, PresenceBook};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 impl NatsHub {
-    pub(super) fn presence_subject(&self) -> String {
-        presence_subject(&self.prefix)
-    }
-
     pub(super) fn book(&self) -> std::sync::MutexGuard<'_, PresenceBook> {
         self.book.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -22,7 +18,7 @@ impl NatsHub {
         let bytes = encode_presence(self.node, news);
         if self
             .outbox
-            .try_send((self.presence_subject(), bytes))
+            .try_send((self.presence_subject.clone(), bytes))
             .is_err()
         {
             tracing::warn!(
