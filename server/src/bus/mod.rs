@@ -207,10 +207,14 @@ impl NatsHub {
                 }
                 Event::Connected => {
                     // The client has sent its subscription again; a round trip proves the
-                    // server has it, so nothing published from here on is missed.
-                    if let Err(e) = round_trip(&client).await {
-                        tracing::warn!(error = %e, "event bus round trip after reconnect failed");
-                        continue;
+                    // server has it, so nothing published from here on is missed. Until one
+                    // succeeds the node stays unready: no later event would make it ready.
+                    while let Err(e) = round_trip(&client).await {
+                        tracing::warn!(error = %e, "event bus round trip after reconnect failed; retrying");
+                        tokio::select! {
+                            _ = shutdown.cancelled() => return,
+                            _ = tokio::time::sleep(Duration::from_millis(RECONNECT_MAX_MS)) => {}
+                        }
                     }
                     let told = self.local.resync_all();
                     self.connected.store(true, Ordering::SeqCst);
