@@ -56,6 +56,18 @@ async fn members(cluster: &Cluster) -> (Vec<(Jar, String)>, Vec<i64>) {
     (users, conversations)
 }
 
+/// Someone new, signed up through node `i`, who joined with invite `code`.
+async fn joined(cluster: &Cluster, i: usize, prefix: &str, code: &str) -> (Jar, common::Client) {
+    let jar: Jar = Default::default();
+    let client = cluster.client_on(i, &jar);
+    client.sign_up(&unique(prefix)).await;
+    client
+        .call("accept_invite", &[("code", code)])
+        .await
+        .ok::<Value>();
+    (jar, client)
+}
+
 /// Waits until every receiver holds its conversation's newest stored seq; the time it took.
 async fn catch_up(
     cluster: &Cluster,
@@ -304,13 +316,7 @@ async fn sign_out_elsewhere_and_removal_reach_sockets_on_every_node() {
     assert_eq!(fetched.status, 200, "{fetched:?}");
     assert_eq!(fetched.body, Value::String("shared notes".into()));
     let code = owner.invite(conversation).await;
-    let jar: Jar = Arc::new(reqwest::cookie::Jar::default());
-    let member = cluster.client_on(2, &jar);
-    member.sign_up(&unique("member")).await;
-    member
-        .call("accept_invite", &[("code", &code)])
-        .await
-        .ok::<Value>();
+    let (_, member) = joined(&cluster, 2, "member", &code).await;
     let member_id = member.user_id().await;
     let mut socket = member.socket().await;
     owner
@@ -334,17 +340,12 @@ async fn sign_out_elsewhere_and_removal_reach_sockets_on_every_node() {
 #[tokio::test]
 async fn presence_spans_nodes_and_leaves_with_a_dead_node() {
     let mut cluster = Cluster::start(NODES).await;
-    let (watcher_jar, roamer_jar): (Jar, Jar) = Default::default();
+    let watcher_jar: Jar = Default::default();
     let watcher = cluster.client_on(0, &watcher_jar);
     watcher.sign_up(&unique("watcher")).await;
     let conversation = watcher.create_conversation("Presence").await;
     let code = watcher.invite(conversation).await;
-    let roamer = cluster.client_on(1, &roamer_jar);
-    roamer.sign_up(&unique("roamer")).await;
-    roamer
-        .call("accept_invite", &[("code", &code)])
-        .await
-        .ok::<Value>();
+    let (roamer_jar, roamer) = joined(&cluster, 1, "roamer", &code).await;
     let roamer_id = roamer.user_id().await;
     let mut watching = watcher.socket().await;
 
