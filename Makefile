@@ -16,7 +16,7 @@ ENV := . scripts/env.sh &&
 SSR_PACKAGES := -p palaver -p palaver-app -p palaver-server --features palaver/server,palaver-app/ssr
 ARGS ?=
 
-.PHONY: help setup build run cluster test e2e fmt lint unit reliability security postgres bench lighthouse clean-data site playwright playwright-postgres playwright-cluster
+.PHONY: help setup build run cluster test e2e fmt lint unit reliability security postgres bench profile lighthouse clean-data site playwright playwright-postgres playwright-cluster
 
 help:
 	@echo 'make setup       install the toolchain pieces that are missing (scripts/setup.sh)'
@@ -33,6 +33,7 @@ help:
 	@echo 'make bench       history at a million messages (benches/scale.rs), appends, retention, the cluster bench, and the load bench vs a raw broadcast server'
 	@echo 'make lighthouse  build + Lighthouse (mobile) on a conversation page; print scores and /pkg sizes'
 	@echo 'make fmt         cargo fmt --all'
+	@echo 'make profile     flame graphs of the fan-out, Palaver beside the raw baseline (perf + inferno)'
 	@echo 'make clean-data  delete ./data and the data directories of Playwright runs'
 
 setup:
@@ -121,6 +122,11 @@ LOAD_BENCH_small := cargo bench $(SSR_PACKAGES) --bench load --profile dev
 bench: setup site
 	$(ENV) PALAVER_BENCH_SCALE=$(LOAD_SCALE) PALAVER_CLUSTER_SERVER=target/release/palaver cargo bench $(SSR_PACKAGES) --bench scale --bench appends --bench retention --bench cluster --profile dev
 	$(ENV) PALAVER_BENCH_SCALE=$(LOAD_SCALE) $(LOAD_BENCH_$(LOAD_SCALE))
+
+# Flame graphs of the fan-out (scripts/profile.sh): the baseline and Palaver on SQLite, each
+# sampled with perf for 10 s at PALAVER_PROFILE_RATE msg/s into 1,000 sockets (default 500).
+profile: setup site
+	scripts/profile.sh
 
 # Not part of `make test`: the figures depend on the machine, so they are printed, not asserted.
 lighthouse: build

@@ -17,7 +17,9 @@
 //! `sqlite,sqlite-full,postgres` at full size, `sqlite,postgres` small; `sqlite-full` is SQLite
 //! with `--durability full`), `PALAVER_TEST_POSTGRES` (admin URL, default
 //! postgres://postgres@127.0.0.1:5432/postgres; a fresh database is created and dropped),
-//! `PALAVER_BENCH_SCENARIOS` (a comma-separated subset of `memory,fanout,sends`; default all).
+//! `PALAVER_BENCH_SCENARIOS` (a comma-separated subset of `memory,fanout,sends`; default all),
+//! `PALAVER_BENCH_PROFILE` (a rate in msg/s: the fan-out room is sampled with `perf` at that
+//! rate, see `load/profile.rs` and `make profile`).
 //!
 //! The same binary is the baseline server when started as `load --baseline PORT`.
 
@@ -29,6 +31,8 @@ mod client;
 mod fanout;
 #[path = "load/procs.rs"]
 mod procs;
+#[path = "load/profile.rs"]
+mod profile;
 #[path = "load/report.rs"]
 mod report;
 #[path = "load/scenarios.rs"]

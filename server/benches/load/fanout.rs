@@ -7,6 +7,7 @@
 
 use crate::client::{self, micros_since_epoch, ms, Deliveries, Ws};
 use crate::procs::{self, Server};
+use crate::profile;
 use crate::report::Figures;
 use crate::setup::Auth;
 use crate::Scale;
@@ -282,6 +283,23 @@ pub async fn fixed_and_ramp(server: &Server, auth: &mut Auth, scale: &Scale, f: 
         println!("first error: {}", seen.first_error.as_deref().unwrap_or(""));
     }
     server.wait_idle().await;
+
+    if let Some(rate) = profile::rate() {
+        match profile::start(server) {
+            Ok(recording) => {
+                let step = room
+                    .step(server, rate, profile::SECONDS, Duration::from_secs(2))
+                    .await;
+                step.print("profiled", room.fanout);
+                recording.finish();
+            }
+            Err(e) => println!("no profile: {e}"),
+        }
+        // A profile run is for the profile: the ramp's figures would come from a server
+        // that perf has just slowed.
+        room.close();
+        return;
+    }
 
     // Up the ramp until a rate fails (`scale.tries` times in a row), then bisect
     // (geometrically) between the last rate that held and the one that failed.

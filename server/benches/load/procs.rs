@@ -27,6 +27,16 @@ impl Kind {
             Kind::Postgres => "Palaver on PostgreSQL",
         }
     }
+
+    /// The server's name in file names (profiles).
+    pub fn file_stem(self) -> &'static str {
+        match self {
+            Kind::Baseline => "baseline",
+            Kind::Sqlite => "palaver-sqlite",
+            Kind::SqliteFull => "palaver-sqlite-full",
+            Kind::Postgres => "palaver-postgres",
+        }
+    }
 }
 
 pub struct Server {
@@ -192,6 +202,11 @@ impl Server {
             .lines()
             .filter(|l| l.contains(needle))
             .count()
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> i32 {
+        self.pid
     }
 
     /// User + system CPU time of the server so far (all its threads).
