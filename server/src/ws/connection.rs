@@ -27,19 +27,22 @@
 //! catch-all arm, so a new kind of error or event does not compile until someone decides
 //! what a socket does with it.
 
+use super::duties::{instant_of, Duties};
 use super::handshake::Identity;
 use super::writes::{feed, flow, flush, send_frame, write, Flow, Socket};
 use super::Gateway;
 use axum::extract::ws::{Message, Utf8Bytes};
 use futures::future::BoxFuture;
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use palaver::model::UserView;
 use palaver::protocol::{close, ErrorCode, ServerFrame};
 use palaver::server::{metrics, HubEvent, Topic};
 use palaver::{ConversationId, CoreError, Seq, SessionId, Timestamp};
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
+use std::task::Poll;
 use std::time::Duration;
-use tokio::time::{interval_at, Instant, MissedTickBehavior};
+use tokio::time::Instant;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamMap;
@@ -63,7 +66,7 @@ pub(super) struct Connection {
     pub expires_at: Timestamp,
     /// The newest seq this socket has sent per conversation: duplicates are skipped and a
     /// lagging subscription is resynced from here.
-    pub sent: HashMap<ConversationId, Seq>,
+    pub sent: FxHashMap<ConversationId, Seq>,
     /// When this socket last answered a `ping` (see [`PONG_EVERY`]).
     pub last_pong: Option<Instant>,
     /// While a batch is being written (see [`BATCH_MAX`]): forwarded frames are queued
@@ -108,7 +111,7 @@ impl Connection {
             user,
             session_id,
             expires_at,
-            sent: HashMap::new(),
+            sent: FxHashMap::default(),
             last_pong: None,
             batching: None,
             delivered: 0,
@@ -142,34 +145,31 @@ impl Connection {
         &mut self,
         personal: &mut BroadcastStream<HubEvent>,
     ) -> Option<(u16, &'static str)> {
-        // The first ping and session check come one period after the socket opened, not
-        // at once (an interval's first tick is immediate): the handshake has just checked
-        // the session.
-        let mut ping = interval_at(
-            Instant::now() + self.gateway.ping_every(),
+        // The first ping and session check come one period after the socket opened, not at
+        // once: the handshake has just checked the session.
+        let mut armed_for = self.expires_at;
+        let mut duties = Duties::new(
+            Instant::now(),
             self.gateway.ping_every(),
+            SESSION_CHECK_EVERY,
+            instant_of(armed_for),
         );
-        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let mut session_check =
-            interval_at(Instant::now() + SESSION_CHECK_EVERY, SESSION_CHECK_EVERY);
-        session_check.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let duty = tokio::time::sleep_until(duties.next());
+        tokio::pin!(duty);
         let mut last_heard = Instant::now();
         // The loop's waits live as long as the socket: one registered each, instead of one
         // made and dropped on every wake (a fan-out wakes every socket for every event).
         let shutdown = self.gateway.shutdown.clone().cancelled_owned();
         tokio::pin!(shutdown);
-        // The token's expiry, re-armed only when a renewal moves it.
-        let mut armed_for = self.expires_at;
-        let expiry = tokio::time::sleep(until(armed_for));
-        tokio::pin!(expiry);
         loop {
+            // A renewal moved the token's expiry.
             if self.expires_at != armed_for {
                 armed_for = self.expires_at;
-                expiry.as_mut().reset(Instant::now() + until(armed_for));
+                duties.renewed(instant_of(armed_for));
+                duty.as_mut().reset(duties.next());
             }
             let flow = tokio::select! {
                 _ = &mut shutdown => Flow::Close(close::GOING_AWAY, "server shutting down"),
-                _ = &mut expiry => Flow::Close(close::TOKEN_EXPIRED, "token expired"),
                 acked = oldest(&mut self.acks), if !self.acks.is_empty() => Box::pin(self.on_acked(acked)).await,
                 incoming = self.socket.next(), if self.acks.len() < SENDS_IN_FLIGHT => {
                     last_heard = Instant::now();
@@ -192,19 +192,24 @@ impl Connection {
                 }
                 Some((id, event)) = self.subscriptions.next() => Box::pin(self.on_conversations(id, event)).await,
                 event = personal.next() => Box::pin(self.on_personal(event)).await,
-                _ = ping.tick() => {
-                    if last_heard.elapsed() > self.gateway.idle_limit {
+                _ = &mut duty => {
+                    let due = duties.due(Instant::now());
+                    duty.as_mut().reset(duties.next());
+                    if due.expired {
+                        Flow::Close(close::TOKEN_EXPIRED, "token expired")
+                    } else if due.ping && last_heard.elapsed() > self.gateway.idle_limit {
                         Flow::Close(close::POLICY, "idle timeout")
-                    } else if !Box::pin(write(&mut self.socket, Message::Ping(Default::default()))).await {
+                    } else if due.ping && !Box::pin(write(&mut self.socket, Message::Ping(Default::default()))).await {
                         return None;
+                    } else if due.session_check {
+                        match Box::pin(self.gateway.chat.session_active(&self.session_id)).await {
+                            Ok(false) => Flow::Close(close::SESSION_ENDED, "session ended"),
+                            _ => Flow::Continue,
+                        }
                     } else {
                         Flow::Continue
                     }
                 }
-                _ = session_check.tick() => match Box::pin(self.gateway.chat.session_active(&self.session_id)).await {
-                    Ok(false) => Flow::Close(close::SESSION_ENDED, "session ended"),
-                    _ => Flow::Continue,
-                },
             };
             if let Flow::Close(code, reason) = flow {
                 return Some((code, reason));
@@ -225,9 +230,11 @@ impl Connection {
             if !matches!(outcome, Flow::Continue) {
                 break;
             }
-            // Only what is ready now: the batch never waits for more.
-            match self.subscriptions.next().now_or_never() {
-                Some(Some((id, event))) => outcome = self.on_conversation(id, event).await,
+            // Only what is ready now: the batch never waits for more. Polled with this
+            // task's own waker, so a channel found empty is left waiting with the waker the
+            // loop's next poll brings anyway (a no-op waker would be swapped in and out).
+            match futures::poll!(self.subscriptions.next()) {
+                Poll::Ready(Some((id, event))) => outcome = self.on_conversation(id, event).await,
                 _ => break,
             }
         }
@@ -329,11 +336,6 @@ pub(super) async fn oldest(acks: &mut VecDeque<BoxFuture<'static, Acked>>) -> Ac
     .await;
     acks.pop_front();
     acked
-}
-
-/// Time from now until the Unix second `at` (zero if it has passed).
-fn until(at: Timestamp) -> Duration {
-    Duration::from_millis(at.ms_since(Timestamp::now()).max(0) as u64)
 }
 
 /// Why messages are read back from the database.

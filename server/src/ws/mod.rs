@@ -13,6 +13,7 @@
 //! by the host): it never names the host's types, so the dependency runs one way.
 
 mod connection;
+mod duties;
 mod frames;
 mod handshake;
 mod socket;
