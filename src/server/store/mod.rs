@@ -240,6 +240,7 @@ pub struct Found {
 
 mod checkpoint;
 mod features;
+pub mod kept;
 mod lifecycle;
 pub mod postgres;
 pub mod rows;
