@@ -106,7 +106,7 @@ pub async fn ws_handler(
     // Counted from the handshake on, not from `auth`: sockets opened all at once count
     // like sockets opened one by one. The slot is freed when the connection ends (or the
     // upgrade fails and the closure holding it is dropped).
-    let slot = match gateway.chat.reserve_socket(user) {
+    let slot = match gateway.chat.reserve_socket(user.id) {
         Ok(slot) => slot,
         Err(e) => return (StatusCode::TOO_MANY_REQUESTS, e.to_string()).into_response(),
     };

@@ -2,13 +2,12 @@
 //! [`connection`](super::connection)), its close.
 
 use super::connection::Connection;
-use super::handshake;
+use super::handshake::{self, Caller};
 use super::writes::{close_with, send_frame, ABNORMAL};
 use super::Gateway;
 use axum::extract::ws::WebSocket;
 use palaver::protocol::ServerFrame;
 use palaver::server::{HubEvent, Topic};
-use palaver::UserId;
 use tokio_stream::wrappers::BroadcastStream;
 
 /// Serves one upgraded socket, from its `auth` frame to its close; `slot` (the socket's
@@ -23,10 +22,10 @@ use tokio_stream::wrappers::BroadcastStream;
 pub(super) fn serve<S: Send + 'static>(
     gateway: Gateway,
     socket: WebSocket,
-    handshake_user: UserId,
+    caller: Caller,
     slot: S,
 ) -> impl std::future::Future<Output = ()> + Send {
-    let opening = Box::pin(open(gateway, socket, handshake_user));
+    let opening = Box::pin(open(gateway, socket, caller));
     async move {
         if let Some((mut conn, mut personal)) = opening.await {
             conn.live(&mut personal).await;
@@ -40,9 +39,9 @@ pub(super) fn serve<S: Send + 'static>(
 async fn open(
     gateway: Gateway,
     mut socket: WebSocket,
-    handshake_user: UserId,
+    caller: Caller,
 ) -> Option<(Connection, BroadcastStream<HubEvent>)> {
-    let identity = handshake::identify(&gateway, &mut socket, handshake_user).await?;
+    let identity = handshake::identify(&gateway, &mut socket, caller).await?;
     let mut conn = Connection::new(gateway, socket, identity);
     // Subscribe before saying ready: anything published from now on reaches this socket,
     // and anything before it the client fetches with `sync`.
