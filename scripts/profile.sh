@@ -28,12 +28,12 @@ fi
 
 # `scripts/profile.sh --report` redoes the reports from the last run's perf.data.
 if [[ "${1:-}" != --report ]]; then
-mkdir -p "$OUT"
-rm -f "$OUT"/*.perf.data
-echo "== profiling the fan-out at $RATE msg/s into $OUT =="
-PALAVER_BENCH_PROFILE="$RATE" PALAVER_BENCH_PROFILE_DIR="$OUT" PALAVER_BENCH_STORES=sqlite \
-    PALAVER_BENCH_SCENARIOS=fanout CARGO_TARGET_DIR=target/load-bench \
-    cargo bench "${SSR_PACKAGES[@]}" --bench load
+    mkdir -p "$OUT"
+    rm -f "$OUT"/*.perf.data
+    echo "== profiling the fan-out at $RATE msg/s into $OUT =="
+    PALAVER_BENCH_PROFILE="$RATE" PALAVER_BENCH_PROFILE_DIR="$OUT" PALAVER_BENCH_STORES=sqlite \
+        PALAVER_BENCH_SCENARIOS=fanout CARGO_TARGET_DIR=target/load-bench \
+        cargo bench "${SSR_PACKAGES[@]}" --bench load
 fi
 
 for data in "$OUT"/*.perf.data; do
