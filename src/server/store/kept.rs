@@ -4,7 +4,11 @@
 //! connection whose page cache the batches since its last turn had made stale: SQLite read
 //! the conversation's pages, the indexes and the search index back from the WAL for every
 //! commit (`make profile`: `walFindFrame` and `pread` beside every append). Kept, the
-//! writer's connection stays warm; on PostgreSQL a lane also skips the pool's hand-out.
+//! writer's connection stays warm.
+//!
+//! Only SQLite keeps them. A kept connection skips the pool's check before hand-out, and on
+//! PostgreSQL that check (a ping) is what lets a lane ride out a restart of the database
+//! server without failing a batch on a dead connection; a file has no server to lose.
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Database, Pool};
@@ -13,14 +17,20 @@ use std::sync::Mutex;
 pub struct KeptConnections<DB: Database> {
     pool: Pool<DB>,
     kept: Mutex<Vec<PoolConnection<DB>>>,
-    /// Half the pool at most, so a small pool (`--db-pool-size 2`) still serves everything
-    /// else.
+    /// Half the pool at most, so a small pool still serves everything else; 0 when
+    /// connections are not kept.
     max: usize,
 }
 
 impl<DB: Database> KeptConnections<DB> {
-    pub fn new(pool: Pool<DB>) -> Self {
-        let max = (pool.options().get_max_connections() / 2) as usize;
+    /// Connections of `pool`, kept between batches if `keep`, else taken from the pool and
+    /// given back to it each time.
+    pub fn new(pool: Pool<DB>, keep: bool) -> Self {
+        let max = if keep {
+            (pool.options().get_max_connections() / 2) as usize
+        } else {
+            0
+        };
         Self {
             pool,
             kept: Mutex::new(Vec::new()),
@@ -77,7 +87,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_writer_gets_its_own_connection_back_and_a_failed_one_is_replaced() {
-        let kept = KeptConnections::new(pool(4).await);
+        let kept = KeptConnections::new(pool(4).await, true);
         let mut conn = kept.take().await.unwrap();
         sqlx::query("CREATE TEMP TABLE mark (x)")
             .execute(&mut *conn)
@@ -99,7 +109,7 @@ mod tests {
 
     #[tokio::test]
     async fn at_most_half_the_pool_is_kept() {
-        let kept = KeptConnections::new(pool(2).await);
+        let kept = KeptConnections::new(pool(2).await, true);
         let (a, b) = (kept.take().await.unwrap(), kept.take().await.unwrap());
         kept.give_back(a, false);
         kept.give_back(b, false);
@@ -110,5 +120,13 @@ mod tests {
             matches!(other.await, Ok(Ok(_))),
             "the pool has a connection left"
         );
+    }
+
+    #[tokio::test]
+    async fn without_keeping_every_batch_goes_through_the_pool() {
+        let kept = KeptConnections::new(pool(4).await, false);
+        let conn = kept.take().await.unwrap();
+        kept.give_back(conn, false);
+        assert!(kept.kept.lock().unwrap().is_empty());
     }
 }

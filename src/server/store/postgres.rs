@@ -49,7 +49,11 @@ impl PostgresStore {
             .await?;
         MIGRATOR.run(&pool).await?;
         super::backfill_skeletons(&pool).await?;
-        let writer = Self::start_writer(&pool, LANES.min(pool_size.max(1)) as usize, None);
+        // The lanes take a connection from the pool for each batch: the pool checks it
+        // before handing it out, which rides out a restart of the database server (see
+        // `kept`).
+        let lanes = LANES.min(pool_size.max(1)) as usize;
+        let writer = Self::start_writer(&pool, lanes, None, false);
         Ok(Self { pool, writer })
     }
 

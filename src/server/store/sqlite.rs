@@ -52,7 +52,8 @@ impl SqliteStore {
         MIGRATOR.run(&pool).await?;
         super::backfill_skeletons(&pool).await?;
         let gate = writer::WriteGate::default();
-        let writer = Self::start_writer(&pool, 1, Some(gate.clone()));
+        // The writer keeps its connection, and so its page cache (see `kept`).
+        let writer = Self::start_writer(&pool, 1, Some(gate.clone()), true);
         let checkpointer =
             super::checkpoint::Checkpointer::start(pool.clone(), writer.written()).into();
         Ok(Self {

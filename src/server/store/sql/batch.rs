@@ -15,14 +15,17 @@ macro_rules! impl_batch_append {
             /// batches with [`Self::append_batch`], each batch holding `gate` when there is
             /// one (see `SqliteStore::write_gate`).
             ///
-            /// The writer keeps its connections between batches (see `kept`).
+            /// With `keep_connections` the lanes keep their connections between batches
+            /// (SQLite: see `kept`); without, each batch takes one from the pool.
             fn start_writer(
                 pool: &sqlx::Pool<$db>,
                 lanes: usize,
                 gate: Option<writer::WriteGate>,
+                keep_connections: bool,
             ) -> writer::Writer {
                 let kept = std::sync::Arc::new(crate::server::store::kept::KeptConnections::new(
                     pool.clone(),
+                    keep_connections,
                 ));
                 writer::Writer::start(
                     lanes,
