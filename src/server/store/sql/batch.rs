@@ -38,12 +38,7 @@ macro_rules! impl_batch_append {
                             };
                             let mut conn = match kept.take().await {
                                 Ok(conn) => conn,
-                                Err(e) => {
-                                    return events
-                                        .iter()
-                                        .map(|_| Err(StoreError::Batch(e.to_string())))
-                                        .collect();
-                                }
+                                Err(e) => return none_written(events.len(), &e),
                             };
                             let results = Self::append_batch(&mut conn, events).await;
                             let failed = results.iter().any(|r| {
@@ -74,22 +69,14 @@ macro_rules! impl_batch_append {
                 }
                 let mut tx = match sqlx::Connection::begin(conn).await {
                     Ok(tx) => tx,
-                    Err(e) => {
-                        return events
-                            .iter()
-                            .map(|_| Err(StoreError::Batch(e.to_string())))
-                            .collect()
-                    }
+                    Err(e) => return none_written(events.len(), &e),
                 };
                 let mut results = if events.iter().all(writer::OwnedEvent::is_plain_message) {
                     match Self::append_messages(&mut tx, &events).await {
                         Ok(results) => results,
                         Err(e) => {
                             let _ = tx.rollback().await;
-                            return events
-                                .iter()
-                                .map(|_| Err(StoreError::Batch(e.to_string())))
-                                .collect();
+                            return none_written(events.len(), &e);
                         }
                     }
                 } else {
@@ -373,6 +360,17 @@ macro_rules! impl_batch_append {
     };
 }
 pub(crate) use impl_batch_append;
+
+/// The answers for a batch of `n` events none of which was written (no connection, no
+/// transaction, or it failed before anything was settled): each is told why.
+pub fn none_written(
+    n: usize,
+    why: &sqlx::Error,
+) -> Vec<super::super::StoreResult<super::super::Inserted>> {
+    (0..n)
+        .map(|_| Err(super::super::StoreError::Batch(why.to_string())))
+        .collect()
+}
 
 /// The view of a plain message just written at `seq`.
 pub fn new_message(

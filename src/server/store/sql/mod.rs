@@ -79,7 +79,7 @@ pub fn unique_as_conflict(e: sqlx::Error) -> super::StoreError {
 pub mod prelude {
     pub use super::super::rows::{self, *};
     pub use super::super::*;
-    pub use super::batch::new_message;
+    pub use super::batch::{new_message, none_written};
     pub use super::search::{query_builder, Dialect, Request};
     pub use super::{
         admin, attachments, conversations, deletion, direct, members, profiles, sessions,
