@@ -133,6 +133,7 @@ contract! {
         accounts::password_hashes_are_read_and_replaced_by_user_id,
         accounts::a_session_is_found_by_its_token_hash_until_it_expires,
         accounts::a_revoked_session_is_invisible,
+        accounts::an_opening_socket_reads_its_memberships_only_under_a_live_session_of_its_user,
         accounts::revoking_the_other_sessions_keeps_the_current_one,
         events::seqs_have_no_gaps_under_eight_concurrent_writers,
         events::a_retried_client_id_returns_the_stored_event_without_taking_a_seq,

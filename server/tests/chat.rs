@@ -566,6 +566,43 @@ async fn token_of_a_signed_out_session_is_refused() {
 }
 
 #[tokio::test]
+async fn a_session_signed_out_between_handshake_and_auth_opens_no_socket() {
+    let app = spawn_app().await;
+    let c = app.client();
+    c.sign_up(&unique("una")).await;
+    let token = c.ws_token().await;
+    // The handshake passes with the live cookie; the session ends before `auth`.
+    let mut ws = Socket::connect_as(app.addr, &c).await;
+    c.call("sign_out", &[]).await;
+    ws.send_json(&json!({"type":"auth","token":token})).await;
+    let refused = ws.next_json().await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["code"], "unauthenticated", "{refused}");
+    assert_eq!(ws.close_code(Duration::from_secs(5)).await, Some(1008));
+}
+
+#[tokio::test]
+async fn a_token_of_another_signed_out_session_of_the_same_user_is_refused() {
+    let app = spawn_app().await;
+    let (laptop, name) = app.signed_up("vera").await;
+    let phone = app.client();
+    assert_eq!(phone.sign_in(&name, PASSWORD).await.status, 200);
+    let phone_token = phone.ws_token().await;
+    phone.call("sign_out", &[]).await;
+    // The laptop's live session opens the socket; the phone's ended one cannot authenticate it.
+    let mut ws = Socket::connect_as(app.addr, &laptop).await;
+    ws.send_json(&json!({"type":"auth","token":phone_token}))
+        .await;
+    assert_eq!(ws.next_json().await["code"], "unauthenticated");
+    assert_eq!(ws.close_code(Duration::from_secs(5)).await, Some(1008));
+    // Its own token still does.
+    let mut ws = Socket::connect_as(app.addr, &laptop).await;
+    ws.send_json(&json!({"type":"auth","token":laptop.ws_token().await}))
+        .await;
+    assert_eq!(ws.next_json().await["type"], "ready");
+}
+
+#[tokio::test]
 async fn token_responses_are_not_cacheable() {
     let app = spawn_app().await;
     let c = app.client();

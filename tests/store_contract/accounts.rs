@@ -1,6 +1,6 @@
 //! Accounts and sessions.
 
-use crate::fixtures::{at, sign_up, user, T0};
+use crate::fixtures::{add_member, at, conversation, sign_up, user, T0};
 use palaver::server::store::NewSession;
 use palaver::server::{Store, StoreError};
 use palaver::{SessionId, Timestamp, UserId};
@@ -213,4 +213,54 @@ pub async fn revoking_the_other_sessions_keeps_the_current_one(store: Arc<dyn St
         .await
         .unwrap()
         .is_some());
+}
+
+pub async fn an_opening_socket_reads_its_memberships_only_under_a_live_session_of_its_user(
+    store: Arc<dyn Store>,
+) {
+    // The first account is the admin, who cannot be disabled while alone.
+    user(&*store, "admin").await;
+    let alice = user(&*store, "alice").await;
+    let bob = user(&*store, "bob").await;
+    session(&*store, "a1", alice.id, T0, T0 + 1_000).await;
+    session(&*store, "a2", alice.id, T0, T0 + 1_000).await;
+    session(&*store, "b1", bob.id, T0, T0 + 1_000).await;
+    let memberships = |session: &'static str, user: UserId, ms: i64| {
+        let store = store.clone();
+        async move {
+            store
+                .socket_memberships(&sid(session), user, at(ms))
+                .await
+                .unwrap()
+                .map(|mut ids| {
+                    ids.sort();
+                    ids
+                })
+        }
+    };
+
+    // A live session of a user in no conversation: live, and nothing to listen to.
+    assert_eq!(memberships("a1", alice.id, 1).await, Some(vec![]));
+    let first = conversation(&*store, &alice, "First").await;
+    let second = conversation(&*store, &bob, "Second").await;
+    let _not_hers = conversation(&*store, &bob, "Not hers").await;
+    add_member(&*store, second, &bob, &alice).await;
+    let mut both = vec![first, second];
+    both.sort();
+    assert_eq!(memberships("a1", alice.id, 2).await, Some(both));
+
+    // Another user's session, an unknown one, an expired one.
+    assert_eq!(memberships("b1", alice.id, 3).await, None, "Bob's session");
+    assert_eq!(memberships("nope", alice.id, 3).await, None);
+    assert_eq!(memberships("a1", alice.id, 1_000).await, None, "expired");
+
+    // Revoked: that session only.
+    store.revoke_session(b"a1", at(4)).await.unwrap();
+    assert_eq!(memberships("a1", alice.id, 5).await, None, "revoked");
+    assert!(memberships("a2", alice.id, 5).await.is_some());
+
+    // A disabled account: none of its sessions.
+    store.set_disabled(alice.id, Some(at(6))).await.unwrap();
+    assert_eq!(memberships("a2", alice.id, 7).await, None, "disabled");
+    assert!(memberships("b1", bob.id, 7).await.is_some());
 }

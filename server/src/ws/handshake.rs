@@ -1,7 +1,9 @@
 //! Who is calling. Twice: at the HTTP handshake (the session cookie or a bearer token, so
 //! that only signed-in users get a socket and a socket slot at all), and in the first frame,
-//! `auth`, whose token must belong to the same user. Everything after trusts only what these
-//! checks established, never ids sent in frames.
+//! `auth`, whose token must belong to the same user (its signature and expiry are checked
+//! here; its session, with the socket's memberships, once the socket listens to the user's
+//! channel: see `socket::open`). Everything after trusts only what these checks established,
+//! never ids sent in frames.
 
 use super::writes::{close_with, send_frame, Socket, ABNORMAL};
 use super::{frame_too_big, Gateway};
@@ -136,7 +138,9 @@ async fn authenticate(
                 .await)
             }
         };
-        let identity = match chat.verify_ws_token(&token).await {
+        // The signature and expiry here; the session, with the memberships, once the socket
+        // listens to the user's channel (`socket::open`).
+        let identity = match chat.verify_ws_token_claims(&token) {
             Ok(id) => id,
             Err(e) => {
                 tracing::info!(error = %e, "socket token rejected");
@@ -167,7 +171,7 @@ async fn authenticate(
 }
 
 /// Tells an unauthenticated client why, and returns the close code and reason to end with.
-async fn refuse(
+pub(super) async fn refuse(
     socket: &mut Socket,
     message: &'static str,
     reason: &'static str,

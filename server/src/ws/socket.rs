@@ -43,11 +43,28 @@ async fn open(
 ) -> Option<(Connection, BroadcastStream<HubEvent>)> {
     let identity = handshake::identify(&gateway, &mut socket, caller).await?;
     let mut conn = Connection::new(gateway, socket, identity);
-    // Subscribe before saying ready: anything published from now on reaches this socket,
-    // and anything before it the client fetches with `sync`.
+    // Subscribe before reading the session and memberships: anything published from now on
+    // reaches this socket (a sign-out, a new membership), and anything before it the read
+    // sees or the client fetches with `sync`.
     let personal = BroadcastStream::new(conn.gateway.chat.subscribe(Topic::User(conn.user.id)));
-    match conn.gateway.chat.conversation_ids(conn.user.id).await {
-        Ok(ids) => ids.into_iter().for_each(|id| conn.subscribe(id)),
+    let memberships = conn
+        .gateway
+        .chat
+        .socket_memberships(&conn.session_id, conn.user.id)
+        .await;
+    match memberships {
+        Ok(Some(ids)) => ids.into_iter().for_each(|id| conn.subscribe(id)),
+        // The token's session was signed out (or the account disabled) since it was issued.
+        Ok(None) => {
+            let (code, reason) = handshake::refuse(
+                &mut conn.socket,
+                "Invalid or expired token.",
+                "invalid token",
+            )
+            .await;
+            close_with(&mut conn.socket, code, reason).await;
+            return None;
+        }
         Err(e) => {
             tracing::error!(error = %e, "cannot load memberships for socket");
             close_with(&mut conn.socket, 1011, "internal error").await;

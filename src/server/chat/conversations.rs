@@ -28,13 +28,6 @@ impl Chat {
         Ok(rows.into_iter().map(|c| self.with_presence(c)).collect())
     }
 
-    pub async fn conversation_ids(&self, user: UserId) -> Result<Vec<ConversationId>, CoreError> {
-        self.store
-            .conversation_ids_for(user)
-            .await
-            .map_err(CoreError::from)
-    }
-
     /// The caller's role, or `NotMember`. Every conversation read and write goes through here.
     pub async fn require_member(
         &self,

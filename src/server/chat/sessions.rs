@@ -174,6 +174,33 @@ impl Chat {
         }
     }
 
+    /// Verifies a token's signature and expiry only (HS256, RFC 7519), without asking the
+    /// database whether its session is still signed in: for a socket's `auth` frame, whose
+    /// opening then checks the session together with its memberships
+    /// ([`Self::socket_memberships`]), after it listens to the user's channel. Everything
+    /// else uses [`Self::verify_ws_token`].
+    pub fn verify_ws_token_claims(&self, token: &str) -> Result<TokenIdentity, TokenError> {
+        self.tokens.verify(token, Timestamp::now())
+    }
+
+    /// What an opening socket of `user` under `session_id` listens to: `Ok(None)` when that
+    /// session is not signed in as `user` any more (revoked, expired, the account disabled),
+    /// in one query with the check (see `SessionStore::socket_memberships`). The socket
+    /// calls it once it listens to the user's channel, so a sign-out is either seen here or
+    /// arrives on that channel.
+    pub async fn socket_memberships(
+        &self,
+        session_id: &SessionId,
+        user: UserId,
+    ) -> Result<Option<Vec<ConversationId>>, CoreError> {
+        Ok(timed(
+            "session",
+            self.store
+                .socket_memberships(session_id, user, Timestamp::now()),
+        )
+        .await?)
+    }
+
     pub async fn user_by_id(&self, user: UserId) -> Result<UserView, CoreError> {
         self.store
             .user_by_id(user)

@@ -33,6 +33,17 @@ pub trait SessionStore: Send + Sync {
         session_id: &SessionId,
         now: Timestamp,
     ) -> StoreResult<Option<UserId>>;
+    /// The conversations a socket opened under session `session_id` of `user` listens to,
+    /// if that session is live for that user (the rule of [`Self::session_owner`]); `None`
+    /// when it is not (another user's, revoked, expired, or its user disabled). One query
+    /// for what a socket's opening needs: a connect storm pays one round trip per socket
+    /// for both.
+    async fn socket_memberships(
+        &self,
+        session_id: &SessionId,
+        user: UserId,
+        now: Timestamp,
+    ) -> StoreResult<Option<Vec<ConversationId>>>;
     /// Revokes the session with this cookie hash; returns its id if it was live.
     async fn revoke_session(
         &self,

@@ -95,6 +95,31 @@ macro_rules! impl_session_store {
                 Ok(found.map(UserId))
             }
 
+            async fn socket_memberships(
+                &self,
+                session_id: &SessionId,
+                user: UserId,
+                now: Timestamp,
+            ) -> StoreResult<Option<Vec<ConversationId>>> {
+                // One row per membership, or one with no conversation for a live session of
+                // a user who belongs to none; no row at all when the session is not live.
+                let rows: Vec<Option<i64>> = sqlx::query_scalar(
+                    "SELECT m.conversation_id FROM sessions s JOIN users u ON u.id = s.user_id \
+                     LEFT JOIN members m ON m.user_id = s.user_id \
+                     WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL \
+                       AND s.expires_at > $3 AND u.disabled_at IS NULL",
+                )
+                .bind(session_id)
+                .bind(user.0)
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await?;
+                if rows.is_empty() {
+                    return Ok(None);
+                }
+                Ok(Some(rows.into_iter().flatten().map(ConversationId).collect()))
+            }
+
             async fn revoke_session(
                 &self,
                 token_hash: &[u8],
