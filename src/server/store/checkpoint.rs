@@ -92,9 +92,18 @@ fn due(appended: u64, since: Duration, truncate: bool) -> bool {
 /// waits, SQLite holds every new writer off, and a steady trickle of readers kept sends
 /// waiting 250-450 ms at the end of a retention pass (retention bench). The caller tries
 /// again later (`Checkpointer::truncate_soon`).
+///
+/// A `TRUNCATE` also holds the writer off while it copies the WAL into the database and
+/// syncs it (SQLite's `sqlite3_wal_checkpoint_v2`: FULL and stronger block writers), which
+/// after a retention pass is the whole pass's WAL. So a `PASSIVE` checkpoint copies it first,
+/// beside the writer, and the `TRUNCATE` is left with what was committed since: its hold on
+/// the writer is then about an empty WAL's, not the copy of megabytes.
 pub async fn checkpoint(pool: &SqlitePool, truncate: bool) -> Result<bool, sqlx::Error> {
     let (busy, _, _): (i64, i64, i64) = if truncate {
         let mut conn = pool.acquire().await?;
+        let _: (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&mut *conn)
+            .await?;
         let waits: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
             .fetch_one(&mut *conn)
             .await?;
