@@ -283,9 +283,11 @@ async fn ack_latency(
     let n = (scale.ack_rate * scale.ack_secs).round() as u64;
     let period = Duration::from_secs_f64(1.0 / scale.ack_rate);
     let t0 = Instant::now() + Duration::from_millis(5);
+    let mut lag_max = Duration::ZERO;
     for i in 0..n {
         let due = t0 + period.mul_f64(i as f64);
-        tokio::time::sleep_until(due.into()).await;
+        client::wait_until(due).await;
+        lag_max = lag_max.max(Instant::now().saturating_duration_since(due));
         let id = *next_id + i;
         let intended = micros_since_epoch(due);
         acks.borrow_mut().intended.insert(id, intended);
@@ -309,12 +311,13 @@ async fn ack_latency(
         a.latency.value_at_quantile(0.99),
     );
     println!(
-        "send-to-ack at {} msg/s{when}: {}/{n} acked, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "send-to-ack at {} msg/s{when}: {}/{n} acked, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; send lag max {:.2} ms",
         scale.ack_rate,
         a.count,
         ms(p50),
         ms(p99),
-        ms(a.latency.max())
+        ms(a.latency.max()),
+        lag_max.as_secs_f64() * 1e3
     );
     if a.errors > 0 {
         println!(
