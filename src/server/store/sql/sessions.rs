@@ -13,6 +13,20 @@ pub const USER_ACTIVE: &str = "UPDATE users SET last_active_at = $1 WHERE id = $
 pub const REVOKE_SESSIONS_EXCEPT: &str = "UPDATE sessions SET revoked_at = $1 \
      WHERE user_id = $2 AND revoked_at IS NULL AND id IS DISTINCT FROM $3 RETURNING id";
 
+/// What makes a session live, the one rule every reader of a session applies: not signed
+/// out, not expired at `$now` (the placeholder of the time), its account not disabled. For a
+/// statement joining `sessions s` and `users u`.
+macro_rules! live_session {
+    ($now:literal) => {
+        concat!(
+            "s.revoked_at IS NULL AND s.expires_at > ",
+            $now,
+            " AND u.disabled_at IS NULL"
+        )
+    };
+}
+pub(crate) use live_session;
+
 macro_rules! impl_session_store {
     ($store:ty) => {
         #[async_trait]
@@ -44,12 +58,12 @@ macro_rules! impl_session_store {
                 token_hash: &[u8],
                 now: Timestamp,
             ) -> StoreResult<Option<SessionRecord>> {
-                let row: Option<SessionRow> = sqlx::query_as(
+                let row: Option<SessionRow> = sqlx::query_as(concat!(
                     "SELECT s.id AS session_id, u.id AS user_id, u.username, s.last_seen_at \
                      FROM sessions s JOIN users u ON u.id = s.user_id \
-                     WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
-                       AND u.disabled_at IS NULL",
-                )
+                     WHERE s.token_hash = $1 AND ",
+                    sessions::live_session!("$2")
+                ))
                 .bind(token_hash)
                 .bind(now)
                 .fetch_optional(&self.pool)
@@ -83,11 +97,11 @@ macro_rules! impl_session_store {
                 session_id: &SessionId,
                 now: Timestamp,
             ) -> StoreResult<Option<UserId>> {
-                let found: Option<i64> = sqlx::query_scalar(
+                let found: Option<i64> = sqlx::query_scalar(concat!(
                     "SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id \
-                     WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
-                       AND u.disabled_at IS NULL",
-                )
+                     WHERE s.id = $1 AND ",
+                    sessions::live_session!("$2")
+                ))
                 .bind(session_id)
                 .bind(now)
                 .fetch_optional(&self.pool)
@@ -103,12 +117,12 @@ macro_rules! impl_session_store {
             ) -> StoreResult<Option<Vec<ConversationId>>> {
                 // One row per membership, or one with no conversation for a live session of
                 // a user who belongs to none; no row at all when the session is not live.
-                let rows: Vec<Option<i64>> = sqlx::query_scalar(
+                let rows: Vec<Option<i64>> = sqlx::query_scalar(concat!(
                     "SELECT m.conversation_id FROM sessions s JOIN users u ON u.id = s.user_id \
                      LEFT JOIN members m ON m.user_id = s.user_id \
-                     WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL \
-                       AND s.expires_at > $3 AND u.disabled_at IS NULL",
-                )
+                     WHERE s.id = $1 AND s.user_id = $2 AND ",
+                    sessions::live_session!("$3")
+                ))
                 .bind(session_id)
                 .bind(user.0)
                 .bind(now)
