@@ -4,11 +4,14 @@
 //! connection whose page cache the batches since its last turn had made stale: SQLite read
 //! the conversation's pages, the indexes and the search index back from the WAL for every
 //! commit (`make profile`: `walFindFrame` and `pread` beside every append). Kept, the
-//! writer's connection stays warm.
+//! writer's connection stays warm. On PostgreSQL a batch through the pool also pays two
+//! extra round trips, the pool's ping before hand-out and again on release (in the load
+//! bench that did not move the acknowledged sends/s, which PostgreSQL's own work per message
+//! bounds: 8,431 kept, 8,806 through the pool, one run each).
 //!
-//! Only SQLite keeps them. A kept connection skips the pool's check before hand-out, and on
-//! PostgreSQL that check (a ping) is what lets a lane ride out a restart of the database
-//! server without failing a batch on a dead connection; a file has no server to lose.
+//! A kept connection skips the pool's check, so the server may have ended it since its last
+//! batch (PostgreSQL restarting). The writer finds out from the batch's BEGIN, before
+//! anything of the batch is sent, and writes it on a [`KeptConnections::fresh`] one.
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Database, Pool};
@@ -17,20 +20,14 @@ use std::sync::Mutex;
 pub struct KeptConnections<DB: Database> {
     pool: Pool<DB>,
     kept: Mutex<Vec<PoolConnection<DB>>>,
-    /// Half the pool at most, so a small pool still serves everything else; 0 when
-    /// connections are not kept.
+    /// Half the pool at most, so a small pool still serves everything else.
     max: usize,
 }
 
 impl<DB: Database> KeptConnections<DB> {
-    /// Connections of `pool`, kept between batches if `keep`, else taken from the pool and
-    /// given back to it each time.
-    pub fn new(pool: Pool<DB>, keep: bool) -> Self {
-        let max = if keep {
-            (pool.options().get_max_connections() / 2) as usize
-        } else {
-            0
-        };
+    /// Connections of `pool`, kept between batches.
+    pub fn new(pool: Pool<DB>) -> Self {
+        let max = (pool.options().get_max_connections() / 2) as usize;
         Self {
             pool,
             kept: Mutex::new(Vec::new()),
@@ -38,14 +35,20 @@ impl<DB: Database> KeptConnections<DB> {
         }
     }
 
-    /// The most recently kept connection, else one from the pool (errors: the pool's, e.g.
-    /// its acquire timeout).
-    pub async fn take(&self) -> Result<PoolConnection<DB>, sqlx::Error> {
+    /// The most recently kept connection (`true`: unchecked since its last batch), else one
+    /// from the pool (`false`). Errors: the pool's, e.g. its acquire timeout.
+    pub async fn take(&self) -> Result<(PoolConnection<DB>, bool), sqlx::Error> {
         let kept = self.kept.lock().map(|mut k| k.pop()).unwrap_or(None);
         match kept {
-            Some(conn) => Ok(conn),
-            None => self.pool.acquire().await,
+            Some(conn) => Ok((conn, true)),
+            None => Ok((self.fresh().await?, false)),
         }
+    }
+
+    /// A connection from the pool, which checks it before handing it out, for a batch whose
+    /// kept connection turned out to be ended.
+    pub async fn fresh(&self) -> Result<PoolConnection<DB>, sqlx::Error> {
+        self.pool.acquire().await
     }
 
     /// Done with `conn`: kept for the next batch, or, if the batch `failed` (its state is
@@ -87,8 +90,9 @@ mod tests {
 
     #[tokio::test]
     async fn the_writer_gets_its_own_connection_back_and_a_failed_one_is_replaced() {
-        let kept = KeptConnections::new(pool(4).await, true);
-        let mut conn = kept.take().await.unwrap();
+        let kept = KeptConnections::new(pool(4).await);
+        let (mut conn, was_kept) = kept.take().await.unwrap();
+        assert!(!was_kept, "nothing is kept at first");
         sqlx::query("CREATE TEMP TABLE mark (x)")
             .execute(&mut *conn)
             .await
@@ -97,10 +101,13 @@ mod tests {
         let other = kept.pool.acquire().await.unwrap();
         drop(other);
         kept.give_back(conn, false);
-        let mut again = kept.take().await.unwrap();
-        assert!(marked(&mut again).await, "the kept connection comes back");
+        let (mut again, was_kept) = kept.take().await.unwrap();
+        assert!(
+            was_kept && marked(&mut again).await,
+            "the kept connection comes back"
+        );
         kept.give_back(again, true);
-        let mut fresh = kept.take().await.unwrap();
+        let (mut fresh, _) = kept.take().await.unwrap();
         assert!(
             !marked(&mut fresh).await,
             "a failed batch's connection is not reused"
@@ -109,8 +116,8 @@ mod tests {
 
     #[tokio::test]
     async fn at_most_half_the_pool_is_kept() {
-        let kept = KeptConnections::new(pool(2).await, true);
-        let (a, b) = (kept.take().await.unwrap(), kept.take().await.unwrap());
+        let kept = KeptConnections::new(pool(2).await);
+        let (a, b) = (kept.fresh().await.unwrap(), kept.fresh().await.unwrap());
         kept.give_back(a, false);
         kept.give_back(b, false);
         assert_eq!(kept.kept.lock().unwrap().len(), 1);
@@ -120,13 +127,5 @@ mod tests {
             matches!(other.await, Ok(Ok(_))),
             "the pool has a connection left"
         );
-    }
-
-    #[tokio::test]
-    async fn without_keeping_every_batch_goes_through_the_pool() {
-        let kept = KeptConnections::new(pool(4).await, false);
-        let conn = kept.take().await.unwrap();
-        kept.give_back(conn, false);
-        assert!(kept.kept.lock().unwrap().is_empty());
     }
 }

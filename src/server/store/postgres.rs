@@ -32,8 +32,8 @@ pub struct PostgresStore {
     writer: writer::Writer,
 }
 
-/// Writer lanes: conversations on different lanes commit in parallel, each lane holding one
-/// pooled connection while it writes.
+/// Writer lanes: conversations on different lanes commit in parallel, each lane keeping a
+/// pooled connection between its batches (see `kept`).
 const LANES: u32 = 4;
 
 impl PostgresStore {
@@ -49,11 +49,8 @@ impl PostgresStore {
             .await?;
         MIGRATOR.run(&pool).await?;
         super::backfill_skeletons(&pool).await?;
-        // The lanes take a connection from the pool for each batch: the pool checks it
-        // before handing it out, which rides out a restart of the database server (see
-        // `kept`).
         let lanes = LANES.min(pool_size.max(1)) as usize;
-        let writer = Self::start_writer(&pool, lanes, None, false);
+        let writer = Self::start_writer(&pool, lanes, None);
         Ok(Self { pool, writer })
     }
 

@@ -53,7 +53,7 @@ impl SqliteStore {
         super::backfill_skeletons(&pool).await?;
         let gate = writer::WriteGate::default();
         // The writer keeps its connection, and so its page cache (see `kept`).
-        let writer = Self::start_writer(&pool, 1, Some(gate.clone()), true);
+        let writer = Self::start_writer(&pool, 1, Some(gate.clone()));
         let checkpointer =
             super::checkpoint::Checkpointer::start(pool.clone(), writer.written()).into();
         Ok(Self {

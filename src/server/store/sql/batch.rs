@@ -13,19 +13,15 @@ macro_rules! impl_batch_append {
         impl $store {
             /// Starts the store's writer (see `writer`): `lanes` tasks that write their
             /// batches with [`Self::append_batch`], each batch holding `gate` when there is
-            /// one (see `SqliteStore::write_gate`).
-            ///
-            /// With `keep_connections` the lanes keep their connections between batches
-            /// (SQLite: see `kept`); without, each batch takes one from the pool.
+            /// one (see `SqliteStore::write_gate`). The lanes keep their connections between
+            /// batches (see `kept`).
             fn start_writer(
                 pool: &sqlx::Pool<$db>,
                 lanes: usize,
                 gate: Option<writer::WriteGate>,
-                keep_connections: bool,
             ) -> writer::Writer {
                 let kept = std::sync::Arc::new(crate::server::store::kept::KeptConnections::new(
                     pool.clone(),
-                    keep_connections,
                 ));
                 writer::Writer::start(
                     lanes,
@@ -36,41 +32,61 @@ macro_rules! impl_batch_append {
                                 Some(gate) => Some(gate.lock().await),
                                 None => None,
                             };
-                            let mut conn = match kept.take().await {
-                                Ok(conn) => conn,
-                                Err(e) => return none_written(events.len(), &e),
-                            };
-                            let results = Self::append_batch(&mut conn, events).await;
-                            let failed = results.iter().any(|r| {
-                                matches!(r, Err(StoreError::Batch(_) | StoreError::Database(_)))
-                            });
-                            kept.give_back(conn, failed);
-                            results
+                            Self::write_batch(&kept, events).await
                         })
                     }),
                 )
             }
 
-            /// The lanes' writer (see `writer`): `events` in one transaction with one commit;
-            /// the answers are in the order of `events`. A batch of plain messages (the bulk
-            /// of any chat) is written with a handful of statements whatever its size (see
-            /// [`Self::append_messages`]); any other batch writes each event in its own
-            /// savepoint, so a refused event or the retry of a stored one gives its seq back
-            /// without undoing the others.
+            /// One batch of the writer on a kept connection. If its BEGIN fails on a kept
+            /// connection (ended by the server since its last batch: PostgreSQL restarted),
+            /// nothing of the batch was sent, and it is written on a fresh one instead.
+            async fn write_batch(
+                kept: &crate::server::store::kept::KeptConnections<$db>,
+                events: Vec<writer::OwnedEvent>,
+            ) -> Vec<StoreResult<Inserted>> {
+                let (mut conn, mut was_kept) = match kept.take().await {
+                    Ok(taken) => taken,
+                    Err(e) => return none_written(events.len(), &e),
+                };
+                let results = loop {
+                    let error = match sqlx::Connection::begin(&mut *conn).await {
+                        Ok(tx) => break Self::append_batch(tx, events).await,
+                        Err(e) => e,
+                    };
+                    kept.give_back(conn, true);
+                    if !was_kept {
+                        return none_written(events.len(), &error);
+                    }
+                    conn = match kept.fresh().await {
+                        Ok(conn) => conn,
+                        Err(e) => return none_written(events.len(), &e),
+                    };
+                    was_kept = false;
+                };
+                let failed = results
+                    .iter()
+                    .any(|r| matches!(r, Err(StoreError::Batch(_) | StoreError::Database(_))));
+                kept.give_back(conn, failed);
+                results
+            }
+
+            /// The lanes' writer (see `writer`): `events` in the transaction `tx` with one
+            /// commit; the answers are in the order of `events`. A batch of plain messages
+            /// (the bulk of any chat) is written with a handful of statements whatever its
+            /// size (see [`Self::append_messages`]); any other batch writes each event in its
+            /// own savepoint, so a refused event or the retry of a stored one gives its seq
+            /// back without undoing the others.
             pub(crate) async fn append_batch(
-                conn: &mut <$db as sqlx::Database>::Connection,
+                mut tx: sqlx::Transaction<'_, $db>,
                 events: Vec<writer::OwnedEvent>,
             ) -> Vec<StoreResult<Inserted>> {
                 // Alone in its batch (one sender at a time, the usual case): its own
                 // transaction, without the two savepoint statements, which cost a lone send
                 // about a fifth more CPU (load bench: 441 -> 538 µs per acknowledged send).
                 if let [event] = events.as_slice() {
-                    return vec![Self::append_alone(conn, &event.as_new()).await];
+                    return vec![Self::append_alone(tx, &event.as_new()).await];
                 }
-                let mut tx = match sqlx::Connection::begin(conn).await {
-                    Ok(tx) => tx,
-                    Err(e) => return none_written(events.len(), &e),
-                };
                 let mut results = if events.iter().all(writer::OwnedEvent::is_plain_message) {
                     match Self::append_messages(&mut tx, &events).await {
                         Ok(results) => results,
@@ -161,10 +177,9 @@ macro_rules! impl_batch_append {
             /// A batch of one event: one transaction, rolled back for a retry of a stored
             /// event (the seq claim is given back) or a refusal.
             async fn append_alone(
-                conn: &mut <$db as sqlx::Database>::Connection,
+                mut tx: sqlx::Transaction<'_, $db>,
                 e: &NewEvent<'_>,
             ) -> StoreResult<Inserted> {
-                let mut tx = sqlx::Connection::begin(conn).await?;
                 let inserted = Self::append_in(&mut tx, e).await?;
                 if !inserted.created {
                     tx.rollback().await?;
