@@ -10,12 +10,12 @@ use super::sql::prelude::*;
 use super::sql::{
     admin::impl_admin_store, admin_conversations::impl_admin_conversation_store,
     attachments::impl_attachment_store, attention::impl_attention_store, audit::impl_audit_store,
-    batch::impl_batch_append, conversations::impl_conversation_store,
-    deletion::impl_account_deletion_store, direct::impl_direct_store, events::impl_event_store,
-    invites::impl_invite_store, members::impl_member_store, profiles::impl_profile_store,
-    reactions::impl_reactions, retention::impl_retention_store, search::impl_search_store,
-    sessions::impl_session_store, stats::impl_stats_store, throttle::impl_throttle_store,
-    users::impl_user_store,
+    batch::impl_batch_append, batch_messages::impl_message_batch,
+    conversations::impl_conversation_store, deletion::impl_account_deletion_store,
+    direct::impl_direct_store, events::impl_event_store, invites::impl_invite_store,
+    members::impl_member_store, profiles::impl_profile_store, reactions::impl_reactions,
+    retention::impl_retention_store, search::impl_search_store, sessions::impl_session_store,
+    stats::impl_stats_store, throttle::impl_throttle_store, users::impl_user_store,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -89,6 +89,7 @@ impl_conversation_store!(PostgresStore, sqlx::Postgres);
 impl_member_store!(PostgresStore, sqlx::Postgres);
 impl_event_store!(PostgresStore, sqlx::Postgres);
 impl_batch_append!(PostgresStore, sqlx::Postgres);
+impl_message_batch!(PostgresStore, sqlx::Postgres);
 impl_reactions!(PostgresStore, sqlx::Postgres);
 impl_attachment_store!(PostgresStore, sqlx::Postgres);
 impl_invite_store!(PostgresStore);

@@ -297,7 +297,7 @@ mod tests {
 
     fn inserted(e: &OwnedEvent, seq: i64, created: bool) -> Inserted {
         Inserted {
-            message: super::super::sql::batch::new_message(e, Seq(seq)),
+            message: super::super::sql::batch_messages::new_message(e, Seq(seq)),
             created,
             reopened: Vec::new(),
         }

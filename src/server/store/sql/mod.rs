@@ -19,6 +19,7 @@ pub mod attachments;
 pub mod attention;
 pub mod audit;
 pub mod batch;
+pub mod batch_messages;
 pub mod conversations;
 pub mod deletion;
 pub mod direct;
@@ -79,7 +80,8 @@ pub fn unique_as_conflict(e: sqlx::Error) -> super::StoreError {
 pub mod prelude {
     pub use super::super::rows::{self, *};
     pub use super::super::*;
-    pub use super::batch::{new_message, none_written};
+    pub use super::batch::none_written;
+    pub use super::batch_messages::new_message;
     pub use super::search::{query_builder, Dialect, Request};
     pub use super::{
         admin, attachments, conversations, deletion, direct, members, profiles, sessions,
