@@ -49,7 +49,7 @@ async fn postgres_messages_are_written_after_the_server_ended_the_stores_connect
     let database = guard._database.as_ref().expect("a PostgreSQL database");
     let alice = user(&*store, "alice").await;
     let id = conversation(&*store, &alice, "outage").await;
-    // Warm every lane: the conversation's lane now holds a connection.
+    // The conversation's lane now keeps a connection, which the server is about to end.
     let before = say(&*store, id, &alice, "before").await;
 
     assert!(
