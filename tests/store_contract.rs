@@ -32,6 +32,8 @@ mod fixtures;
 mod invites;
 #[path = "store_contract/lifecycle.rs"]
 mod lifecycle;
+#[path = "store_contract/locks.rs"]
+mod locks;
 #[path = "store_contract/outages.rs"]
 mod outages;
 #[path = "store_contract/profiles.rs"]

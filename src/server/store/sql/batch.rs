@@ -172,17 +172,28 @@ macro_rules! impl_batch_append {
 
             /// A batch of one event: one transaction, rolled back for a retry of a stored
             /// event (the seq claim is given back) or a refusal.
+            ///
+            /// Every way out ends the transaction before answering, never by dropping it:
+            /// the lane keeps this connection (`kept`), and on PostgreSQL sqlx only queues
+            /// a dropped transaction's `ROLLBACK` until the connection's next use, so the
+            /// conversation's row stayed locked against the other lanes until then.
             async fn append_alone(
                 mut tx: sqlx::Transaction<'_, $db>,
                 e: &NewEvent<'_>,
             ) -> StoreResult<Inserted> {
-                let inserted = Self::append_in(&mut tx, e).await?;
-                if !inserted.created {
-                    tx.rollback().await?;
-                    return Ok(inserted);
-                }
+                let inserted = match Self::append_in(&mut tx, e).await {
+                    Ok(inserted) if inserted.created => inserted,
+                    // A retry answered with the stored event, or a refusal.
+                    answer => {
+                        tx.rollback().await?;
+                        return answer;
+                    }
+                };
                 let mut results = [Ok(inserted)];
-                Self::settle_in(&mut tx, &mut results).await?;
+                if let Err(e) = Self::settle_in(&mut tx, &mut results).await {
+                    tx.rollback().await?;
+                    return Err(e.into());
+                }
                 tx.commit().await?;
                 let [result] = results;
                 result
