@@ -5,9 +5,10 @@
 //! `PALAVER_TEST_POSTGRES`, default postgres://postgres@127.0.0.1:5432/postgres, dropped
 //! after). Figures are printed, not asserted; the contract suite proves the gap-free seqs.
 //!
-//! Then the store's share of a send's latency: one writer at 100 appends/s for 10 s, open-loop
-//! (an append queued behind a slow one is timed from its intended start), printing p50 / p90 / p99 / p99.9 / max in ms. The load bench's send-to-ack figure is
-//! this plus the socket, the gateway and the network.
+//! Then the store's share of a send's latency: one writer at 100 appends/s for 10 s,
+//! open-loop (an append queued behind a slow one is timed from its intended start), printing
+//! p50 / p90 / p99 / p99.9 / max in ms. The load bench's send-to-ack figure is this plus the
+//! socket, the gateway and the network.
 //!
 //! Run with `make bench` (dev profile, so it reuses the test build: the Rust layer is
 //! unoptimised; the databases are not).

@@ -9,6 +9,11 @@
 //! bench that did not move the acknowledged sends/s, which PostgreSQL's own work per message
 //! bounds: 8,431 kept, 8,806 through the pool, one run each).
 //!
+//! A kept connection is not flushed by the pool on release either, so a batch must end its
+//! transaction itself (commit or rollback) before the connection is given back: on
+//! PostgreSQL sqlx only queues a dropped transaction's `ROLLBACK` until the connection's next
+//! use, and its row locks hold the other lanes until then (`sql::batch`'s `append_alone`).
+//!
 //! A kept connection skips the pool's check, so the server may have ended it since its last
 //! batch (PostgreSQL restarting). The writer finds out from the batch's BEGIN, before
 //! anything of the batch is sent, and writes it on a [`KeptConnections::fresh`] one.
