@@ -156,6 +156,17 @@ export const tray = (page: Page) => page.getByRole('list', { name: 'Files to sen
 
 export const trayItem = (page: Page, name: string) => tray(page).getByRole('listitem').filter({ hasText: name });
 
+/**
+ * The next file picker `page` opens, for a picker opened from the keyboard: call it before
+ * the steps that move the focus, not right before the key press. Playwright turns on its
+ * interception of pickers when the first listener is added, without waiting for it; a
+ * `keyboard.press` sent at once can reach the page first, and the picker then opens
+ * unseen (headless) and no event comes: 5 failures in 12 runs of the keyboard attachment
+ * test without tracing, 0 in 12 with it armed early. A `click()` waits for actionability
+ * checks first, so it has never lost that race.
+ */
+export const armChooser = (page: Page) => page.waitForEvent('filechooser');
+
 /** Chooses `files` with the paperclip and the browser's file picker. */
 export async function attachByButton(page: Page, files: FilePayload[]): Promise<void> {
   const chooser = page.waitForEvent('filechooser');

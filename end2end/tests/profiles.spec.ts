@@ -14,6 +14,7 @@ import {
   uniqueName,
   waitHydrated,
 } from './helpers';
+import { armChooser } from './files';
 
 // ----- a small PNG, made here -----
 
@@ -282,9 +283,10 @@ test("the profile works from the keyboard alone: name, the device's time zone, p
   await expect(profileStatus(page, 'Profile saved.')).toBeVisible();
 
   // The picture from the keyboard: Enter opens the file dialog; Remove is next in the order
-  // and gives the keyboard back to Upload.
+  // and gives the keyboard back to Upload. Listening before the focus step: see armChooser.
+  const chooser = armChooser(page);
   await uploadButton(page).focus();
-  const chooser = page.waitForEvent('filechooser');
+  await expect(uploadButton(page)).toBeFocused();
   await page.keyboard.press('Enter');
   await (await chooser).setFiles({ name: 'me.png', mimeType: 'image/png', buffer: picture() });
   await expect(profileStatus(page, 'Picture updated.')).toBeVisible();
