@@ -186,13 +186,12 @@ step_cargo() {
         ok "cargo-leptos $version already installed"
     else
         # no_downloads: use wasm-bindgen, sass and wasm-opt from PATH instead of fetching them.
-        # Its own release profile (fat LTO, one codegen unit) spends 7 of its 20 minutes here
-        # linking on one core; a build tool that runs for seconds per site build needs none
-        # of it. Without LTO, at opt-level 1: 15.7 min instead of 20.3 (2026-12-03, 2 cores).
-        provide "cargo-leptos $CARGO_LEPTOS_VERSION (found: ${version:-none}; ~16 min on 2 cores)" \
-            env CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-            CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
-            cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads --force
+        # Its own release profile (fat LTO, one codegen unit) took 20 minutes here; the
+        # profile in scripts/cargo-leptos-build.toml (mostly unoptimised, which a build tool
+        # that runs for seconds per site build can afford) takes 10 and builds the same site.
+        provide "cargo-leptos $CARGO_LEPTOS_VERSION (found: ${version:-none}; ~10 min on 2 cores)" \
+            cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads --force \
+            --config scripts/cargo-leptos-build.toml
     fi
 }
 
