@@ -162,8 +162,8 @@ export const trayItem = (page: Page, name: string) => tray(page).getByRole('list
  * interception of pickers when the first listener is added, without waiting for it; a
  * `keyboard.press` sent at once can reach the page first, and the picker then opens
  * unseen (headless) and no event comes: 5 failures in 12 runs of the keyboard attachment
- * test without tracing, 0 in 12 with it armed early. A `click()` waits for actionability
- * checks first, so it has never lost that race.
+ * test without tracing, 0 in 12 with it armed early. A `click()` first waits for its
+ * actionability checks, and has not lost that race in any run here.
  */
 export const armChooser = (page: Page) => page.waitForEvent('filechooser');
 
