@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { closeAll, composer, expectNoViolations, roomOfTwo, screenshotPath } from './helpers';
 import {
   PASTED_PNG,

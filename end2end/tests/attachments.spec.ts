@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { alertWith, closeAll, composer, messageList, roomOfTwo, sideNav, timelineItems } from './helpers';
 import {
   PASTED_PNG,

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { PASSWORD, alertWith, signOut, signUp, submitSignIn, uniqueName, waitHydrated } from './helpers';
 
 test('signing out returns to the sign-in page', async ({ page }) => {

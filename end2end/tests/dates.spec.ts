@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { bubble, createConversation, sendMessage, signUp, uniqueName, waitConnected } from './helpers';
 
 // A reader in New York whose "today" falls in the other season than the day a message was

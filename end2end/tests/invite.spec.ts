@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { signUp, uniqueName, waitHydrated } from './helpers';
 
 // Same shape as a real invite code (32 random bytes, base64url), but never issued.

@@ -1,5 +1,5 @@
 import zlib from 'node:zlib';
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from './fixtures';
 import {
   alertWith,
   bubble,
