@@ -207,6 +207,24 @@ export async function sendMessage(page: Page, text: string): Promise<void> {
   await expect(messageList(page).locator('[data-pending="true"]')).toHaveCount(0);
 }
 
+/**
+ * Sends `texts` in order as fast as the page takes them, then waits until the last shows and
+ * none is pending. Each goes through the composer as typed text and Enter, dispatched inside
+ * the page: one round trip for all instead of two per message (240 one by one took 20-37 s).
+ */
+export async function sendMany(page: Page, texts: string[]): Promise<void> {
+  await composer(page).evaluate((box, all) => {
+    const area = box as HTMLTextAreaElement;
+    for (const text of all) {
+      area.value = text;
+      area.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: text }));
+      area.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+    }
+  }, texts);
+  await expect(bubble(page, texts[texts.length - 1])).toBeVisible({ timeout: 30_000 });
+  await expect(messageList(page).locator('[data-pending="true"]')).toHaveCount(0, { timeout: 30_000 });
+}
+
 /** Runs axe-core (WCAG 2.1 A and AA) on what is on screen; every violation fails the test. */
 export async function expectNoViolations(page: Page, screen: string): Promise<void> {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();

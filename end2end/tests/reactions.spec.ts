@@ -7,6 +7,7 @@ import {
   messageList,
   roomOfTwo,
   screenshotPath,
+  sendMany,
   sendMessage,
 } from './helpers';
 
@@ -26,7 +27,7 @@ test('a reply quotes its original for both people and the quote takes you back t
   await composer(alice.page).press('Enter');
   await expect(bubble(alice.page, 'Lunch at noon tomorrow?')).toBeVisible();
   // Enough messages after it that the original scrolls out of view.
-  for (let i = 0; i < 25; i++) await sendMessage(alice.page, `filler ${i}`);
+  await sendMany(alice.page, Array.from({ length: 25 }, (_, i) => `filler ${i}`));
   await expect(bubble(bob.page, 'filler 24')).toBeVisible();
 
   await bubbleAction(bob.page, 'Lunch at', 'Reply');

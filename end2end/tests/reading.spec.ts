@@ -8,6 +8,7 @@ import {
   joinWith,
   newPerson,
   screenshotPath,
+  sendMany,
   sideNav,
   waitConnected,
 } from './helpers';
@@ -34,12 +35,7 @@ test('unread messages open at the divider; load older keeps the place; new ones 
   const { alice, bob } = await bobAwayFrom(browser, baseURL, 'Long read');
 
   const box = composer(alice.page);
-  for (let i = 1; i <= 70; i++) {
-    await box.fill(`line ${i}`);
-    await box.press('Enter');
-  }
-  await expect(bubble(alice.page, 'line 70')).toBeVisible();
-  await expect(alice.page.locator('[data-pending="true"]')).toHaveCount(0);
+  await sendMany(alice.page, Array.from({ length: 70 }, (_, i) => `line ${i + 1}`));
 
   // Unread messages put a dot on the favicon and a count in the title, on every page.
   await expect(bob.page.locator('link#favicon')).toHaveAttribute('href', /^data:image\/svg\+xml,/);

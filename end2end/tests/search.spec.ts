@@ -8,6 +8,7 @@ import {
   messageList,
   newPerson,
   screenshotPath,
+  sendMany,
   sendMessage,
   signUp,
   uniqueName,
@@ -18,16 +19,6 @@ import {
 const topSearch = (page: Page) => page.getByRole('searchbox', { name: 'Search messages', exact: true }).first();
 const results = (page: Page) => page.getByRole('list', { name: 'Results', exact: true });
 const hits = (page: Page) => results(page).getByRole('listitem');
-
-/** Types `count` messages quickly (the outbox sends them in order) and waits until all are stored. */
-async function sendMany(page: Page, count: number, text: (i: number) => string): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    await composer(page).fill(text(i));
-    await composer(page).press('Enter');
-  }
-  await expect(bubble(page, text(count - 1))).toBeVisible({ timeout: 30_000 });
-  await expect(messageList(page).locator('[data-pending="true"]')).toHaveCount(0, { timeout: 30_000 });
-}
 
 /** Sends a formatted message and waits until it is stored; `shown` is its text as drawn. */
 async function sendFormatted(page: Page, text: string, shown: string): Promise<void> {
@@ -57,7 +48,7 @@ test('search finds a message far back in a conversation, marks the words, and op
   await sendFormatted(page, 'The **needle** we lost, near 北京 station', 'The needle we lost');
   const targetSeq = Number(await bubble(page, 'we lost').getAttribute('data-seq'));
   // Far back: more than a page of history and more than one catch-up batch (200) after it.
-  await sendMany(page, 240, (i) => `filler message number ${i}`);
+  await sendMany(page, Array.from({ length: 240 }, (_, i) => `filler message number ${i}`));
 
   // Someone else's conversation with the same word: never found by this user.
   const bob = await newPerson(browser, baseURL, 'bob');
