@@ -1,31 +1,43 @@
-import { test as base, type Page } from '@playwright/test';
+import { test as base, type Page, type Request } from '@playwright/test';
 
 export { expect } from '@playwright/test';
 export type { APIRequestContext, Browser, Locator, Page, Route, WebSocketRoute } from '@playwright/test';
+
+/**
+ * `promise`, or `late` when it has not settled within `ms`: a stuck page or a request that
+ * never got its response (the very cases worth reporting) must not stall the report.
+ */
+const within = <T>(ms: number, promise: Promise<T>, late: T): Promise<T> =>
+  Promise.race([promise, new Promise<T>((resolve) => setTimeout(() => resolve(late), ms))]);
+
+/** A request that failed, was answered 400 or more, or was never answered; else null. */
+async function describeRequest(request: Request): Promise<string | null> {
+  const what = `  request ${request.method()} ${request.url()}`;
+  const failure = request.failure()?.errorText;
+  if (failure) return `${what}: ${failure}`;
+  const response = await within(1_000, request.response().catch(() => null), undefined);
+  if (response === undefined) return `${what}: no response yet`;
+  if (!response || response.status() >= 400) return `${what}: ${response?.status() ?? 'no response'}`;
+  return null;
+}
 
 /** What a page said before a test failed: enough to tell a stuck hydration from a slow one. */
 async function describePage(page: Page): Promise<string> {
   if (page.isClosed()) return '';
   const lines = [`page ${page.url()}`];
-  try {
-    const hydrated = await page.evaluate(() => document.body?.getAttribute('data-hydrated') ?? 'no');
-    lines.push(`  body data-hydrated: ${hydrated}`);
-  } catch (e) {
-    lines.push(`  body unreadable: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const hydrated = page
+    .evaluate(() => document.body?.getAttribute('data-hydrated') ?? 'no')
+    .then((h) => `  body data-hydrated: ${h}`)
+    .catch((e: Error) => `  body unreadable: ${e.message.split('\n')[0]}`);
+  lines.push(await within(2_000, hydrated, '  body unreadable: the page did not answer within 2 s'));
   for (const error of await page.pageErrors({ filter: 'all' })) lines.push(`  page error: ${error.stack ?? error.message}`);
   for (const message of await page.consoleMessages({ filter: 'all' })) {
     if (message.type() === 'error' || message.type() === 'warning') {
       lines.push(`  console.${message.type()}: ${message.text()}`);
     }
   }
-  for (const request of await page.requests()) {
-    const response = await request.response().catch(() => null);
-    const failure = request.failure()?.errorText;
-    if (failure || !response || response.status() >= 400) {
-      lines.push(`  request ${request.method()} ${request.url()}: ${failure ?? response?.status() ?? 'no response yet'}`);
-    }
-  }
+  const requests = await Promise.all((await page.requests()).map(describeRequest));
+  lines.push(...requests.filter((r): r is string => r !== null));
   return lines.join('\n');
 }
 
