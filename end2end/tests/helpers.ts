@@ -203,8 +203,13 @@ export async function memberAction(page: Page, name: string, action: string): Pr
 export async function sendMessage(page: Page, text: string): Promise<void> {
   await composer(page).fill(text);
   await composer(page).press('Enter');
-  await expect(bubble(page, text)).toBeVisible();
-  await expect(messageList(page).locator('[data-pending="true"]')).toHaveCount(0);
+  await expectStored(page, text);
+}
+
+/** Waits until the bubble showing `shown` is on screen and no message is pending any more. */
+export async function expectStored(page: Page, shown: string, timeout?: number): Promise<void> {
+  await expect(bubble(page, shown)).toBeVisible({ timeout });
+  await expect(messageList(page).locator('[data-pending="true"]')).toHaveCount(0, { timeout });
 }
 
 /**
@@ -221,8 +226,7 @@ export async function sendMany(page: Page, texts: string[]): Promise<void> {
       area.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
     }
   }, texts);
-  await expect(bubble(page, texts[texts.length - 1])).toBeVisible({ timeout: 30_000 });
-  await expect(messageList(page).locator('[data-pending="true"]')).toHaveCount(0, { timeout: 30_000 });
+  await expectStored(page, texts[texts.length - 1], 30_000);
 }
 
 /** Runs axe-core (WCAG 2.1 A and AA) on what is on screen; every violation fails the test. */

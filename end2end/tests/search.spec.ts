@@ -5,6 +5,7 @@ import {
   conversationHeading,
   createConversation,
   expectNoViolations,
+  expectStored,
   messageList,
   newPerson,
   screenshotPath,
@@ -24,8 +25,7 @@ const hits = (page: Page) => results(page).getByRole('listitem');
 async function sendFormatted(page: Page, text: string, shown: string): Promise<void> {
   await composer(page).fill(text);
   await composer(page).press('Enter');
-  await expect(bubble(page, shown)).toBeVisible();
-  await expect(messageList(page).locator('[data-pending="true"]')).toHaveCount(0);
+  await expectStored(page, shown);
 }
 
 /** The element has its middle on screen inside the message list. */
@@ -129,8 +129,7 @@ test('search finds a message far back in a conversation, marks the words, and op
   await composer(page).fill('written while reading old messages');
   await composer(page).press('Enter');
   await page.waitForURL(/\/c\/\d+$/);
-  await expect(bubble(page, 'written while reading old messages')).toBeVisible();
-  await expect(messageList(page).locator('[data-pending="true"]')).toHaveCount(0);
+  await expectStored(page, 'written while reading old messages');
 
   // "Jump to latest" from a window reopens the conversation at its end.
   await page.goto(`/search?q=needle`);
