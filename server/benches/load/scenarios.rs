@@ -164,6 +164,9 @@ fn reader(ws: futures::stream::SplitStream<Ws>, acks: Rc<RefCell<Acks>>, wake: R
 /// acknowledged sends/s with 256 sends in flight, then the latency again right after that
 /// burst (the database is busy with what the burst wrote: for Palaver, checkpointing it).
 pub async fn persisted(server: &Server, auth: &mut Auth, scale: &Scale, f: &mut Figures) {
+    // What the scenario before left running (a fan-out's resyncs, the checkpoint and index
+    // merges of what it wrote) finishes first: this first figure is the quiet server's.
+    server.wait_idle().await;
     auth.refresh().await;
     let (cookie, frame) = auth.socket(0, auth.sends);
     let ws = match client::connect(server.addr, cookie, &frame).await {
