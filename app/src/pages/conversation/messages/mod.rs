@@ -161,18 +161,6 @@ pub fn MessageList(id: ConversationId, at: Option<Seq>) -> impl IntoView {
         };
         if previous.is_none() {
             if let Some(seq) = at {
-                // The window may reach the end in one batch: then it joins the live stream
-                // at once. Decided now, on what was opened: after the highlight's 2 s, a
-                // reader's own "Load newer messages" could have moved the window, and the
-                // rest would then have loaded unasked.
-                let end = live
-                    .conversations
-                    .with_untracked(|cs| cs.iter().find(|c| c.id == id).map(|c| c.last_seq));
-                if let (Some(end), true) = (end, in_window) {
-                    if end.0 - last.0 <= palaver::protocol::SYNC_BATCH {
-                        live.load_newer();
-                    }
-                }
                 leptos::task::spawn_local(async move {
                     // Scrolled to, focused and highlighted once drawn (nothing to show when
                     // `at` is not a message).
@@ -183,6 +171,23 @@ pub fn MessageList(id: ConversationId, at: Option<Seq>) -> impl IntoView {
                         at_bottom.try_set(bottom);
                         if bottom {
                             live.mark_read();
+                        }
+                    }
+                    // The window may reach the end in one batch: then it joins the live
+                    // stream at once. Only the window as opened: a reader who pressed "Load
+                    // newer messages" during the highlight has moved it (or is moving it),
+                    // and the rest must then wait to be asked for.
+                    let end = live
+                        .conversations
+                        .with_untracked(|cs| cs.iter().find(|c| c.id == id).map(|c| c.last_seq));
+                    let here = room
+                        .timeline
+                        .try_with_untracked(|t| (t.last_seq, t.has_newer));
+                    let untouched = here.is_some_and(|(now, _)| now == last)
+                        && loading_newer.try_get_untracked() == Some(false);
+                    if let (Some(end), Some((last, true)), true) = (end, here, untouched) {
+                        if end.0 - last.0 <= palaver::protocol::SYNC_BATCH {
+                            live.load_newer();
                         }
                     }
                 });
