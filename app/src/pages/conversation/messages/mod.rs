@@ -183,10 +183,9 @@ pub fn MessageList(id: ConversationId, at: Option<Seq>) -> impl IntoView {
                     let here = room
                         .timeline
                         .try_with_untracked(|t| (t.last_seq, t.has_newer));
-                    let untouched = here.is_some_and(|(now, _)| now == last)
-                        && loading_newer.try_get_untracked() == Some(false);
-                    if let (Some(end), Some((last, true)), true) = (end, here, untouched) {
-                        if end.0 - last.0 <= palaver::protocol::SYNC_BATCH {
+                    let idle = loading_newer.try_get_untracked() == Some(false);
+                    if let (Some(end), Some((now, true))) = (end, here) {
+                        if now == last && idle && end.0 - now.0 <= palaver::protocol::SYNC_BATCH {
                             live.load_newer();
                         }
                     }
