@@ -75,7 +75,7 @@ DROPPED_SOCKET := a_dropped_socket_with_late_acks_resumes_and_retries_without_ga
 # their own, with their figures printed.
 UNIT_TARGETS := --lib --bins --test chat --test realtime --test governance --test attention --test reactions \
 	--test search --test attachments --test profiles --test lifecycle \
-	--test direct --test store_contract --test migrations --test search_backfill --test image_limits
+	--test direct --test store_contract --test migrations --test search_backfill --test search_index --test image_limits
 SECURITY_TARGETS := --test security --test security_direct --test security_admin --test hardening --test hardening_live
 # The integration suites' store: sqlite (default) or postgres (PALAVER_TEST_STORE).
 STORE = $${PALAVER_TEST_STORE:-sqlite}

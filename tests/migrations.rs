@@ -27,10 +27,11 @@ const BOOLEANS: &[(&str, &str)] = &[
     ("throttle_places", "counted"),
 ];
 
-/// The text index of message search is each dialect's own (migrations 0008): SQLite's FTS5
-/// virtual table and the shadow tables FTS5 keeps for it, PostgreSQL's pg_trgm GIN index.
-/// Both serve the same statement shape (`store::sql::search`); neither has a counterpart.
-const SQLITE_SEARCH_INDEX: &str = "search_fts";
+/// The text index of message search is each dialect's own (migrations 0008 and 0018):
+/// SQLite's FTS5 index lives in a file of its own, kept from the log of changes
+/// `search_log` that triggers fill (`store::search_index`); PostgreSQL's is a pg_trgm GIN
+/// index on the messages. Neither has a counterpart.
+const SQLITE_SEARCH_INDEX: &str = "search_log";
 const POSTGRES_SEARCH_INDEX: &str = "messages_body_trgm";
 
 /// (table, column, type, not null) with the type in words both dialects map to.
@@ -184,12 +185,27 @@ async fn both_schemas_agree_on_types_and_nullability() {
 #[tokio::test]
 async fn each_schema_has_its_search_text_index() {
     let mut s = migrated().await;
-    let fts: String = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = $1")
+    let log: String = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = $1")
         .bind(SQLITE_SEARCH_INDEX)
         .fetch_one(&mut s.sqlite)
         .await
-        .expect("the FTS5 table");
-    assert!(fts.contains("fts5") && fts.contains("trigram"), "{fts}");
+        .expect("the log the FTS5 index file is kept from");
+    assert!(log.contains("AUTOINCREMENT"), "{log}");
+    let triggers: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%search_log%' \
+         ORDER BY name",
+    )
+    .fetch_all(&mut s.sqlite)
+    .await
+    .expect("triggers");
+    assert_eq!(
+        triggers,
+        [
+            "messages_search_delete",
+            "messages_search_insert",
+            "messages_search_update"
+        ]
+    );
     let trgm: String = sqlx::query_scalar("SELECT indexdef FROM pg_indexes WHERE indexname = $1")
         .bind(POSTGRES_SEARCH_INDEX)
         .fetch_one(&mut s.postgres)

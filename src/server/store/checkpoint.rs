@@ -101,7 +101,7 @@ fn due(appended: u64, since: Duration, truncate: bool) -> bool {
 pub async fn checkpoint(pool: &SqlitePool, truncate: bool) -> Result<bool, sqlx::Error> {
     let (busy, _, _): (i64, i64, i64) = if truncate {
         let mut conn = pool.acquire().await?;
-        let _: (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+        let _: (i64, i64, i64) = sqlx::query_as("PRAGMA main.wal_checkpoint(PASSIVE)")
             .fetch_one(&mut *conn)
             .await?;
         let waits: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
@@ -110,7 +110,7 @@ pub async fn checkpoint(pool: &SqlitePool, truncate: bool) -> Result<bool, sqlx:
         sqlx::query("PRAGMA busy_timeout = 0")
             .execute(&mut *conn)
             .await?;
-        let result = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+        let result = sqlx::query_as("PRAGMA main.wal_checkpoint(TRUNCATE)")
             .fetch_one(&mut *conn)
             .await;
         sqlx::query(&format!("PRAGMA busy_timeout = {waits}"))
@@ -118,7 +118,7 @@ pub async fn checkpoint(pool: &SqlitePool, truncate: bool) -> Result<bool, sqlx:
             .await?;
         result?
     } else {
-        sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+        sqlx::query_as("PRAGMA main.wal_checkpoint(PASSIVE)")
             .fetch_one(pool)
             .await?
     };
@@ -173,10 +173,11 @@ mod tests {
         // Past SQLite's default threshold (1,000 pages), in commits of their own: with its
         // automatic checkpoint one of them would have copied the WAL and it would restart.
         fill(&pool, 1_200).await;
-        let (busy, log, copied): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let (busy, log, copied): (i64, i64, i64) =
+            sqlx::query_as("PRAGMA main.wal_checkpoint(PASSIVE)")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         assert_eq!(busy, 0);
         assert!(
             log >= 1_200,

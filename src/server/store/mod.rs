@@ -244,6 +244,7 @@ pub mod kept;
 mod lifecycle;
 pub mod postgres;
 pub mod rows;
+pub mod search_index;
 pub mod sql;
 pub mod sqlite;
 mod traits;

@@ -74,6 +74,10 @@ impl PostgresStore {
     /// PostgreSQL keeps a deleted row's old version until VACUUM reclaims it; autovacuum
     /// does so in the background. Nothing to do on the write path.
     async fn after_deletion(&self) {}
+
+    /// The trigram index is written with the message, in its transaction: a search sees
+    /// every committed change without waiting.
+    async fn search_ready(&self) {}
 }
 
 impl_user_store!(PostgresStore);

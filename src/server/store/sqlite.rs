@@ -1,6 +1,7 @@
 //! The embedded default store: SQLite through sqlx, in WAL mode, one file in the data
 //! directory. The statements are shared with PostgreSQL (see `sql`).
 
+use super::search_index::{self, SearchIndex};
 use super::sql::prelude::*;
 use super::sql::{
     admin::impl_admin_store, admin_conversations::impl_admin_conversation_store,
@@ -31,6 +32,8 @@ pub struct SqliteStore {
     checkpointer: std::sync::Arc<super::checkpoint::Checkpointer>,
     /// Turns between the writer's batches and retention's (see [`writer::WriteGate`]).
     gate: writer::WriteGate,
+    /// The message search index, in a file of its own (see `search_index`).
+    search: std::sync::Arc<SearchIndex>,
 }
 
 impl SqliteStore {
@@ -42,12 +45,26 @@ impl SqliteStore {
 
     /// [`Self::connect`] with the [`Durability`] chosen (`--durability`).
     pub async fn open(url: &str, durability: Durability) -> StoreResult<Self> {
+        let options = Self::options(url, durability)?;
+        let index = SearchIndex::prepare(&options, durability).await?;
+        let attach = index.attach.clone();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             // A file on local disk does not drop connections: no ping (a round trip to
             // sqlx's worker thread) before every use.
             .test_before_acquire(false)
-            .connect_with(Self::options(url, durability)?)
+            // Every connection reads the search index as `search.search_fts`.
+            .after_connect(move |conn, _| {
+                let attach = attach.clone();
+                Box::pin(async move {
+                    sqlx::query(&format!("ATTACH DATABASE ? AS {}", search_index::SCHEMA))
+                        .bind(attach)
+                        .execute(conn)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
         super::backfill_skeletons(&pool).await?;
@@ -56,11 +73,13 @@ impl SqliteStore {
         let writer = Self::start_writer(&pool, 1, Some(gate.clone()));
         let checkpointer =
             super::checkpoint::Checkpointer::start(pool.clone(), writer.written()).into();
+        let search = SearchIndex::start(index, pool.clone(), writer.written(), gate.clone()).into();
         Ok(Self {
             pool,
             writer,
             checkpointer,
             gate,
+            search,
         })
     }
 
@@ -92,12 +111,31 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// Waits until the search index holds every change committed so far, at most `wait`;
+    /// false when it is still behind (see `search_index`). For benches that seed through
+    /// the pool and then search.
+    pub async fn search_index_caught_up(&self, wait: Duration) -> bool {
+        self.search.caught_up(&self.pool, wait).await
+    }
+
     /// A turn at writing, for a loop of write transactions beside the writer's (retention):
     /// SQLite has one writer at a time, and its busy handler is not fair (see
     /// [`writer::WriteGate`]). Measured by the retention bench: without it, sends during a
     /// retention pass failed with "database is locked" after waiting 10 s.
     async fn write_gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         Some(self.gate.lock().await)
+    }
+
+    /// A search waits until the index holds what was committed before it (see
+    /// `search_index`), at most [`search_index::SEARCH_WAIT`].
+    async fn search_ready(&self) {
+        if !self
+            .search
+            .caught_up(&self.pool, search_index::SEARCH_WAIT)
+            .await
+        {
+            tracing::warn!("search index: searching while it is behind");
+        }
     }
 
     /// The rollups are kept by triggers on `messages` (migration 0016, see `sql::rollups`),
@@ -115,6 +153,8 @@ impl SqliteStore {
     /// checkpointer then tries again every [`super::checkpoint::CHECKPOINT_EVERY`] until it
     /// goes through.
     async fn after_deletion(&self) {
+        // The deleted text out of the search index and its log first (see `search_index`).
+        self.search.flush(&self.pool).await;
         match super::checkpoint::checkpoint(&self.pool, true).await {
             Ok(true) => {}
             Ok(false) => {
@@ -136,9 +176,12 @@ impl_profile_store!(SqliteStore);
 impl_admin_conversation_store!(SqliteStore);
 impl_admin_store!(SqliteStore, sqlx::Sqlite);
 // The main file's size; the WAL beside it is folded in at each checkpoint.
+// The database file and the search index file beside it.
 impl_stats_store!(
     SqliteStore,
-    "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+    "SELECT (SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()) \
+          + (SELECT page_count * page_size FROM pragma_page_count('search'), \
+                                                pragma_page_size('search'))"
 );
 impl_session_store!(SqliteStore);
 impl_throttle_store!(SqliteStore);

@@ -201,6 +201,8 @@ macro_rules! impl_conversation_store {
                         .await?;
                 }
                 tx.commit().await?;
+                // The messages' text out of the search index and the WAL (SECURITY 32).
+                self.after_deletion().await;
                 Ok(members.into_iter().map(UserId).collect())
             }
 

@@ -1,8 +1,9 @@
 //! Message search: the statements per dialect and the one body that runs them.
 //!
 //! Both backends find messages the same way, only their text indexes differ (SQLite: the
-//! FTS5 trigram table `search_fts`; PostgreSQL: pg_trgm's GIN index on `messages.body`;
-//! migrations 0008). Results come newest first by `messages.search_id` (the order messages
+//! FTS5 trigram table `search_fts` in the index file attached as `search`, kept by
+//! `store::search_index`; PostgreSQL: pg_trgm's GIN index on `messages.body`; migrations
+//! 0008 and 0018). Results come newest first by `messages.search_id` (the order messages
 //! were stored in), below the caller's cursor `before`.
 //!
 //! Each call is bounded: a first statement (the *probe*) finds where the `scan`-th newest
@@ -138,7 +139,7 @@ impl Dialect for Sqlite {
         let mut s = Statement::default();
         match Self::fts5_query(r.terms) {
             Some(expr) => s
-                .sql("SELECT rowid FROM search_fts WHERE search_fts MATCH ")
+                .sql("SELECT rowid FROM search.search_fts WHERE search_fts MATCH ")
                 .text(expr)
                 .sql(" AND rowid < ")
                 .int(r.before)
@@ -161,7 +162,7 @@ impl Dialect for Sqlite {
             // The FTS5 table drives the join, newest first (FTS5 hands out rowids in either
             // order), so the LIMIT ends the scan as soon as the page is full.
             Some(expr) => s
-                .sql("search_fts f CROSS JOIN messages m ON m.search_id = f.rowid")
+                .sql("search.search_fts f CROSS JOIN messages m ON m.search_id = f.rowid")
                 .sql(VISIBLE_IN_ORDER)
                 .int(r.user)
                 .sql(REST)
@@ -305,6 +306,7 @@ macro_rules! impl_search_store {
                 if terms.is_empty() || limit <= 0 {
                     return Ok(Found::default());
                 }
+                self.search_ready().await;
                 let r = Request {
                     user: user.0,
                     terms,
