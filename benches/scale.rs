@@ -89,7 +89,7 @@ async fn main() {
     let indexing = Instant::now();
     assert!(
         index
-            .search_index_caught_up(std::time::Duration::from_secs(1_800))
+            .search_index_settled(std::time::Duration::from_secs(1_800))
             .await,
         "the search index did not catch up"
     );

@@ -43,6 +43,11 @@ impl Db {
             .expect("store opens")
     }
 
+    /// The first opening: the store with [`PEOPLE`] in it.
+    async fn open_new(&self) -> SqliteStore {
+        with_people(self.open().await).await
+    }
+
     /// The index file and its WAL and shared memory.
     fn index_files(&self) -> Vec<PathBuf> {
         let index = path_beside(&self.file);
@@ -55,6 +60,22 @@ impl Db {
             })
             .collect()
     }
+}
+
+/// `store` with [`PEOPLE`] added.
+async fn with_people(store: SqliteStore) -> SqliteStore {
+    for sql in PEOPLE {
+        run(&store, sql).await;
+    }
+    store
+}
+
+/// An in-memory store with [`PEOPLE`] in it.
+async fn in_memory() -> SqliteStore {
+    let store = SqliteStore::open("sqlite::memory:", Durability::Normal)
+        .await
+        .expect("store opens");
+    with_people(store).await
 }
 
 /// Stops `store`: its pool closes and its indexer task ends.
@@ -119,10 +140,7 @@ async fn set_applied(index: &Path, applied: i64) {
 #[tokio::test]
 async fn a_missing_index_file_is_built_from_the_messages_and_then_kept() {
     let db = Db::new();
-    let store = db.open().await;
-    for sql in PEOPLE {
-        run(&store, sql).await;
-    }
+    let store = db.open_new().await;
     say(&store, 1, "first draft of the plan").await;
     say(&store, 2, "lunch plans").await;
     say(&store, 3, "private plan").await;
@@ -141,7 +159,7 @@ async fn a_missing_index_file_is_built_from_the_messages_and_then_kept() {
         found(&store, "draft").await.is_empty(),
         "the edit replaced it"
     );
-    assert!(store.search_index_caught_up(Duration::from_secs(5)).await);
+    assert!(store.search_index_settled(Duration::from_secs(5)).await);
     assert_eq!(log_rows(&store).await, 0, "applied rows leave the log");
     close(store).await;
 
@@ -169,10 +187,7 @@ async fn a_missing_index_file_is_built_from_the_messages_and_then_kept() {
 #[tokio::test]
 async fn changes_the_index_has_not_seen_are_applied_on_the_next_start() {
     let db = Db::new();
-    let store = db.open().await;
-    for sql in PEOPLE {
-        run(&store, sql).await;
-    }
+    let store = db.open_new().await;
     say(&store, 1, "alpha notes").await;
     assert_eq!(found(&store, "notes").await, ["alpha notes"]);
     // The index file falls behind: as after a crash between a send's commit and the
@@ -203,10 +218,7 @@ async fn changes_the_index_has_not_seen_are_applied_on_the_next_start() {
 #[tokio::test]
 async fn an_index_file_ahead_of_the_database_is_built_again() {
     let db = Db::new();
-    let store = db.open().await;
-    for sql in PEOPLE {
-        run(&store, sql).await;
-    }
+    let store = db.open_new().await;
     say(&store, 1, "gamma report").await;
     assert_eq!(found(&store, "report").await, ["gamma report"]);
     close(store).await;
@@ -226,20 +238,10 @@ async fn an_index_file_ahead_of_the_database_is_built_again() {
 
 #[tokio::test]
 async fn an_in_memory_database_has_an_in_memory_index() {
-    let store = SqliteStore::open("sqlite::memory:", Durability::Normal)
-        .await
-        .expect("store opens");
-    for sql in PEOPLE {
-        run(&store, sql).await;
-    }
+    let store = in_memory().await;
     say(&store, 1, "epsilon memo").await;
     assert_eq!(found(&store, "memo").await, ["epsilon memo"]);
     // A second in-memory store has its own index.
-    let other = SqliteStore::open("sqlite::memory:", Durability::Normal)
-        .await
-        .expect("store opens");
-    for sql in PEOPLE {
-        run(&other, sql).await;
-    }
+    let other = in_memory().await;
     assert!(found(&other, "memo").await.is_empty());
 }

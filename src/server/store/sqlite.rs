@@ -111,11 +111,11 @@ impl SqliteStore {
         &self.pool
     }
 
-    /// Waits until the search index holds every change committed so far, at most `wait`;
-    /// false when it is still behind (see `search_index`). For benches that seed through
-    /// the pool and then search.
-    pub async fn search_index_caught_up(&self, wait: Duration) -> bool {
-        self.search.caught_up(&self.pool, wait).await
+    /// Waits until the search index holds every change committed so far and the log holds
+    /// none of them, at most `wait`; false when it is still behind (see `search_index`). For
+    /// benches and tests that seed through the pool, then search or measure the files.
+    pub async fn search_index_settled(&self, wait: Duration) -> bool {
+        self.search.settled(&self.pool, wait).await
     }
 
     /// A turn at writing, for a loop of write transactions beside the writer's (retention):

@@ -3,9 +3,10 @@
 
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, Row, SqliteConnection, SqlitePool};
+use tokio::sync::watch;
 
 use super::super::writer::WriteGate;
-use super::APPLY_MAX;
+use super::{Applied, APPLY_MAX, LAST_LOGGED};
 
 /// The indexer's state: its connection to the index file (reopened after an error), the
 /// database's pool and turn at writing.
@@ -20,10 +21,14 @@ pub(super) struct Indexer {
     checked: bool,
 }
 
-/// The last id ever given to a `search_log` row (AUTOINCREMENT keeps it in sqlite_sequence
-/// after the rows are deleted); 0 before the first.
-const LAST_LOGGED: &str =
-    "SELECT COALESCE((SELECT seq FROM main.sqlite_sequence WHERE name = 'search_log'), 0)";
+/// Sets `was` to `applied` unless it already holds that id or a later one; whether it did.
+fn replace_if_newer(was: &mut Applied, applied: i64) -> bool {
+    if was.is_some_and(|was| was >= applied) {
+        return false;
+    }
+    *was = Some(applied);
+    true
+}
 
 /// A `search_log` row: (id, search_id, old_body, new_body).
 type LogRow = (i64, i64, Option<String>, Option<String>);
@@ -62,16 +67,25 @@ impl Indexer {
     /// Builds the index if needed, applies the log and deletes the applied rows from it, a
     /// batch at a time (so that the database's write lock is held briefly), then truncates the
     /// index file's WAL when text was taken out. Returns the last id applied.
-    pub(super) async fn round(&mut self) -> Result<i64, sqlx::Error> {
+    ///
+    /// `searchable` is told the last id the index holds once it is built and after each
+    /// batch, so that a search waiting for rows applied early in a long catch-up (a rebuild,
+    /// a retention pass) need not wait for the whole round.
+    pub(super) async fn round(
+        &mut self,
+        searchable: &watch::Sender<Applied>,
+    ) -> Result<i64, sqlx::Error> {
         let mut removed = false;
         let mut applied = match self.built().await? {
             Some(applied) => applied,
             None => self.rebuild().await?,
         };
+        searchable.send_if_modified(|was| replace_if_newer(was, applied));
         loop {
             let (now, batch_removed, more) = self.apply(applied).await?;
             removed |= batch_removed;
             applied = now;
+            searchable.send_if_modified(|was| replace_if_newer(was, applied));
             self.trim(applied).await?;
             if !more {
                 break;

@@ -62,6 +62,11 @@ pub const LOOK_EVERY: Duration = Duration::from_millis(50);
 /// made outside the writer (a conversation deleted) are applied at least this often.
 pub const IDLE_LOOK: Duration = Duration::from_secs(1);
 
+/// The last id ever given to a `search_log` row (AUTOINCREMENT keeps it in sqlite_sequence
+/// after the rows are deleted); 0 before the first.
+const LAST_LOGGED: &str =
+    "SELECT COALESCE((SELECT seq FROM main.sqlite_sequence WHERE name = 'search_log'), 0)";
+
 /// Log rows applied in one transaction on the index file.
 const APPLY_MAX: i64 = 1024;
 
@@ -83,13 +88,17 @@ pub struct Prepared {
 
 /// What the indexer has done: `None` until the index exists (built or rebuilt), then the
 /// last log id applied and deleted from the log.
-type Applied = Option<i64>;
+pub(super) type Applied = Option<i64>;
 
 /// The indexer task and the way to wait for it; it stops when the store's last clone drops
 /// this.
 pub struct SearchIndex {
     wake: Arc<Notify>,
-    applied: watch::Receiver<Applied>,
+    /// The last log id the index holds (told after every batch).
+    searchable: watch::Receiver<Applied>,
+    /// The last log id applied, deleted from the log and, when text was taken out, gone
+    /// from the index file's WAL too (told at the end of each round).
+    settled: watch::Receiver<Applied>,
     _stop: oneshot::Sender<()>,
 }
 
@@ -164,7 +173,8 @@ impl SearchIndex {
         gate: WriteGate,
     ) -> Self {
         let (stop, mut stopped) = oneshot::channel::<()>();
-        let (tell, applied) = watch::channel(None);
+        let (tell_searchable, searchable) = watch::channel(None);
+        let (tell_settled, settled) = watch::channel(None);
         let wake = Arc::new(Notify::new());
         let woken = wake.clone();
         tokio::spawn(async move {
@@ -183,9 +193,9 @@ impl SearchIndex {
                     continue;
                 }
                 (at_last, last) = (now_written, tokio::time::Instant::now());
-                match indexer.round().await {
+                match indexer.round(&tell_searchable).await {
                     Ok(done) => {
-                        tell.send_replace(Some(done));
+                        tell_settled.send_replace(Some(done));
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "search index: applying the log failed");
@@ -196,7 +206,8 @@ impl SearchIndex {
         });
         Self {
             wake,
-            applied,
+            searchable,
+            settled,
             _stop: stop,
         }
     }
@@ -204,35 +215,47 @@ impl SearchIndex {
     /// Waits until the index holds every change committed to `pool`'s database before the
     /// call, at most `wait`. False when it gave up (the index is behind or being built).
     pub async fn caught_up(&self, pool: &SqlitePool, wait: Duration) -> bool {
-        let last: Option<i64> = match sqlx::query_scalar("SELECT MAX(id) FROM search_log")
-            .fetch_one(pool)
-            .await
-        {
+        self.wait_for(&self.searchable, pool, wait).await
+    }
+
+    /// Waits until every change committed to `pool`'s database before the call is in the
+    /// index, out of the log and, where text was taken out, out of the index file's WAL, at
+    /// most `wait`. False when it gave up.
+    pub async fn settled(&self, pool: &SqlitePool, wait: Duration) -> bool {
+        self.wait_for(&self.settled, pool, wait).await
+    }
+
+    /// After a deletion: [`Self::settled`] with [`DELETION_WAIT`], so that the deleted text
+    /// is out of the index, the log and the index file's WAL when this returns.
+    pub async fn flush(&self, pool: &SqlitePool) {
+        if !self.settled(pool, DELETION_WAIT).await {
+            tracing::warn!("search index: a deletion did not reach the index in time");
+        }
+    }
+
+    /// Waits until `told` reaches the log's last row as it is now, at most `wait`.
+    async fn wait_for(
+        &self,
+        told: &watch::Receiver<Applied>,
+        pool: &SqlitePool,
+        wait: Duration,
+    ) -> bool {
+        // The last id ever logged, not the log's last row: the log may already have been
+        // trimmed by a round that has not yet settled.
+        let last: i64 = match sqlx::query_scalar(LAST_LOGGED).fetch_one(pool).await {
             Ok(last) => last,
             Err(e) => {
                 tracing::warn!(error = %e, "search index: reading the log failed");
                 return false;
             }
         };
-        let done = |a: &Applied| match (a, last) {
-            (None, _) => false,
-            (Some(_), None) => true,
-            (Some(applied), Some(last)) => *applied >= last,
-        };
-        if done(&self.applied.borrow()) {
+        let done = |a: &Applied| a.is_some_and(|applied| applied >= last);
+        if done(&told.borrow()) {
             return true;
         }
         self.wake.notify_one();
-        let mut applied = self.applied.clone();
-        let result = tokio::time::timeout(wait, applied.wait_for(|a| done(a))).await;
+        let mut told = told.clone();
+        let result = tokio::time::timeout(wait, told.wait_for(|a| done(a))).await;
         matches!(result, Ok(Ok(_)))
-    }
-
-    /// After a deletion: [`Self::caught_up`] with [`DELETION_WAIT`], so that the deleted text
-    /// is out of the index and the log (and the index file's WAL) when this returns.
-    pub async fn flush(&self, pool: &SqlitePool) {
-        if !self.caught_up(pool, DELETION_WAIT).await {
-            tracing::warn!("search index: a deletion did not reach the index in time");
-        }
     }
 }
