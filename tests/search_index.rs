@@ -245,3 +245,33 @@ async fn an_in_memory_database_has_an_in_memory_index() {
     let other = in_memory().await;
     assert!(found(&other, "memo").await.is_empty());
 }
+
+#[tokio::test]
+async fn a_trimmed_log_is_not_taken_for_an_index_that_has_caught_up() {
+    let db = Db::new();
+    let store = db.open_new().await;
+    say(&store, 1, "zeta minutes").await;
+    assert!(store.search_index_settled(Duration::from_secs(5)).await);
+    // A change whose log row is gone before the indexer has told anyone it applied it: the
+    // moment between a round's trim of the log and the end of that round. (Here the row is
+    // deleted in the change's own transaction, so the indexer never applies it and the
+    // answer cannot change while the wait runs.)
+    let mut tx = store.pool().begin().await.expect("begin");
+    sqlx::query(
+        "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at, kind) \
+         VALUES (1, 2, 2, 'c2', 'eta minutes', 2, 'message')",
+    )
+    .execute(&mut *tx)
+    .await
+    .expect("insert");
+    sqlx::query("DELETE FROM search_log")
+        .execute(&mut *tx)
+        .await
+        .expect("trim");
+    tx.commit().await.expect("commit");
+    assert!(
+        !store.search_index_settled(Duration::from_millis(300)).await,
+        "an empty log does not mean the index holds the last change logged"
+    );
+    close(store).await;
+}
