@@ -86,8 +86,8 @@ pub struct Prepared {
     pub attach: String,
 }
 
-/// What the indexer has done: `None` until the index exists (built or rebuilt), then the
-/// last log id applied and deleted from the log.
+/// What the indexer has told: `None` until the index exists (built or rebuilt), then a log
+/// id (see [`SearchIndex`]'s `searchable` and `settled`).
 pub(super) type Applied = Option<i64>;
 
 /// The indexer task and the way to wait for it; it stops when the store's last clone drops
@@ -233,7 +233,8 @@ impl SearchIndex {
         }
     }
 
-    /// Waits until `told` reaches the log's last row as it is now, at most `wait`.
+    /// Waits until `told` reaches the last id logged so far, at most `wait`; false when it
+    /// gave up.
     async fn wait_for(
         &self,
         told: &watch::Receiver<Applied>,
