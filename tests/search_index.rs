@@ -94,17 +94,18 @@ async fn run(store: &SqliteStore, sql: &str) {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
-/// Stores message `seq` from bob with `body`, as the server's writer would (the triggers
-/// number it and log it for the index).
-async fn say(store: &SqliteStore, seq: i64, body: &str) {
-    run(
-        store,
-        &format!(
-            "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at, kind) \
-             VALUES (1, {seq}, 2, 'c{seq}', '{body}', {seq}, 'message')"
-        ),
+/// The statement that stores message `seq` from bob with `body`, as the server's writer
+/// would (the triggers number it and log it for the index).
+fn message(seq: i64, body: &str) -> String {
+    format!(
+        "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at, kind) \
+         VALUES (1, {seq}, 2, 'c{seq}', '{body}', {seq}, 'message')"
     )
-    .await;
+}
+
+/// Stores message `seq` from bob with `body` through the store's pool.
+async fn say(store: &SqliteStore, seq: i64, body: &str) {
+    run(store, &message(seq, body)).await;
 }
 
 /// The bodies ann finds for `term`, newest first.
@@ -197,13 +198,10 @@ async fn changes_the_index_has_not_seen_are_applied_on_the_next_start() {
     let mut conn = SqliteConnection::connect(&db.url())
         .await
         .expect("db opens");
-    sqlx::query(
-        "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at, kind) \
-         VALUES (1, 2, 2, 'c2', 'beta notes', 2, 'message')",
-    )
-    .execute(&mut conn)
-    .await
-    .expect("insert");
+    sqlx::query(&message(2, "beta notes"))
+        .execute(&mut conn)
+        .await
+        .expect("insert");
     conn.close().await.expect("close");
 
     let store = db.open().await;
@@ -257,13 +255,10 @@ async fn a_trimmed_log_is_not_taken_for_an_index_that_has_caught_up() {
     // deleted in the change's own transaction, so the indexer never applies it and the
     // answer cannot change while the wait runs.)
     let mut tx = store.pool().begin().await.expect("begin");
-    sqlx::query(
-        "INSERT INTO messages (conversation_id, seq, sender_id, client_id, body, created_at, kind) \
-         VALUES (1, 2, 2, 'c2', 'eta minutes', 2, 'message')",
-    )
-    .execute(&mut *tx)
-    .await
-    .expect("insert");
+    sqlx::query(&message(2, "eta minutes"))
+        .execute(&mut *tx)
+        .await
+        .expect("insert");
     sqlx::query("DELETE FROM search_log")
         .execute(&mut *tx)
         .await
