@@ -69,6 +69,20 @@ impl HubEvent {
             HubEvent::Resync => &NO_PAYLOAD,
         }
     }
+
+    /// The frame to forward, taken out of the event: a socket forwarding its copy of an
+    /// event drops one reference to the shared bytes instead of taking a second.
+    pub fn into_payload(self) -> Bytes {
+        match self {
+            HubEvent::Sequenced { payload, .. }
+            | HubEvent::Frame { payload }
+            | HubEvent::MemberLeft { payload, .. }
+            | HubEvent::Subscribe { payload, .. }
+            | HubEvent::Unsubscribe { payload, .. }
+            | HubEvent::SessionsEnded { payload, .. } => payload,
+            HubEvent::Resync => NO_PAYLOAD.clone(),
+        }
+    }
 }
 
 pub trait Hub: Send + Sync + 'static {

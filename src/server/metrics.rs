@@ -94,11 +94,12 @@ pub fn messages_persisted(n: u64) {
     metrics::counter!(MESSAGES_PERSISTED).increment(n);
 }
 
-/// `n` events written to sockets in one batch.
-pub fn delivered(n: u64) {
-    if n > 0 {
-        metrics::counter!(DELIVERIES).increment(n);
-    }
+/// The counter of events written to sockets ([`DELIVERIES`]), looked up once: a socket adds
+/// each batch's count to it. Looked up by name per batch, it was a search of the recorder's
+/// map per delivery of a fan-out. Take it after the recorder is installed; taken before, it
+/// counts nothing.
+pub fn deliveries() -> metrics::Counter {
+    metrics::counter!(DELIVERIES)
 }
 
 /// A socket fell behind `channel` ("conversation" or "personal"), or was told events between

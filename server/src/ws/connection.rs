@@ -29,11 +29,11 @@
 
 use super::duties::{instant_of, Duties};
 use super::handshake::Identity;
+use super::sources::{Event, Next, Sources};
 use super::writes::{feed, flow, flush, send_frame, write, Flow, Socket};
 use super::Gateway;
 use axum::extract::ws::{Message, Utf8Bytes};
 use futures::future::BoxFuture;
-use futures::StreamExt;
 use palaver::model::UserView;
 use palaver::protocol::{close, ErrorCode, ServerFrame};
 use palaver::server::{metrics, HubEvent, Topic};
@@ -42,10 +42,9 @@ use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 use std::task::Poll;
 use std::time::Duration;
+use tokio::sync::broadcast;
 use tokio::time::Instant;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
-use tokio_stream::wrappers::BroadcastStream;
-use tokio_stream::StreamMap;
 
 /// How often a socket re-checks that its session is still signed in.
 const SESSION_CHECK_EVERY: Duration = Duration::from_secs(15);
@@ -70,12 +69,15 @@ pub(super) struct Connection {
     /// When this socket last answered a `ping` (see [`PONG_EVERY`]).
     pub last_pong: Option<Instant>,
     /// While a batch is being written (see [`BATCH_MAX`]): forwarded frames are queued
-    /// without a flush, until this deadline; the batch's end flushes them.
-    batching: Option<Instant>,
+    /// without a flush, the batch's end flushes them. The inner value is the batch's
+    /// deadline, set when one of its writes first has to wait (see `writes::feed`).
+    batching: Option<Option<Instant>>,
     /// Events written since the count last went to the deliveries metric: once per batch,
     /// not per event, so a fan-out pays for the metric once per socket and batch.
     delivered: u64,
-    subscriptions: StreamMap<ConversationId, BroadcastStream<HubEvent>>,
+    /// The client's frames aside, what the socket listens to: the user's personal channel
+    /// and one channel per conversation.
+    sources: Sources,
     /// Messages queued and not yet acknowledged, oldest first: acknowledged in the order
     /// they arrived (see [`SENDS_IN_FLIGHT`]). Each waits in a task of its own (or is
     /// already answered), so only the oldest is polled, and an idle socket's empty queue
@@ -98,8 +100,14 @@ pub(super) type Acked = (ConversationId, String, Result<(Seq, Timestamp), CoreEr
 pub(super) const PONG_EVERY: Duration = Duration::from_secs(1);
 
 impl Connection {
-    /// A socket whose `auth` frame gave `identity`, listening to nothing yet.
-    pub(super) fn new(gateway: Gateway, socket: Socket, identity: Identity) -> Self {
+    /// A socket whose `auth` frame gave `identity`, listening to the user's `personal`
+    /// channel and to no conversation yet.
+    pub(super) fn new(
+        gateway: Gateway,
+        socket: Socket,
+        identity: Identity,
+        personal: broadcast::Receiver<HubEvent>,
+    ) -> Self {
         let Identity {
             user,
             session_id,
@@ -115,7 +123,7 @@ impl Connection {
             last_pong: None,
             batching: None,
             delivered: 0,
-            subscriptions: StreamMap::new(),
+            sources: Sources::new(personal),
             acks: VecDeque::new(),
         }
     }
@@ -123,28 +131,25 @@ impl Connection {
 
 impl Connection {
     pub(super) fn unsubscribe(&mut self, id: ConversationId) {
-        self.subscriptions.remove(&id);
+        self.sources.unsubscribe(id);
         self.sent.remove(&id);
     }
 
     /// Whether this socket listens to conversation `id`: it does while its user is a member
     /// (see `Chat::queue_send`).
     pub(super) fn listens_to(&self, id: ConversationId) -> bool {
-        self.subscriptions.contains_key(&id)
+        self.sources.contains(id)
     }
 
     pub(super) fn subscribe(&mut self, id: ConversationId) {
-        if !self.subscriptions.contains_key(&id) {
-            let rx = self.gateway.chat.subscribe(Topic::Conversation(id));
-            self.subscriptions.insert(id, BroadcastStream::new(rx));
+        if !self.sources.contains(id) {
+            let channel = self.gateway.chat.subscribe(Topic::Conversation(id));
+            self.sources.subscribe(id, channel);
         }
     }
 
     /// The socket's event loop. Returns the close code to send, if any.
-    pub(super) async fn run(
-        &mut self,
-        personal: &mut BroadcastStream<HubEvent>,
-    ) -> Option<(u16, &'static str)> {
+    pub(super) async fn run(&mut self) -> Option<(u16, &'static str)> {
         // The first ping and session check come one period after the socket opened, not at
         // once: the handshake has just checked the session.
         let mut armed_for = self.expires_at;
@@ -168,30 +173,34 @@ impl Connection {
                 duties.renewed(instant_of(armed_for));
                 duty.as_mut().reset(duties.next());
             }
+            // Past SENDS_IN_FLIGHT unacknowledged messages the client's frames wait.
+            let reading = self.acks.len() < SENDS_IN_FLIGHT;
             let flow = tokio::select! {
                 _ = &mut shutdown => Flow::Close(close::GOING_AWAY, "server shutting down"),
                 acked = oldest(&mut self.acks), if !self.acks.is_empty() => Box::pin(self.on_acked(acked)).await,
-                incoming = self.socket.next(), if self.acks.len() < SENDS_IN_FLIGHT => {
-                    last_heard = Instant::now();
-                    match incoming {
-                        Some(Ok(Message::Text(text))) => Box::pin(self.on_text(&text)).await,
-                        Some(Ok(Message::Binary(_))) => {
-                            Box::pin(self.reply(&ServerFrame::error(ErrorCode::BadFrame, "Frames must be JSON text.", None))).await
-                        }
-                        Some(Ok(Message::Close(_))) | None => return None,
-                        Some(Ok(_)) => Flow::Continue,
-                        Some(Err(e)) => {
-                            tracing::debug!(error = %e, "socket read error");
-                            if super::frame_too_big(e) {
-                                Flow::Close(close::TOO_BIG, "frame too large")
-                            } else {
-                                return None;
+                next = self.sources.next(reading.then_some(&mut self.socket)) => match next {
+                    Next::Read(incoming) => {
+                        last_heard = Instant::now();
+                        match incoming {
+                            Some(Ok(Message::Text(text))) => Box::pin(self.on_text(&text)).await,
+                            Some(Ok(Message::Binary(_))) => {
+                                Box::pin(self.reply(&ServerFrame::error(ErrorCode::BadFrame, "Frames must be JSON text.", None))).await
+                            }
+                            Some(Ok(Message::Close(_))) | None => return None,
+                            Some(Ok(_)) => Flow::Continue,
+                            Some(Err(e)) => {
+                                tracing::debug!(error = %e, "socket read error");
+                                if super::frame_too_big(e) {
+                                    Flow::Close(close::TOO_BIG, "frame too large")
+                                } else {
+                                    return None;
+                                }
                             }
                         }
                     }
-                }
-                Some((id, event)) = self.subscriptions.next() => Box::pin(self.on_conversations(id, event)).await,
-                event = personal.next() => Box::pin(self.on_personal(event)).await,
+                    Next::Conversation(id, event) => Box::pin(self.on_conversations(id, event)).await,
+                    Next::Personal(event) => Box::pin(self.on_personal(event)).await,
+                },
                 _ = &mut duty => {
                     let due = duties.due(Instant::now());
                     duty.as_mut().reset(duties.next());
@@ -219,27 +228,23 @@ impl Connection {
 
     /// One event of a conversation channel, and whatever else the socket's conversation
     /// channels already hold (up to [`BATCH_MAX`]), written with one flush.
-    async fn on_conversations(
-        &mut self,
-        id: ConversationId,
-        event: Result<HubEvent, BroadcastStreamRecvError>,
-    ) -> Flow {
-        self.batching = Some(Instant::now() + super::writes::WRITE_TIMEOUT);
+    async fn on_conversations(&mut self, id: ConversationId, event: Event) -> Flow {
+        self.batching = Some(None);
         let mut outcome = self.on_conversation(id, event).await;
         for _ in 1..BATCH_MAX {
             if !matches!(outcome, Flow::Continue) {
                 break;
             }
-            // Only what is ready now: the batch never waits for more. Polled with this
-            // task's own waker, so a channel found empty is left waiting with the waker the
-            // loop's next poll brings anyway (a no-op waker would be swapped in and out).
-            match futures::poll!(self.subscriptions.next()) {
-                Poll::Ready(Some((id, event))) => outcome = self.on_conversation(id, event).await,
-                _ => break,
+            // Only what is ready now: the batch never waits for more. Looked at with this
+            // task's own waker, so a channel found empty wakes this task when it has more.
+            let ready = std::future::poll_fn(|cx| Poll::Ready(self.sources.ready_now(cx))).await;
+            match ready {
+                Some((id, event)) => outcome = self.on_conversation(id, event).await,
+                None => break,
             }
         }
         self.batching = None;
-        metrics::delivered(std::mem::take(&mut self.delivered));
+        self.count_delivered();
         match outcome {
             Flow::Continue => flow(flush(&mut self.socket).await),
             close => close,
@@ -247,11 +252,7 @@ impl Connection {
     }
 
     /// One event, or a lag, on the channel of conversation `id`.
-    async fn on_conversation(
-        &mut self,
-        id: ConversationId,
-        event: Result<HubEvent, BroadcastStreamRecvError>,
-    ) -> Flow {
+    async fn on_conversation(&mut self, id: ConversationId, event: Event) -> Flow {
         match event {
             // Events from other nodes may have been lost: read back what was, from the last
             // seq sent. A conversation this socket has sent nothing of has nothing to fill:
@@ -285,10 +286,7 @@ impl Connection {
     }
 
     /// One event, or a lag, on the user's personal channel.
-    async fn on_personal(
-        &mut self,
-        event: Option<Result<HubEvent, BroadcastStreamRecvError>>,
-    ) -> Flow {
+    async fn on_personal(&mut self, event: Option<Event>) -> Flow {
         let event = match event {
             Some(Ok(event)) => event,
             // Events for this user were lost (a removal, a new membership, a signed-out
@@ -348,6 +346,14 @@ pub(super) enum Catchup {
 }
 
 impl Connection {
+    /// Adds the events written since the last count to the deliveries metric.
+    fn count_delivered(&mut self) {
+        let written = std::mem::take(&mut self.delivered);
+        if written > 0 {
+            self.gateway.deliveries.increment(written);
+        }
+    }
+
     /// Sends a frame of the socket's own (an answer, a resynced message).
     pub(super) async fn reply(&mut self, frame: &ServerFrame) -> Flow {
         flow(send_frame(&mut self.socket, frame).await)
@@ -379,10 +385,10 @@ impl Connection {
                 }
             }
         }
-        let Ok(text) = Utf8Bytes::try_from(event.payload().clone()) else {
+        let Ok(text) = Utf8Bytes::try_from(event.into_payload()) else {
             return Flow::Continue;
         };
-        let written = if let Some(deadline) = self.batching {
+        let written = if let Some(deadline) = &mut self.batching {
             feed(&mut self.socket, Message::Text(text), deadline).await
         } else {
             write(&mut self.socket, Message::Text(text)).await
@@ -390,7 +396,7 @@ impl Connection {
         if written {
             self.delivered += 1;
             if self.batching.is_none() {
-                metrics::delivered(std::mem::take(&mut self.delivered));
+                self.count_delivered();
             }
         }
         flow(written)

@@ -191,12 +191,12 @@ impl Connection {
     /// Answers a queued message once its commit is known, and any others already known
     /// with it, in one write.
     pub(super) async fn on_acked(&mut self, acked: Acked) -> Flow {
-        let deadline = tokio::time::Instant::now() + super::writes::WRITE_TIMEOUT;
+        let mut deadline = None;
         let mut next = Some(acked);
         let mut written = 0;
         while let Some(acked) = next.take() {
             let frame = Message::Text(ack_frame(acked).to_json().into());
-            if !feed(&mut self.socket, frame, deadline).await {
+            if !feed(&mut self.socket, frame, &mut deadline).await {
                 return Flow::Close(ABNORMAL, "write failed");
             }
             written += 1;

@@ -6,7 +6,8 @@
 //! One job per file: this one admits a socket (origin, shutdown, identity, a socket slot)
 //! and upgrades it; [`handshake`] checks who is calling, at the handshake and in the `auth`
 //! frame; [`socket`] opens a socket, runs it and closes it; [`connection`] is its event
-//! loop; [`frames`] answers what the client sends; [`writes`] puts frames on the wire
+//! loop, [`sources`] what it listens to; [`frames`] answers what the client sends;
+//! [`writes`] puts frames on the wire
 //! without letting a slow reader hold the task.
 //!
 //! The gateway takes only what it needs (`State<Gateway>`, extracted from the router's state
@@ -17,6 +18,7 @@ mod duties;
 mod frames;
 mod handshake;
 mod socket;
+mod sources;
 mod writes;
 
 use crate::middleware::OriginPolicy;
@@ -45,6 +47,8 @@ pub struct Gateway {
     tracker: TaskTracker,
     /// A socket that has sent nothing, not even a pong, for this long is gone.
     idle_limit: Duration,
+    /// Events written to sockets (`palaver_deliveries_total`).
+    deliveries: metrics::Counter,
 }
 
 impl Gateway {
@@ -60,6 +64,7 @@ impl Gateway {
             shutdown,
             tracker: TaskTracker::new(),
             idle_limit: idle_limit.max(Duration::from_secs(1)),
+            deliveries: palaver::server::metrics::deliveries(),
         }
     }
 

@@ -7,8 +7,7 @@ use super::writes::{close_with, send_frame, ABNORMAL};
 use super::Gateway;
 use axum::extract::ws::WebSocket;
 use palaver::protocol::ServerFrame;
-use palaver::server::{HubEvent, Topic};
-use tokio_stream::wrappers::BroadcastStream;
+use palaver::server::Topic;
 
 /// Serves one upgraded socket, from its `auth` frame to its close; `slot` (the socket's
 /// place in the per-user count) is freed when it ends.
@@ -27,8 +26,8 @@ pub(super) fn serve<S: Send + 'static>(
 ) -> impl std::future::Future<Output = ()> + Send {
     let opening = Box::pin(open(gateway, socket, caller));
     async move {
-        if let Some((mut conn, mut personal)) = opening.await {
-            conn.live(&mut personal).await;
+        if let Some(mut conn) = opening.await {
+            conn.live().await;
         }
         drop(slot);
     }
@@ -36,17 +35,13 @@ pub(super) fn serve<S: Send + 'static>(
 
 /// From the `auth` frame to `ready`: `None` if the socket was refused or failed (it has
 /// been closed).
-async fn open(
-    gateway: Gateway,
-    mut socket: WebSocket,
-    caller: Caller,
-) -> Option<(Connection, BroadcastStream<HubEvent>)> {
+async fn open(gateway: Gateway, mut socket: WebSocket, caller: Caller) -> Option<Connection> {
     let identity = handshake::identify(&gateway, &mut socket, caller).await?;
-    let mut conn = Connection::new(gateway, socket, identity);
     // Subscribe before reading the session and memberships: anything published from now on
     // reaches this socket (a sign-out, a new membership), and anything before it the read
     // sees or the client fetches with `sync`.
-    let personal = BroadcastStream::new(conn.gateway.chat.subscribe(Topic::User(conn.user.id)));
+    let personal = gateway.chat.subscribe(Topic::User(identity.user.id));
+    let mut conn = Connection::new(gateway, socket, identity, personal);
     let memberships = conn
         .gateway
         .chat
@@ -79,13 +74,13 @@ async fn open(
         return None;
     }
     conn.gateway.chat.socket_opened(conn.user.id).await;
-    Some((conn, personal))
+    Some(conn)
 }
 
 impl Connection {
     /// The live socket: its loop, then its close.
-    async fn live(&mut self, personal: &mut BroadcastStream<HubEvent>) {
-        let reason = self.run(personal).await;
+    async fn live(&mut self) {
+        let reason = self.run().await;
         Box::pin(self.closing(reason)).await;
     }
 

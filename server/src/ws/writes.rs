@@ -27,11 +27,16 @@ pub(super) async fn write(socket: &mut Socket, message: Message) -> bool {
     bounded(socket.send(message), None).await
 }
 
-/// Queues one message in the socket's write buffer without flushing it, giving up at
-/// `deadline` (a batch's start plus [`WRITE_TIMEOUT`]: one clock read per batch, not one per
-/// frame). A batch of queued messages goes out with one [`flush`]: one `write` system call
-/// for all of them (or one per 4 KiB of frames) instead of one each.
-pub(super) async fn feed(socket: &mut Socket, message: Message, deadline: Instant) -> bool {
+/// Queues one message in the socket's write buffer without flushing it, giving up at the
+/// batch's `deadline`: [`WRITE_TIMEOUT`] after the first of the batch's writes that had to
+/// wait, set then (a batch whose writes all complete at once reads no clock). A batch of
+/// queued messages goes out with one [`flush`]: one `write` system call for all of them (or
+/// one per 4 KiB of frames) instead of one each.
+pub(super) async fn feed(
+    socket: &mut Socket,
+    message: Message,
+    deadline: &mut Option<Instant>,
+) -> bool {
     bounded(socket.feed(message), Some(deadline)).await
 }
 
@@ -40,20 +45,25 @@ pub(super) async fn flush(socket: &mut Socket) -> bool {
     bounded(socket.flush(), None).await
 }
 
-/// Runs a write until `deadline` (`None`: [`WRITE_TIMEOUT`] from when it first has to wait).
-/// The write is polled once first: one that completes at once (room in the buffer, or the
-/// kernel took the bytes), as nearly every write does, reads no clock and arms no timer. A
-/// timer per write cost a fan-out 2-3% of the server's CPU (a fetch of the runtime's handle
-/// and a timer entry per frame; `make profile`).
+/// Runs a write until a deadline: [`WRITE_TIMEOUT`] from when it first has to wait, or a
+/// batch's (`shared`: set by the batch's first write that waits, kept for the rest). The
+/// write is polled once first: one that completes at once (room in the buffer, or the kernel
+/// took the bytes), as nearly every write does, reads no clock and arms no timer. A timer
+/// per write cost a fan-out 2-3% of the server's CPU (a fetch of the runtime's handle and a
+/// timer entry per frame; `make profile`).
 async fn bounded<E>(
     write: impl std::future::Future<Output = Result<(), E>>,
-    deadline: Option<Instant>,
+    shared: Option<&mut Option<Instant>>,
 ) -> bool {
     let mut write = std::pin::pin!(write);
     match futures::poll!(write.as_mut()) {
         Poll::Ready(done) => done.is_ok(),
         Poll::Pending => {
-            let deadline = deadline.unwrap_or_else(|| Instant::now() + WRITE_TIMEOUT);
+            let from_now = || Instant::now() + WRITE_TIMEOUT;
+            let deadline = match shared {
+                Some(shared) => *shared.get_or_insert_with(from_now),
+                None => from_now(),
+            };
             matches!(timeout_at(deadline, write).await, Ok(Ok(())))
         }
     }
