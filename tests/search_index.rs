@@ -270,3 +270,34 @@ async fn a_trimmed_log_is_not_taken_for_an_index_that_has_caught_up() {
     );
     close(store).await;
 }
+
+/// Applying the log runs at the lowest CPU priority, in the index connection's thread
+/// (`search_index::priority`): on a server with one core, the chat's threads come first.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_index_thread_runs_at_the_lowest_priority() {
+    let db = Db::new();
+    let store = db.open_new().await;
+    let mut lowered = 0;
+    for task in std::fs::read_dir("/proc/self/task")
+        .expect("threads")
+        .flatten()
+    {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.trim_end() != "palaver-index" {
+            continue;
+        }
+        let tid: libc::id_t = task.file_name().to_str().unwrap().parse().unwrap();
+        // SAFETY: getpriority reads its two integer arguments and nothing else.
+        let nice = unsafe { libc::getpriority(libc::PRIO_PROCESS, tid) };
+        assert_eq!(nice, 19, "thread {tid} named palaver-index");
+        lowered += 1;
+    }
+    assert!(
+        lowered >= 1,
+        "the index connection's thread is named palaver-index"
+    );
+    say(&store, 1, "still searchable").await;
+    assert_eq!(found(&store, "searchable").await.len(), 1);
+    close(store).await;
+}

@@ -60,6 +60,7 @@ impl Indexer {
     async fn conn(&mut self) -> Result<&mut SqliteConnection, sqlx::Error> {
         if self.conn.is_none() {
             self.conn = Some(SqliteConnection::connect_with(&self.options).await?);
+            super::priority::lower();
         }
         Ok(self.conn.as_mut().expect("connected above"))
     }

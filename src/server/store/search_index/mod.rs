@@ -33,6 +33,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 
 mod indexer;
+mod priority;
 use indexer::Indexer;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -134,8 +135,10 @@ impl SearchIndex {
                 Durability::Full => SqliteSynchronous::Full,
             })
             .pragma("secure_delete", "on")
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            .thread_name(|_| priority::THREAD_NAME.to_owned());
         let mut conn = SqliteConnection::connect_with(&options).await?;
+        priority::lower();
         // Contentless (the text lives in `messages` only) trigram index, rowid = search_id:
         // three characters or more are found inside words and in scripts without spaces,
         // case-insensitively. secure-delete takes a deleted row's entries out at once.
