@@ -16,7 +16,7 @@ ENV := . scripts/env.sh &&
 SSR_PACKAGES := -p palaver -p palaver-app -p palaver-server --features palaver/server,palaver-app/ssr
 ARGS ?=
 
-.PHONY: help setup build run cluster test e2e fmt lint unit reliability security postgres bench profile lighthouse clean-data site playwright playwright-postgres playwright-cluster
+.PHONY: help setup build run cluster test e2e fmt lint unit reliability security postgres bench profile instructions lighthouse clean-data site playwright playwright-postgres playwright-cluster
 
 help:
 	@echo 'make setup       install the toolchain pieces that are missing (scripts/setup.sh)'
@@ -34,6 +34,7 @@ help:
 	@echo 'make lighthouse  build + Lighthouse (mobile) on a conversation page; print scores and /pkg sizes'
 	@echo 'make fmt         cargo fmt --all'
 	@echo 'make profile     flame graphs of the fan-out, Palaver beside the raw baseline (perf + inferno)'
+	@echo 'make instructions user-space instructions per delivery, counted by callgrind'
 	@echo 'make clean-data  delete ./data and the data directories of Playwright runs'
 
 setup:
@@ -127,6 +128,11 @@ bench: setup site
 # sampled with perf for 10 s at PALAVER_PROFILE_RATE msg/s into 1,000 sockets (default 500).
 profile: setup site
 	scripts/profile.sh
+
+# User-space instructions per delivery, counted by callgrind (scripts/instructions.sh): exact
+# where CPU times move with the machine, to compare two builds of the socket path.
+instructions: setup site
+	scripts/instructions.sh
 
 # Not part of `make test`: the figures depend on the machine, so they are printed, not asserted.
 lighthouse: build
