@@ -142,10 +142,9 @@ impl Connection {
     }
 
     pub(super) fn subscribe(&mut self, id: ConversationId) {
-        if !self.sources.contains(id) {
-            let channel = self.gateway.chat.subscribe(Topic::Conversation(id));
-            self.sources.subscribe(id, channel);
-        }
+        let chat = &self.gateway.chat;
+        self.sources
+            .subscribe(id, || chat.subscribe(Topic::Conversation(id)));
     }
 
     /// The socket's event loop. Returns the close code to send, if any.

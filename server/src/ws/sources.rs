@@ -67,10 +67,15 @@ impl Sources {
         Self::with(BroadcastStream::new(personal))
     }
 
-    /// Starts listening to conversation `id` on `channel`, unless it already does.
-    pub(super) fn subscribe(&mut self, id: ConversationId, channel: broadcast::Receiver<HubEvent>) {
+    /// Starts listening to conversation `id` on the channel `subscribe` opens, unless it
+    /// already does (then `subscribe` is not called).
+    pub(super) fn subscribe(
+        &mut self,
+        id: ConversationId,
+        subscribe: impl FnOnce() -> broadcast::Receiver<HubEvent>,
+    ) {
         if !self.contains(id) {
-            self.insert(id, BroadcastStream::new(channel));
+            self.insert(id, BroadcastStream::new(subscribe()));
         }
     }
 }

@@ -304,7 +304,7 @@ fn a_broadcast_event_wakes_the_task_and_lags_are_told() {
     let (personal_tx, personal_rx) = broadcast::channel(4);
     let (tx, rx) = broadcast::channel(2);
     let mut sources = Sources::new(personal_rx);
-    sources.subscribe(ConversationId(9), rx);
+    sources.subscribe(ConversationId(9), || rx);
     let task = Arc::new(Task::default());
     let waker = Waker::from(task.clone());
     let mut cx = Context::from_waker(&waker);

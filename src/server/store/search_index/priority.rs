@@ -40,16 +40,12 @@ mod linux {
         for task in tasks.flatten() {
             let named = std::fs::read_to_string(task.path().join("comm"))
                 .is_ok_and(|comm| comm.trim_end() == name);
-            let Some(tid) = task
-                .file_name()
-                .to_str()
-                .and_then(|t| t.parse::<libc::id_t>().ok())
-            else {
-                continue;
-            };
             if !named {
                 continue;
             }
+            let Some(tid) = task.file_name().to_str().and_then(|t| t.parse().ok()) else {
+                continue;
+            };
             // SAFETY: setpriority reads its three integer arguments and nothing else.
             if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid, NICE) } != 0 {
                 let e = std::io::Error::last_os_error();
