@@ -4,7 +4,8 @@
 //!
 //! Scenarios, per server: idle memory and connect storm (N sockets connect, authenticate and
 //! subscribe; RSS per idle socket), fixed load (1 room, 50 msg/s, 64-byte bodies: send-to-receive
-//! p50/p99 over every delivery, server CPU per delivery), max sustained fan-out (the rate is
+//! p50/p99 over every delivery, server CPU per delivery; in rounds that alternate with the
+//! baseline, which keeps running beside each Palaver server for it), max sustained fan-out (the rate is
 //! ramped until p99 > 100 ms or loss > 0.1%), max persisted sends (one client, acknowledged
 //! sends/s, and send-to-ack p50/p99 at 100 msg/s). Palaver runs on SQLite, then on PostgreSQL.
 //! Latencies are measured from each message's intended send time (a fixed schedule), so a
@@ -35,6 +36,8 @@ mod procs;
 mod profile;
 #[path = "load/report.rs"]
 mod report;
+#[path = "load/room.rs"]
+mod room;
 #[path = "load/scenarios.rs"]
 mod scenarios;
 #[path = "load/setup.rs"]
@@ -59,7 +62,9 @@ pub struct Scale {
     /// Sockets of the room that also send (distinct users), round robin.
     pub senders: usize,
     pub fixed_rate: f64,
+    /// Each round of the fixed load (per server; rounds alternate between the two).
     pub fixed_secs: f64,
+    pub fixed_rounds: usize,
     /// Messages/s into the room, tried in order until one fails.
     pub ramp: Vec<f64>,
     pub step_secs: f64,
@@ -86,7 +91,8 @@ impl Scale {
                 room: 200,
                 senders: 4,
                 fixed_rate: 50.0,
-                fixed_secs: 2.0,
+                fixed_secs: 1.0,
+                fixed_rounds: 2,
                 ramp: vec![50.0, 200.0, 800.0, 3200.0],
                 step_secs: 1.0,
                 refine: 1,
@@ -104,7 +110,8 @@ impl Scale {
                 room: 1_000,
                 senders: 4,
                 fixed_rate: 50.0,
-                fixed_secs: 10.0,
+                fixed_secs: 5.0,
+                fixed_rounds: 6,
                 ramp: vec![
                     50.0, 100.0, 150.0, 200.0, 300.0, 400.0, 500.0, 700.0, 1000.0, 1500.0, 2000.0,
                     3000.0, 4000.0, 6000.0, 8000.0,
@@ -185,7 +192,9 @@ async fn run(scale: Scale, cores: usize, loadavg: String, pinned: Result<(), Str
         },
     );
 
-    let base = run_server(Kind::Baseline, &bin, &scale).await;
+    // The baseline keeps running (idle) while each store runs: the fixed load alternates
+    // between the two.
+    let base = run_server(Kind::Baseline, &bin, &scale, None).await;
     let mut tables = Vec::new();
     for store in stores.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let kind = match store {
@@ -194,8 +203,26 @@ async fn run(scale: Scale, cores: usize, loadavg: String, pinned: Result<(), Str
             "postgres" => Kind::Postgres,
             other => panic!("PALAVER_BENCH_STORES: unknown store {other:?}"),
         };
-        tables.push((kind, run_server(kind, &bin, &scale).await));
+        let baseline = base
+            .as_ref()
+            .map(|(server, auth, _)| fanout::Baseline { server, auth });
+        let ran = run_server(kind, &bin, &scale, baseline).await;
+        let figures = match ran {
+            Some((server, _, figures)) => {
+                server.stop().await;
+                Some(figures)
+            }
+            None => None,
+        };
+        tables.push((kind, figures));
     }
+    let base = match base {
+        Some((server, _, figures)) => {
+            server.stop().await;
+            Some(figures)
+        }
+        None => None,
+    };
 
     println!(
         "\n== results ({} scale; load at start {loadavg}, {cores} cores; now {}) ==",
@@ -211,8 +238,14 @@ async fn run(scale: Scale, cores: usize, loadavg: String, pinned: Result<(), Str
     }
 }
 
-/// Starts one server, runs every scenario against it, stops it.
-async fn run_server(kind: Kind, bin: &std::path::Path, scale: &Scale) -> Option<Figures> {
+/// Starts one server and runs every scenario against it (the fixed load alternating with
+/// `baseline` when given); the caller stops it.
+async fn run_server(
+    kind: Kind,
+    bin: &std::path::Path,
+    scale: &Scale,
+    baseline: Option<fanout::Baseline<'_>>,
+) -> Option<(Server, setup::Auth, Figures)> {
     println!("\n-- {} --", kind.label());
     let server = match Server::start(kind, bin, scale).await {
         Ok(s) => s,
@@ -230,11 +263,10 @@ async fn run_server(kind: Kind, bin: &std::path::Path, scale: &Scale) -> Option<
         scenarios::storm_and_memory(&server, &mut auth, scale, &mut figures).await;
     }
     if runs("fanout") {
-        fanout::fixed_and_ramp(&server, &mut auth, scale, &mut figures).await;
+        fanout::fixed_and_ramp(&server, &mut auth, scale, &mut figures, baseline).await;
     }
     if runs("sends") {
         scenarios::persisted(&server, &mut auth, scale, &mut figures).await;
     }
-    server.stop().await;
-    Some(figures)
+    Some((server, auth, figures))
 }

@@ -1,295 +1,59 @@
-//! One room of `scale.room` sockets: a fixed load (p50/p99 over every delivery, server CPU per
-//! delivery), then the rate ramped until p99 > 100 ms or loss > 0.1%.
+//! The fan-out scenarios, on one room of `scale.room` sockets: a fixed load (send-to-receive
+//! p50/p99 over every delivery, server CPU per delivery), then the rate ramped until p99 >
+//! 100 ms or loss > 0.1% (max sustained deliveries/s).
 //!
-//! Open loop: message i of a step is due at t0 + i / rate whatever the server does; when the
-//! generator wakes it sends every message that is due, and each receiver measures from the
-//! due time written in the body. A server that stalls is charged its whole backlog.
+//! The fixed load runs in rounds that alternate with the baseline's own room: on a shared
+//! 2-core machine the speed a server gets drifts by a quarter from one minute to the next, so
+//! two servers measured one after the other, ten seconds each, met different machines. The
+//! baseline goes first in even rounds and second in odd ones (a steady drift weighs on both
+//! alike), and each server's figures pool the deliveries of all its rounds.
 
-use crate::client::{self, micros_since_epoch, ms, Deliveries, Ws};
-use crate::procs::{self, Server};
+use crate::client::ms;
+use crate::procs::Server;
 use crate::profile;
-use crate::report::Figures;
+use crate::report::{Figures, Fixed};
+use crate::room::{self, Room, Step};
 use crate::setup::Auth;
 use crate::Scale;
-use futures::stream::SplitSink;
-use futures::{SinkExt, StreamExt};
-use std::cell::RefCell;
-use std::rc::Rc;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, Semaphore};
-use tokio::task::JoinHandle;
-use tokio_tungstenite::tungstenite::Message;
+use hdrhistogram::Histogram;
+use std::time::Duration;
 
-const P99_LIMIT_US: u64 = 100_000;
-const LOSS_LIMIT: f64 = 0.001;
-/// Schedules at most this dense (1,000 msg/s) send each message on time to the microsecond
-/// ([`client::wait_until`]): the fixed load and the low steps of the ramp.
-const PRECISE_PERIOD: Duration = Duration::from_millis(1);
-/// What Palaver logs when a socket's subscription lagged (server/src/ws/connection.rs).
-const LAGGED: &str = "subscriber lagged";
-
-struct Room {
-    conversation: i64,
-    senders: Vec<SplitSink<Ws, Message>>,
-    tasks: Vec<JoinHandle<()>>,
-    seen: Rc<RefCell<Deliveries>>,
-    /// Deliveries per message (every socket of the room, the sender's own included).
-    fanout: u64,
-    next_id: u64,
-    run: u32,
+/// The baseline server, still running, and how to open sockets on it: the fixed load's
+/// rounds alternate with it.
+pub struct Baseline<'a> {
+    pub server: &'a Server,
+    pub auth: &'a Auth,
 }
 
-/// What one step measured.
-struct Step {
-    rate: f64,
-    sent: u64,
-    expected: u64,
-    received: u64,
-    p50: u64,
-    p99: u64,
-    max: u64,
-    server_cpu: Duration,
-    /// Share of a core the generator used while sending and draining.
-    generator_busy: f64,
-    /// Share of the time the generator, and the server's threads, waited for their core
-    /// (other processes on it).
-    generator_waited: f64,
-    server_waited: f64,
-    /// Worst lateness of the generator's own sends against their schedule (µs).
-    send_lag_max: u64,
-    errors: u64,
-    /// Subscribers that fell behind their conversation's channel and were resynced from the
-    /// database during the step (read from the server's log).
-    resyncs: usize,
-}
-
-impl Step {
-    fn loss(&self) -> f64 {
-        1.0 - self.received as f64 / self.expected.max(1) as f64
-    }
-    /// The generator's core had no time to spare: a failure may be the generator's.
-    fn generator_saturated(&self) -> bool {
-        self.generator_busy + self.generator_waited > 0.9
-    }
-    fn held(&self) -> bool {
-        self.p99 <= P99_LIMIT_US && self.loss() <= LOSS_LIMIT && self.errors == 0
-    }
-    fn print(&self, label: &str, fanout: u64) {
-        println!(
-            "{label} {:>6} msg/s = {:>9.0} deliveries/s: {}/{} delivered (loss {:.3}%), p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms; server CPU {:.2} s, waited {:.0}%; generator busy {:.0}%, waited {:.0}%, send lag max {:.1} ms{}",
-            self.rate,
-            self.rate * fanout as f64,
-            self.received,
-            self.expected,
-            self.loss() * 100.0,
-            ms(self.p50),
-            ms(self.p99),
-            ms(self.max),
-            self.server_cpu.as_secs_f64(),
-            self.server_waited * 100.0,
-            self.generator_busy * 100.0,
-            self.generator_waited * 100.0,
-            ms(self.send_lag_max),
-            if self.errors > 0 { format!(", {} error frames", self.errors) } else { String::new() }
-        );
-        if self.resyncs > 0 {
-            println!(
-                "    {} lagged subscribers resynced from the database",
-                self.resyncs
-            );
-        }
-    }
-}
-
-async fn open(server: &Server, auth: &Auth, scale: &Scale) -> Result<Room, String> {
-    let gate = Arc::new(Semaphore::new(256));
-    let seen = Rc::new(RefCell::new(Deliveries::new()));
-    let (done, mut opened) = mpsc::unbounded_channel();
-    let mut tasks = Vec::new();
-    for i in 0..scale.room {
-        let (cookie, frame) = auth.socket(i, auth.room);
-        let cookie = cookie.map(str::to_owned);
-        let (gate, done, seen, addr) = (gate.clone(), done.clone(), seen.clone(), server.addr);
-        let sender = i < scale.senders.min(auth.users());
-        tasks.push(tokio::task::spawn_local(async move {
-            let permit = gate.acquire_owned().await.expect("semaphore");
-            let ws = client::connect(addr, cookie.as_deref(), &frame).await;
-            drop(permit);
-            let (sink, mut stream) = match ws {
-                Ok(ws) => ws.split(),
-                Err(e) => {
-                    let _ = done.send(Err(e));
-                    return;
-                }
-            };
-            let _ = done.send(Ok(sender.then_some(sink)));
-            while let Some(Ok(m)) = stream.next().await {
-                if let Message::Text(t) = m {
-                    let now = micros_since_epoch(Instant::now());
-                    seen.borrow_mut().on_text(&t, now);
-                }
-            }
-        }));
-    }
-    let mut senders = Vec::new();
-    for _ in 0..scale.room {
-        match opened.recv().await.expect("socket task") {
-            Ok(Some(sink)) => senders.push(sink),
-            Ok(None) => {}
-            Err(e) => {
-                for t in tasks {
-                    t.abort();
-                }
-                return Err(e);
-            }
-        }
-    }
-    Ok(Room {
-        conversation: auth.room,
-        senders,
-        tasks,
-        seen,
-        fanout: scale.room as u64,
-        next_id: 0,
-        run: std::process::id(),
-    })
-}
-
-impl Room {
-    /// Sends `rate` msg/s for `secs` on a fixed schedule, then waits up to `drain` for the
-    /// deliveries.
-    async fn step(&mut self, server: &Server, rate: f64, secs: f64, drain: Duration) -> Step {
-        let n = (rate * secs).round().max(1.0) as u64;
-        let (lo, hi) = (self.next_id, self.next_id + n);
-        self.next_id = hi;
-        self.seen.borrow_mut().window(lo, hi);
-        let errors0 = self.seen.borrow().errors;
-        let resyncs0 = server.log_count(LAGGED);
-        let (cpu0, gen0, started) = (server.cpu(), procs::self_cpu(), Instant::now());
-        let (waited0, gen_waited0) = (server.waited(), procs::self_waited());
-        let period = Duration::from_secs_f64(1.0 / rate);
-        let t0 = started + Duration::from_millis(5);
-        let mut lag_max = 0u64;
-        let mut i = 0u64;
-        let mut touched = vec![false; self.senders.len()];
-        while i < n {
-            let due = t0 + period.mul_f64(i as f64);
-            if period >= PRECISE_PERIOD {
-                client::wait_until(due).await;
-            } else if due > Instant::now() {
-                // Dense schedules send whatever is due at each wake: a millisecond late is
-                // nothing against the 100 ms bound, and the generator's core is the limit.
-                tokio::time::sleep_until(due.into()).await;
-            }
-            let now = Instant::now();
-            lag_max = lag_max.max(now.saturating_duration_since(due).as_micros() as u64);
-            loop {
-                let due = t0 + period.mul_f64(i as f64);
-                if i >= n || due > now {
-                    break;
-                }
-                let id = lo + i;
-                let s = (id % self.senders.len() as u64) as usize;
-                let frame =
-                    client::send_frame(self.conversation, self.run, id, micros_since_epoch(due));
-                let _ = self.senders[s].feed(frame).await;
-                touched[s] = true;
-                i += 1;
-            }
-            for (s, t) in touched.iter_mut().enumerate() {
-                if std::mem::take(t) {
-                    let _ = self.senders[s].flush().await;
-                }
-            }
-        }
-        let sent_at = Instant::now();
-        let expected = n * self.fanout;
-        let deadline = sent_at + drain;
-        while self.seen.borrow().count < expected && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        let wall = started.elapsed().as_secs_f64();
-        let busy = procs::self_cpu().saturating_sub(gen0).as_secs_f64() / wall;
-        let gen_waited = procs::self_waited()
-            .saturating_sub(gen_waited0)
-            .as_secs_f64()
-            / wall;
-        let server_waited = server.waited().saturating_sub(waited0).as_secs_f64() / wall;
-        let seen = self.seen.borrow();
-        Step {
-            rate,
-            sent: n,
-            expected,
-            received: seen.count,
-            p50: seen.latency.value_at_quantile(0.5),
-            p99: seen.latency.value_at_quantile(0.99),
-            max: seen.latency.max(),
-            server_cpu: server.cpu().saturating_sub(cpu0),
-            generator_busy: busy,
-            generator_waited: gen_waited,
-            server_waited,
-            send_lag_max: lag_max,
-            errors: seen.errors - errors0,
-            resyncs: server.log_count(LAGGED).saturating_sub(resyncs0),
-        }
-    }
-
-    fn close(self) {
-        for t in self.tasks {
-            t.abort();
-        }
-    }
-}
-
-/// Fixed load, then the ramp, on one room of `scale.room` sockets.
-pub async fn fixed_and_ramp(server: &Server, auth: &mut Auth, scale: &Scale, f: &mut Figures) {
+/// Fixed load (when a baseline is given, in rounds alternating with it), then the ramp.
+pub async fn fixed_and_ramp(
+    server: &Server,
+    auth: &mut Auth,
+    scale: &Scale,
+    f: &mut Figures,
+    baseline: Option<Baseline<'_>>,
+) {
     auth.refresh().await;
-    let mut room = match open(server, auth, scale).await {
+    let mut room = match room::open(server, auth, scale).await {
         Ok(r) => r,
         Err(e) => {
-            println!("fan-out: cannot open the room's sockets: {e}");
+            println!("fan-out: cannot open the room: {e}");
             return;
         }
     };
-    if room.senders.is_empty() {
-        println!("fan-out: no sender socket");
-        room.close();
-        return;
+    if let Some(b) = baseline {
+        match room::open(b.server, b.auth, scale).await {
+            Ok(mut base_room) => {
+                let sides = [(b.server, &mut base_room), (server, &mut room)];
+                alternate(sides, scale, f).await;
+                base_room.close();
+                tokio::time::sleep(scale.settle).await;
+                b.server.wait_idle().await;
+            }
+            Err(e) => println!("fixed load: cannot open the baseline's room: {e}"),
+        }
+        server.wait_idle().await;
     }
-    tokio::time::sleep(scale.settle).await;
-    server.wait_idle().await;
-
-    // How many sockets each message reaches (the sender's own socket included or not).
-    let calib = room.step(server, 20.0, 1.0, Duration::from_secs(3)).await;
-    let per = (calib.received as f64 / calib.sent as f64).round() as u64;
-    if per != room.fanout {
-        println!(
-            "note: each message reached {per} of {} sockets; counting loss against {per}",
-            room.fanout
-        );
-        room.fanout = per.max(1);
-    }
-    server.wait_idle().await;
-
-    let fixed = room
-        .step(
-            server,
-            scale.fixed_rate,
-            scale.fixed_secs,
-            Duration::from_secs(5),
-        )
-        .await;
-    fixed.print("fixed load", room.fanout);
-    f.fixed_deliveries_per_s = scale.fixed_rate * room.fanout as f64;
-    f.fixed_latency = Some((ms(fixed.p50), ms(fixed.p99)));
-    f.cpu_per_delivery_us =
-        Some(fixed.server_cpu.as_secs_f64() * 1e6 / fixed.received.max(1) as f64);
-    if fixed.errors > 0 {
-        let seen = room.seen.borrow();
-        println!("first error: {}", seen.first_error.as_deref().unwrap_or(""));
-    }
-    server.wait_idle().await;
 
     if let Some(rate) = profile::rate() {
         match profile::start(server) {
@@ -307,9 +71,124 @@ pub async fn fixed_and_ramp(server: &Server, auth: &mut Auth, scale: &Scale, f: 
         room.close();
         return;
     }
+    ramp(server, &mut room, scale, f).await;
+    room.close();
+    tokio::time::sleep(scale.settle).await;
+    server.wait_idle().await;
+}
 
-    // Up the ramp until a rate fails (`scale.tries` times in a row), then bisect
-    // (geometrically) between the last rate that held and the one that failed.
+/// One server's fixed-load rounds, pooled.
+struct Pool {
+    latency: Histogram<u64>,
+    cpu: Duration,
+    received: u64,
+    /// (p50, p99) of each round, µs.
+    rounds: Vec<(u64, u64)>,
+}
+
+impl Pool {
+    fn new() -> Pool {
+        Pool {
+            latency: crate::client::histogram(),
+            cpu: Duration::ZERO,
+            received: 0,
+            rounds: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, step: &Step) {
+        // Both histograms have the same bounds: adding cannot fail.
+        let _ = self.latency.add(&step.latency);
+        self.cpu += step.server_cpu;
+        self.received += step.received;
+        self.rounds.push((step.p50, step.p99));
+    }
+
+    fn figures(&self, deliveries_per_s: f64) -> Fixed {
+        Fixed {
+            deliveries_per_s,
+            latency: (
+                ms(self.latency.value_at_quantile(0.5)),
+                ms(self.latency.value_at_quantile(0.99)),
+            ),
+            cpu_per_delivery_us: self.cpu.as_secs_f64() * 1e6 / self.received.max(1) as f64,
+            rounds: self.rounds.len(),
+        }
+    }
+}
+
+/// The median of some ratios (None when there are none).
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
+}
+
+/// `scale.fixed_rounds` rounds of the fixed load, each through the baseline's room
+/// (`sides[0]`) and this server's (`sides[1]`) in turn; the pooled figures go to `f`.
+async fn alternate(mut sides: [(&Server, &mut Room); 2], scale: &Scale, f: &mut Figures) {
+    let mut pools = [Pool::new(), Pool::new()];
+    let names = ["baseline", "Palaver "];
+    for r in 0..scale.fixed_rounds {
+        let order = if r % 2 == 0 { [0, 1] } else { [1, 0] };
+        for which in order {
+            let (server, room) = &mut sides[which];
+            server.wait_idle().await;
+            let step = room
+                .step(
+                    server,
+                    scale.fixed_rate,
+                    scale.fixed_secs,
+                    Duration::from_secs(5),
+                )
+                .await;
+            let label = format!(
+                "fixed load, round {}/{}, {}",
+                r + 1,
+                scale.fixed_rounds,
+                names[which]
+            );
+            step.print(&label, room.fanout);
+            if step.errors > 0 {
+                let seen = room.seen.borrow();
+                println!("first error: {}", seen.first_error.as_deref().unwrap_or(""));
+            }
+            pools[which].add(&step);
+        }
+    }
+    let ratios = |pick: fn(&(u64, u64)) -> u64| -> Vec<f64> {
+        let (b, p) = (&pools[0].rounds, &pools[1].rounds);
+        b.iter()
+            .zip(p)
+            .map(|(b, p)| pick(p) as f64 / pick(b).max(1) as f64)
+            .collect()
+    };
+    let (p50s, p99s) = (ratios(|r| r.0), ratios(|r| r.1));
+    let list = |v: &[f64]| {
+        v.iter()
+            .map(|r| format!("{r:.2}x"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    println!(
+        "fixed load, Palaver / baseline per round: p50 {} (median {:.2}x), p99 {} (median {:.2}x)",
+        list(&p50s),
+        median(p50s.clone()).unwrap_or(f64::NAN),
+        list(&p99s),
+        median(p99s.clone()).unwrap_or(f64::NAN),
+    );
+    let rate = |room: &Room| scale.fixed_rate * room.fanout as f64;
+    f.fixed_baseline = Some(pools[0].figures(rate(sides[0].1)));
+    f.fixed = Some(pools[1].figures(rate(sides[1].1)));
+}
+
+/// Up the ramp until a rate fails (`scale.tries` times in a row), then bisect
+/// (geometrically) between the last rate that held and the one that failed.
+async fn ramp(server: &Server, room: &mut Room, scale: &Scale, f: &mut Figures) {
     let mut held: Option<f64> = None;
     let mut failed: Option<f64> = None;
     let mut bound = true;
@@ -366,7 +245,4 @@ pub async fn fixed_and_ramp(server: &Server, auth: &mut Auth, scale: &Scale, f: 
         ))
     );
     f.max_fanout = held.map(|d| (d, bound));
-    room.close();
-    tokio::time::sleep(scale.settle).await;
-    server.wait_idle().await;
 }

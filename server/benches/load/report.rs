@@ -9,10 +9,10 @@ pub struct Figures {
     /// Deliveries/s of the last rate that held; true when it is a lower bound (every rate
     /// held, or the generator was the one saturated).
     pub max_fanout: Option<(f64, bool)>,
-    /// p50, p99 in ms at the fixed load.
-    pub fixed_latency: Option<(f64, f64)>,
-    pub fixed_deliveries_per_s: f64,
-    pub cpu_per_delivery_us: Option<f64>,
+    /// The fixed load through this server's room...
+    pub fixed: Option<Fixed>,
+    /// ...and through the baseline's, in the rounds that alternated with it.
+    pub fixed_baseline: Option<Fixed>,
     pub max_acks: Option<f64>,
     pub cpu_per_ack_us: Option<f64>,
     /// Send-to-ack p50, p99 in ms, on a quiet server.
@@ -23,6 +23,16 @@ pub struct Figures {
     pub rss: Vec<(usize, Option<f64>)>,
     /// (sockets, seconds, failures).
     pub storm: Option<(usize, f64, usize)>,
+}
+
+/// One server's fixed load, pooled over its rounds.
+pub struct Fixed {
+    pub deliveries_per_s: f64,
+    /// Send-to-receive p50, p99 in ms, over every delivery of every round.
+    pub latency: (f64, f64),
+    /// Server CPU time over the rounds / deliveries (µs).
+    pub cpu_per_delivery_us: f64,
+    pub rounds: usize,
 }
 
 fn group(n: f64) -> String {
@@ -94,24 +104,34 @@ pub fn table(store: &str, b: &Figures, p: Option<&Figures>, scale: &Scale) {
         max_fanout(p.max_fanout),
         ratio(p.max_fanout.map(|v| v.0), b.max_fanout.map(|v| v.0)),
     );
+    // The baseline's fixed-load figures are those of the rounds that alternated with this
+    // store's (load/fanout.rs).
+    let (bf, pf) = (p.fixed_baseline.as_ref(), p.fixed.as_ref());
+    let rounds = pf.map_or(String::new(), |f| {
+        format!(
+            " ({} rounds of {} s each, alternating)",
+            f.rounds, scale.fixed_secs
+        )
+    });
     row(
         format!(
-            "send-to-receive p50 / p99 at {} msg/s x {}",
+            "send-to-receive p50 / p99 at {} msg/s x {}{rounds}",
             scale.fixed_rate, scale.room
         ),
-        pair(b.fixed_latency, "ms"),
-        pair(p.fixed_latency, "ms"),
-        pair_ratio(p.fixed_latency, b.fixed_latency),
+        pair(bf.map(|f| f.latency), "ms"),
+        pair(pf.map(|f| f.latency), "ms"),
+        pair_ratio(pf.map(|f| f.latency), bf.map(|f| f.latency)),
     );
     let us = |v: Option<f64>| or_dash(v.map(|v| format!("{v:.1} µs")));
+    let cpu = |f: Option<&Fixed>| f.map(|f| f.cpu_per_delivery_us);
     row(
         format!(
             "server CPU per delivery at {} deliveries/s",
-            group(b.fixed_deliveries_per_s.max(p.fixed_deliveries_per_s))
+            group(pf.or(bf).map_or(0.0, |f| f.deliveries_per_s))
         ),
-        us(b.cpu_per_delivery_us),
-        us(p.cpu_per_delivery_us),
-        ratio(p.cpu_per_delivery_us, b.cpu_per_delivery_us),
+        us(cpu(bf)),
+        us(cpu(pf)),
+        ratio(cpu(pf), cpu(bf)),
     );
     row(
         "max acknowledged sends/s from one client (baseline: echo; Palaver: committed)".into(),
