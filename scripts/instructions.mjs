@@ -2,6 +2,8 @@
 // sockets of theirs in one conversation, switches callgrind's instrumentation on, sends
 // MESSAGES messages one at a time (each waited for on every socket), switches it off, and
 // prints what was delivered. Usage: node instructions.mjs <port> <valgrind pid> <sockets> <messages>
+// With PALAVER_COUNT_BASELINE set, the server is the load bench's raw broadcast baseline: no
+// account, its `auth` frame names the room, and everything else has Palaver's shape.
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 
@@ -30,9 +32,14 @@ async function call(name, form) {
   }
 }
 
-await call('sign_up', { username: 'counted', password: 'correct-horse-battery-9' });
-const room = (await call('create_conversation', { title: 'Counted' })).id;
-const { token } = await call('ws_token', {});
+const baseline = Boolean(process.env.PALAVER_COUNT_BASELINE);
+let room = 1;
+let token = '';
+if (!baseline) {
+  await call('sign_up', { username: 'counted', password: 'correct-horse-battery-9' });
+  room = (await call('create_conversation', { title: 'Counted' })).id;
+  ({ token } = await call('ws_token', {}));
+}
 const open = [];
 const waiting = new Map();
 let delivered = 0;
@@ -47,7 +54,7 @@ for (let i = 0; i < sockets; i++) {
     const w = waiting.get(frame.message.client_id);
     if (w && --w.left === 0) w.done();
   }));
-  ws.send(JSON.stringify({ type: 'auth', token }));
+  ws.send(JSON.stringify(baseline ? { type: 'auth', token, room } : { type: 'auth', token }));
   await ready;
   open.push(ws);
 }
