@@ -30,9 +30,9 @@
 use super::duties::{instant_of, Duties};
 use super::handshake::Identity;
 use super::sources::{Event, Next, Sources};
-use super::writes::{feed, flow, flush, send_frame, write, Flow, Socket};
+use super::writes::{flow, send_frame, write, Flow, Socket};
 use super::Gateway;
-use axum::extract::ws::{Message, Utf8Bytes};
+use axum::extract::ws::Message;
 use futures::future::BoxFuture;
 use palaver::model::UserView;
 use palaver::protocol::{close, ErrorCode, ServerFrame};
@@ -40,7 +40,6 @@ use palaver::server::{metrics, HubEvent, Topic};
 use palaver::{ConversationId, CoreError, Seq, SessionId, Timestamp};
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
-use std::task::Poll;
 use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
@@ -71,13 +70,13 @@ pub(super) struct Connection {
     /// While a batch is being written (see [`BATCH_MAX`]): forwarded frames are queued
     /// without a flush, the batch's end flushes them. The inner value is the batch's
     /// deadline, set when one of its writes first has to wait (see `writes::feed`).
-    batching: Option<Option<Instant>>,
+    pub(super) batching: Option<Option<Instant>>,
     /// Events written since the count last went to the deliveries metric: once per batch,
     /// not per event, so a fan-out pays for the metric once per socket and batch.
-    delivered: u64,
+    pub(super) delivered: u64,
     /// The client's frames aside, what the socket listens to: the user's personal channel
     /// and one channel per conversation.
-    sources: Sources,
+    pub(super) sources: Sources,
     /// Messages queued and not yet acknowledged, oldest first: acknowledged in the order
     /// they arrived (see [`SENDS_IN_FLIGHT`]). Each waits in a task of its own (or is
     /// already answered), so only the oldest is polled, and an idle socket's empty queue
@@ -158,24 +157,49 @@ impl Connection {
             SESSION_CHECK_EVERY,
             instant_of(armed_for),
         );
+        // The loop's waits live as long as the socket: one registered each, instead of one
+        // made and dropped on every wake (a fan-out wakes every socket for every event), and
+        // each polled only after it woke.
         let duty = tokio::time::sleep_until(duties.next());
         tokio::pin!(duty);
+        let mut duty = self.sources.woken(duty);
         let mut last_heard = Instant::now();
-        // The loop's waits live as long as the socket: one registered each, instead of one
-        // made and dropped on every wake (a fan-out wakes every socket for every event).
         let shutdown = self.gateway.shutdown.clone().cancelled_owned();
         tokio::pin!(shutdown);
+        let mut shutdown = self.sources.woken(shutdown);
         loop {
             // A renewal moved the token's expiry.
             if self.expires_at != armed_for {
                 armed_for = self.expires_at;
                 duties.renewed(instant_of(armed_for));
-                duty.as_mut().reset(duties.next());
+                duty.touch().as_mut().reset(duties.next());
             }
             // Past SENDS_IN_FLIGHT unacknowledged messages the client's frames wait.
             let reading = self.acks.len() < SENDS_IN_FLIGHT;
+            // In order, not at random (no random number per wake): the rare waits first,
+            // which are ready once a period or once in a socket's life and so starve nothing;
+            // the sources take turns among themselves (sources.rs).
             let flow = tokio::select! {
+                biased;
                 _ = &mut shutdown => Flow::Close(close::GOING_AWAY, "server shutting down"),
+                _ = &mut duty => {
+                    let due = duties.due(Instant::now());
+                    duty.touch().as_mut().reset(duties.next());
+                    if due.expired {
+                        Flow::Close(close::TOKEN_EXPIRED, "token expired")
+                    } else if due.ping && last_heard.elapsed() > self.gateway.idle_limit {
+                        Flow::Close(close::POLICY, "idle timeout")
+                    } else if due.ping && !Box::pin(write(&mut self.socket, Message::Ping(Default::default()))).await {
+                        return None;
+                    } else if due.session_check {
+                        match Box::pin(self.gateway.chat.session_active(&self.session_id)).await {
+                            Ok(false) => Flow::Close(close::SESSION_ENDED, "session ended"),
+                            _ => Flow::Continue,
+                        }
+                    } else {
+                        Flow::Continue
+                    }
+                }
                 acked = oldest(&mut self.acks), if !self.acks.is_empty() => Box::pin(self.on_acked(acked)).await,
                 next = self.sources.next(reading.then_some(&mut self.socket)) => match next {
                     Next::Read(incoming) => {
@@ -197,89 +221,12 @@ impl Connection {
                             }
                         }
                     }
-                    Next::Conversation(id, event) => Box::pin(self.on_conversations(id, event)).await,
+                    Next::Conversation(id, event) => self.deliver(id, event).await,
                     Next::Personal(event) => Box::pin(self.on_personal(event)).await,
                 },
-                _ = &mut duty => {
-                    let due = duties.due(Instant::now());
-                    duty.as_mut().reset(duties.next());
-                    if due.expired {
-                        Flow::Close(close::TOKEN_EXPIRED, "token expired")
-                    } else if due.ping && last_heard.elapsed() > self.gateway.idle_limit {
-                        Flow::Close(close::POLICY, "idle timeout")
-                    } else if due.ping && !Box::pin(write(&mut self.socket, Message::Ping(Default::default()))).await {
-                        return None;
-                    } else if due.session_check {
-                        match Box::pin(self.gateway.chat.session_active(&self.session_id)).await {
-                            Ok(false) => Flow::Close(close::SESSION_ENDED, "session ended"),
-                            _ => Flow::Continue,
-                        }
-                    } else {
-                        Flow::Continue
-                    }
-                }
             };
             if let Flow::Close(code, reason) = flow {
                 return Some((code, reason));
-            }
-        }
-    }
-
-    /// One event of a conversation channel, and whatever else the socket's conversation
-    /// channels already hold (up to [`BATCH_MAX`]), written with one flush.
-    async fn on_conversations(&mut self, id: ConversationId, event: Event) -> Flow {
-        self.batching = Some(None);
-        let mut outcome = self.on_conversation(id, event).await;
-        for _ in 1..BATCH_MAX {
-            if !matches!(outcome, Flow::Continue) {
-                break;
-            }
-            // Only what is ready now: the batch never waits for more. Looked at with this
-            // task's own waker, so a channel found empty wakes this task when it has more.
-            let ready = std::future::poll_fn(|cx| Poll::Ready(self.sources.ready_now(cx))).await;
-            match ready {
-                Some((id, event)) => outcome = self.on_conversation(id, event).await,
-                None => break,
-            }
-        }
-        self.batching = None;
-        self.count_delivered();
-        match outcome {
-            Flow::Continue => flow(flush(&mut self.socket).await),
-            close => close,
-        }
-    }
-
-    /// One event, or a lag, on the channel of conversation `id`.
-    async fn on_conversation(&mut self, id: ConversationId, event: Event) -> Flow {
-        match event {
-            // Events from other nodes may have been lost: read back what was, from the last
-            // seq sent. A conversation this socket has sent nothing of has nothing to fill:
-            // its client reads it from its own last seq when it opens it.
-            Ok(HubEvent::Resync) => match self.sent.get(&id).copied() {
-                Some(after) => {
-                    metrics::lagged("bus");
-                    Box::pin(self.sync(id, after, Catchup::Lagged)).await
-                }
-                None => Flow::Continue,
-            },
-            Ok(event) => {
-                // The user's own departure, in order with the conversation's events:
-                // nothing of it after this one reaches the socket, whether or not the
-                // personal notice arrives (SECURITY 29).
-                let departed =
-                    matches!(&event, HubEvent::MemberLeft { user, .. } if *user == self.user.id);
-                let flow = self.forward(event).await;
-                if departed {
-                    self.unsubscribe(id);
-                }
-                flow
-            }
-            Err(BroadcastStreamRecvError::Lagged(skipped)) => {
-                tracing::warn!(conversation = %id, skipped, "subscriber lagged; resyncing from the database");
-                metrics::lagged("conversation");
-                let after = self.sent.get(&id).copied().unwrap_or(Seq::ZERO);
-                Box::pin(self.sync(id, after, Catchup::Lagged)).await
             }
         }
     }
@@ -345,59 +292,8 @@ pub(super) enum Catchup {
 }
 
 impl Connection {
-    /// Adds the events written since the last count to the deliveries metric.
-    fn count_delivered(&mut self) {
-        let written = std::mem::take(&mut self.delivered);
-        if written > 0 {
-            self.gateway.deliveries.increment(written);
-        }
-    }
-
     /// Sends a frame of the socket's own (an answer, a resynced message).
     pub(super) async fn reply(&mut self, frame: &ServerFrame) -> Flow {
         flow(send_frame(&mut self.socket, frame).await)
-    }
-
-    /// Forwards a hub event's frame as it is (serialized once, shared by every subscriber),
-    /// skipping a sequenced event this socket has already sent: a resync may have covered it.
-    ///
-    /// A sequenced event more than one past the last one sent means one was published after
-    /// its successor (an event written outside the writer, a join say, committed right after
-    /// a batch and published before the batch was): the database fills the gap, this event
-    /// included, since a conversation's seqs commit in order. The late one is then skipped
-    /// as already sent.
-    pub(super) async fn forward(&mut self, event: HubEvent) -> Flow {
-        if let HubEvent::Sequenced {
-            conversation, seq, ..
-        } = &event
-        {
-            // One lookup per delivery: every socket of a fan-out does this.
-            match self.sent.get_mut(conversation) {
-                Some(sent) if *seq <= *sent => return Flow::Continue,
-                Some(sent) if seq.0 > sent.0 + 1 => {
-                    let sent = *sent;
-                    return Box::pin(self.sync(*conversation, sent, Catchup::Lagged)).await;
-                }
-                Some(sent) => *sent = *seq,
-                None => {
-                    self.sent.insert(*conversation, *seq);
-                }
-            }
-        }
-        let Ok(text) = Utf8Bytes::try_from(event.into_payload()) else {
-            return Flow::Continue;
-        };
-        let written = if let Some(deadline) = &mut self.batching {
-            feed(&mut self.socket, Message::Text(text), deadline).await
-        } else {
-            write(&mut self.socket, Message::Text(text)).await
-        };
-        if written {
-            self.delivered += 1;
-            if self.batching.is_none() {
-                self.count_delivered();
-            }
-        }
-        flow(written)
     }
 }

@@ -18,14 +18,15 @@
 //! conversations are looked at round-robin, so neither a flooding client nor a busy
 //! conversation starves the rest.
 
-use futures::task::AtomicWaker;
+use futures::task::{waker_ref, ArcWake, AtomicWaker};
 use futures::{Stream, StreamExt};
 use palaver::server::HubEvent;
 use palaver::ConversationId;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
@@ -93,6 +94,14 @@ impl<S: Stream<Item = Event> + Unpin> Sources<S> {
             next_conversation: 0,
             conversations_first: false,
             task,
+        }
+    }
+
+    /// `future`, polled (in a `select!`, say) only after it woke, like this task's sources.
+    pub(super) fn woken<F: Future + Unpin>(&self, future: F) -> Woken<F> {
+        Woken {
+            gate: Gate::new(&self.task),
+            future,
         }
     }
 
@@ -184,11 +193,11 @@ impl<S: Stream<Item = Event> + Unpin> Sources<S> {
     }
 }
 
-/// Polls a source only once it woke since its last `Pending`.
+/// Polls a source only once it woke since its last `Pending`. The source is polled with a
+/// waker made from the gate's mark on the spot ([`waker_ref`]: no reference count touched),
+/// the same waker each time, so a source that keeps the last waker it saw need not replace it.
 struct Gate {
     mark: Arc<Mark>,
-    /// The source's waker, made once: it marks the source, then wakes the task.
-    waker: Waker,
 }
 
 struct Mark {
@@ -196,28 +205,22 @@ struct Mark {
     task: Arc<AtomicWaker>,
 }
 
-impl Wake for Mark {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
+impl ArcWake for Mark {
+    fn wake_by_ref(mark: &Arc<Self>) {
         // Release: whoever sees the mark sees what the source made ready before waking.
-        self.woken.store(true, Ordering::Release);
-        self.task.wake();
+        mark.woken.store(true, Ordering::Release);
+        mark.task.wake();
     }
 }
 
 impl Gate {
     /// A gate that lets its source's first poll through: nothing has registered it yet.
     fn new(task: &Arc<AtomicWaker>) -> Self {
-        let mark = Arc::new(Mark {
-            woken: AtomicBool::new(true),
-            task: task.clone(),
-        });
         Self {
-            waker: Waker::from(mark.clone()),
-            mark,
+            mark: Arc::new(Mark {
+                woken: AtomicBool::new(true),
+                task: task.clone(),
+            }),
         }
     }
 
@@ -228,11 +231,41 @@ impl Gate {
         if !self.mark.woken.swap(false, Ordering::Acquire) {
             return Poll::Pending;
         }
-        let polled = poll(&mut Context::from_waker(&self.waker));
+        let polled = poll(&mut Context::from_waker(&waker_ref(&self.mark)));
         if polled.is_ready() {
             self.mark.woken.store(true, Ordering::Relaxed);
         }
         polled
+    }
+}
+
+/// A future polled only after it woke since its last `Pending` (see [`Gate`]): the socket's
+/// waits that last its whole life (the server's shutdown, its timers), which a `select!`
+/// would otherwise poll on every wake of the task. Polling the server's shutdown takes two
+/// locks shared by every socket, a timer's takes its entry's waker slot.
+pub(super) struct Woken<F> {
+    gate: Gate,
+    future: F,
+}
+
+impl<F> Woken<F> {
+    /// The future, to change it (reset a timer, say): it is polled at the next poll whether
+    /// or not it woke.
+    pub(super) fn touch(&mut self) -> &mut F {
+        self.gate.mark.woken.store(true, Ordering::Relaxed);
+        &mut self.future
+    }
+}
+
+impl<F: Future + Unpin> Future for Woken<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.get_mut();
+        // The gate wakes this task, whichever of its waits it was polled from first.
+        this.gate.mark.task.register(cx.waker());
+        let future = &mut this.future;
+        this.gate.poll(|cx| Pin::new(future).poll(cx))
     }
 }
 

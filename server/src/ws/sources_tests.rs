@@ -1,9 +1,9 @@
 use super::*;
 use bytes::Bytes;
 use std::collections::VecDeque;
-use std::pin::Pin;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Mutex;
+use std::task::{Wake, Waker};
 
 /// A stream fed by hand that counts its polls and wakes like a real one. Its clones share
 /// it.
@@ -324,4 +324,47 @@ fn a_broadcast_event_wakes_the_task_and_lags_are_told() {
     };
     assert_eq!(text(&got), b"2");
     drop(personal_tx);
+}
+
+#[test]
+fn a_woken_future_is_polled_only_after_it_woke_or_was_touched() {
+    let (sources, _personal, _channels) = sources(0);
+    let fed = Fed::<u32>::default();
+    let mut inner = fed.clone();
+    let mut wait = sources.woken(inner.next());
+    let task = Poller::new();
+    let poll = |wait: &mut Woken<_>| Pin::new(wait).poll(&mut Context::from_waker(&task.waker));
+    assert!(poll(&mut wait).is_pending());
+    assert_eq!(fed.polls(), 1);
+
+    // A wake of the task for something else: the future is not polled.
+    assert!(poll(&mut wait).is_pending());
+    assert_eq!(fed.polls(), 1);
+
+    // Touched (a timer reset, say): polled at the next poll.
+    wait.touch();
+    assert!(poll(&mut wait).is_pending());
+    assert_eq!(fed.polls(), 2);
+
+    // Its own wake wakes the task, and the next poll finds the value.
+    fed.push(5);
+    assert_eq!(task.wakes(), 1);
+    assert!(matches!(poll(&mut wait), Poll::Ready(Some(5))));
+    assert_eq!(fed.polls(), 3);
+}
+
+#[tokio::test]
+async fn a_woken_timer_fires_again_at_its_new_deadline() {
+    let (sources, _personal, _channels) = sources(0);
+    let timer = tokio::time::sleep(std::time::Duration::from_secs(3600));
+    tokio::pin!(timer);
+    let mut timer = sources.woken(timer);
+    assert!(futures::poll!(&mut timer).is_pending());
+    for _ in 0..2 {
+        let soon = tokio::time::Instant::now() + std::time::Duration::from_millis(10);
+        timer.touch().as_mut().reset(soon);
+        tokio::time::timeout(std::time::Duration::from_secs(10), &mut timer)
+            .await
+            .expect("the timer fires at its new deadline");
+    }
 }
