@@ -3,8 +3,9 @@
 //! Nearly every delivery needs no wait: the event is the next of its conversation, there is
 //! room in the socket's write buffer, and the kernel takes the batch at once. That case runs
 //! as plain functions in one poll ([`Connection::deliver_ready`]); the rest (a lag or a gap
-//! to read back from the database, the user's own departure, a write that has to wait) goes
-//! to the async path, in a box of its own. An async path for every delivery is a future of
+//! to read back from the database, the user's own departure, a write that has to wait) takes
+//! the async path, in a box of its own, one event at a time, and the batch goes on after it
+//! in the same flush. An async path for every delivery is a future of
 //! about 600 bytes: boxed, an allocation and a free per delivery (8% of a delivery's
 //! user-space instructions, `make instructions`); held in the socket's task instead, 584
 //! bytes more for every idle socket.
@@ -24,7 +25,7 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 enum Ready {
     /// Written and flushed, or the socket is to close.
     Done(Flow),
-    /// This event, and what follows it, take the async path.
+    /// This event takes the async path; the batch goes on after it.
     Wait(ConversationId, Event),
     /// Everything is queued; the flush has to wait.
     Flush,
@@ -41,33 +42,52 @@ enum Admit {
 
 impl Connection {
     /// One event of a conversation channel, and whatever else the socket's conversation
-    /// channels already hold (up to [`BATCH_MAX`]), written with one flush.
+    /// channels already hold (up to [`BATCH_MAX`]), written with one flush. The batch's
+    /// writes on the async path share one deadline (see `writes::feed`).
     pub(super) async fn deliver(&mut self, id: ConversationId, event: Event) -> Flow {
-        let mut first = Some((id, event));
-        let ready = std::future::poll_fn(|cx| {
-            Poll::Ready(match first.take() {
-                Some((id, event)) => self.deliver_ready(cx, id, event),
-                None => Ready::Done(Flow::Continue),
+        let mut next = Some((id, event));
+        let mut budget = BATCH_MAX;
+        self.batching = Some(None);
+        let flow = loop {
+            let ready = std::future::poll_fn(|cx| {
+                Poll::Ready(self.deliver_ready(cx, next.take(), &mut budget))
             })
-        })
-        .await;
-        match ready {
-            Ready::Done(flow) => flow,
-            Ready::Wait(id, event) => Box::pin(self.on_conversations(id, event)).await,
-            Ready::Flush => Box::pin(async { flow(flush(&mut self.socket).await) }).await,
-        }
+            .await;
+            match ready {
+                Ready::Done(flow) => break flow,
+                Ready::Flush => {
+                    break Box::pin(async { flow(flush(&mut self.socket).await) }).await
+                }
+                Ready::Wait(id, event) => match Box::pin(self.on_conversation(id, event)).await {
+                    Flow::Continue => {}
+                    close => {
+                        self.count_delivered();
+                        break close;
+                    }
+                },
+            }
+        };
+        self.batching = None;
+        flow
     }
 
-    /// The batch as far as it goes without a wait: each event is queued in the socket's
-    /// write buffer (`poll_ready`, then `start_send`), then the batch is flushed.
-    fn deliver_ready(&mut self, cx: &mut Context<'_>, id: ConversationId, event: Event) -> Ready {
-        let mut next = Some((id, event));
-        for _ in 0..BATCH_MAX {
+    /// The batch as far as it goes without a wait (`first`, then what is ready, while the
+    /// `budget` of events lasts): each event is queued in the socket's write buffer
+    /// (`poll_ready`, then `start_send`), then the batch is flushed.
+    fn deliver_ready(
+        &mut self,
+        cx: &mut Context<'_>,
+        first: Option<(ConversationId, Event)>,
+        budget: &mut usize,
+    ) -> Ready {
+        let mut next = first;
+        while *budget > 0 {
             // Only what is ready now: the batch never waits for more. A channel found empty
             // wakes this task when it has more.
             let Some((id, event)) = next.take().or_else(|| self.sources.ready_now(cx)) else {
                 break;
             };
+            *budget -= 1;
             let event = match event {
                 Ok(event) if !self.needs_wait(&event) => event,
                 other => return self.stop(id, other),
@@ -101,7 +121,7 @@ impl Connection {
         }
     }
 
-    /// Hands the rest of the batch to the async path, with what was queued so far counted.
+    /// Hands this event to the async path, with what was queued so far counted.
     fn stop(&mut self, id: ConversationId, event: Event) -> Ready {
         self.count_delivered();
         Ready::Wait(id, event)
@@ -146,30 +166,8 @@ impl Connection {
         }
     }
 
-    /// The async path of [`Self::deliver`]: `event` and what else is ready (up to
-    /// [`BATCH_MAX`] more), written with one flush.
-    async fn on_conversations(&mut self, id: ConversationId, event: Event) -> Flow {
-        self.batching = Some(None);
-        let mut outcome = self.on_conversation(id, event).await;
-        for _ in 1..BATCH_MAX {
-            if !matches!(outcome, Flow::Continue) {
-                break;
-            }
-            let ready = std::future::poll_fn(|cx| Poll::Ready(self.sources.ready_now(cx))).await;
-            match ready {
-                Some((id, event)) => outcome = self.on_conversation(id, event).await,
-                None => break,
-            }
-        }
-        self.batching = None;
-        self.count_delivered();
-        match outcome {
-            Flow::Continue => flow(flush(&mut self.socket).await),
-            close => close,
-        }
-    }
-
-    /// One event, or a lag, on the channel of conversation `id`.
+    /// The async path of [`Self::deliver`]: one event, or a lag, on the channel of
+    /// conversation `id`.
     async fn on_conversation(&mut self, id: ConversationId, event: Event) -> Flow {
         match event {
             // Events from other nodes may have been lost: read back what was, from the last

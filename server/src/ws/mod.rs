@@ -6,8 +6,9 @@
 //! One job per file: this one admits a socket (origin, shutdown, identity, a socket slot)
 //! and upgrades it; [`handshake`] checks who is calling, at the handshake and in the `auth`
 //! frame; [`socket`] opens a socket, runs it and closes it; [`connection`] is its event
-//! loop, [`sources`] what it listens to; [`frames`] answers what the client sends;
-//! [`writes`] puts frames on the wire without letting a slow reader hold the task.
+//! loop, [`sources`] what it listens to, [`deliver`] writes its conversations' events;
+//! [`frames`] answers what the client sends; [`writes`] puts frames on the wire without
+//! letting a slow reader hold the task.
 //!
 //! The gateway takes only what it needs (`State<Gateway>`, extracted from the router's state
 //! by the host): it never names the host's types, so the dependency runs one way.
