@@ -231,6 +231,17 @@ export async function sendMany(page: Page, texts: string[]): Promise<void> {
 
 /** Runs axe-core (WCAG 2.1 A and AA) on what is on screen; every violation fails the test. */
 export async function expectNoViolations(page: Page, screen: string): Promise<void> {
+  // Right after a colour scheme switch, buttons are still fading their background (0.12 s)
+  // while their text has already changed: axe judged a frame in between and failed the
+  // contrast now and then. The transitions end first; a transition cannot run forever.
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => a instanceof CSSTransition)
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   const found = results.violations.map(
     (v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`,
