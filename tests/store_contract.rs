@@ -14,6 +14,8 @@ mod accounts;
 mod admin;
 #[path = "store_contract/admin_conversations.rs"]
 mod admin_conversations;
+#[path = "store_contract/append_message.rs"]
+mod append_message;
 #[path = "store_contract/attachments.rs"]
 mod attachments;
 #[path = "store_contract/attention.rs"]

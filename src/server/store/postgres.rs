@@ -71,6 +71,14 @@ impl PostgresStore {
         super::sql::rollups::add_postgres(tx, results).await
     }
 
+    /// A lone plain message in one round trip (see `sql::append_message`).
+    async fn append_at_once(
+        conn: &mut sqlx::PgConnection,
+        e: &writer::OwnedEvent,
+    ) -> Result<Option<Inserted>, sqlx::Error> {
+        super::sql::append_message::append_postgres(conn, e).await
+    }
+
     /// PostgreSQL keeps a deleted row's old version until VACUUM reclaims it; autovacuum
     /// does so in the background. Nothing to do on the write path.
     async fn after_deletion(&self) {}

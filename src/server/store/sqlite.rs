@@ -147,6 +147,15 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Nothing to gain on SQLite, which runs in the process: a statement costs no round trip
+    /// to a server, so a lone message takes the transaction path (see `sql::batch`).
+    async fn append_at_once(
+        _conn: &mut sqlx::SqliteConnection,
+        _e: &writer::OwnedEvent,
+    ) -> Result<Option<Inserted>, sqlx::Error> {
+        Ok(None)
+    }
+
     /// After a deletion: copy the WAL into the database and empty it, so the pages that held
     /// the deleted text survive neither in the WAL nor (secure_delete zeroes freed space) in
     /// the file (SECURITY 32). A reader holding an old snapshot makes it stop short; the

@@ -45,6 +45,29 @@ macro_rules! impl_batch_append {
                     Ok(taken) => taken,
                     Err(e) => return none_written(events.len(), &e),
                 };
+                // A lone plain message, the usual send, in one statement where the store
+                // has one (`append_at_once`). Not written by it (a retry, a refusal, or an
+                // error, after which the connection's state is unknown): the transaction
+                // path below answers, on a fresh connection after an error.
+                if let [event] = events.as_slice() {
+                    if event.is_plain_message() {
+                        match Self::append_at_once(&mut *conn, event).await {
+                            Ok(Some(inserted)) => {
+                                kept.give_back(conn, false);
+                                return vec![Ok(inserted)];
+                            }
+                            Ok(None) => {}
+                            Err(error) => {
+                                kept.give_back(conn, true);
+                                conn = match kept.fresh().await {
+                                    Ok(conn) => conn,
+                                    Err(_) => return none_written(events.len(), &error),
+                                };
+                                was_kept = false;
+                            }
+                        }
+                    }
+                }
                 let results = loop {
                     let error = match sqlx::Connection::begin(&mut *conn).await {
                         Ok(tx) => break Self::append_batch(tx, events).await,

@@ -15,6 +15,7 @@
 
 pub mod admin;
 pub mod admin_conversations;
+pub mod append_message;
 pub mod attachments;
 pub mod attention;
 pub mod audit;

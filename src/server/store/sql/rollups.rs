@@ -12,14 +12,24 @@
 //!   would lock senders' rows in insertion order, and two writer lanes taking the same two
 //!   rows in opposite orders deadlock: here they are taken in id order.
 
+use crate::ids::ConversationId;
 use crate::model::EventKind;
 use crate::server::store::{Inserted, StoreResult};
-use crate::time::DAY_MS;
+use crate::time::{Timestamp, DAY_MS};
 
 /// Messages per UTC day are kept in this many rows per day, by conversation id modulo it: the
 /// writer's lanes on PostgreSQL split conversations the same way, so two lanes committing at
 /// once never wait on one row. Must equal the `% 4` of migrations 0014 and 0016.
 pub const DAILY_SHARDS: i64 = 4;
+
+/// The `daily_messages` row a message written at `at` into `conversation` counts in: (day
+/// since 1970-01-01 UTC, shard).
+pub fn day_and_shard(at: Timestamp, conversation: ConversationId) -> (i64, i64) {
+    (
+        at.0.div_euclid(DAY_MS),
+        conversation.0.rem_euclid(DAILY_SHARDS),
+    )
+}
 
 /// What one batch adds to the rollups.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -43,8 +53,7 @@ impl Additions {
                 Some(slot) => slot.1 += 1,
                 None => out.senders.push((m.author_id.0, 1)),
             }
-            let day = m.created_at.0.div_euclid(DAY_MS);
-            let shard = m.conversation_id.0.rem_euclid(DAILY_SHARDS);
+            let (day, shard) = day_and_shard(m.created_at, m.conversation_id);
             match out.days.iter_mut().find(|r| (r.0, r.1) == (day, shard)) {
                 Some(row) => row.2 += 1,
                 None => out.days.push((day, shard, 1)),
