@@ -207,22 +207,9 @@ async fn run(scale: Scale, cores: usize, loadavg: String, pinned: Result<(), Str
             .as_ref()
             .map(|(server, auth, _)| fanout::Baseline { server, auth });
         let ran = run_server(kind, &bin, &scale, baseline).await;
-        let figures = match ran {
-            Some((server, _, figures)) => {
-                server.stop().await;
-                Some(figures)
-            }
-            None => None,
-        };
-        tables.push((kind, figures));
+        tables.push((kind, stopped(ran).await));
     }
-    let base = match base {
-        Some((server, _, figures)) => {
-            server.stop().await;
-            Some(figures)
-        }
-        None => None,
-    };
+    let base = stopped(base).await;
 
     println!(
         "\n== results ({} scale; load at start {loadavg}, {cores} cores; now {}) ==",
@@ -236,6 +223,13 @@ async fn run(scale: Scale, cores: usize, loadavg: String, pinned: Result<(), Str
     for (kind, figures) in &tables {
         report::table(kind.label(), &base, figures.as_ref(), &scale);
     }
+}
+
+/// Stops a server [`run_server`] left running; its figures.
+async fn stopped(ran: Option<(Server, setup::Auth, Figures)>) -> Option<Figures> {
+    let (server, _, figures) = ran?;
+    server.stop().await;
+    Some(figures)
 }
 
 /// Starts one server and runs every scenario against it (the fixed load alternating with

@@ -24,7 +24,7 @@ const LOSS_LIMIT: f64 = 0.001;
 /// Schedules at most this dense (1,000 msg/s) send each message on time to the microsecond
 /// ([`client::wait_until`]): the fixed load and the low steps of the ramp.
 const PRECISE_PERIOD: Duration = Duration::from_millis(1);
-/// What Palaver logs when a socket's subscription lagged (server/src/ws/connection.rs).
+/// What Palaver logs when a socket's subscription lagged (server/src/ws/deliver.rs).
 const LAGGED: &str = "subscriber lagged";
 
 pub struct Room {

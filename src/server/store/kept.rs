@@ -16,7 +16,9 @@
 //!
 //! A kept connection skips the pool's check, so the server may have ended it since its last
 //! batch (PostgreSQL restarting). The writer finds out from the batch's BEGIN, before
-//! anything of the batch is sent, and writes it on a [`KeptConnections::fresh`] one.
+//! anything of the batch is sent, or from a lone message's one call (`sql::append_message`),
+//! which either committed or wrote nothing, and writes it on a fresh connection instead
+//! ([`KeptConnections::replace`]).
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Database, Pool};
@@ -54,6 +56,16 @@ impl<DB: Database> KeptConnections<DB> {
     /// kept connection turned out to be ended.
     pub async fn fresh(&self) -> Result<PoolConnection<DB>, sqlx::Error> {
         self.pool.acquire().await
+    }
+
+    /// In place of `broken`, a connection found ended or left in an unknown state (a failed
+    /// statement outside a transaction): `broken` is closed, a [`Self::fresh`] one returned.
+    pub async fn replace(
+        &self,
+        broken: PoolConnection<DB>,
+    ) -> Result<PoolConnection<DB>, sqlx::Error> {
+        self.give_back(broken, true);
+        self.fresh().await
     }
 
     /// Done with `conn`: kept for the next batch, or, if the batch `failed` (its state is

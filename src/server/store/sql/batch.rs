@@ -58,8 +58,7 @@ macro_rules! impl_batch_append {
                             }
                             Ok(None) => {}
                             Err(error) => {
-                                kept.give_back(conn, true);
-                                conn = match kept.fresh().await {
+                                conn = match kept.replace(conn).await {
                                     Ok(conn) => conn,
                                     Err(_) => return none_written(events.len(), &error),
                                 };
@@ -73,11 +72,11 @@ macro_rules! impl_batch_append {
                         Ok(tx) => break Self::append_batch(tx, events).await,
                         Err(e) => e,
                     };
-                    kept.give_back(conn, true);
                     if !was_kept {
+                        kept.give_back(conn, true);
                         return none_written(events.len(), &error);
                     }
-                    conn = match kept.fresh().await {
+                    conn = match kept.replace(conn).await {
                         Ok(conn) => conn,
                         Err(e) => return none_written(events.len(), &e),
                     };
